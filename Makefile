@@ -1,0 +1,18 @@
+# The README's two commands: `make run` (the whole request flow locally on Azurite)
+# and `make test` (everything CI checks). Both install what they need themselves.
+.PHONY: run test bench vet fmt
+
+run:
+	bash scripts/run-local.sh
+
+test:
+	bash scripts/test.sh
+
+bench:
+	bash scripts/bench.sh
+
+vet:
+	go vet ./...
+
+fmt:
+	gofmt -l -w $$(git ls-files '*.go')
