@@ -1,0 +1,229 @@
+package router
+
+import "time"
+
+// Route is where a request runs.
+type Route uint8
+
+const (
+	// RouteReject refuses the request with Decision.Code.
+	RouteReject Route = iota
+	// RouteRealtime proxies the request to the inference app and streams the
+	// answer back.
+	RouteRealtime
+	// RouteBatch stores the request as a job and answers 202 with its id.
+	RouteBatch
+)
+
+var routeNames = [...]string{RouteReject: "reject", RouteRealtime: "realtime", RouteBatch: "batch"}
+
+// String returns the route's metric label.
+func (r Route) String() string {
+	if int(r) < len(routeNames) {
+		return routeNames[r]
+	}
+	return "unknown"
+}
+
+// Reason says why Decide chose a route. The strings are stable: they are
+// metric labels, log fields and simulator output.
+type Reason string
+
+const (
+	// ReasonForcedRealtime: X-Route: realtime and the app can answer in time.
+	ReasonForcedRealtime Reason = "forced_realtime"
+	// ReasonForcedBatch: X-Route: batch.
+	ReasonForcedBatch Reason = "forced_batch"
+	// ReasonDeadlineBelowThreshold: auto, the deadline is within the
+	// realtime threshold, so the caller is answered synchronously.
+	ReasonDeadlineBelowThreshold Reason = "deadline_below_threshold"
+	// ReasonWarmIdle: auto, work that may wait still goes realtime because a
+	// warm replica has room — that capacity is already paid for.
+	ReasonWarmIdle Reason = "warm_idle_capacity"
+	// ReasonRealtimeAffordable: auto, realtime costs at most the batch cost
+	// threshold more than batch.
+	ReasonRealtimeAffordable Reason = "realtime_affordable"
+	// ReasonBatchCheaper: auto, realtime would cost more than the batch cost
+	// threshold above batch (typically a cold start for one request).
+	ReasonBatchCheaper Reason = "batch_cheaper"
+	// ReasonBatchTooSlow: auto, batch would miss the deadline; realtime meets it.
+	ReasonBatchTooSlow Reason = "batch_too_slow"
+	// ReasonBatchUnavailable: auto, the queue is down or full; realtime meets
+	// the deadline.
+	ReasonBatchUnavailable Reason = "batch_unavailable"
+	// ReasonColdStartTooSlow: the app is cold and a cold start misses the
+	// deadline. Auto requests go to batch if it meets the deadline;
+	// realtime requests are refused with deadline_unmeetable.
+	ReasonColdStartTooSlow Reason = "cold_start_too_slow"
+	// ReasonDeadlineTooShort: even a warm answer misses the deadline.
+	ReasonDeadlineTooShort Reason = "deadline_too_short"
+	// ReasonRealtimeSaturated: realtime requests in flight are at the app's
+	// capacity. Auto requests go to batch; realtime requests get 429.
+	ReasonRealtimeSaturated Reason = "realtime_saturated"
+	// ReasonTooLargeForRealtime: the body exceeds the realtime size limit.
+	ReasonTooLargeForRealtime Reason = "too_large_for_realtime"
+	// ReasonQueueFull: the work queue is deeper than its limit (429).
+	ReasonQueueFull Reason = "queue_full"
+	// ReasonQueueDown: the work queue is unreachable (503).
+	ReasonQueueDown Reason = "queue_down"
+	// ReasonRealtimeFailed: the app failed or refused before answering and
+	// the request was allowed to wait, so it became a batch job (Fallback).
+	ReasonRealtimeFailed Reason = "realtime_failed_to_batch"
+	// ReasonBackendUnavailable: the app failed before answering and the
+	// request could not become a batch job (Fallback).
+	ReasonBackendUnavailable Reason = "backend_unavailable"
+)
+
+// Decision is the route for one request and why.
+type Decision struct {
+	Route  Route
+	Reason Reason
+	// Code is the error code when Route is RouteReject.
+	Code string
+	// RetryAfter is a hint for rejected requests: when trying again may help.
+	RetryAfter time.Duration
+	// Expected is the expected time to the answer on the chosen route.
+	Expected time.Duration
+	// RealtimeCost and BatchCost are the estimated USD cost of this request
+	// on each route, as compared by the policy.
+	RealtimeCost, BatchCost float64
+}
+
+// Decide chooses the route for req given the live state and the settings.
+// It is pure: no I/O and no clock reads, so the simulator replays traces
+// through it and gets the production decision.
+//
+// The policy, in order:
+//  1. X-Route: batch goes to batch unless the queue is down or full.
+//  2. X-Route: realtime goes realtime unless the body is too large, the app
+//     is at capacity, or the deadline cannot be met (a cold start included).
+//  3. auto: among the routes that can meet the deadline, a deadline within
+//     the realtime threshold or idle warm capacity picks realtime; otherwise
+//     the cheaper route wins unless realtime is within the batch cost
+//     threshold of batch, because answering synchronously is worth that much.
+func Decide(req Request, st State, s Settings) Decision {
+	lat := st.realtimeLatency(s)
+	warm := st.Warm(s)
+	rtTime := lat
+	if !warm {
+		rtTime += s.ColdStart
+	}
+	batchTime := st.batchETA(s)
+	d := Decision{Expected: rtTime, RealtimeCost: realtimeCost(lat, warm, s), BatchCost: batchCost(lat, s)}
+
+	// Why realtime is impossible, if it is ("" when possible).
+	rtBlocked, rtCode := Reason(""), ""
+	switch {
+	case s.MaxRealtimeBytes > 0 && req.Size > s.MaxRealtimeBytes:
+		rtBlocked, rtCode = ReasonTooLargeForRealtime, EPayloadTooLarge
+	case st.InFlight >= s.RealtimeCapacity():
+		rtBlocked, rtCode = ReasonRealtimeSaturated, EOverloaded
+	case req.Deadline > 0 && lat > req.Deadline:
+		rtBlocked, rtCode = ReasonDeadlineTooShort, EDeadlineUnmeetable
+	case req.Deadline > 0 && rtTime > req.Deadline:
+		rtBlocked, rtCode = ReasonColdStartTooSlow, EDeadlineUnmeetable
+	}
+	// Why batch cannot accept work at all, if it cannot.
+	batchBlocked, batchCode := Reason(""), ""
+	switch {
+	case st.BatchDown:
+		batchBlocked, batchCode = ReasonQueueDown, EUnavailable
+	case s.MaxQueueDepth > 0 && st.QueueDepth >= s.MaxQueueDepth:
+		batchBlocked, batchCode = ReasonQueueFull, EOverloaded
+	}
+
+	switch req.Mode {
+	case ModeBatch:
+		if batchBlocked != "" {
+			return d.reject(batchBlocked, batchCode, retryAfter(batchBlocked, s, lat))
+		}
+		return d.to(RouteBatch, ReasonForcedBatch, batchTime)
+	case ModeRealtime:
+		if rtBlocked != "" {
+			return d.reject(rtBlocked, rtCode, retryAfter(rtBlocked, s, lat))
+		}
+		return d.to(RouteRealtime, ReasonForcedRealtime, rtTime)
+	}
+
+	batchMeets := batchBlocked == "" && (req.Deadline == 0 || batchTime <= req.Deadline)
+	switch {
+	case rtBlocked != "" && batchMeets:
+		return d.to(RouteBatch, rtBlocked, batchTime)
+	case rtBlocked != "":
+		// Neither route works. Report what blocks realtime unless it is
+		// only the deadline and the queue is what failed.
+		if batchBlocked != "" && rtCode == EDeadlineUnmeetable && rtBlocked != ReasonDeadlineTooShort {
+			return d.reject(batchBlocked, batchCode, retryAfter(batchBlocked, s, lat))
+		}
+		return d.reject(rtBlocked, rtCode, retryAfter(rtBlocked, s, lat))
+	case !batchMeets && batchBlocked != "":
+		return d.to(RouteRealtime, ReasonBatchUnavailable, rtTime)
+	case !batchMeets:
+		// Threshold first: a tight deadline is answered synchronously for
+		// that reason, whatever batch would have done.
+		if req.Deadline <= s.RealtimeThreshold {
+			return d.to(RouteRealtime, ReasonDeadlineBelowThreshold, rtTime)
+		}
+		return d.to(RouteRealtime, ReasonBatchTooSlow, rtTime)
+	case req.Deadline > 0 && req.Deadline <= s.RealtimeThreshold:
+		return d.to(RouteRealtime, ReasonDeadlineBelowThreshold, rtTime)
+	case st.IdleWarmCapacity(s):
+		return d.to(RouteRealtime, ReasonWarmIdle, rtTime)
+	case d.RealtimeCost-d.BatchCost > s.BatchCostThreshold:
+		return d.to(RouteBatch, ReasonBatchCheaper, batchTime)
+	default:
+		return d.to(RouteRealtime, ReasonRealtimeAffordable, rtTime)
+	}
+}
+
+// Fallback decides what happens to a realtime request whose inference app
+// failed or refused before sending any of its answer (connection refused,
+// timeout waiting for headers, 429/502/503/504). An auto request that batch
+// can still serve in time becomes a batch job; anything else gets 503.
+func Fallback(req Request, st State, s Settings) Decision {
+	batchTime := st.batchETA(s)
+	d := Decision{Expected: batchTime, BatchCost: batchCost(st.realtimeLatency(s), s)}
+	batchOK := !st.BatchDown && (s.MaxQueueDepth == 0 || st.QueueDepth < s.MaxQueueDepth)
+	if req.Mode == ModeAuto && batchOK && (req.Deadline == 0 || batchTime <= req.Deadline) {
+		return d.to(RouteBatch, ReasonRealtimeFailed, batchTime)
+	}
+	return d.reject(ReasonBackendUnavailable, EUnavailable, s.ColdStart)
+}
+
+func (d Decision) to(r Route, why Reason, expected time.Duration) Decision {
+	d.Route, d.Reason, d.Expected = r, why, expected
+	return d
+}
+
+func (d Decision) reject(why Reason, code string, after time.Duration) Decision {
+	d.Route, d.Reason, d.Code, d.RetryAfter, d.Expected = RouteReject, why, code, after, 0
+	return d
+}
+
+// realtimeCost is the replica time a request pays for: its own model time
+// when warm; when cold, also the cold start and the scale-down delay the
+// woken replica then idles through.
+func realtimeCost(lat time.Duration, warm bool, s Settings) float64 {
+	t := lat
+	if !warm {
+		t += s.ColdStart + s.ScaleDownDelay
+	}
+	return t.Seconds() * s.RealtimePricePerSecond
+}
+
+// batchCost is the node time the request occupies; node start-up is shared
+// by the micro-batch and the pool's other work, so it is not charged here.
+func batchCost(lat time.Duration, s Settings) float64 {
+	return lat.Seconds() * s.BatchPricePerSecond
+}
+
+func retryAfter(why Reason, s Settings, lat time.Duration) time.Duration {
+	switch why {
+	case ReasonColdStartTooSlow, ReasonQueueDown:
+		// By then a cold start begun by other traffic may have finished.
+		return max(s.ColdStart, time.Second)
+	case ReasonRealtimeSaturated, ReasonQueueFull:
+		return max(lat, time.Second)
+	}
+	return 0
+}

@@ -1,0 +1,141 @@
+package router_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+func testSettings() router.Settings {
+	s := router.DefaultSettings()
+	s.RealtimeThreshold = 2 * time.Second
+	s.BatchCostThreshold = 0.01
+	s.MaxACAReplicas = 2
+	s.ReplicaConcurrency = 4
+	s.ColdStart = 60 * time.Second
+	s.ScaleDownDelay = 300 * time.Second
+	s.RealtimeLatency = time.Second
+	s.BatchLatency = 10 * time.Minute
+	s.RealtimePricePerSecond = 0.0001
+	s.BatchPricePerSecond = 0.00003
+	s.MaxQueueDepth = 1000
+	s.MaxRealtimeBytes = 1 << 20
+	return s
+}
+
+var (
+	warm = router.State{Idle: 10 * time.Second}
+	cold = router.State{Idle: router.NeverServed}
+)
+
+func TestDecide(t *testing.T) {
+	s := testSettings()
+	sec := time.Second
+	tests := []struct {
+		name   string
+		req    router.Request
+		state  router.State
+		route  router.Route
+		reason router.Reason
+		code   string
+	}{
+		{"forced batch", router.Request{Mode: router.ModeBatch}, warm, router.RouteBatch, router.ReasonForcedBatch, ""},
+		{"forced batch, queue down", router.Request{Mode: router.ModeBatch}, router.State{BatchDown: true}, router.RouteReject, router.ReasonQueueDown, router.EUnavailable},
+		{"forced batch, queue full", router.Request{Mode: router.ModeBatch}, router.State{QueueDepth: 1000}, router.RouteReject, router.ReasonQueueFull, router.EOverloaded},
+		{"forced realtime, warm", router.Request{Mode: router.ModeRealtime, Deadline: 5 * sec}, warm, router.RouteRealtime, router.ReasonForcedRealtime, ""},
+		{"forced realtime, cold, no deadline", router.Request{Mode: router.ModeRealtime}, cold, router.RouteRealtime, router.ReasonForcedRealtime, ""},
+		{"forced realtime, cold start misses deadline", router.Request{Mode: router.ModeRealtime, Deadline: 5 * sec}, cold, router.RouteReject, router.ReasonColdStartTooSlow, router.EDeadlineUnmeetable},
+		{"forced realtime, cold start meets long deadline", router.Request{Mode: router.ModeRealtime, Deadline: 90 * sec}, cold, router.RouteRealtime, router.ReasonForcedRealtime, ""},
+		{"forced realtime, even warm misses deadline", router.Request{Mode: router.ModeRealtime, Deadline: 500 * time.Millisecond}, warm, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
+		{"forced realtime, saturated", router.Request{Mode: router.ModeRealtime}, router.State{InFlight: 8}, router.RouteReject, router.ReasonRealtimeSaturated, router.EOverloaded},
+		{"forced realtime, too large", router.Request{Mode: router.ModeRealtime, Size: 2 << 20}, warm, router.RouteReject, router.ReasonTooLargeForRealtime, router.EPayloadTooLarge},
+		{"auto, tight deadline, warm", router.Request{Deadline: 2 * sec}, router.State{Idle: sec, InFlight: 6}, router.RouteRealtime, router.ReasonDeadlineBelowThreshold, ""},
+		{"auto, tight deadline, cold: nothing meets it", router.Request{Deadline: 2 * sec}, cold, router.RouteReject, router.ReasonColdStartTooSlow, router.EDeadlineUnmeetable},
+		{"auto, may wait, warm idle capacity is already paid for", router.Request{}, warm, router.RouteRealtime, router.ReasonWarmIdle, ""},
+		{"auto, may wait, warm but busy, realtime affordable", router.Request{}, router.State{InFlight: 5}, router.RouteRealtime, router.ReasonRealtimeAffordable, ""},
+		{"auto, may wait, cold: cold start costs more than threshold", router.Request{}, cold, router.RouteBatch, router.ReasonBatchCheaper, ""},
+		{"auto, cold, idle past scale-down delay", router.Request{}, router.State{Idle: 301 * sec}, router.RouteBatch, router.ReasonBatchCheaper, ""},
+		{"auto, cold, deadline between cold start and batch ETA", router.Request{Deadline: 2 * time.Minute}, cold, router.RouteRealtime, router.ReasonBatchTooSlow, ""},
+		{"auto, cold start misses deadline but batch meets it", router.Request{Deadline: 30 * sec}, router.State{Idle: router.NeverServed, BatchETA: 20 * sec}, router.RouteBatch, router.ReasonColdStartTooSlow, ""},
+		{"auto, saturated goes to batch", router.Request{}, router.State{InFlight: 8}, router.RouteBatch, router.ReasonRealtimeSaturated, ""},
+		{"auto, saturated and queue down", router.Request{}, router.State{InFlight: 8, BatchDown: true}, router.RouteReject, router.ReasonRealtimeSaturated, router.EOverloaded},
+		{"auto, too large goes to batch", router.Request{Size: 2 << 20}, warm, router.RouteBatch, router.ReasonTooLargeForRealtime, ""},
+		{"auto, cold, queue down: realtime after all", router.Request{}, router.State{Idle: router.NeverServed, BatchDown: true}, router.RouteRealtime, router.ReasonBatchUnavailable, ""},
+		{"auto, cold start misses deadline, queue down", router.Request{Deadline: 5 * sec}, router.State{Idle: router.NeverServed, BatchDown: true}, router.RouteReject, router.ReasonQueueDown, router.EUnavailable},
+		{"auto, warm answer too slow for deadline", router.Request{Deadline: 100 * time.Millisecond}, warm, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
+		{"auto, observed latency replaces the default", router.Request{Deadline: 2 * sec}, router.State{Idle: sec, RealtimeLatency: 3 * sec}, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
+		{"auto, queue full, cold: realtime", router.Request{}, router.State{Idle: router.NeverServed, QueueDepth: 5000}, router.RouteRealtime, router.ReasonBatchUnavailable, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := router.Decide(tt.req, tt.state, s)
+			if d.Route != tt.route || d.Reason != tt.reason || d.Code != tt.code {
+				t.Fatalf("Decide(%v) = %s/%s/%q, want %s/%s/%q", tt.req, d.Route, d.Reason, d.Code, tt.route, tt.reason, tt.code)
+			}
+		})
+	}
+}
+
+func TestDecideCostThresholdTunesColdRouting(t *testing.T) {
+	s := testSettings()
+	// A cold start for one request costs (60+1+300) s × 0.0001 $/s ≈ 0.036 $.
+	s.BatchCostThreshold = 0.05
+	if d := router.Decide(router.Request{}, cold, s); d.Route != router.RouteRealtime || d.Reason != router.ReasonRealtimeAffordable {
+		t.Fatalf("threshold 0.05: got %s/%s, want realtime/%s", d.Route, d.Reason, router.ReasonRealtimeAffordable)
+	}
+	s.BatchCostThreshold = 0.02
+	if d := router.Decide(router.Request{}, cold, s); d.Route != router.RouteBatch {
+		t.Fatalf("threshold 0.02: got %s/%s, want batch", d.Route, d.Reason)
+	}
+}
+
+func TestDecideRetryAfterOnShedding(t *testing.T) {
+	s := testSettings()
+	d := router.Decide(router.Request{Mode: router.ModeRealtime}, router.State{InFlight: 8}, s)
+	if d.RetryAfter <= 0 {
+		t.Fatalf("saturated realtime: RetryAfter = %s, want > 0", d.RetryAfter)
+	}
+	d = router.Decide(router.Request{Mode: router.ModeRealtime, Deadline: 5 * time.Second}, cold, s)
+	if d.RetryAfter < s.ColdStart {
+		t.Fatalf("cold start too slow: RetryAfter = %s, want at least the cold start %s", d.RetryAfter, s.ColdStart)
+	}
+}
+
+func TestFallback(t *testing.T) {
+	s := testSettings()
+	tests := []struct {
+		name   string
+		req    router.Request
+		state  router.State
+		route  router.Route
+		reason router.Reason
+	}{
+		{"auto request may wait", router.Request{}, warm, router.RouteBatch, router.ReasonRealtimeFailed},
+		{"auto request with deadline batch meets", router.Request{Deadline: time.Hour}, warm, router.RouteBatch, router.ReasonRealtimeFailed},
+		{"auto request with deadline batch misses", router.Request{Deadline: 5 * time.Second}, warm, router.RouteReject, router.ReasonBackendUnavailable},
+		{"forced realtime never becomes batch", router.Request{Mode: router.ModeRealtime}, warm, router.RouteReject, router.ReasonBackendUnavailable},
+		{"queue down", router.Request{}, router.State{BatchDown: true}, router.RouteReject, router.ReasonBackendUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := router.Fallback(tt.req, tt.state, s)
+			if d.Route != tt.route || d.Reason != tt.reason {
+				t.Fatalf("Fallback = %s/%s, want %s/%s", d.Route, d.Reason, tt.route, tt.reason)
+			}
+			if d.Route == router.RouteReject && d.Code != router.EUnavailable {
+				t.Fatalf("rejected fallback code %q, want %q", d.Code, router.EUnavailable)
+			}
+		})
+	}
+}
+
+func BenchmarkDecide(b *testing.B) {
+	s := testSettings()
+	reqs := []router.Request{{}, {Mode: router.ModeRealtime, Deadline: 5 * time.Second}, {Deadline: 2 * time.Minute}, {Mode: router.ModeBatch}}
+	states := []router.State{warm, cold, {InFlight: 5}, {InFlight: 8}}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_ = router.Decide(reqs[i&3], states[(i>>2)&3], s)
+	}
+}

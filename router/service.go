@@ -1,0 +1,94 @@
+package router
+
+import (
+	"context"
+	"time"
+)
+
+// Message is one work-queue message as received by a dispatcher.
+type Message struct {
+	ID string
+	// PopReceipt proves the receiver owns the message until its visibility
+	// timeout; Extend replaces it.
+	PopReceipt string
+	// DequeueCount is how many times the message has been received,
+	// this time included.
+	DequeueCount int64
+	Body         []byte
+}
+
+// Queue is a durable message queue with at-least-once delivery (an Azure
+// Storage queue). A received message is invisible to other receivers until
+// its visibility timeout ends; it reappears unless deleted.
+type Queue interface {
+	// Enqueue stores body durably before returning. Errors: unavailable.
+	Enqueue(ctx context.Context, body []byte) error
+	// Receive takes up to max messages, hiding them for visibility.
+	// Errors: unavailable.
+	Receive(ctx context.Context, max int, visibility time.Duration) ([]Message, error)
+	// Extend hides m for another visibility from now and updates its
+	// PopReceipt. Errors: not_found (the message was lost to another
+	// receiver or deleted), unavailable.
+	Extend(ctx context.Context, m *Message, visibility time.Duration) error
+	// Delete removes m for good. Errors: not_found, unavailable.
+	Delete(ctx context.Context, m Message) error
+	// Depth is the approximate number of messages. Errors: unavailable.
+	Depth(ctx context.Context) (int, error)
+	// MaxMessageSize is the largest body Enqueue accepts, in bytes.
+	MaxMessageSize() int
+}
+
+// JobStore keeps job records and idempotency records.
+type JobStore interface {
+	// Create stores a new job unless one with its id exists, in which case
+	// it returns nil and leaves the stored job alone. Errors: unavailable.
+	Create(ctx context.Context, job Job) error
+	// Put stores the job, replacing any previous record. Errors: unavailable.
+	Put(ctx context.Context, job Job) error
+	// Get returns the job. Errors: not_found, unavailable.
+	Get(ctx context.Context, id string) (Job, error)
+	// Claim binds an idempotency key (given as its hash) to a job id and a
+	// body hash, atomically. If the key is already bound to the same body
+	// hash it returns the bound job id and existing=true; to another body, an
+	// idempotency_conflict error. Errors: idempotency_conflict, unavailable.
+	Claim(ctx context.Context, keyHash, bodyHash, jobID string) (boundID string, existing bool, err error)
+}
+
+// PayloadStore keeps request bodies too large for a queue message and the
+// micro-batch input and output files, by name within a container.
+type PayloadStore interface {
+	// Put stores data under name, replacing it. Errors: unavailable.
+	Put(ctx context.Context, container, name string, data []byte) error
+	// Get returns the data under name. Errors: not_found, unavailable.
+	Get(ctx context.Context, container, name string) ([]byte, error)
+}
+
+// Run is one micro-batch for an executor: the input file (JSON lines of
+// BatchLine) is already stored; the executor must leave the output file
+// (JSON lines of ResultLine) at the output location before returning nil.
+type Run struct {
+	// ID names the micro-batch; it is unique per attempt.
+	ID string
+	// InputContainer/InputBlob locate the input file.
+	InputContainer, InputBlob string
+	// OutputContainer/OutputBlob locate where the output file must be put.
+	OutputContainer, OutputBlob string
+	// Env is passed to the batch command (model version, GPU memory limit).
+	Env map[string]string
+}
+
+// Executor runs the inference image's batch command over a micro-batch.
+type Executor interface {
+	// Execute runs r to completion or until ctx ends. Errors: unavailable
+	// (the executor could not start or finish the run; the dispatcher leaves
+	// the messages to reappear), internal (the batch command failed).
+	Execute(ctx context.Context, r Run) error
+}
+
+// SecretSource reads named secrets (Key Vault). Missing secrets are left
+// out of the result rather than failing it.
+type SecretSource interface {
+	// Secrets returns the values of the named secrets that exist.
+	// Errors: unavailable.
+	Secrets(ctx context.Context, names []string) (map[string]string, error)
+}
