@@ -1,0 +1,279 @@
+// Package config is the stack's typed configuration: every key with its
+// default (schema.go), parsing of the values the Pulumi CLI passes, and
+// validation that rejects a bad stack before any resource is declared.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// Config is a parsed and validated stack configuration.
+type Config struct {
+	Stack string // the Pulumi stack name, e.g. dev or prod
+
+	Location          string
+	ResourceGroupName string // "create" or an existing group
+	GPU               GPUType
+	GPURegionCheck    string
+
+	Inference InferenceConfig
+	Batch     BatchConfig
+	Routing   RoutingConfig
+	Router    RouterConfig
+
+	AlertEmails     []string
+	MonthlyBudget   int
+	BudgetStartDate string // YYYY-MM-01, or "" for the current month
+
+	LogRetentionDays        int
+	KeyVaultPurgeProtection bool
+	KeyVaultSoftDeleteDays  int
+	PayloadRetentionDays    int
+
+	ExtraTags map[string]string
+}
+
+// InferenceConfig is the serverless GPU inference app.
+type InferenceConfig struct {
+	MinReplicas     int
+	MaxReplicas     int
+	Concurrency     int
+	CooldownSeconds int
+	Image           string // "" = the reference model
+	Port            int
+	Path            string
+	HealthPath      string
+}
+
+// BatchConfig is the Batch GPU pool.
+type BatchConfig struct {
+	VMSize   string
+	MaxNodes int
+	Spot     bool
+}
+
+// RoutingConfig holds the router's tunables that live in Key Vault.
+type RoutingConfig struct {
+	RealtimeThresholdMs int
+	BatchCostThreshold  float64
+	ColdStartSeconds    int
+	ModelVersion        string
+	GPUMemoryLimit      string
+	MaxBodyBytes        int
+}
+
+// RouterConfig is the router app.
+type RouterConfig struct {
+	MaxReplicas int
+	Image       string // "" = build router/Dockerfile
+}
+
+// ResourceGroupCreate is the resourceGroupName value that asks for a new group.
+const ResourceGroupCreate = "create"
+
+// Load reads every key of the schema from the stack's configuration and
+// returns the validated Config, or an error naming each bad key.
+func Load(ctx *pulumi.Context) (*Config, error) {
+	cfg := pconfig.New(ctx, Namespace)
+	raw := map[string]string{}
+	for _, k := range Keys {
+		if v, ok := lookup(cfg, k.Name); ok {
+			raw[k.Name] = v
+		}
+	}
+	return Parse(ctx.Stack(), raw)
+}
+
+func lookup(cfg *pconfig.Config, key string) (string, bool) {
+	v, err := cfg.Try(key)
+	if err != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// Parse turns raw values, as the Pulumi CLI passes them (scalars as text,
+// arrays and objects as JSON), into a validated Config. Missing keys take
+// their schema default. Every error found is reported, each naming its key.
+func Parse(stack string, raw map[string]string) (*Config, error) {
+	for name := range raw {
+		if _, ok := keyByName(name); !ok {
+			return nil, fmt.Errorf("%s:%s: unknown config key; known keys: %s", Namespace, name, strings.Join(keyNames(), ", "))
+		}
+	}
+	p := parser{raw: raw}
+	c := &Config{
+		Stack:             stack,
+		Location:          normalizeRegion(p.str("location")),
+		ResourceGroupName: p.str("resourceGroupName"),
+		GPU:               GPUType(strings.ToUpper(p.str("gpuType"))),
+		GPURegionCheck:    p.str("gpuRegionCheck"),
+		Inference: InferenceConfig{
+			MinReplicas:     p.integer("inferenceMinReplicas"),
+			MaxReplicas:     p.integer("inferenceMaxReplicas"),
+			Concurrency:     p.integer("inferenceConcurrency"),
+			CooldownSeconds: p.integer("inferenceCooldownSeconds"),
+			Image:           p.str("inferenceImage"),
+			Port:            p.integer("inferencePort"),
+			Path:            p.str("inferencePath"),
+			HealthPath:      p.str("inferenceHealthPath"),
+		},
+		Batch: BatchConfig{
+			VMSize:   p.str("batchVmSize"),
+			MaxNodes: p.integer("batchMaxNodes"),
+			Spot:     p.boolean("batchSpot"),
+		},
+		Routing: RoutingConfig{
+			RealtimeThresholdMs: p.integer("realtimeThresholdMs"),
+			BatchCostThreshold:  p.float("batchCostThreshold"),
+			ColdStartSeconds:    p.integer("coldStartSeconds"),
+			ModelVersion:        p.str("modelVersion"),
+			GPUMemoryLimit:      p.str("gpuMemoryLimit"),
+			MaxBodyBytes:        p.integer("maxBodyBytes"),
+		},
+		Router: RouterConfig{
+			MaxReplicas: p.integer("routerMaxReplicas"),
+			Image:       p.str("routerImage"),
+		},
+		AlertEmails:             p.strings("alertEmails"),
+		MonthlyBudget:           p.integer("monthlyBudget"),
+		BudgetStartDate:         p.str("budgetStartDate"),
+		LogRetentionDays:        p.integer("logRetentionDays"),
+		KeyVaultPurgeProtection: p.boolean("keyVaultPurgeProtection"),
+		KeyVaultSoftDeleteDays:  p.integer("keyVaultSoftDeleteDays"),
+		PayloadRetentionDays:    p.integer("payloadRetentionDays"),
+		ExtraTags:               p.stringMap("tags"),
+	}
+	if c.Routing.GPUMemoryLimit == "" && c.GPU.WorkloadProfileType() != "" {
+		c.Routing.GPUMemoryLimit = fmt.Sprintf("%dGi", c.GPU.MemoryGiB())
+	}
+	errs := append(p.errs, c.validate()...)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("invalid stack configuration for %q:\n  %w", stack, errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// keyError names the key, the value and what is allowed.
+func keyError(key string, value any, allowed string) error {
+	return fmt.Errorf("%s:%s: %v is not allowed; %s", Namespace, key, quoteIfString(value), allowed)
+}
+
+func quoteIfString(v any) any {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return v
+}
+
+func keyByName(name string) (Key, bool) {
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+func keyNames() []string {
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// parser reads typed values and records a type error per bad key.
+type parser struct {
+	raw  map[string]string
+	errs []error
+}
+
+func (p *parser) text(key string) (string, bool) {
+	v, ok := p.raw[key]
+	return v, ok
+}
+
+func (p *parser) def(key string) any {
+	k, ok := keyByName(key)
+	if !ok {
+		panic("config: key missing from schema: " + key)
+	}
+	return k.Default
+}
+
+func (p *parser) str(key string) string {
+	if v, ok := p.text(key); ok {
+		return strings.TrimSpace(v)
+	}
+	return p.def(key).(string)
+}
+
+func (p *parser) integer(key string) int {
+	v, ok := p.text(key)
+	if !ok {
+		return p.def(key).(int)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		p.errs = append(p.errs, keyError(key, v, "allowed: a whole number"))
+	}
+	return n
+}
+
+func (p *parser) float(key string) float64 {
+	v, ok := p.text(key)
+	if !ok {
+		v = p.def(key).(string)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		p.errs = append(p.errs, keyError(key, v, "allowed: a decimal number such as 0.002"))
+	}
+	return f
+}
+
+func (p *parser) boolean(key string) bool {
+	v, ok := p.text(key)
+	if !ok {
+		return p.def(key).(bool)
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		p.errs = append(p.errs, keyError(key, v, "allowed: true or false"))
+	}
+	return b
+}
+
+func (p *parser) strings(key string) []string {
+	v, ok := p.text(key)
+	if !ok {
+		return nil
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		p.errs = append(p.errs, keyError(key, v, "allowed: a list of strings"))
+	}
+	return out
+}
+
+func (p *parser) stringMap(key string) map[string]string {
+	out := map[string]string{}
+	v, ok := p.text(key)
+	if !ok {
+		return out
+	}
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		p.errs = append(p.errs, keyError(key, v, "allowed: a map of string to string"))
+	}
+	return out
+}

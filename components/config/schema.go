@@ -1,0 +1,49 @@
+package config
+
+// Namespace is the project's config namespace: keys are "gpu-orchestration:<key>".
+const Namespace = "gpu-orchestration"
+
+// Key describes one stack config key. The same table is declared in
+// Pulumi.yaml (a test keeps the two equal), so `pulumi config` users see the
+// schema and the program's defaults cannot drift from it.
+type Key struct {
+	Name        string
+	Type        string // string | integer | boolean | array | object, as Pulumi.yaml spells them
+	Default     any    // JSON-shaped: string, int, bool, []any, map[string]any
+	Description string
+}
+
+// Keys is every config key the program reads, in documentation order.
+var Keys = []Key{
+	{"location", "string", "westus3", "Azure region for every resource. Must offer the chosen serverless GPU (gpuType)."},
+	{"resourceGroupName", "string", "create", `Existing resource group to deploy into, or "create" for a new rg-gpuorch-<stack>.`},
+	{"gpuType", "string", "T4", "Serverless GPU of the inference app: T4 (Consumption-GPU-NC8as-T4) or A100 (Consumption-GPU-NC24-A100)."},
+	{"gpuRegionCheck", "string", "strict", `"strict" rejects regions not documented for gpuType; "off" accepts any region (for regions added after the docs this stack cites).`},
+	{"inferenceMinReplicas", "integer", 0, "Minimum GPU replicas of the inference app; 0 lets it scale to zero."},
+	{"inferenceMaxReplicas", "integer", 2, "Maximum GPU replicas of the inference app (each replica is one GPU)."},
+	{"inferenceConcurrency", "integer", 4, "Concurrent requests per inference replica before the HTTP scale rule adds one."},
+	{"inferenceCooldownSeconds", "integer", 300, "Seconds without traffic before the inference app scales in (also the router's warm-state estimate)."},
+	{"inferenceImage", "string", "", "Inference image; empty uses the reference model built from refmodel/Dockerfile."},
+	{"inferencePort", "integer", 8000, "Port the inference image serves HTTP on."},
+	{"inferencePath", "string", "/infer", "HTTP path of the inference image's realtime endpoint."},
+	{"inferenceHealthPath", "string", "/healthz", "HTTP path the inference image answers health probes on."},
+	{"coldStartSeconds", "integer", 90, "Estimated cold start of a GPU replica (image pull plus model load), used by the router's decision."},
+	{"batchVmSize", "string", "Standard_NC4as_T4_v3", "VM size of the Batch spot GPU pool (a current NVIDIA GPU size; the NCv3 family is retired)."},
+	{"batchMaxNodes", "integer", 2, "Upper bound of the Batch pool's autoscale formula."},
+	{"batchSpot", "boolean", true, "Use Spot (low-priority) nodes for the Batch pool; false uses dedicated nodes."},
+	{"realtimeThresholdMs", "integer", 2000, "Key Vault realtime-threshold-ms: requests with a deadline at or below this go realtime."},
+	{"batchCostThreshold", "string", "0.002", "Key Vault batch-cost-threshold: estimated realtime cost in USD per request above which work that may wait goes to batch."},
+	{"modelVersion", "string", "ref-1", "Key Vault model-version: the model version the router reports and pins jobs to."},
+	{"gpuMemoryLimit", "string", "", `Key Vault gpu-memory-limit, e.g. "14Gi"; empty means the GPU's memory (16Gi T4, 80Gi A100).`},
+	{"maxBodyBytes", "integer", 4194304, "Largest request body the router accepts, in bytes."},
+	{"alertEmails", "array", []any{}, "E-mail addresses that receive alerts and budget notifications (at least one)."},
+	{"monthlyBudget", "integer", 500, "Monthly budget of the stack's resource group, in the billing currency."},
+	{"budgetStartDate", "string", "", "First day of the budget (YYYY-MM-01); empty means the first of the current month at first deploy."},
+	{"logRetentionDays", "integer", 30, "Log Analytics retention in days (30 to 730 for PerGB2018)."},
+	{"keyVaultPurgeProtection", "boolean", false, "Turn on Key Vault purge protection (cannot be turned off again once on)."},
+	{"keyVaultSoftDeleteDays", "integer", 7, "Key Vault soft-delete retention in days (7 to 90)."},
+	{"payloadRetentionDays", "integer", 7, "Days after which request payloads and results are deleted by the storage lifecycle rule."},
+	{"routerMaxReplicas", "integer", 3, "Maximum replicas of the router app (it always keeps one)."},
+	{"routerImage", "string", "", "Prebuilt router image reference; empty builds router/Dockerfile with Docker and pushes it to the stack's registry."},
+	{"tags", "object", map[string]any{}, "Extra tags on every taggable resource (project, stack and managed-by are always set)."},
+}

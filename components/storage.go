@@ -1,0 +1,173 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Queue and container names shared with the router (router/README.md).
+const (
+	WorkQueueName        = "inference-work"
+	PoisonQueueName      = "inference-poison"
+	RequestContainerName = "requests"
+	ResultContainerName  = "results"
+)
+
+// StorageArgs configures the storage tier.
+type StorageArgs struct {
+	// ResourceGroupName is the group the account lives in.
+	ResourceGroupName pulumi.StringInput
+	// Location of the account.
+	Location pulumi.StringInput
+	// Tags for the account.
+	Tags pulumi.StringMapInput
+	// Naming gives the account its globally unique CAF name.
+	Naming Naming
+	// PayloadRetentionDays is how long request payloads and results are kept.
+	PayloadRetentionDays int
+}
+
+// Storage is the account that carries batch work: the work and poison
+// queues, request payloads too large for a queue message, and results.
+// Shared keys are off: every client authenticates with Entra ID.
+type Storage struct {
+	pulumi.ResourceState
+
+	// AccountID is the account's resource id.
+	AccountID pulumi.StringOutput `pulumi:"accountId"`
+	// AccountName is the account's name.
+	AccountName pulumi.StringOutput `pulumi:"accountName"`
+	// QueueEndpoint is the account's queue service endpoint.
+	QueueEndpoint pulumi.StringOutput `pulumi:"queueEndpoint"`
+	// BlobEndpoint is the account's blob service endpoint.
+	BlobEndpoint pulumi.StringOutput `pulumi:"blobEndpoint"`
+	// WorkQueueID and PoisonQueueID scope queue role assignments.
+	WorkQueueID   pulumi.StringOutput `pulumi:"workQueueId"`
+	PoisonQueueID pulumi.StringOutput `pulumi:"poisonQueueId"`
+	// RequestContainerID and ResultContainerID scope blob role assignments.
+	RequestContainerID pulumi.StringOutput `pulumi:"requestContainerId"`
+	ResultContainerID  pulumi.StringOutput `pulumi:"resultContainerId"`
+	// WorkQueueName, PoisonQueueName, RequestContainerName and ResultContainerName
+	// are what the router is told to use.
+	WorkQueueName        pulumi.StringOutput `pulumi:"workQueueName"`
+	PoisonQueueName      pulumi.StringOutput `pulumi:"poisonQueueName"`
+	RequestContainerName pulumi.StringOutput `pulumi:"requestContainerName"`
+	ResultContainerName  pulumi.StringOutput `pulumi:"resultContainerName"`
+}
+
+// NewStorage declares the account, its queues, containers and lifecycle rule.
+func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pulumi.ResourceOption) (*Storage, error) {
+	comp := &Storage{}
+	if err := ctx.RegisterComponentResource("gpu-orchestration:storage:Storage", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(comp)
+
+	account, err := storage.NewStorageAccount(ctx, name+"-st", &storage.StorageAccountArgs{
+		AccountName:                  pulumi.String(args.Naming.Global("st")),
+		ResourceGroupName:            args.ResourceGroupName,
+		Location:                     args.Location,
+		Kind:                         pulumi.String("StorageV2"),
+		Sku:                          &storage.SkuArgs{Name: pulumi.String("Standard_LRS")},
+		EnableHttpsTrafficOnly:       pulumi.Bool(true),
+		MinimumTlsVersion:            pulumi.String("TLS1_2"),
+		AllowBlobPublicAccess:        pulumi.Bool(false),
+		AllowSharedKeyAccess:         pulumi.Bool(false),
+		DefaultToOAuthAuthentication: pulumi.Bool(true),
+		AllowCrossTenantReplication:  pulumi.Bool(false),
+		Tags:                         args.Tags,
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("storage account: %w", err)
+	}
+
+	queue := func(logical, queueName string) (*storage.Queue, error) {
+		return storage.NewQueue(ctx, name+"-"+logical, &storage.QueueArgs{
+			QueueName:         pulumi.String(queueName),
+			AccountName:       account.Name,
+			ResourceGroupName: args.ResourceGroupName,
+		}, child)
+	}
+	container := func(logical, containerName string) (*storage.BlobContainer, error) {
+		return storage.NewBlobContainer(ctx, name+"-"+logical, &storage.BlobContainerArgs{
+			ContainerName:     pulumi.String(containerName),
+			AccountName:       account.Name,
+			ResourceGroupName: args.ResourceGroupName,
+			PublicAccess:      storage.PublicAccessNone,
+		}, child)
+	}
+	work, err := queue("work", WorkQueueName)
+	if err != nil {
+		return nil, fmt.Errorf("work queue: %w", err)
+	}
+	poison, err := queue("poison", PoisonQueueName)
+	if err != nil {
+		return nil, fmt.Errorf("poison queue: %w", err)
+	}
+	requests, err := container("requests", RequestContainerName)
+	if err != nil {
+		return nil, fmt.Errorf("requests container: %w", err)
+	}
+	results, err := container("results", ResultContainerName)
+	if err != nil {
+		return nil, fmt.Errorf("results container: %w", err)
+	}
+
+	// Payloads and results are only needed until the client has read them.
+	days := float64(args.PayloadRetentionDays)
+	if _, err := storage.NewManagementPolicy(ctx, name+"-lifecycle", &storage.ManagementPolicyArgs{
+		// The only name the API accepts for an account's policy.
+		ManagementPolicyName: pulumi.String("default"),
+		AccountName:          account.Name,
+		ResourceGroupName:    args.ResourceGroupName,
+		Policy: &storage.ManagementPolicySchemaArgs{Rules: storage.ManagementPolicyRuleArray{
+			storage.ManagementPolicyRuleArgs{
+				Name:    pulumi.String("expire-payloads-and-results"),
+				Enabled: pulumi.Bool(true),
+				Type:    pulumi.String("Lifecycle"),
+				Definition: &storage.ManagementPolicyDefinitionArgs{
+					Filters: &storage.ManagementPolicyFilterArgs{
+						BlobTypes:   pulumi.StringArray{pulumi.String("blockBlob")},
+						PrefixMatch: pulumi.StringArray{pulumi.String(RequestContainerName + "/"), pulumi.String(ResultContainerName + "/")},
+					},
+					Actions: &storage.ManagementPolicyActionArgs{
+						BaseBlob: &storage.ManagementPolicyBaseBlobArgs{
+							Delete: &storage.DateAfterModificationArgs{DaysAfterModificationGreaterThan: pulumi.Float64(days)},
+						},
+					},
+				},
+			},
+		}},
+	}, child, pulumi.DependsOn([]pulumi.Resource{requests, results})); err != nil {
+		return nil, fmt.Errorf("lifecycle policy: %w", err)
+	}
+
+	comp.AccountID = account.ID().ToStringOutput()
+	comp.AccountName = account.Name
+	comp.QueueEndpoint = account.PrimaryEndpoints.Queue()
+	comp.BlobEndpoint = account.PrimaryEndpoints.Blob()
+	comp.WorkQueueID = work.ID().ToStringOutput()
+	comp.PoisonQueueID = poison.ID().ToStringOutput()
+	comp.RequestContainerID = requests.ID().ToStringOutput()
+	comp.ResultContainerID = results.ID().ToStringOutput()
+	comp.WorkQueueName = work.Name
+	comp.PoisonQueueName = poison.Name
+	comp.RequestContainerName = requests.Name
+	comp.ResultContainerName = results.Name
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"accountId":            comp.AccountID,
+		"accountName":          comp.AccountName,
+		"queueEndpoint":        comp.QueueEndpoint,
+		"blobEndpoint":         comp.BlobEndpoint,
+		"workQueueId":          comp.WorkQueueID,
+		"poisonQueueId":        comp.PoisonQueueID,
+		"requestContainerId":   comp.RequestContainerID,
+		"resultContainerId":    comp.ResultContainerID,
+		"workQueueName":        comp.WorkQueueName,
+		"poisonQueueName":      comp.PoisonQueueName,
+		"requestContainerName": comp.RequestContainerName,
+		"resultContainerName":  comp.ResultContainerName,
+	})
+}

@@ -1,0 +1,104 @@
+package components
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// VaultArgs configures the Key Vault tier.
+type VaultArgs struct {
+	// ResourceGroupName is the group the vault lives in.
+	ResourceGroupName pulumi.StringInput
+	// Location of the vault.
+	Location pulumi.StringInput
+	// Tags for the vault.
+	Tags pulumi.StringMapInput
+	// Naming gives the vault its globally unique CAF name.
+	Naming Naming
+	// TenantID is the Entra tenant that authorizes access (RBAC).
+	TenantID string
+	// PurgeProtection turns on purge protection; it cannot be turned off later.
+	PurgeProtection bool
+	// SoftDeleteRetentionDays keeps deleted secrets recoverable (7 to 90).
+	SoftDeleteRetentionDays int
+	// Settings are stored as secrets under their names; the router reads them
+	// periodically so operators tune routing without a deploy.
+	Settings map[string]pulumi.StringInput
+}
+
+// Vault is the Key Vault holding the router's settings. Access is by Azure
+// RBAC only (no access policies), so roles decide who reads what.
+type Vault struct {
+	pulumi.ResourceState
+
+	// VaultID is the vault's resource id, the scope of its role assignments.
+	VaultID pulumi.StringOutput `pulumi:"vaultId"`
+	// VaultName is the vault's name.
+	VaultName pulumi.StringOutput `pulumi:"vaultName"`
+	// VaultURI is the data-plane endpoint the router reads settings from.
+	VaultURI pulumi.StringOutput `pulumi:"vaultUri"`
+	// SettingNames are the names of the secrets the tier wrote.
+	SettingNames pulumi.StringArrayOutput `pulumi:"settingNames"`
+}
+
+// NewVault declares the vault and one secret per setting.
+func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.ResourceOption) (*Vault, error) {
+	comp := &Vault{}
+	if err := ctx.RegisterComponentResource("gpu-orchestration:vault:Vault", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(comp)
+
+	props := &keyvault.VaultPropertiesArgs{
+		TenantId:                  pulumi.String(args.TenantID),
+		Sku:                       &keyvault.SkuArgs{Family: pulumi.String("A"), Name: keyvault.SkuNameStandard},
+		EnableRbacAuthorization:   pulumi.Bool(true),
+		EnableSoftDelete:          pulumi.Bool(true),
+		SoftDeleteRetentionInDays: pulumi.Int(args.SoftDeleteRetentionDays),
+	}
+	// The API accepts only true here: leaving it unset is how "off" is said.
+	if args.PurgeProtection {
+		props.EnablePurgeProtection = pulumi.Bool(true)
+	}
+	vault, err := keyvault.NewVault(ctx, name+"-kv", &keyvault.VaultArgs{
+		VaultName:         pulumi.String(args.Naming.GlobalHyphenated("kv")),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          args.Location,
+		Properties:        props,
+		Tags:              args.Tags,
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("key vault: %w", err)
+	}
+
+	names := make([]string, 0, len(args.Settings))
+	for n := range args.Settings {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if _, err := keyvault.NewSecret(ctx, name+"-"+n, &keyvault.SecretArgs{
+			SecretName:        pulumi.String(n),
+			VaultName:         vault.Name,
+			ResourceGroupName: args.ResourceGroupName,
+			Properties:        &keyvault.SecretPropertiesArgs{Value: args.Settings[n]},
+			Tags:              args.Tags,
+		}, child); err != nil {
+			return nil, fmt.Errorf("key vault secret %s: %w", n, err)
+		}
+	}
+
+	comp.VaultID = vault.ID().ToStringOutput()
+	comp.VaultName = vault.Name
+	comp.VaultURI = vault.Properties.VaultUri()
+	comp.SettingNames = pulumi.ToStringArray(names).ToStringArrayOutput()
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"vaultId":      comp.VaultID,
+		"vaultName":    comp.VaultName,
+		"vaultUri":     comp.VaultURI,
+		"settingNames": comp.SettingNames,
+	})
+}

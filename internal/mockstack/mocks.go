@@ -1,0 +1,139 @@
+package mockstack
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Fixed identities of the mocked deploying client.
+const (
+	SubscriptionID = "00000000-0000-0000-0000-000000000000"
+	TenantID       = "11111111-1111-1111-1111-111111111111"
+)
+
+// recorder is the mock monitor: it records every registration and answers
+// with the inputs plus the few computed outputs the program reads.
+type recorder struct {
+	mu        sync.Mutex
+	resources []Resource
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	res := Resource{
+		Type:   args.TypeToken,
+		Name:   args.Name,
+		Custom: args.Custom,
+		Inputs: args.Inputs.Copy(),
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		res.Parent = rpc.GetParent()
+		res.ProviderVersion = rpc.GetVersion()
+		res.Dependencies = rpc.GetDependencies()
+		res.IgnoreChanges = rpc.GetIgnoreChanges()
+	}
+	if !args.Custom {
+		r.record(res)
+		return "", resource.PropertyMap{}, nil
+	}
+	state := args.Inputs.Copy()
+	azureName := physicalName(args.TypeToken, args.Name, args.Inputs)
+	id := armID(args.TypeToken, azureName, args.Inputs)
+	state["name"] = resource.NewProperty(azureName)
+	for k, v := range computedOutputs(args.TypeToken, azureName, args.Inputs) {
+		state[k] = v
+	}
+	r.record(res)
+	return id, state, nil
+}
+
+func (r *recorder) record(res Resource) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resources = append(r.resources, res)
+}
+
+func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	switch args.Token {
+	case "azure-native:authorization:getClientConfig":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"subscriptionId": SubscriptionID,
+			"tenantId":       TenantID,
+			"clientId":       "22222222-2222-2222-2222-222222222222",
+			"objectId":       "33333333-3333-3333-3333-333333333333",
+		}), nil
+	}
+	return nil, fmt.Errorf("mockstack: no mock for invoke %s", args.Token)
+}
+
+// armID shapes ids like ARM's, so scopes built from them read naturally:
+// resource groups by name, everything else under its group with the type
+// token in place of the provider namespace.
+func armID(typ, name string, inputs resource.PropertyMap) string {
+	if typ == "azure-native:resources:ResourceGroup" {
+		return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", SubscriptionID, name)
+	}
+	rg := "unknown-rg"
+	if v, ok := inputs["resourceGroupName"]; ok && v.IsString() {
+		rg = v.StringValue()
+	}
+	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s", SubscriptionID, rg, typ, name)
+}
+
+// nameKeys maps types to the input that carries their Azure name, where it
+// is not "<lowerCamelType>Name".
+var nameKeys = map[string]string{
+	"azure-native:storage:StorageAccount":               "accountName",
+	"azure-native:storage:BlobContainer":                "containerName",
+	"azure-native:batch:BatchAccount":                   "accountName",
+	"azure-native:app:ManagedEnvironment":               "environmentName",
+	"azure-native:insights:MetricAlert":                 "ruleName",
+	"azure-native:insights:Workbook":                    "resourceName",
+	"azure-native:insights:DiagnosticSetting":           "name",
+	"azure-native:managedidentity:UserAssignedIdentity": "resourceName",
+	"azure-native:authorization:RoleAssignment":         "roleAssignmentName",
+	"azure-native:containerregistry:Registry":           "registryName",
+	"azure-native:operationalinsights:Workspace":        "workspaceName",
+	"azure-native:resources:ResourceGroup":              "resourceGroupName",
+	"azure-native:app/v20250101:ManagedEnvironment":     "environmentName",
+	"azure-native:app/v20250101:ContainerApp":           "containerAppName",
+}
+
+func physicalName(typ, logical string, inputs resource.PropertyMap) string {
+	key, ok := nameKeys[typ]
+	if !ok {
+		parts := strings.Split(typ, ":")
+		t := parts[len(parts)-1]
+		key = strings.ToLower(t[:1]) + t[1:] + "Name"
+	}
+	if v, ok := inputs[resource.PropertyKey(key)]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return logical
+}
+
+// computedOutputs are the provider-computed values the program reads, shaped
+// as the azure-native provider returns them.
+func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.PropertyMap {
+	out := resource.PropertyMap{}
+	switch typ {
+	case "azure-native:storage:StorageAccount":
+		out["primaryEndpoints"] = resource.NewProperty(resource.NewPropertyMapFromMap(map[string]any{
+			"blob":  "https://" + name + ".blob.core.windows.net/",
+			"queue": "https://" + name + ".queue.core.windows.net/",
+		}))
+	case "azure-native:keyvault:Vault":
+		props := resource.PropertyMap{}
+		if p, ok := inputs["properties"]; ok && p.IsObject() {
+			props = p.ObjectValue().Copy()
+		}
+		props["vaultUri"] = resource.NewProperty("https://" + name + ".vault.azure.net/")
+		out["properties"] = resource.NewProperty(props)
+	case "azure-native:operationalinsights:Workspace":
+		out["customerId"] = resource.NewProperty("44444444-4444-4444-4444-444444444444")
+	}
+	return out
+}

@@ -1,0 +1,66 @@
+// Package stack is the Pulumi program: load and validate the config, build
+// the platform, and name the stack's outputs. main.go only runs it.
+package stack
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components"
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
+)
+
+// Run is the program `pulumi up` runs: it exports every output of Program.
+func Run(ctx *pulumi.Context) error {
+	outputs, err := Program(ctx)
+	if err != nil {
+		return err
+	}
+	for name, value := range outputs {
+		ctx.Export(name, value)
+	}
+	return nil
+}
+
+// Program declares the platform and returns the stack outputs by name.
+// Config errors return before any resource is declared.
+func Program(ctx *pulumi.Context) (pulumi.Map, error) {
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	client, err := authorization.GetClientConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the deploying identity's subscription and tenant: %w", err)
+	}
+	start := cfg.BudgetStartDate
+	if start == "" {
+		start = time.Now().UTC().Format("2006-01") + "-01"
+	}
+	platform, err := components.NewPlatform(ctx, "gpuorch", &components.PlatformArgs{
+		Config:          cfg,
+		Project:         ctx.Project(),
+		SubscriptionID:  client.SubscriptionId,
+		TenantID:        client.TenantId,
+		BudgetStartDate: start,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.Map{
+		"resourceGroupName":  platform.ResourceGroupName,
+		"workspaceId":        platform.Observability.WorkspaceID,
+		"actionGroupId":      platform.Observability.ActionGroupID,
+		"keyVaultUri":        platform.Vault.VaultURI,
+		"storageAccountName": platform.Storage.AccountName,
+		"queueEndpoint":      platform.Storage.QueueEndpoint,
+		"blobEndpoint":       platform.Storage.BlobEndpoint,
+		"workQueueName":      platform.Storage.WorkQueueName,
+		"poisonQueueName":    platform.Storage.PoisonQueueName,
+		"requestContainer":   platform.Storage.RequestContainerName,
+		"resultContainer":    platform.Storage.ResultContainerName,
+	}, nil
+}
