@@ -105,6 +105,11 @@ func arithDouble(op string, x, y float64) (float64, error) {
 
 // compare yields 1 or 0 as a double, for the pairs the table lists.
 func compare(op string, a, b Value) (Value, error) {
+	if a.Kind == KindDoubleVec || b.Kind == KindDoubleVec {
+		// The table does not compare vectors; a common slip is
+		// "$PendingTasks.GetSample(1) > 0".
+		return Value{}, fmt.Errorf("operator %s is not defined for %s %s %s; reduce the doubleVec first, e.g. with max(), avg() or val()", op, a.Kind, op, b.Kind)
+	}
 	if a.Kind != b.Kind {
 		return Value{}, opError(op, a, b)
 	}
@@ -118,10 +123,6 @@ func compare(op string, a, b Value) (Value, error) {
 		c = a.Time.Compare(b.Time)
 	case KindTimeInterval:
 		c = cmp3(a.Dur < b.Dur, a.Dur > b.Dur)
-	default:
-		// A doubleVec must be reduced first (max, avg, val, …); the table
-		// does not compare vectors.
-		return Value{}, fmt.Errorf("operator %s is not defined for %s %s %s; reduce the doubleVec first, e.g. with max(), avg() or val()", op, a.Kind, op, b.Kind)
 	}
 	switch op {
 	case "<":
