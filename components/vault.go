@@ -84,8 +84,9 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 			SecretName:        pulumi.String(n),
 			VaultName:         vault.Name,
 			ResourceGroupName: args.ResourceGroupName,
-			Properties:        &keyvault.SecretPropertiesArgs{Value: args.Settings[n]},
-			Tags:              args.Tags,
+			// Whatever is kept in Key Vault stays secret in Pulumi state too.
+			Properties: &keyvault.SecretPropertiesArgs{Value: pulumi.ToSecret(args.Settings[n]).(pulumi.StringOutput)},
+			Tags:       args.Tags,
 		}, child); err != nil {
 			return nil, fmt.Errorf("key vault secret %s: %w", n, err)
 		}

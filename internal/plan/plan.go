@@ -1,0 +1,134 @@
+// Package plan turns a mocked run of a stack into the offline plan document
+// `gpuorch preview` prints: every resource with its inputs, the outputs, and
+// (filled by later stages) policy results and a cost estimate. Secret values
+// never appear in clear.
+package plan
+
+import (
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+)
+
+// Masks for values a plan must not or cannot show.
+const (
+	Secret  = "[secret]"
+	Unknown = "[unknown]"
+)
+
+// Document is the JSON schema of `gpuorch preview -json`.
+type Document struct {
+	Stack     string         `json:"stack"`
+	Project   string         `json:"project"`
+	Resources []Resource     `json:"resources"`
+	Outputs   map[string]any `json:"outputs"`
+	Policy    []Violation    `json:"policy"`
+	Cost      map[string]any `json:"cost"`
+}
+
+// Resource is one registration of the plan.
+type Resource struct {
+	URN             string         `json:"urn"`
+	Type            string         `json:"type"`
+	Name            string         `json:"name"`
+	Parent          string         `json:"parent"`
+	Custom          bool           `json:"custom"`
+	ProviderVersion string         `json:"providerVersion"`
+	Inputs          map[string]any `json:"inputs"`
+}
+
+// Violation is one policy result.
+type Violation struct {
+	Policy  string `json:"policy"`
+	Level   string `json:"level"`
+	URN     string `json:"urn"`
+	Message string `json:"message"`
+}
+
+// Build converts a mocked run into a plan document.
+func Build(res *mockstack.Result) Document {
+	doc := Document{
+		Stack:     res.Stack,
+		Project:   res.Project,
+		Resources: make([]Resource, 0, len(res.Resources)),
+		Outputs:   map[string]any{},
+		Policy:    []Violation{},
+		Cost:      map[string]any{},
+	}
+	for _, r := range res.Resources {
+		doc.Resources = append(doc.Resources, Resource{
+			URN:             r.URN(res.Project, res.Stack),
+			Type:            r.Type,
+			Name:            r.Name,
+			Parent:          r.Parent,
+			Custom:          r.Custom,
+			ProviderVersion: r.ProviderVersion,
+			Inputs:          objectJSON(r.Inputs),
+		})
+	}
+	names := make([]string, 0, len(res.Outputs))
+	for n := range res.Outputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		o := res.Outputs[n]
+		switch {
+		case o.Secret:
+			doc.Outputs[n] = Secret
+		case !o.Known:
+			doc.Outputs[n] = Unknown
+		default:
+			doc.Outputs[n] = resource.NewPropertyValue(o.Value).Mappable()
+		}
+	}
+	return doc
+}
+
+func objectJSON(m resource.PropertyMap) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[string(k)] = valueJSON(v)
+	}
+	return out
+}
+
+// valueJSON masks secrets and unknowns at any depth.
+func valueJSON(v resource.PropertyValue) any {
+	switch {
+	case v.IsSecret():
+		return Secret
+	case v.IsComputed():
+		return Unknown
+	case v.IsOutput():
+		o := v.OutputValue()
+		if o.Secret {
+			return Secret
+		}
+		if !o.Known {
+			return Unknown
+		}
+		return valueJSON(o.Element)
+	case v.IsObject():
+		return objectJSON(v.ObjectValue())
+	case v.IsArray():
+		arr := v.ArrayValue()
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			out[i] = valueJSON(e)
+		}
+		return out
+	case v.IsResourceReference():
+		return string(v.ResourceReferenceValue().URN)
+	case v.IsAsset():
+		return v.AssetValue().Path
+	case v.IsArchive():
+		return v.ArchiveValue().Path
+	case v.IsNull():
+		return nil
+	default:
+		return v.V
+	}
+}
