@@ -92,3 +92,24 @@ type SecretSource interface {
 	// Errors: unavailable.
 	Secrets(ctx context.Context, names []string) (map[string]string, error)
 }
+
+// Submission is a request accepted for the batch route.
+type Submission struct {
+	// Body is the request body, valid JSON.
+	Body []byte
+	// IdempotencyKey is the caller's Idempotency-Key; empty for none.
+	IdempotencyKey string
+	// ModelVersion is the model-version setting at acceptance.
+	ModelVersion string
+}
+
+// JobService accepts batch jobs and reports on them.
+type JobService interface {
+	// Submit stores the job durably (work-queue message, payload blob when
+	// large, job record) and returns it. For an Idempotency-Key already
+	// used with the same body it returns the original job and replay=true.
+	// Errors: idempotency_conflict, unavailable.
+	Submit(ctx context.Context, sub Submission) (job Job, replay bool, err error)
+	// Get returns a job. Errors: not_found, unavailable.
+	Get(ctx context.Context, id string) (Job, error)
+}

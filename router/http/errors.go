@@ -1,0 +1,81 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// statusOf maps the domain's error codes to HTTP status codes. This is the
+// only place that does.
+var statusOf = map[string]int{
+	router.EBadHeader:           http.StatusBadRequest,
+	router.EBadRequest:          http.StatusBadRequest,
+	router.EUnauthorized:        http.StatusUnauthorized,
+	router.ENotFound:            http.StatusNotFound,
+	router.EMethodNotAllowed:    http.StatusMethodNotAllowed,
+	router.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
+	router.EIdempotencyConflict: http.StatusUnprocessableEntity,
+	router.EOverloaded:          http.StatusTooManyRequests,
+	router.EUnavailable:         http.StatusServiceUnavailable,
+	router.EDeadlineUnmeetable:  http.StatusServiceUnavailable,
+	router.EBackendTimeout:      http.StatusGatewayTimeout,
+	router.EInternal:            http.StatusInternalServerError,
+}
+
+// StatusCode returns the HTTP status for an error code.
+func StatusCode(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeError answers with the JSON error document for err. retryAfter, when
+// positive, becomes a Retry-After header in whole seconds (rounded up).
+func writeError(w http.ResponseWriter, err error, retryAfter time.Duration) {
+	code := router.ErrorCode(err)
+	writeErrorCode(w, code, router.ErrorMessage(err), retryAfter)
+}
+
+func writeErrorCode(w http.ResponseWriter, code, message string, retryAfter time.Duration) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	status := StatusCode(code)
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && retryAfter <= 0 {
+		retryAfter = time.Second
+	}
+	if retryAfter > 0 {
+		h.Set("Retry-After", strconv.FormatInt(int64((retryAfter+time.Second-1)/time.Second), 10))
+	}
+	if status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="router"`)
+	}
+	b, _ := json.Marshal(errorBody{Error: errorDetail{Code: code, Message: message}})
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeErrorCode(w, router.EInternal, "internal error", 0)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

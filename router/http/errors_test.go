@@ -1,0 +1,101 @@
+package http_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
+)
+
+func TestErrorCodes(t *testing.T) {
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // then the server notices the router hanging up
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	big := strings.Repeat("x", 1<<16+1)
+	tests := []struct {
+		name    string
+		backend http.HandlerFunc
+		setup   func(*fixture)
+		method  string
+		path    string
+		body    string
+		headers []string
+		status  int
+		code    string
+	}{
+		{"bad X-Route", nil, nil, "POST", "/v1/infer", `{}`, []string{"X-Route", "fast"}, 400, router.EBadHeader},
+		{"bad X-Deadline-Ms", nil, nil, "POST", "/v1/infer", `{}`, []string{"X-Deadline-Ms", "soon"}, 400, router.EBadHeader},
+		{"bad Idempotency-Key", nil, nil, "POST", "/v1/infer", `{}`, []string{"X-Route", "batch", "Idempotency-Key", "caf\xc3\xa9"}, 400, router.EBadHeader},
+		{"batch body not JSON", nil, nil, "POST", "/v1/infer", `{"a":`, []string{"X-Route", "batch"}, 400, router.EBadRequest},
+		{"batch body empty", nil, nil, "POST", "/v1/infer", ``, []string{"X-Route", "batch"}, 400, router.EBadRequest},
+		{"no key", nil, nil, "POST", "/v1/infer", `{}`, []string{"Authorization", ""}, 401, router.EUnauthorized},
+		{"wrong key", nil, nil, "POST", "/v1/infer", `{}`, []string{"Authorization", "Bearer nope"}, 401, router.EUnauthorized},
+		{"basic auth", nil, nil, "GET", "/v1/jobs/0123456789abcdef0123456789abcdef", ``, []string{"Authorization", "Basic " + testKey}, 401, router.EUnauthorized},
+		{"unknown path", nil, nil, "GET", "/v2/infer", ``, nil, 404, router.ENotFound},
+		{"unknown job", nil, nil, "GET", "/v1/jobs/0123456789abcdef0123456789abcdef", ``, nil, 404, router.ENotFound},
+		{"malformed job id", nil, nil, "GET", "/v1/jobs/..%2f..%2fsecret", ``, nil, 404, router.ENotFound},
+		{"GET infer", nil, nil, "GET", "/v1/infer", ``, nil, 405, router.EMethodNotAllowed},
+		{"DELETE job", nil, nil, "DELETE", "/v1/jobs/0123456789abcdef0123456789abcdef", ``, nil, 405, router.EMethodNotAllowed},
+		{"POST healthz", nil, nil, "POST", "/healthz", ``, nil, 405, router.EMethodNotAllowed},
+		{"body over limit, batch", nil, nil, "POST", "/v1/infer", `"` + big + `"`, []string{"X-Route", "batch"}, 413, router.EPayloadTooLarge},
+		{"body over limit, realtime", nil, (*fixture).warm, "POST", "/v1/infer", `"` + big + `"`, []string{"X-Route", "realtime"}, 413, router.EPayloadTooLarge},
+		{"queue unreachable", nil, func(f *fixture) { f.queue.Fail = true }, "POST", "/v1/infer", `{}`, []string{"X-Route", "batch"}, 503, router.EUnavailable},
+		{"cold start misses deadline", nil, nil, "POST", "/v1/infer", `{}`, []string{"X-Route", "realtime", "X-Deadline-Ms", "5000"}, 503, router.EDeadlineUnmeetable},
+		{"realtime saturated", nil, func(f *fixture) {
+			for range 40 { // DefaultSettings: 4 replicas × 10 concurrent requests
+				f.tracker.Begin(time.Now())
+			}
+		}, "POST", "/v1/infer", `{}`, []string{"X-Route", "realtime"}, 429, router.EOverloaded},
+		{"backend down, forced realtime", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }, (*fixture).warm,
+			"POST", "/v1/infer", `{}`, []string{"X-Route", "realtime"}, 503, router.EUnavailable},
+		{"backend too slow for deadline", slow, (*fixture).warm, "POST", "/v1/infer", `{}`, []string{"X-Route", "realtime", "X-Deadline-Ms", "1500"}, 504, router.EBackendTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.backend, func(s *router.Settings) { s.RealtimeLatency = 100 * time.Millisecond })
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			resp, body := f.do(t, tt.method, tt.path, tt.body, tt.headers...)
+			wantError(t, resp, body, tt.status, tt.code)
+			if tt.status == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+				t.Fatal("401 without WWW-Authenticate")
+			}
+			if tt.status == 405 && resp.Header.Get("Allow") == "" {
+				t.Fatal("405 without Allow")
+			}
+		})
+	}
+}
+
+func TestIdempotencyConflict(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	resp, body := f.do(t, "POST", "/v1/infer", `{"n":1}`, "X-Route", "batch", "Idempotency-Key", "k1")
+	if resp.StatusCode != 202 {
+		t.Fatalf("first: %d %s", resp.StatusCode, body)
+	}
+	resp, body = f.do(t, "POST", "/v1/infer", `{"n":2}`, "X-Route", "batch", "Idempotency-Key", "k1")
+	wantError(t, resp, body, 422, router.EIdempotencyConflict)
+}
+
+func TestEveryStatusMapsFromOneCode(t *testing.T) {
+	// Every code a user can see has a status other than 500, except internal.
+	for _, code := range []string{router.EBadHeader, router.EBadRequest, router.EUnauthorized, router.ENotFound,
+		router.EMethodNotAllowed, router.EPayloadTooLarge, router.EIdempotencyConflict, router.EOverloaded,
+		router.EUnavailable, router.EDeadlineUnmeetable, router.EBackendTimeout} {
+		if st := routerhttp.StatusCode(code); st == 500 {
+			t.Errorf("code %s maps to 500", code)
+		}
+	}
+	if st := routerhttp.StatusCode("no_such_code"); st != 500 {
+		t.Errorf("unknown code maps to %d", st)
+	}
+}

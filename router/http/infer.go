@@ -1,0 +1,129 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// maxPooledBuffer keeps the body-buffer pool from holding on to rare huge
+// bodies.
+const maxPooledBuffer = 1 << 20
+
+// infer serves POST /v1/infer: decode, decide, then proxy or submit.
+func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
+	start := s.cfg.Now()
+	hdr, err := DecodeInferHeaders(r.Header, r.ContentLength, s.cfg.MaxBodyBytes)
+	if err != nil {
+		s.count("none", "invalid_request", router.ErrorCode(err))
+		writeError(w, err, 0)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	settings := s.cfg.Settings.Current()
+	dec := router.Decide(hdr.Request, s.cfg.Tracker.Snapshot(start), settings)
+	h := w.Header()
+	h.Set("X-Route", dec.Route.String())
+	h.Set("X-Route-Reason", string(dec.Reason))
+
+	outcome := "ok"
+	switch dec.Route {
+	case router.RouteReject:
+		outcome = dec.Code
+		writeErrorCode(w, dec.Code, rejectMessage(dec, settings), dec.RetryAfter)
+		s.count(dec.Route.String(), string(dec.Reason), outcome)
+	case router.RouteBatch:
+		outcome = s.submit(w, r, hdr, dec, settings, nil)
+		s.count(dec.Route.String(), string(dec.Reason), outcome)
+	case router.RouteRealtime:
+		// realtime counts itself: its route can still change to batch.
+		outcome = s.realtime(w, r, hdr, dec, settings, start)
+	}
+	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "infer",
+		slog.String("request_id", rid), slog.String("mode", hdr.Request.Mode.String()),
+		slog.Int64("deadline_ms", hdr.Request.Deadline.Milliseconds()), slog.Int64("size", hdr.Request.Size),
+		slog.String("route", h.Get("X-Route")), slog.String("reason", h.Get("X-Route-Reason")),
+		slog.String("outcome", outcome), slog.Duration("duration", s.cfg.Now().Sub(start)))
+}
+
+// jobAccepted is the 202 answer for a batch job.
+type jobAccepted struct {
+	ID        string `json:"id"`
+	StatusURL string `json:"status_url"`
+}
+
+// submit stores a batch job durably and answers 202, or answers the error.
+// body is nil when it must still be read from r. It returns the outcome label.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, body []byte) string {
+	if body == nil {
+		buf := s.bufs.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer s.putBuffer(buf)
+		var err error
+		if body, err = ReadJSONBody(r.Body, s.cfg.MaxBodyBytes, buf); err != nil {
+			writeError(w, err, 0)
+			return router.ErrorCode(err)
+		}
+	}
+	// The job is stored even if the caller hangs up meanwhile: half-stored
+	// jobs would be worse than an answer nobody reads.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.SubmitTimeout)
+	defer cancel()
+	job, replay, err := s.cfg.Jobs.Submit(ctx, router.Submission{
+		Body: body, IdempotencyKey: hdr.IdempotencyKey, ModelVersion: settings.ModelVersion,
+	})
+	if err != nil {
+		code := router.ErrorCode(err)
+		if code == router.EUnavailable || code == router.EInternal {
+			s.cfg.Tracker.SetBatchDown(true)
+			s.logError(r, err)
+			writeErrorCode(w, router.EUnavailable, "the job could not be stored durably; it was not accepted, retry later", max(settings.ColdStart/10, time.Second))
+			return router.EUnavailable
+		}
+		writeError(w, err, 0)
+		return code
+	}
+	url := "/v1/jobs/" + job.ID
+	w.Header().Set("Location", url)
+	if replay {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, http.StatusAccepted, jobAccepted{ID: job.ID, StatusURL: url})
+	return "ok"
+}
+
+func (s *Server) putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		s.bufs.Put(b)
+	}
+}
+
+func (s *Server) count(route, reason, outcome string) {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.Requests.WithLabelValues(route, reason, outcome).Inc()
+	}
+}
+
+// rejectMessage explains a refusal in words a caller can act on.
+func rejectMessage(d router.Decision, s router.Settings) string {
+	switch d.Reason {
+	case router.ReasonColdStartTooSlow:
+		return "the inference app is cold: a cold start (about " + s.ColdStart.String() +
+			") plus the model time exceeds X-Deadline-Ms; allow a longer deadline or use X-Route: batch"
+	case router.ReasonDeadlineTooShort:
+		return "no route answers within X-Deadline-Ms: even a warm answer takes longer"
+	case router.ReasonRealtimeSaturated:
+		return "the inference app is at capacity; retry after Retry-After or use X-Route: auto or batch"
+	case router.ReasonTooLargeForRealtime:
+		return "the body is too large for the realtime route; use X-Route: auto or batch"
+	case router.ReasonQueueFull:
+		return "the work queue is full; retry after Retry-After"
+	case router.ReasonQueueDown:
+		return "the work queue is unreachable; the job was not accepted, retry after Retry-After"
+	}
+	return "the request cannot be routed now"
+}

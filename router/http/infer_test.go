@@ -1,0 +1,147 @@
+package http_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+func TestRealtimeProxiesAndFiltersHeaders(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	f.warm()
+	resp, body := f.do(t, "POST", "/v1/infer", `{"x":1}`, "X-Request-Id", "abc-1", "Cookie", "secret=1", "Content-Type", "application/json")
+	if resp.StatusCode != 200 || string(body) != `{"echo":{"x":1}}` {
+		t.Fatalf("got %d %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("X-Route") != "realtime" || resp.Header.Get("X-Route-Reason") != string(router.ReasonWarmIdle) {
+		t.Fatalf("route headers %q %q", resp.Header.Get("X-Route"), resp.Header.Get("X-Route-Reason"))
+	}
+	if resp.Header.Get("X-Request-Id") != "abc-1" {
+		t.Fatalf("X-Request-Id %q, want the caller's", resp.Header.Get("X-Request-Id"))
+	}
+	got := <-f.seen
+	if got.Header.Get("Authorization") != "" || got.Header.Get("Cookie") != "" {
+		t.Fatalf("caller credentials reached the inference app: %v", got.Header)
+	}
+	if got.Header.Get("X-Model-Version") != "m-test" || got.Header.Get("X-Request-Id") != "abc-1" || got.URL.Path != "/infer" {
+		t.Fatalf("backend saw path %s headers %v", got.URL.Path, got.Header)
+	}
+}
+
+func TestRealtimeStreamsTheAnswer(t *testing.T) {
+	release := make(chan struct{})
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("first\n"))
+		w.(http.Flusher).Flush()
+		<-release
+		_, _ = w.Write([]byte("second\n"))
+	}, nil)
+	f.warm()
+	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/infer", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first\n" {
+		t.Fatalf("first chunk %q, %v: the answer was not streamed", buf, err)
+	}
+	close(release)
+	rest, _ := io.ReadAll(resp.Body)
+	if string(rest) != "second\n" {
+		t.Fatalf("rest %q", rest)
+	}
+}
+
+func TestColdAutoRequestBecomesBatchJob(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	resp, body := f.do(t, "POST", "/v1/infer", `{"x":2}`)
+	if resp.StatusCode != 202 || resp.Header.Get("X-Route-Reason") != string(router.ReasonBatchCheaper) {
+		t.Fatalf("got %d %s reason %q", resp.StatusCode, body, resp.Header.Get("X-Route-Reason"))
+	}
+	var a struct {
+		ID        string `json:"id"`
+		StatusURL string `json:"status_url"`
+	}
+	if err := json.Unmarshal(body, &a); err != nil || a.ID == "" || a.StatusURL != "/v1/jobs/"+a.ID {
+		t.Fatalf("202 body %s", body)
+	}
+	resp, body = f.do(t, "GET", a.StatusURL, "")
+	var job router.Job
+	if err := json.Unmarshal(body, &job); resp.StatusCode != 200 || err != nil || job.State != router.JobQueued {
+		t.Fatalf("job: %d %s", resp.StatusCode, body)
+	}
+	if n, _ := f.queue.Depth(t.Context()); n != 1 {
+		t.Fatalf("queue depth %d, want 1", n)
+	}
+}
+
+func TestRefusedAutoRequestFallsBackToBatch(t *testing.T) {
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}, nil)
+	f.warm()
+	body := `{"payload":"` + strings.Repeat("p", 40000) + `"}`
+	resp, out := f.do(t, "POST", "/v1/infer", body)
+	if resp.StatusCode != 202 || resp.Header.Get("X-Route-Reason") != string(router.ReasonRealtimeFailed) {
+		t.Fatalf("got %d %s reason %q", resp.StatusCode, out, resp.Header.Get("X-Route-Reason"))
+	}
+	msgs, err := f.queue.Receive(t.Context(), 10, time.Minute)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("queue: %v %d", err, len(msgs))
+	}
+	var item router.WorkItem
+	if err := json.Unmarshal(msgs[0].Body, &item); err != nil || string(item.Body) != body {
+		t.Fatalf("queued body differs from the sent body (len %d vs %d)", len(item.Body), len(body))
+	}
+}
+
+func TestUnreachableBackendFallsBackToBatch(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	f.backend.Close()
+	f.warm()
+	resp, out := f.do(t, "POST", "/v1/infer", `{"k":"v"}`)
+	if resp.StatusCode != 202 {
+		t.Fatalf("got %d %s", resp.StatusCode, out)
+	}
+}
+
+func TestBatchIdempotentReplay(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	r1, b1 := f.do(t, "POST", "/v1/infer", `{"n":1}`, "X-Route", "batch", "Idempotency-Key", "same")
+	r2, b2 := f.do(t, "POST", "/v1/infer", `{"n":1}`, "X-Route", "batch", "Idempotency-Key", "same")
+	if r1.StatusCode != 202 || r2.StatusCode != 202 || string(b1) != string(b2) {
+		t.Fatalf("replay: %d %s / %d %s", r1.StatusCode, b1, r2.StatusCode, b2)
+	}
+	if r2.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatal("replay not marked")
+	}
+	if n, _ := f.queue.Depth(t.Context()); n != 1 {
+		t.Fatalf("queue depth %d after a replay, want 1", n)
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if resp, body := f.do(t, "GET", p, "", "Authorization", ""); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", p, resp.StatusCode, body)
+		}
+	}
+	f.do(t, "POST", "/v1/infer", `{}`, "X-Route", "batch")
+	resp, body := f.do(t, "GET", "/metrics", "", "Authorization", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `router_requests_total{outcome="ok",reason="forced_batch",route="batch"} 1`) {
+		t.Fatalf("metrics: %d\n%s", resp.StatusCode, body)
+	}
+	f.tracker.SetBatchDown(true)
+	resp, body = f.do(t, "GET", "/readyz", "")
+	wantError(t, resp, body, 503, router.EUnavailable)
+}

@@ -1,0 +1,247 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// NewTransport returns the pooled transport to the inference app: keep-alive
+// connections shared by all requests, no compression (bodies pass through
+// as sent), and a dial timeout that fails fast when the app is unreachable.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        512,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+}
+
+// forwardedHeaders are the request headers the inference app gets; the
+// caller's Authorization and everything else stay at the router.
+var forwardedHeaders = map[string]bool{
+	"Content-Type": true, "Content-Encoding": true, "Accept": true, "Accept-Encoding": true,
+	"X-Request-Id": true, "X-Deadline-Ms": true, "Traceparent": true, "Tracestate": true,
+}
+
+// refusalStatus are backend answers that mean "not now" rather than "no":
+// the request may be retried elsewhere (as a batch job).
+func refusalStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code == http.StatusBadGateway ||
+		code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+}
+
+// errBackendRefused is returned by ModifyResponse to route a refusal to the
+// error handler, which applies the fallback policy.
+type errBackendRefused struct{ status int }
+
+func (e errBackendRefused) Error() string { return "inference app answered " + strconv.Itoa(e.status) }
+
+type proxy struct {
+	s  *Server
+	rp *httputil.ReverseProxy
+}
+
+// call is the per-request state the proxy's hooks need; pooled.
+type call struct {
+	hdr      InferHeaders
+	dec      router.Decision
+	settings router.Settings
+	rec      recorder
+	plain    nonClosing
+	outcome  string
+	route    router.Route
+	reason   router.Reason
+	ok       bool
+}
+
+type callKey struct{}
+
+var callPool = sync.Pool{New: func() any { return new(call) }}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
+func (b *bufferPool) Put(v []byte) { b.p.Put(&v) }
+
+func newProxy(s *Server) *proxy {
+	p := &proxy{s: s}
+	bp := &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+	target := s.cfg.InferenceURL
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			c := pr.In.Context().Value(callKey{}).(*call)
+			u := pr.Out.URL
+			u.Scheme, u.Host, u.Path, u.RawPath, u.RawQuery = target.Scheme, target.Host, target.Path, target.RawPath, target.RawQuery
+			pr.Out.Host = ""
+			for k := range pr.Out.Header {
+				if !forwardedHeaders[k] {
+					delete(pr.Out.Header, k)
+				}
+			}
+			if c.settings.ModelVersion != "" {
+				pr.Out.Header.Set("X-Model-Version", c.settings.ModelVersion)
+			}
+		},
+		Transport:     s.cfg.Transport,
+		FlushInterval: -1, // stream: flush every write of the answer
+		BufferPool:    bp,
+		ModifyResponse: func(resp *http.Response) error {
+			if refusalStatus(resp.StatusCode) {
+				return errBackendRefused{status: resp.StatusCode}
+			}
+			c := resp.Request.Context().Value(callKey{}).(*call)
+			c.ok = resp.StatusCode < 500
+			if resp.StatusCode >= 400 {
+				c.outcome = "backend_" + strconv.Itoa(resp.StatusCode)
+			}
+			return nil
+		},
+		ErrorHandler: p.fail,
+		ErrorLog:     log.New(io.Discard, "", 0),
+	}
+	return p
+}
+
+// realtime proxies the request, streaming both ways, and returns the outcome.
+func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time) string {
+	timeout := s.cfg.RealtimeTimeout
+	if hdr.Request.Deadline > 0 {
+		timeout = hdr.Request.Deadline - s.cfg.Now().Sub(start)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+
+	c := callPool.Get().(*call)
+	*c = call{hdr: hdr, dec: dec, settings: settings, outcome: "ok", route: router.RouteRealtime, reason: dec.Reason}
+	if hdr.Request.Mode == router.ModeAuto {
+		// Auto requests keep a copy of what was sent so that a refusal can
+		// turn them into a batch job; the body still streams to the app.
+		buf := s.bufs.Get().(*bytes.Buffer)
+		buf.Reset()
+		c.rec = recorder{src: r.Body, buf: buf, limit: s.cfg.MaxBodyBytes}
+		r.Body = &c.rec
+	} else {
+		c.plain = nonClosing{src: r.Body}
+		r.Body = &c.plain
+	}
+	tr := s.cfg.Tracker
+	tr.Begin(start)
+	if m := s.cfg.Metrics; m != nil {
+		m.InFlight.Inc()
+	}
+	defer func() {
+		// Deferred so that it runs when the proxy aborts a broken stream.
+		now := s.cfg.Now()
+		tr.End(now, now.Sub(start), c.ok)
+		if m := s.cfg.Metrics; m != nil {
+			m.InFlight.Dec()
+			m.ObserveRealtime(now.Sub(start))
+		}
+		s.count(c.route.String(), string(c.reason), c.outcome)
+		if c.rec.buf != nil {
+			s.putBuffer(c.rec.buf)
+		}
+		*c = call{}
+		callPool.Put(c)
+	}()
+	s.proxy.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
+	return c.outcome
+}
+
+// fail handles a request the inference app did not answer: it applies the
+// fallback policy before anything was written to the caller.
+func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s := p.s
+	c := r.Context().Value(callKey{}).(*call)
+	c.ok = false
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		c.outcome = router.EPayloadTooLarge
+		writeErrorCode(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
+		return
+	}
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		c.outcome = "client_closed"
+		return
+	}
+	fd := router.Fallback(c.hdr.Request, s.cfg.Tracker.Snapshot(s.cfg.Now()), c.settings)
+	if fd.Route == router.RouteBatch && c.rec.src != nil {
+		if body, rerr := c.rec.replay(); rerr == nil && json.Valid(body) {
+			c.route, c.reason = router.RouteBatch, fd.Reason
+			w.Header().Set("X-Route", router.RouteBatch.String())
+			w.Header().Set("X-Route-Reason", string(fd.Reason))
+			c.outcome = s.submit(w, r, c.hdr, fd, c.settings, body)
+			s.cfg.Log.Info("realtime failed; accepted as batch job", "err", err, "request_id", r.Header.Get("X-Request-Id"))
+			return
+		}
+	}
+	code, msg := router.EUnavailable, "the inference app did not answer"
+	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		code, msg = router.EBackendTimeout, "the inference app did not answer within the deadline"
+	} else if refused, ok := err.(errBackendRefused); ok {
+		msg = "the inference app is unavailable (" + strconv.Itoa(refused.status) + ")"
+	}
+	c.outcome = code
+	s.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "realtime failed", slog.String("err", err.Error()),
+		slog.String("code", code), slog.String("request_id", r.Header.Get("X-Request-Id")))
+	writeErrorCode(w, code, msg, fd.RetryAfter)
+}
+
+// nonClosing keeps the transport from closing the caller's body: the server
+// owns it, and a fallback may still need to read it.
+type nonClosing struct{ src io.ReadCloser }
+
+func (n *nonClosing) Read(p []byte) (int, error) { return n.src.Read(p) }
+func (n *nonClosing) Close() error               { return nil }
+
+// recorder passes the body through and keeps a copy of what was read, up to
+// limit, so the whole body can be rebuilt for a fallback.
+type recorder struct {
+	src      io.ReadCloser
+	buf      *bytes.Buffer
+	limit    int64
+	overflow bool
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.src.Read(p)
+	if n > 0 && !r.overflow {
+		if int64(r.buf.Len()+n) > r.limit {
+			r.overflow = true
+		} else {
+			r.buf.Write(p[:n])
+		}
+	}
+	return n, err
+}
+
+func (r *recorder) Close() error { return nil }
+
+// replay returns the whole body: what was sent plus what was not yet read.
+func (r *recorder) replay() ([]byte, error) {
+	if r.overflow {
+		return nil, errors.New("body too large to replay")
+	}
+	if _, err := r.buf.ReadFrom(io.LimitReader(r.src, r.limit-int64(r.buf.Len())+1)); err != nil {
+		return nil, err
+	}
+	if int64(r.buf.Len()) > r.limit {
+		return nil, errors.New("body too large to replay")
+	}
+	return r.buf.Bytes(), nil
+}

@@ -1,0 +1,123 @@
+package http_test
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
+	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
+	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
+	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+)
+
+const testKey = "test-key-123"
+
+type fixture struct {
+	srv     *httptest.Server
+	backend *httptest.Server
+	queue   *mem.Queue
+	store   *mem.Store
+	tracker *live.Tracker
+	// seen is the last request the backend got.
+	seen chan *http.Request
+}
+
+// newFixture starts a router in front of backend (nil: an echo backend).
+func newFixture(t *testing.T, backend http.HandlerFunc, tune func(*router.Settings)) *fixture {
+	t.Helper()
+	f := &fixture{queue: &mem.Queue{}, store: mem.NewStore(), tracker: &live.Tracker{}, seen: make(chan *http.Request, 16)}
+	if backend == nil {
+		backend = func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"echo":` + string(b) + `}`))
+		}
+	}
+	f.backend = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case f.seen <- r.Clone(r.Context()):
+		default:
+		}
+		backend(w, r)
+	}))
+	t.Cleanup(f.backend.Close)
+	u, _ := url.Parse(f.backend.URL + "/infer")
+	s := router.DefaultSettings()
+	s.ModelVersion = "m-test"
+	if tune != nil {
+		tune(&s)
+	}
+	key := sha256.Sum256([]byte(testKey))
+	f.srv = httptest.NewServer(routerhttp.NewServer(routerhttp.Config{
+		Settings:     live.NewSettings(s, [][sha256.Size]byte{key}),
+		Tracker:      f.tracker,
+		Jobs:         &jobs.Service{Queue: f.queue, Store: f.store, Payloads: &mem.Blobs{}, RequestContainer: "requests"},
+		Metrics:      metrics.New(),
+		InferenceURL: u,
+		MaxBodyBytes: 1 << 16,
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// warm makes the router believe the inference app served a request just now.
+func (f *fixture) warm() {
+	now := time.Now()
+	f.tracker.Begin(now)
+	f.tracker.End(now, 10*time.Millisecond, true)
+}
+
+func (f *fixture) do(t *testing.T, method, path, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// wantError asserts the status, the JSON error document and its code.
+func wantError(t *testing.T, resp *http.Response, body []byte, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status %d, want %d; body %s", resp.StatusCode, status, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("Content-Type %q, want application/json", ct)
+	}
+	var doc struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("error body is not JSON: %s", body)
+	}
+	if doc.Error.Code != code || doc.Error.Message == "" {
+		t.Fatalf("error %+v, want code %q and a message", doc.Error, code)
+	}
+	if (status == 429 || status == 503) && resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("%d without Retry-After", status)
+	}
+}

@@ -1,0 +1,99 @@
+package live
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// Settings holds the current routing settings and accepted API-key hashes.
+// Refresh replaces them from a secret source; on failure the last good
+// values stay in force.
+type Settings struct {
+	settings atomic.Pointer[router.Settings]
+	keys     atomic.Pointer[[][sha256.Size]byte]
+	// fixedKeys are accepted whatever the secret source says (ROUTER_API_KEY
+	// and ROUTER_API_KEY_SHA256 from the environment).
+	fixedKeys [][sha256.Size]byte
+}
+
+// NewSettings starts from base and the fixed key hashes.
+func NewSettings(base router.Settings, fixedKeys [][sha256.Size]byte) *Settings {
+	s := &Settings{fixedKeys: fixedKeys}
+	s.settings.Store(&base)
+	keys := append([][sha256.Size]byte(nil), fixedKeys...)
+	s.keys.Store(&keys)
+	return s
+}
+
+// Current returns the settings in force.
+func (s *Settings) Current() router.Settings { return *s.settings.Load() }
+
+// KeyHashes returns the accepted API-key hashes.
+func (s *Settings) KeyHashes() [][sha256.Size]byte { return *s.keys.Load() }
+
+// Refresh reads the settings secrets and the key-hash secret once. It applies
+// everything or nothing: any error leaves the previous values in force.
+func (s *Settings) Refresh(ctx context.Context, src router.SecretSource) error {
+	names := append(append([]string(nil), router.SettingSecrets...), router.SecretAPIKeyHashes)
+	values, err := src.Secrets(ctx, names)
+	if err != nil {
+		return fmt.Errorf("read settings secrets: %w", err)
+	}
+	next, err := s.Current().ApplySecrets(values)
+	if err != nil {
+		return fmt.Errorf("apply settings secrets: %w", err)
+	}
+	keys := append([][sha256.Size]byte(nil), s.fixedKeys...)
+	if raw, ok := values[router.SecretAPIKeyHashes]; ok {
+		parsed, err := ParseKeyHashes(raw)
+		if err != nil {
+			return fmt.Errorf("secret %s: %w", router.SecretAPIKeyHashes, err)
+		}
+		keys = append(keys, parsed...)
+	}
+	s.settings.Store(&next)
+	s.keys.Store(&keys)
+	return nil
+}
+
+// RefreshEvery calls Refresh now and then every interval until ctx ends,
+// logging failures.
+func (s *Settings) RefreshEvery(ctx context.Context, src router.SecretSource, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Refresh(ctx, src); err != nil && ctx.Err() == nil {
+			log.Warn("settings refresh failed; keeping last good settings", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ParseKeyHashes reads comma-separated hex SHA-256 hashes; blanks are skipped.
+func ParseKeyHashes(raw string) ([][sha256.Size]byte, error) {
+	var out [][sha256.Size]byte
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		if f == "" {
+			continue
+		}
+		b, err := hex.DecodeString(f)
+		if err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("%q is not a hex SHA-256 hash", f)
+		}
+		out = append(out, [sha256.Size]byte(b))
+	}
+	return out, nil
+}

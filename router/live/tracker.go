@@ -1,0 +1,89 @@
+// Package live keeps the router's view of the running system: the live state
+// Decide reads (Tracker) and the current settings and API-key hashes, which
+// Key Vault refreshes (Settings).
+package live
+
+import (
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// Tracker accumulates the live state from the router's own traffic. All
+// methods are safe for concurrent use and allocation-free: they are on the
+// hot path of every request.
+type Tracker struct {
+	inFlight    atomic.Int64
+	lastServed  atomic.Int64 // unix nanos; 0 = never
+	latencyEWMA atomic.Int64 // nanos; 0 = none observed
+	batchETA    atomic.Int64 // nanos; 0 = none observed
+	queueDepth  atomic.Int64
+	batchDown   atomic.Bool
+}
+
+// ewmaWeight is the weight of a new observation: about the last ten count.
+const ewmaWeight = 0.1
+
+// Begin records a realtime request leaving for the inference app.
+func (t *Tracker) Begin(now time.Time) {
+	t.inFlight.Add(1)
+	t.lastServed.Store(now.UnixNano())
+}
+
+// End records the end of a realtime request that Begin recorded. A warm
+// answer (ok) contributes its latency to the moving average; failures
+// and cold starts would distort the model-time estimate.
+func (t *Tracker) End(now time.Time, latency time.Duration, ok bool) {
+	t.inFlight.Add(-1)
+	t.lastServed.Store(now.UnixNano())
+	if ok {
+		updateEWMA(&t.latencyEWMA, latency)
+	}
+}
+
+// ObserveBatch records the time from enqueue to result of a finished job.
+func (t *Tracker) ObserveBatch(d time.Duration) { updateEWMA(&t.batchETA, d) }
+
+// SetQueueDepth records a fresh queue depth reading; a successful reading
+// also means the queue is reachable again.
+func (t *Tracker) SetQueueDepth(n int) {
+	t.queueDepth.Store(int64(n))
+	t.batchDown.Store(false)
+}
+
+// SetBatchDown records whether the work queue is failing.
+func (t *Tracker) SetBatchDown(down bool) { t.batchDown.Store(down) }
+
+// BatchDown reports whether the work queue was last seen failing.
+func (t *Tracker) BatchDown() bool { return t.batchDown.Load() }
+
+// Snapshot is the state Decide sees at now.
+func (t *Tracker) Snapshot(now time.Time) router.State {
+	idle := router.NeverServed
+	if last := t.lastServed.Load(); last != 0 {
+		idle = max(now.Sub(time.Unix(0, last)), 0)
+	}
+	return router.State{
+		InFlight:        int(t.inFlight.Load()),
+		Idle:            idle,
+		QueueDepth:      int(t.queueDepth.Load()),
+		RealtimeLatency: time.Duration(t.latencyEWMA.Load()),
+		BatchETA:        time.Duration(t.batchETA.Load()),
+		BatchDown:       t.batchDown.Load(),
+	}
+}
+
+func updateEWMA(v *atomic.Int64, d time.Duration) {
+	for {
+		old := v.Load()
+		next := int64(d)
+		if old != 0 {
+			next = int64(math.Round(float64(old)*(1-ewmaWeight) + float64(d)*ewmaWeight))
+		}
+		if v.CompareAndSwap(old, next) {
+			return
+		}
+	}
+}

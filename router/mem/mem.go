@@ -1,0 +1,222 @@
+// Package mem holds in-memory implementations of the router's storage
+// interfaces, for unit tests of the layers above storage. They keep the
+// contracts (visibility timeouts, dequeue counts, idempotency claims) but
+// nothing survives the process: never use them to serve traffic.
+package mem
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// Queue is an in-memory router.Queue. Fail, when set, makes every call fail
+// with unavailable, as an unreachable queue would.
+type Queue struct {
+	mu      sync.Mutex
+	next    int
+	msgs    []*queued
+	MaxSize int
+	Fail    bool
+}
+
+type queued struct {
+	m         router.Message
+	visibleAt time.Time
+}
+
+var _ router.Queue = (*Queue)(nil)
+
+func (q *Queue) down() error {
+	if q.Fail {
+		return router.Errorf(router.EUnavailable, "queue unreachable")
+	}
+	return nil
+}
+
+// Enqueue implements router.Queue.
+func (q *Queue) Enqueue(_ context.Context, body []byte) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return err
+	}
+	q.next++
+	q.msgs = append(q.msgs, &queued{m: router.Message{ID: strconv.Itoa(q.next), Body: append([]byte(nil), body...)}})
+	return nil
+}
+
+// Receive implements router.Queue.
+func (q *Queue) Receive(_ context.Context, max int, vis time.Duration) ([]router.Message, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	var out []router.Message
+	for _, m := range q.msgs {
+		if len(out) == max {
+			break
+		}
+		if m.visibleAt.After(now) {
+			continue
+		}
+		m.m.DequeueCount++
+		q.next++
+		m.m.PopReceipt = strconv.Itoa(q.next)
+		m.visibleAt = now.Add(vis)
+		out = append(out, m.m)
+	}
+	return out, nil
+}
+
+func (q *Queue) find(m router.Message) (int, error) {
+	for i, x := range q.msgs {
+		if x.m.ID == m.ID && x.m.PopReceipt == m.PopReceipt {
+			return i, nil
+		}
+	}
+	return 0, router.Errorf(router.ENotFound, "message %s with this pop receipt", m.ID)
+}
+
+// Extend implements router.Queue.
+func (q *Queue) Extend(_ context.Context, m *router.Message, vis time.Duration) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return err
+	}
+	i, err := q.find(*m)
+	if err != nil {
+		return err
+	}
+	q.next++
+	q.msgs[i].m.PopReceipt = strconv.Itoa(q.next)
+	q.msgs[i].visibleAt = time.Now().Add(vis)
+	m.PopReceipt = q.msgs[i].m.PopReceipt
+	return nil
+}
+
+// Delete implements router.Queue.
+func (q *Queue) Delete(_ context.Context, m router.Message) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return err
+	}
+	i, err := q.find(m)
+	if err != nil {
+		return err
+	}
+	q.msgs = append(q.msgs[:i], q.msgs[i+1:]...)
+	return nil
+}
+
+// Depth implements router.Queue.
+func (q *Queue) Depth(context.Context) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return 0, err
+	}
+	return len(q.msgs), nil
+}
+
+// MaxMessageSize implements router.Queue; 48 KiB unless MaxSize is set.
+func (q *Queue) MaxMessageSize() int {
+	if q.MaxSize > 0 {
+		return q.MaxSize
+	}
+	return 48 << 10
+}
+
+// Store is an in-memory router.JobStore.
+type Store struct {
+	mu    sync.Mutex
+	jobs  map[string]router.Job
+	claim map[string][2]string
+}
+
+var _ router.JobStore = (*Store)(nil)
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{jobs: map[string]router.Job{}, claim: map[string][2]string{}}
+}
+
+// Create implements router.JobStore.
+func (s *Store) Create(_ context.Context, job router.Job) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.jobs[job.ID]; !ok {
+		s.jobs[job.ID] = job
+	}
+	return nil
+}
+
+// Put implements router.JobStore.
+func (s *Store) Put(_ context.Context, job router.Job) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jobs[job.ID] = job
+	return nil
+}
+
+// Get implements router.JobStore.
+func (s *Store) Get(_ context.Context, id string) (router.Job, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok {
+		return router.Job{}, router.Errorf(router.ENotFound, "no job %q", id)
+	}
+	return j, nil
+}
+
+// Claim implements router.JobStore.
+func (s *Store) Claim(_ context.Context, keyHash, bodyHash, jobID string) (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.claim[keyHash]; ok {
+		if c[1] != bodyHash {
+			return "", false, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was used with a different body")
+		}
+		return c[0], true, nil
+	}
+	s.claim[keyHash] = [2]string{jobID, bodyHash}
+	return jobID, false, nil
+}
+
+// Blobs is an in-memory router.PayloadStore.
+type Blobs struct {
+	mu    sync.Mutex
+	blobs map[string][]byte
+}
+
+var _ router.PayloadStore = (*Blobs)(nil)
+
+// Put implements router.PayloadStore.
+func (b *Blobs) Put(_ context.Context, container, name string, data []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.blobs == nil {
+		b.blobs = map[string][]byte{}
+	}
+	b.blobs[container+"/"+name] = append([]byte(nil), data...)
+	return nil
+}
+
+// Get implements router.PayloadStore.
+func (b *Blobs) Get(_ context.Context, container, name string) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d, ok := b.blobs[container+"/"+name]
+	if !ok {
+		return nil, router.Errorf(router.ENotFound, "no blob %s/%s", container, name)
+	}
+	return d, nil
+}

@@ -1,0 +1,87 @@
+// Package metrics defines the router's Prometheus metrics on a registry of
+// its own, so tests can build as many routers as they like.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the router's instruments.
+type Metrics struct {
+	registry *prometheus.Registry
+
+	// Requests counts inference requests by route, reason and outcome (an
+	// error code, or "ok").
+	Requests *prometheus.CounterVec
+	// RealtimeLatency is the time from receipt to the end of a proxied answer.
+	RealtimeLatency prometheus.Histogram
+	// InFlight is the number of realtime requests being proxied.
+	InFlight prometheus.Gauge
+	// QueueDepth is the last reading of the work queue's approximate length.
+	QueueDepth prometheus.Gauge
+	// DispatchLag is the time a job waited in the queue before a dispatcher
+	// took it.
+	DispatchLag prometheus.Histogram
+	// BatchRuns counts micro-batch runs by outcome.
+	BatchRuns *prometheus.CounterVec
+	// JobsFinished counts jobs that reached a terminal state, by state.
+	JobsFinished *prometheus.CounterVec
+	// Poisoned counts messages moved to the poison queue.
+	Poisoned prometheus.Counter
+	// SettingsRefreshFailures counts failed Key Vault refreshes.
+	SettingsRefreshFailures prometheus.Counter
+}
+
+// New registers the router's metrics and the Go runtime collectors.
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		registry: r,
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "router_requests_total", Help: "Inference requests by route, decision reason and outcome.",
+		}, []string{"route", "reason", "outcome"}),
+		RealtimeLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "router_realtime_latency_seconds", Help: "Realtime request time from receipt to the end of the streamed answer.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 240},
+		}),
+		InFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "router_realtime_in_flight", Help: "Realtime requests being proxied now.",
+		}),
+		QueueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "router_queue_depth", Help: "Approximate number of messages in the work queue.",
+		}),
+		DispatchLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "router_dispatch_lag_seconds", Help: "Time from enqueue to a dispatcher taking the job.",
+			Buckets: prometheus.ExponentialBuckets(0.1, 2.5, 12),
+		}),
+		BatchRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "router_batch_runs_total", Help: "Micro-batch runs by outcome.",
+		}, []string{"outcome"}),
+		JobsFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "router_jobs_finished_total", Help: "Jobs that reached a terminal state, by state.",
+		}, []string{"state"}),
+		Poisoned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "router_poison_messages_total", Help: "Messages moved to the poison queue.",
+		}),
+		SettingsRefreshFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "router_settings_refresh_failures_total", Help: "Failed reads of the settings from Key Vault.",
+		}),
+	}
+	r.MustRegister(m.Requests, m.RealtimeLatency, m.InFlight, m.QueueDepth, m.DispatchLag,
+		m.BatchRuns, m.JobsFinished, m.Poisoned, m.SettingsRefreshFailures,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// ObserveRealtime records one finished realtime request.
+func (m *Metrics) ObserveRealtime(d time.Duration) { m.RealtimeLatency.Observe(d.Seconds()) }
