@@ -17,6 +17,8 @@
 //     a SampleSource of service-variable histories. A sample-percent
 //     requirement that is not met fails the evaluation with an error that
 //     matches ErrSamplePercent; Azure then leaves the pool as it is.
+//   - Recorder collects samples from any model that generates them as it
+//     runs and serves them as late as Batch would.
 //   - ReadTrace reads a CSV metric trace; Simulate evaluates a formula every
 //     evaluation interval over a trace with sample delay, node allocation
 //     delay and seeded Spot preemption.

@@ -44,11 +44,13 @@ type Step struct {
 	TargetLowPriority int `json:"targetLowPriority"`
 	// The pool when the formula ran: ready dedicated nodes; Spot nodes
 	// counted as Batch counts $CurrentLowPriorityNodes (ready plus
-	// preempted); how many of those are preempted; nodes still allocating.
+	// preempted); and how many of those are preempted.
 	CurrentDedicated   int `json:"currentDedicated"`
 	CurrentLowPriority int `json:"currentLowPriority"`
 	Preempted          int `json:"preempted"`
-	Allocating         int `json:"allocating"`
+	// Allocating counts nodes of either kind on their way after the
+	// evaluation's targets were applied.
+	Allocating int `json:"allocating"`
 	// Metrics are the trace's true values at Time (not delayed).
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	// Err is the evaluation's failure, if any; Error is its text.
@@ -56,13 +58,11 @@ type Step struct {
 	Error string `json:"error,omitempty"`
 }
 
-// nodeVariables are the service variables the simulated pool itself
-// reports, overriding any trace column of the same name.
-var nodeVariables = []string{VarCurrentDedicatedNodes, VarCurrentLowPriorityNodes, VarPreemptedNodeCount}
-
 // Simulate evaluates f every cfg.Interval from the trace's start to its end.
 // Each evaluation sees the trace's samples cfg.SampleDelay late, plus the
-// simulated pool's own node counts; its targets move the pool, whose nodes
+// simulated pool's own node counts ($CurrentDedicatedNodes,
+// $CurrentLowPriorityNodes, $PreemptedNodeCount, overriding trace columns of
+// those names), recorded every 30 s and just as late; its targets move the pool, whose nodes
 // arrive after cfg.AllocationDelay and whose Spot nodes may be preempted. A
 // failed evaluation leaves the targets as they were, as Azure does.
 func Simulate(f *Formula, tr *Trace, cfg SimConfig) ([]Step, error) {
@@ -74,7 +74,7 @@ func Simulate(f *Formula, tr *Trace, cfg SimConfig) ([]Step, error) {
 	}
 	p := &pool{allocDelay: cfg.AllocationDelay, preemptPH: cfg.PreemptionRate, rng: rand.New(rand.NewPCG(cfg.Seed, 1))}
 	formulaRand := rand.New(rand.NewPCG(cfg.Seed, 2))
-	own := map[string][]Sample{}
+	var own Recorder
 	var steps []Step
 	var targetDed, targetSpot int
 	end := tr.End()
@@ -85,23 +85,20 @@ func Simulate(f *Formula, tr *Trace, cfg SimConfig) ([]Step, error) {
 			break
 		}
 		p.step(now, SamplePeriod)
-		counts := map[string]int{
-			VarCurrentDedicatedNodes:   p.dedicated.ready,
-			VarCurrentLowPriorityNodes: p.spot.ready + len(p.spot.preempted),
-			VarPreemptedNodeCount:      len(p.spot.preempted),
+		counts := map[string]float64{
+			VarCurrentDedicatedNodes:   float64(p.dedicated.ready),
+			VarCurrentLowPriorityNodes: float64(p.spot.ready + len(p.spot.preempted)),
+			VarPreemptedNodeCount:      float64(len(p.spot.preempted)),
 		}
-		for _, name := range nodeVariables {
-			own[name] = append(own[name], Sample{Time: now, Value: float64(counts[name])})
-		}
+		own.Record(now, counts)
 		if off%cfg.Interval != 0 {
 			continue
 		}
 		st := Step{
 			Time: now, T: off.Seconds(),
-			CurrentDedicated:   counts[VarCurrentDedicatedNodes],
-			CurrentLowPriority: counts[VarCurrentLowPriorityNodes],
-			Preempted:          counts[VarPreemptedNodeCount],
-			Allocating:         len(p.dedicated.allocating) + len(p.spot.allocating),
+			CurrentDedicated:   int(counts[VarCurrentDedicatedNodes]),
+			CurrentLowPriority: int(counts[VarCurrentLowPriorityNodes]),
+			Preempted:          int(counts[VarPreemptedNodeCount]),
 			Metrics:            map[string]float64{},
 		}
 		for _, name := range tr.Variables {
@@ -109,7 +106,7 @@ func Simulate(f *Formula, tr *Trace, cfg SimConfig) ([]Step, error) {
 				st.Metrics[name] = v
 			}
 		}
-		src := simSource{trace: tr.Until(now, cfg.SampleDelay), own: own, until: now.Add(-cfg.SampleDelay)}
+		src := simSource{trace: tr.Until(now, cfg.SampleDelay), own: &own, pool: own.Until(now, cfg.SampleDelay)}
 		res, err := f.Evaluate(Env{Now: now, Samples: src, TargetDedicatedNodes: float64(targetDed), TargetLowPriorityNodes: float64(targetSpot), Rand: formulaRand})
 		if err != nil {
 			st.Err, st.Error = err, err.Error()
@@ -123,6 +120,7 @@ func Simulate(f *Formula, tr *Trace, cfg SimConfig) ([]Step, error) {
 			p.resize(now, targetDed, targetSpot)
 		}
 		st.TargetDedicated, st.TargetLowPriority = targetDed, targetSpot
+		st.Allocating = len(p.dedicated.allocating) + len(p.spot.allocating)
 		steps = append(steps, st)
 	}
 	return steps, nil
@@ -131,21 +129,15 @@ func Simulate(f *Formula, tr *Trace, cfg SimConfig) ([]Step, error) {
 // simSource serves the pool's own node counts and the trace for the rest,
 // both as late as the sample delay makes them.
 type simSource struct {
-	trace SampleSource
-	own   map[string][]Sample
-	until time.Time
+	trace, pool SampleSource
+	own         *Recorder
 }
 
 func (s simSource) History(variable string) []Sample {
-	h, ok := s.own[variable]
-	if !ok {
-		return s.trace.History(variable)
+	if s.own.Has(variable) {
+		return s.pool.History(variable)
 	}
-	n := 0
-	for n < len(h) && !h[n].Time.After(s.until) {
-		n++
-	}
-	return h[:n]
+	return s.trace.History(variable)
 }
 
 // FormatSteps renders a simulation as a table, one evaluation a line, with
