@@ -1,0 +1,207 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gpu-orchestration/gpu-orchestration/policy/check"
+	"github.com/gpu-orchestration/gpu-orchestration/policy/rules"
+)
+
+// The compliant platform passes every rule, advisory ones included: each
+// firing case below is therefore caused by its mutation alone.
+func TestBaselinePlatformPasses(t *testing.T) {
+	for _, v := range baseline().evaluate(t, check.Options{}) {
+		t.Errorf("baseline violates %s", v)
+	}
+}
+
+type ruleCase struct {
+	name   string
+	policy string         // the policy that must fire ("" when nothing may fire)
+	mutate func(fixtures) // one realistic mistake
+	want   []string       // substrings of the message
+	opts   check.Options
+}
+
+var ruleCases = []ruleCase{
+	// storage
+	{"https off", "storage-https-only", func(f fixtures) { f["st"].set("enableHttpsTrafficOnly", false) },
+		[]string{`storage account "gpuorch-st": set enableHttpsTrafficOnly to true`, "(it is false)"}, check.Options{}},
+	{"https left to the default", "storage-https-only", func(f fixtures) { f["st"].del("enableHttpsTrafficOnly") },
+		[]string{"set enableHttpsTrafficOnly to true", "(it is unset)"}, check.Options{}},
+	{"TLS 1.0", "storage-tls-1-2", func(f fixtures) { f["st"].set("minimumTlsVersion", "TLS1_0") },
+		[]string{`set minimumTlsVersion to "TLS1_2" (it is "TLS1_0")`}, check.Options{}},
+	{"public blobs allowed", "storage-no-public-blob-access", func(f fixtures) { f["st"].set("allowBlobPublicAccess", true) },
+		[]string{"set allowBlobPublicAccess to false"}, check.Options{}},
+	{"public container", "storage-no-public-blob-access", func(f fixtures) { f["results"].set("publicAccess", "Container") },
+		[]string{`blob container "gpuorch-results": set publicAccess to "None" (it is "Container")`}, check.Options{}},
+	{"shared keys on", "storage-shared-key-off", func(f fixtures) { f["st"].set("allowSharedKeyAccess", true) },
+		[]string{"set allowSharedKeyAccess to false", "managed identity"}, check.Options{}},
+	// Key Vault
+	{"vault access policies", "keyvault-rbac", func(f fixtures) {
+		f["kv"].set("properties.enableRbacAuthorization", false)
+	}, []string{`key vault "gpuorch-kv": set properties.enableRbacAuthorization to true`}, check.Options{}},
+	{"vault keeps access policies beside RBAC", "keyvault-rbac", func(f fixtures) {
+		f["kv"].set("properties.accessPolicies", []any{map[string]any{"objectId": "x", "tenantId": "y"}})
+	}, []string{"remove its 1 access policies"}, check.Options{}},
+	{"soft delete off", "keyvault-soft-delete", func(f fixtures) { f["kv"].set("properties.enableSoftDelete", false) },
+		[]string{"set properties.enableSoftDelete to true"}, check.Options{}},
+	{"soft delete too short", "keyvault-soft-delete", func(f fixtures) { f["kv"].set("properties.softDeleteRetentionInDays", 3) },
+		[]string{"softDeleteRetentionInDays between 7 and 90 (it is 3)"}, check.Options{}},
+	{"prod vault without purge protection", "keyvault-purge-protection-prod", func(f fixtures) {
+		f["kv"].del("properties.enablePurgeProtection")
+	}, []string{`key vault "gpuorch-kv" is tagged prod: set properties.enablePurgeProtection to true`, "keyVaultPurgeProtection"}, check.Options{}},
+	{"dev vault without purge protection is fine", "", func(f fixtures) {
+		f["kv"].del("properties.enablePurgeProtection").set("tags", tags("dev"))
+	}, nil, check.Options{}},
+	// Container Apps
+	{"GPU app exposed", "gpu-app-internal-ingress", func(f fixtures) {
+		f["inference"].set("configuration.ingress.external", true).set("configuration.ingress.allowInsecure", false)
+	}, []string{`container app "gpuorch-inference" runs on GPU profile "gpu": set configuration.ingress.external to false`}, check.Options{}},
+	{"unused GPU profile", "gpu-profile-only-where-needed", func(f fixtures) {
+		f["env"].appendTo("workloadProfiles", map[string]any{"name": "gpu-t4", "workloadProfileType": "Consumption-GPU-NC8as-T4"})
+	}, []string{`environment "gpuorch-cae" declares GPU profile "gpu-t4" (Consumption-GPU-NC8as-T4) but no app is pinned to it`}, check.Options{}},
+	{"warm GPU", "gpu-app-scales-to-zero", func(f fixtures) { f["inference"].set("template.scale.minReplicas", 1) },
+		[]string{`container app "gpuorch-inference" keeps 1 GPU replica(s) warm: set template.scale.minReplicas to 0`}, check.Options{}},
+	{"router over HTTP", "containerapp-external-https-only", func(f fixtures) {
+		f["router"].set("configuration.ingress.allowInsecure", true)
+	}, []string{`container app "gpuorch-router" has external ingress: set configuration.ingress.allowInsecure to false`}, check.Options{}},
+	{"connection string in env", "containerapp-no-plain-secrets", func(f fixtures) {
+		f["router"].appendTo("template.containers.0.env", map[string]any{
+			"name": "QUEUE_CONNECTION_STRING", "value": "DefaultEndpointsProtocol=https;AccountName=st;AccountKey=c2VjcmV0"})
+	}, []string{`container app "gpuorch-router", container "router": env QUEUE_CONNECTION_STRING holds a plain value that looks like a secret`}, check.Options{}},
+	{"SAS URL under an innocent name", "containerapp-no-plain-secrets", func(f fixtures) {
+		f["inference"].appendTo("template.containers.0.env", map[string]any{
+			"name": "MODEL_URL", "value": "https://st.blob.core.windows.net/models/m.bin?sv=2024-11-04&sr=b&sig=abc%3D"})
+	}, []string{"env MODEL_URL holds a plain value"}, check.Options{}},
+	{"API key by name", "containerapp-no-plain-secrets", func(f fixtures) {
+		f["router"].appendTo("template.containers.0.env", map[string]any{"name": "ADMIN_API_KEY", "value": "k-123"})
+	}, []string{"env ADMIN_API_KEY"}, check.Options{}},
+	{"secretRef is fine", "", func(f fixtures) {
+		f["router"].appendTo("template.containers.0.env", map[string]any{"name": "DB_PASSWORD", "secretRef": "db-password"})
+	}, nil, check.Options{}},
+	{"too many replicas", "containerapp-max-replicas-bounded", func(f fixtures) { f["router"].set("template.scale.maxReplicas", 100) },
+		[]string{`container app "gpuorch-router": lower template.scale.maxReplicas to at most 30 (it is 100)`}, check.Options{}},
+	{"replicas left to the default", "containerapp-max-replicas-bounded", func(f fixtures) { f["inference"].del("template.scale.maxReplicas") },
+		[]string{`container app "gpuorch-inference": set template.scale.maxReplicas (at most 30)`}, check.Options{}},
+	{"replica limit from policy config", "containerapp-max-replicas-bounded", func(fixtures) {},
+		[]string{"lower template.scale.maxReplicas to at most 4 (it is 8)", "at most 4 (it is 10)"},
+		check.Options{Config: map[string]map[string]any{"containerapp-max-replicas-bounded": {"limit": 4.0}}}},
+	{"secret value stored in the app", "containerapp-secrets-from-keyvault", func(f fixtures) {
+		f["router"].appendTo("configuration.secrets", map[string]any{"name": "acr-password", "value": "p"})
+	}, []string{`container app "gpuorch-router": secret "acr-password" stores its value in the app`}, check.Options{}},
+	{"registry password", "containerapp-registry-identity", func(f fixtures) {
+		f["inference"].set("configuration.registries", []any{map[string]any{
+			"server": "crgpuorchprod.azurecr.io", "username": "crgpuorchprod", "passwordSecretRef": "acr-password"}})
+	}, []string{`registry "crgpuorchprod.azurecr.io" is pulled with a password`}, check.Options{}},
+	// Batch
+	{"retired NCv3", "batch-no-retired-vm-size", func(f fixtures) { f["pool"].set("vmSize", "Standard_NC6s_v3") },
+		[]string{`batch pool "gpuorch-pool": Standard_NC6s_v3 is a retired size`, "Standard_NC4as_T4_v3"}, check.Options{}},
+	{"retired NC v1", "batch-no-retired-vm-size", func(f fixtures) { f["pool"].set("vmSize", "Standard_NC24r") },
+		[]string{"Standard_NC24r is a retired size"}, check.Options{}},
+	{"Ubuntu 20.04 node agent", "batch-supported-node-agent", func(f fixtures) {
+		f["pool"].set("deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId", "batch.node.ubuntu 20.04")
+	}, []string{`node agent "batch.node.ubuntu 20.04" is no longer supported`}, check.Options{}},
+	{"fixed pool", "batch-autoscale", func(f fixtures) {
+		f["pool"].set("scaleSettings", map[string]any{"fixedScale": map[string]any{"targetLowPriorityNodes": 2}})
+	}, []string{"replace scaleSettings.fixedScale with scaleSettings.autoScale"}, check.Options{}},
+	{"no scale settings at all", "batch-autoscale", func(f fixtures) { f["pool"].del("scaleSettings") },
+		[]string{"set scaleSettings.autoScale.formula"}, check.Options{}},
+	{"evaluation too often", "batch-autoscale", func(f fixtures) { f["pool"].set("scaleSettings.autoScale.evaluationInterval", "PT1M") },
+		[]string{"raise scaleSettings.autoScale.evaluationInterval to at least PT5M (it is PT1M)"}, check.Options{}},
+	{"recipe formula on dedicated nodes", "batch-spot-when-asked", func(f fixtures) {
+		f["pool"].set("scaleSettings.autoScale.formula",
+			"$TargetDedicatedNodes = min($PendingTasks.GetSample(180 * TimeInterval_Second, 70 * TimeInterval_Second), 4);")
+	}, []string{"never sets $TargetLowPriorityNodes", "sets $TargetDedicatedNodes = min($PendingTasks.GetSample(180 * TimeInterval_Second, 70 * TimeInterval_Second), 4)"}, check.Options{}},
+	{"shared key on Batch", "batch-no-shared-key", func(f fixtures) {
+		f["batch"].set("allowedAuthenticationModes", []any{"AAD", "SharedKey"})
+	}, []string{`batch account "gpuorch-batch": remove "SharedKey" from allowedAuthenticationModes`}, check.Options{}},
+	{"Batch auth modes unset", "batch-no-shared-key", func(f fixtures) { f["batch"].del("allowedAuthenticationModes") },
+		[]string{`set allowedAuthenticationModes to ["AAD"]`}, check.Options{}},
+	{"auto-storage with keys", "batch-no-shared-key", func(f fixtures) {
+		f["batch"].set("autoStorage.authenticationMode", "StorageKeys")
+	}, []string{`set autoStorage.authenticationMode to "BatchAccountManagedIdentity" (it is "StorageKeys")`}, check.Options{}},
+	// registry
+	{"ACR admin user in prod", "acr-admin-user-off-prod", func(f fixtures) { f["acr"].set("adminUserEnabled", true) },
+		[]string{`container registry "gpuorch-acr" is tagged prod: set adminUserEnabled to false`}, check.Options{}},
+	{"ACR admin user in dev is allowed", "", func(f fixtures) {
+		f["acr"].set("adminUserEnabled", true).set("tags", tags("dev"))
+	}, nil, check.Options{}},
+	// access
+	{"Owner", "no-privileged-role-assignment", func(f fixtures) {
+		f["acrpull"].set("roleDefinitionId", "/subscriptions/0/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635")
+	}, []string{`role assignment "gpuorch-acrpull" grants Owner`}, check.Options{}},
+	{"Contributor, upper case", "no-privileged-role-assignment", func(f fixtures) {
+		f["acrpull"].set("roleDefinitionId", "/providers/Microsoft.Authorization/roleDefinitions/B24988AC-6180-42A0-AB88-20F7382DD24C")
+	}, []string{"grants Contributor"}, check.Options{}},
+	{"User Access Administrator", "no-privileged-role-assignment", func(f fixtures) {
+		f["acrpull"].set("roleDefinitionId", "/providers/Microsoft.Authorization/roleDefinitions/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9")
+	}, []string{"grants User Access Administrator"}, check.Options{}},
+	// monitoring
+	{"a week of logs", "log-retention-30-days", func(f fixtures) { f["log"].set("retentionInDays", 7) },
+		[]string{`log analytics workspace "gpuorch-log": raise retentionInDays to at least 30`, "(config logRetentionDays; it is 7)"}, check.Options{}},
+	{"no budget", "budget-and-alert-receiver", func(f fixtures) { delete(f, "budget") },
+		[]string{"the stack declares no budget"}, check.Options{}},
+	{"budget without notifications", "budget-and-alert-receiver", func(f fixtures) { f["budget"].set("notifications", map[string]any{}) },
+		[]string{`budget "gpuorch-budget" has no notifications`}, check.Options{}},
+	{"action group without receivers", "budget-and-alert-receiver", func(f fixtures) { f["ag"].set("emailReceivers", []any{}) },
+		[]string{`action group "gpuorch-ag" has no receiver or is disabled`}, check.Options{}},
+	{"action group disabled", "budget-and-alert-receiver", func(f fixtures) { f["ag"].set("enabled", false) },
+		[]string{"has no receiver or is disabled", "set enabled to true"}, check.Options{}},
+	// tags
+	{"missing managed-by", "required-tags", func(f fixtures) { f["st"].del("tags.managed-by") },
+		[]string{`storage account "gpuorch-st": add tags managed-by`}, check.Options{}},
+	{"untagged identity", "required-tags", func(f fixtures) { f["id"].del("tags") },
+		[]string{`managed identity "gpuorch-id": add tags project, stack, managed-by`}, check.Options{}},
+}
+
+func TestEachRuleFiresOnItsMistake(t *testing.T) {
+	for _, c := range ruleCases {
+		t.Run(c.name, func(t *testing.T) {
+			fs := baseline()
+			c.mutate(fs)
+			vs := fs.evaluate(t, c.opts)
+			var mine []check.Violation
+			for _, v := range vs {
+				if v.Policy == c.policy {
+					mine = append(mine, v)
+				} else {
+					t.Errorf("unrelated policy fired: %s", v)
+				}
+			}
+			if c.policy == "" {
+				return
+			}
+			if len(mine) == 0 {
+				t.Fatalf("%s did not fire", c.policy)
+			}
+			text := ""
+			for _, v := range mine {
+				text += v.Message + "\n"
+				// Only a missing resource has no URN to point at.
+				if v.URN == "" && !strings.Contains(v.Message, "declares no") {
+					t.Errorf("violation without a URN: %s", v)
+				}
+			}
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("message does not say %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
+
+// Every rule in the pack has at least one case above that makes it fire.
+func TestEveryRuleHasAFiringCase(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range ruleCases {
+		covered[c.policy] = true
+	}
+	for _, p := range rules.Policies(rules.Settings{BatchSpot: true}) {
+		if !covered[p.Name()] {
+			t.Errorf("policy %s has no firing test", p.Name())
+		}
+	}
+}

@@ -1,0 +1,55 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
+
+// requiredTags are the tags the platform relies on (cost reports by project
+// and stack; managed-by tells people not to edit by hand).
+var requiredTags = []string{"project", "stack", "managed-by"}
+
+// taggableTypes have a `tags` input in @pulumi/azure-native 2.90.0 (checked
+// in each resource's .d.ts). Budget, Queue, BlobContainer, ManagementPolicy,
+// RoleAssignment and Batch Pool (API 2023-05-01) have none. Any other
+// azure-native resource that sends tags is held to the same rule.
+var taggableTypes = []string{
+	"resources:ResourceGroup", "operationalinsights:Workspace", "insights:ActionGroup",
+	"insights:MetricAlert", "insights:Workbook", "keyvault:Vault", "keyvault:Secret",
+	"storage:StorageAccount", "app:ManagedEnvironment", "app:ContainerApp",
+	"batch:BatchAccount", "managedidentity:UserAssignedIdentity", "containerregistry:Registry",
+}
+
+func tagPolicies() []policyx.Policy {
+	return []policyx.Policy{
+		resourceRule{
+			name:        "required-tags",
+			description: "Every taggable resource carries the tags project, stack and managed-by.",
+			level:       mandatory,
+			check: func(t target, report func(string, ...any)) {
+				if !strings.HasPrefix(t.Type, "azure-native:") {
+					return
+				}
+				f := get(t.Props, "tags")
+				if f.unknown() || (f.absent() && !matchesAny(t.Type, taggableTypes)) {
+					return
+				}
+				tags := f.entries()
+				var missing []string
+				for _, k := range requiredTags {
+					v, ok := tags[k]
+					if ok && v.IsComputed() {
+						continue
+					}
+					if !ok || !v.IsString() || v.AsString() == "" {
+						missing = append(missing, k)
+					}
+				}
+				if len(missing) > 0 {
+					report("%s %q: add tags %s (pass the stack's tags, components.StackTags, to its Tags)", kindOf(t.Type), t.Name, strings.Join(missing, ", "))
+				}
+			},
+		}.policy(),
+	}
+}
