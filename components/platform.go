@@ -24,7 +24,9 @@ type PlatformArgs struct {
 }
 
 // Platform composes the tiers in the order data flows through them:
-// resource group, observability, settings, storage.
+// resource group, observability, settings, storage, registry, the
+// inference app on serverless GPUs and the Batch spot pool, with the
+// identities they run as and the roles those identities hold.
 type Platform struct {
 	pulumi.ResourceState
 
@@ -32,7 +34,15 @@ type Platform struct {
 	Observability     *Observability      `pulumi:"-"`
 	Vault             *Vault              `pulumi:"-"`
 	Storage           *Storage            `pulumi:"-"`
+	Registry          *Registry           `pulumi:"-"`
+	Inference         *Inference          `pulumi:"-"`
+	Batch             *Batch              `pulumi:"-"`
 }
+
+// Repository names in the stack's registry.
+const (
+	RefModelRepository = "refmodel"
+)
 
 // NewPlatform declares every tier of the stack.
 func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...pulumi.ResourceOption) (*Platform, error) {
@@ -109,8 +119,78 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 
+	registry, err := NewRegistry(ctx, name+"-registry", &RegistryArgs{
+		ResourceGroupName: rgNameOut,
+		Location:          location,
+		Tags:              tags,
+		Naming:            naming,
+		AdminUser:         cfg.Registry.AdminUser,
+		Images: []ImageSpec{
+			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: cfg.Inference.Image},
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	inferenceImage := registry.ImageRefs[RefModelRepository]
+
+	ids, err := newIdentities(ctx, name, naming, rgNameOut, location, tags, child)
+	if err != nil {
+		return nil, err
+	}
+
+	inference, err := NewInference(ctx, name+"-inference", &InferenceArgs{
+		ResourceGroupName: rgNameOut,
+		Location:          location,
+		Tags:              tags,
+		Naming:            naming,
+		WorkspaceID:       obs.WorkspaceID,
+		GPU:               cfg.GPU,
+		App:               cfg.Inference,
+		Image:             inferenceImage,
+		RegistryServer:    registry.LoginServer,
+		PullIdentityID:    ids.inference.ID().ToStringOutput(),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	bat, err := NewBatch(ctx, name+"-batch", &BatchArgs{
+		ResourceGroupName: rgNameOut,
+		Location:          location,
+		Tags:              tags,
+		Naming:            naming,
+		StorageAccountID:  store.AccountID,
+		AccountIdentityID: ids.batchAccount.ID().ToStringOutput(),
+		PoolIdentityID:    ids.pool.ID().ToStringOutput(),
+		VMSize:            cfg.Batch.VMSize,
+		MaxNodes:          cfg.Batch.MaxNodes,
+		Spot:              cfg.Batch.Spot,
+		Image:             inferenceImage,
+		RegistryServer:    registry.LoginServer,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	// Each identity holds only what its workload does, at the narrowest scope.
+	grants := []grant{
+		{"inference-acrpull-registry", ids.inference.PrincipalId, RoleAcrPull, registry.RegistryID},
+		{"pool-acrpull-registry", ids.pool.PrincipalId, RoleAcrPull, registry.RegistryID},
+		{"pool-blob-requests", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
+		{"pool-blob-results", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
+		// Auto-storage with BatchAccountManagedIdentity needs the account's
+		// identity to hold blob data access on the storage account
+		// (azure-docs batch/managed-identity-pools.md, auto-storage).
+		{"batch-blob-account", ids.batchAccount.PrincipalId, RoleStorageBlobDataContributor, store.AccountID},
+	}
+	if err := assignRoles(ctx, cfg.Stack, args.SubscriptionID, grants, child); err != nil {
+		return nil, err
+	}
+
 	comp.ResourceGroupName = rgNameOut
 	comp.Observability, comp.Vault, comp.Storage = obs, vault, store
+	comp.Registry, comp.Inference, comp.Batch = registry, inference, bat
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"resourceGroupName": rgNameOut})
 }
 

@@ -180,6 +180,8 @@ var untaggable = map[string]bool{
 	"azure-native:storage:ManagementPolicy":     true,
 	"azure-native:consumption:Budget":           true,
 	"azure-native:authorization:RoleAssignment": true,
+	"azure-native:insights:DiagnosticSetting":   true,
+	"azure-native:batch:Pool":                   true, // carries metadata instead
 }
 
 func TestEveryTaggableResourceCarriesTheStackTags(t *testing.T) {

@@ -51,16 +51,20 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 	return pulumi.Map{
-		"resourceGroupName":  platform.ResourceGroupName,
-		"workspaceId":        platform.Observability.WorkspaceID,
-		"actionGroupId":      platform.Observability.ActionGroupID,
-		"keyVaultUri":        platform.Vault.VaultURI,
-		"storageAccountName": platform.Storage.AccountName,
-		"queueEndpoint":      platform.Storage.QueueEndpoint,
-		"blobEndpoint":       platform.Storage.BlobEndpoint,
-		"workQueueName":      platform.Storage.WorkQueueName,
-		"poisonQueueName":    platform.Storage.PoisonQueueName,
-		"requestContainer":   platform.Storage.RequestContainerName,
-		"resultContainer":    platform.Storage.ResultContainerName,
+		"resourceGroupName":    platform.ResourceGroupName,
+		"workspaceId":          platform.Observability.WorkspaceID,
+		"actionGroupId":        platform.Observability.ActionGroupID,
+		"keyVaultUri":          platform.Vault.VaultURI,
+		"storageAccountName":   platform.Storage.AccountName,
+		"queueEndpoint":        platform.Storage.QueueEndpoint,
+		"blobEndpoint":         platform.Storage.BlobEndpoint,
+		"workQueueName":        platform.Storage.WorkQueueName,
+		"poisonQueueName":      platform.Storage.PoisonQueueName,
+		"requestContainer":     platform.Storage.RequestContainerName,
+		"resultContainer":      platform.Storage.ResultContainerName,
+		"registryLoginServer":  platform.Registry.LoginServer,
+		"inferenceUrl":         platform.Inference.InternalURL,
+		"batchAccountEndpoint": platform.Batch.AccountEndpoint,
+		"batchPoolId":          platform.Batch.PoolID,
 	}, nil
 }

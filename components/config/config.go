@@ -28,6 +28,7 @@ type Config struct {
 	Batch     BatchConfig
 	Routing   RoutingConfig
 	Router    RouterConfig
+	Registry  RegistryConfig
 
 	AlertEmails     []string
 	MonthlyBudget   int
@@ -74,6 +75,11 @@ type RoutingConfig struct {
 type RouterConfig struct {
 	MaxReplicas int
 	Image       string // "" = build router/Dockerfile
+}
+
+// RegistryConfig is the container registry.
+type RegistryConfig struct {
+	AdminUser bool
 }
 
 // ResourceGroupCreate is the resourceGroupName value that asks for a new group.
@@ -143,6 +149,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			MaxReplicas: p.integer("routerMaxReplicas"),
 			Image:       p.str("routerImage"),
 		},
+		Registry:                RegistryConfig{AdminUser: p.boolean("registryAdminUser")},
 		AlertEmails:             p.strings("alertEmails"),
 		MonthlyBudget:           p.integer("monthlyBudget"),
 		BudgetStartDate:         p.str("budgetStartDate"),

@@ -44,6 +44,7 @@ var Keys = []Key{
 	{"keyVaultSoftDeleteDays", "integer", 7, "Key Vault soft-delete retention in days (7 to 90)."},
 	{"payloadRetentionDays", "integer", 7, "Days after which request payloads and results are deleted by the storage lifecycle rule."},
 	{"routerMaxReplicas", "integer", 3, "Maximum replicas of the router app (it always keeps one)."},
+	{"registryAdminUser", "boolean", true, "Turn on the registry's admin user so `pulumi up` can push the images it builds; off, pushes use the deployer's `az acr login`."},
 	{"routerImage", "string", "", "Prebuilt router image reference; empty builds router/Dockerfile with Docker and pushes it to the stack's registry."},
 	{"tags", "object", map[string]any{}, "Extra tags on every taggable resource (project, stack and managed-by are always set)."},
 }

@@ -1,6 +1,7 @@
 package mockstack
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"sync"
@@ -65,8 +66,19 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 			"clientId":       "22222222-2222-2222-2222-222222222222",
 			"objectId":       "33333333-3333-3333-3333-333333333333",
 		}), nil
+	case "azure-native:containerregistry:listRegistryCredentials":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"username":  "mock-admin",
+			"passwords": []any{map[string]any{"name": "password", "value": "mock-registry-password"}},
+		}), nil
 	}
 	return nil, fmt.Errorf("mockstack: no mock for invoke %s", args.Token)
+}
+
+// fakeGUID is a stable GUID-shaped value for computed identifiers.
+func fakeGUID(seed string) string {
+	h := sha256.Sum256([]byte(seed))
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
 // armID shapes ids like ARM's, so scopes built from them read naturally:
@@ -134,6 +146,31 @@ func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.Pro
 		out["properties"] = resource.NewProperty(props)
 	case "azure-native:operationalinsights:Workspace":
 		out["customerId"] = resource.NewProperty("44444444-4444-4444-4444-444444444444")
+	case "azure-native:managedidentity:UserAssignedIdentity":
+		out["principalId"] = resource.NewProperty(fakeGUID("principal/" + name))
+		out["clientId"] = resource.NewProperty(fakeGUID("client/" + name))
+		out["tenantId"] = resource.NewProperty(TenantID)
+	case "azure-native:containerregistry:Registry":
+		out["loginServer"] = resource.NewProperty(name + ".azurecr.io")
+	case "azure-native:app/v20250101:ManagedEnvironment":
+		out["defaultDomain"] = resource.NewProperty("kindstone-1a2b3c4d.westus3.azurecontainerapps.io")
+	case "azure-native:batch:BatchAccount":
+		loc := "westus3"
+		if v, ok := inputs["location"]; ok && v.IsString() {
+			loc = v.StringValue()
+		}
+		out["accountEndpoint"] = resource.NewProperty(name + "." + loc + ".batch.azure.com")
+		out["provisioningState"] = resource.NewProperty("Succeeded")
+	case "azure-native:batch:Pool":
+		out["allocationState"] = resource.NewProperty("Steady")
+		out["provisioningState"] = resource.NewProperty("Succeeded")
+	case "docker:index/image:Image":
+		image := ""
+		if v, ok := inputs["imageName"]; ok && v.IsString() {
+			image = v.StringValue()
+		}
+		repo := strings.SplitN(image, ":", 2)[0]
+		out["repoDigest"] = resource.NewProperty(repo + "@sha256:" + strings.Repeat(fakeGUID(image)[:8], 8))
 	}
 	return out
 }

@@ -1,0 +1,185 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding/batch"
+)
+
+// The pool's OS image and node agent: Ubuntu 22.04 HPC from the
+// Microsoft DSVM publisher, which ships the NVIDIA driver and a Docker
+// compatible runtime, with the matching agent (batch.node.ubuntu 20.04 is
+// unsupported since 23 April 2025; 22.04 is supported until 30 June 2027).
+// azure-docs batch/batch-docker-container-workloads.md, "Supported VM images".
+const (
+	PoolImagePublisher = "microsoft-dsvm"
+	PoolImageOffer     = "ubuntu-hpc"
+	PoolImageSku       = "2204"
+	PoolNodeAgentSku   = "batch.node.ubuntu 22.04"
+	// PoolName is the pool id the router's Batch executor submits to.
+	PoolName = "gpu-pool"
+	// poolEvaluationInterval is the autoscale evaluation interval; PT5M is
+	// the shortest Batch allows.
+	poolEvaluationInterval = "PT5M"
+)
+
+// BatchArgs configures the batch tier.
+type BatchArgs struct {
+	// ResourceGroupName is the group the account lives in.
+	ResourceGroupName pulumi.StringInput
+	// Location of the account.
+	Location pulumi.StringInput
+	// Tags for the account.
+	Tags pulumi.StringMapInput
+	// Naming gives the account its globally unique CAF name.
+	Naming Naming
+	// StorageAccountID is the auto-storage account (shared keys off).
+	StorageAccountID pulumi.StringInput
+	// AccountIdentityID is the account's user-assigned identity, which
+	// reaches auto-storage.
+	AccountIdentityID pulumi.StringInput
+	// PoolIdentityID is the nodes' identity: registry pulls and blob data.
+	PoolIdentityID pulumi.StringInput
+	// VMSize of the pool's nodes.
+	VMSize string
+	// MaxNodes caps the autoscale formula.
+	MaxNodes int
+	// Spot makes the formula target Spot nodes.
+	Spot bool
+	// Image is the inference image the nodes pre-pull.
+	Image pulumi.StringInput
+	// RegistryServer is the registry Image is pulled from.
+	RegistryServer pulumi.StringInput
+}
+
+// Batch is the Batch account (Entra ID only, Batch-service pool
+// allocation) and its GPU pool, autoscaled by the formula the autoscale
+// package builds and tests.
+type Batch struct {
+	pulumi.ResourceState
+
+	// AccountID is the Batch account's resource id.
+	AccountID pulumi.StringOutput `pulumi:"accountId"`
+	// AccountName is the Batch account's name.
+	AccountName pulumi.StringOutput `pulumi:"accountName"`
+	// AccountEndpoint is the data-plane endpoint jobs and tasks are sent to.
+	AccountEndpoint pulumi.StringOutput `pulumi:"accountEndpoint"`
+	// PoolID is the pool's id inside the account.
+	PoolID pulumi.StringOutput `pulumi:"poolId"`
+	// Formula is the pool's autoscale formula.
+	Formula pulumi.StringOutput `pulumi:"formula"`
+}
+
+// PoolFormula is the autoscale formula for a pool of the given limits.
+// Deallocation is taskcompletion: a node leaving on scale-in first finishes
+// its running batch, so no GPU work is thrown away (see autoscale.Options).
+func PoolFormula(spot bool, maxNodes int) (string, error) {
+	o := autoscale.DefaultOptions()
+	o.Spot = spot
+	o.MaxNodes = maxNodes
+	o.TasksPerNode = 1
+	o.NodeDeallocation = "taskcompletion"
+	return autoscale.Build(o)
+}
+
+// NewBatch declares the account and the pool.
+func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.ResourceOption) (*Batch, error) {
+	comp := &Batch{}
+	if err := ctx.RegisterComponentResource("gpu-orchestration:batch:Batch", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(comp)
+
+	formula, err := PoolFormula(args.Spot, args.MaxNodes)
+	if err != nil {
+		return nil, fmt.Errorf("pool autoscale formula: %w", err)
+	}
+
+	account, err := batch.NewBatchAccount(ctx, name+"-ba", &batch.BatchAccountArgs{
+		AccountName:       pulumi.String(args.Naming.Global("ba")),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          args.Location,
+		Identity: &batch.BatchAccountIdentityArgs{
+			Type:                   pulumi.String("UserAssigned"),
+			UserAssignedIdentities: pulumi.StringArray{args.AccountIdentityID},
+		},
+		PoolAllocationMode:  pulumi.String("BatchService"),
+		PublicNetworkAccess: pulumi.String("Enabled"),
+		AutoStorage: &batch.AutoStorageBasePropertiesArgs{
+			StorageAccountId: args.StorageAccountID,
+			// Shared keys are off on the account: Batch reaches it as its
+			// identity, and nodes as the pool's.
+			AuthenticationMode:    pulumi.String("BatchAccountManagedIdentity"),
+			NodeIdentityReference: &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID},
+		},
+		// Entra ID only: no shared key, no task authentication tokens.
+		AllowedAuthenticationModes: pulumi.StringArray{pulumi.String("AAD")},
+		Tags:                       args.Tags,
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("batch account: %w", err)
+	}
+
+	pullAs := &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID}
+	pool, err := batch.NewPool(ctx, name+"-pool", &batch.PoolArgs{
+		AccountName:       account.Name,
+		ResourceGroupName: args.ResourceGroupName,
+		PoolName:          pulumi.String(PoolName),
+		DisplayName:       pulumi.String("GPU inference (" + map[bool]string{true: "spot", false: "dedicated"}[args.Spot] + ")"),
+		VmSize:            pulumi.String(args.VMSize),
+		DeploymentConfiguration: &batch.DeploymentConfigurationArgs{
+			VirtualMachineConfiguration: &batch.VirtualMachineConfigurationArgs{
+				ImageReference: &batch.ImageReferenceArgs{
+					Publisher: pulumi.String(PoolImagePublisher),
+					Offer:     pulumi.String(PoolImageOffer),
+					Sku:       pulumi.String(PoolImageSku),
+					Version:   pulumi.String("latest"),
+				},
+				NodeAgentSkuId: pulumi.String(PoolNodeAgentSku),
+				ContainerConfiguration: &batch.ContainerConfigurationArgs{
+					Type:                pulumi.String("DockerCompatible"),
+					ContainerImageNames: pulumi.StringArray{args.Image},
+					ContainerRegistries: []batch.ContainerRegistryArgs{
+						{RegistryServer: args.RegistryServer, IdentityReference: pullAs},
+					},
+				},
+			},
+		},
+		ScaleSettings: &batch.ScaleSettingsArgs{AutoScale: &batch.AutoScaleSettingsArgs{
+			Formula:            pulumi.String(formula),
+			EvaluationInterval: pulumi.String(poolEvaluationInterval),
+		}},
+		// One task per node: a node has one GPU and a task owns it.
+		TaskSlotsPerNode:     pulumi.Int(1),
+		TaskSchedulingPolicy: &batch.TaskSchedulingPolicyArgs{NodeFillType: pulumi.String("Spread")},
+		Identity: &batch.BatchPoolIdentityArgs{
+			Type:                   pulumi.String("UserAssigned"),
+			UserAssignedIdentities: pulumi.StringArray{args.PoolIdentityID},
+		},
+		InterNodeCommunication: pulumi.String("Disabled"),
+		// Classic node communication is retired; simplified needs no inbound ports.
+		TargetNodeCommunicationMode: pulumi.String("Simplified"),
+		Metadata: []batch.MetadataItemArgs{
+			{Name: pulumi.String("managed-by"), Value: pulumi.String("pulumi")},
+		},
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("batch pool: %w", err)
+	}
+
+	comp.AccountID = account.ID().ToStringOutput()
+	comp.AccountName = account.Name
+	comp.AccountEndpoint = pulumi.Sprintf("https://%s", account.AccountEndpoint)
+	comp.PoolID = pool.Name
+	comp.Formula = pulumi.String(formula).ToStringOutput()
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"accountId":       comp.AccountID,
+		"accountName":     comp.AccountName,
+		"accountEndpoint": comp.AccountEndpoint,
+		"poolId":          comp.PoolID,
+		"formula":         comp.Formula,
+	})
+}

@@ -1,0 +1,42 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding/managedidentity"
+)
+
+// identities are the user-assigned identities each workload runs as: one per
+// workload, so each gets only its own roles.
+type identities struct {
+	inference, batchAccount, pool *managedidentity.UserAssignedIdentity
+}
+
+func newIdentities(ctx *pulumi.Context, name string, naming Naming, rg, location pulumi.StringInput, tags pulumi.StringMapInput, opts ...pulumi.ResourceOption) (*identities, error) {
+	newID := func(workload string) (*managedidentity.UserAssignedIdentity, error) {
+		id, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-id-"+workload, &managedidentity.UserAssignedIdentityArgs{
+			ResourceName:      pulumi.String(naming.Hyphenated("id") + "-" + workload),
+			ResourceGroupName: rg,
+			Location:          location,
+			Tags:              tags,
+		}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("identity %s: %w", workload, err)
+		}
+		return id, nil
+	}
+	var ids identities
+	var err error
+	if ids.inference, err = newID("inference"); err != nil {
+		return nil, err
+	}
+	if ids.batchAccount, err = newID("batch"); err != nil {
+		return nil, err
+	}
+	if ids.pool, err = newID("pool"); err != nil {
+		return nil, err
+	}
+	return &ids, nil
+}

@@ -1,0 +1,203 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	app "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20250101"
+	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
+)
+
+// gpuReplicaSize is the CPU and memory one replica of a serverless GPU
+// profile gets: the whole profile, since a replica has exactly one GPU.
+// Consumption-GPU-NC8as-T4 is 8 vCPU / 56 GiB and Consumption-GPU-NC24-A100
+// 24 vCPU / 220 GiB (azure-docs container-apps/workload-profiles-overview.md,
+// "Consumption profile details": 8–24 vCPU, 56–220 GiB, per replica).
+var gpuReplicaSize = map[config.GPUType]struct {
+	cpu    float64
+	memory string
+}{
+	config.GPUT4:   {8, "56Gi"},
+	config.GPUA100: {24, "220Gi"},
+}
+
+// InferenceArgs configures the inference tier.
+type InferenceArgs struct {
+	// ResourceGroupName is the group the environment and app live in.
+	ResourceGroupName pulumi.StringInput
+	// Location of the environment.
+	Location pulumi.StringInput
+	// Tags for the environment and app.
+	Tags pulumi.StringMapInput
+	// Naming gives the resources their CAF names.
+	Naming Naming
+	// WorkspaceID receives the environment's logs through diagnostic settings.
+	WorkspaceID pulumi.StringInput
+	// GPU is the serverless GPU type of the app's profile.
+	GPU config.GPUType
+	// App is the inference app's scale, port and paths.
+	App config.InferenceConfig
+	// Image is the inference image reference.
+	Image pulumi.StringInput
+	// RegistryServer is the registry Image is pulled from with PullIdentityID.
+	RegistryServer pulumi.StringInput
+	// PullIdentityID is the user-assigned identity (resource id) the app pulls as.
+	PullIdentityID pulumi.StringInput
+}
+
+// Inference is the Container Apps environment, with the Consumption profile
+// and one serverless GPU profile, and the inference app on that GPU profile,
+// reachable only from inside the environment and scaled to zero when idle.
+type Inference struct {
+	pulumi.ResourceState
+
+	// EnvironmentID is the managed environment's resource id.
+	EnvironmentID pulumi.StringOutput `pulumi:"environmentId"`
+	// EnvironmentName is the managed environment's name.
+	EnvironmentName pulumi.StringOutput `pulumi:"environmentName"`
+	// GPUProfileName is the environment's GPU workload profile name.
+	GPUProfileName pulumi.StringOutput `pulumi:"gpuProfileName"`
+	// AppID is the inference app's resource id.
+	AppID pulumi.StringOutput `pulumi:"appId"`
+	// AppName is the inference app's name.
+	AppName pulumi.StringOutput `pulumi:"appName"`
+	// InternalURL is how apps in the environment reach the inference app.
+	InternalURL pulumi.StringOutput `pulumi:"internalUrl"`
+}
+
+// NewInference declares the environment, its log routing and the GPU app.
+func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ...pulumi.ResourceOption) (*Inference, error) {
+	comp := &Inference{}
+	if err := ctx.RegisterComponentResource("gpu-orchestration:inference:Inference", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(comp)
+	gpuProfile := "gpu-" + strings.ToLower(string(args.GPU))
+
+	env, err := app.NewManagedEnvironment(ctx, name+"-cae", &app.ManagedEnvironmentArgs{
+		EnvironmentName:   pulumi.String(args.Naming.Hyphenated("cae")),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          args.Location,
+		WorkloadProfiles: app.WorkloadProfileArray{
+			app.WorkloadProfileArgs{Name: pulumi.String("Consumption"), WorkloadProfileType: pulumi.String("Consumption")},
+			app.WorkloadProfileArgs{Name: pulumi.String(gpuProfile), WorkloadProfileType: pulumi.String(args.GPU.WorkloadProfileType())},
+		},
+		// Logs go to Azure Monitor and from there, through the diagnostic
+		// setting below, to the workspace: no workspace key in the config.
+		AppLogsConfiguration: &app.AppLogsConfigurationArgs{Destination: pulumi.String("azure-monitor")},
+		Tags:                 args.Tags,
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("container apps environment: %w", err)
+	}
+	if _, err := insights.NewDiagnosticSetting(ctx, name+"-cae-logs", &insights.DiagnosticSettingArgs{
+		Name:                        pulumi.String("to-log-analytics"),
+		ResourceUri:                 env.ID(),
+		WorkspaceId:                 args.WorkspaceID,
+		LogAnalyticsDestinationType: pulumi.String("Dedicated"),
+		Logs: insights.LogSettingsArray{
+			insights.LogSettingsArgs{CategoryGroup: pulumi.String("allLogs"), Enabled: pulumi.Bool(true)},
+		},
+		Metrics: insights.MetricSettingsArray{
+			insights.MetricSettingsArgs{Category: pulumi.String("AllMetrics"), Enabled: pulumi.Bool(true)},
+		},
+	}, child); err != nil {
+		return nil, fmt.Errorf("environment diagnostic setting: %w", err)
+	}
+
+	in := args.App
+	size := gpuReplicaSize[args.GPU]
+	probe := func(kind string, initial, period, timeout, failures int) app.ContainerAppProbeArgs {
+		return app.ContainerAppProbeArgs{
+			Type:                pulumi.String(kind),
+			HttpGet:             &app.ContainerAppProbeHttpGetArgs{Path: pulumi.String(in.HealthPath), Port: pulumi.Int(in.Port), Scheme: pulumi.String("HTTP")},
+			InitialDelaySeconds: pulumi.Int(initial),
+			PeriodSeconds:       pulumi.Int(period),
+			TimeoutSeconds:      pulumi.Int(timeout),
+			FailureThreshold:    pulumi.Int(failures),
+		}
+	}
+	appName := args.Naming.Hyphenated("ca") + "-inference"
+	inference, err := app.NewContainerApp(ctx, name+"-app", &app.ContainerAppArgs{
+		ContainerAppName:     pulumi.String(appName),
+		ResourceGroupName:    args.ResourceGroupName,
+		Location:             args.Location,
+		ManagedEnvironmentId: env.ID(),
+		WorkloadProfileName:  pulumi.String(gpuProfile),
+		Identity: &app.ManagedServiceIdentityArgs{
+			Type:                   pulumi.String("UserAssigned"),
+			UserAssignedIdentities: pulumi.StringArray{args.PullIdentityID},
+		},
+		Configuration: &app.ConfigurationArgs{
+			ActiveRevisionsMode: pulumi.String("Single"),
+			Ingress: &app.IngressArgs{
+				// Internal: only apps in the environment (the router) reach it.
+				External:      pulumi.Bool(false),
+				TargetPort:    pulumi.Int(in.Port),
+				Transport:     pulumi.String("http"),
+				AllowInsecure: pulumi.Bool(false),
+			},
+			Registries: app.RegistryCredentialsArray{
+				app.RegistryCredentialsArgs{Server: args.RegistryServer, Identity: args.PullIdentityID},
+			},
+		},
+		Template: &app.TemplateArgs{
+			Containers: app.ContainerArray{
+				app.ContainerArgs{
+					// The first container is the one that gets the GPU.
+					Name:      pulumi.String("model"),
+					Image:     args.Image,
+					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(size.cpu), Memory: pulumi.String(size.memory)},
+					Env: app.EnvironmentVarArray{
+						app.EnvironmentVarArgs{Name: pulumi.String("MODEL_PORT"), Value: pulumi.Sprintf("%d", in.Port)},
+						app.EnvironmentVarArgs{Name: pulumi.String("MODEL_PATH"), Value: pulumi.String(in.Path)},
+					},
+					// Container Apps bounds: initial delay 0–60 s, period 1–240 s,
+					// failure threshold 1–10 (azure-docs container-apps/health-probes.md).
+					// Startup allows 60 + 10×30 s for image pull and model load.
+					Probes: app.ContainerAppProbeArray{
+						probe("Startup", 60, 30, 5, 10),
+						probe("Liveness", 0, 30, 5, 3),
+						probe("Readiness", 0, 10, 5, 3),
+					},
+				},
+			},
+			Scale: &app.ScaleArgs{
+				MinReplicas:    pulumi.Int(in.MinReplicas),
+				MaxReplicas:    pulumi.Int(in.MaxReplicas),
+				CooldownPeriod: pulumi.Int(in.CooldownSeconds),
+				Rules: app.ScaleRuleArray{
+					app.ScaleRuleArgs{
+						Name: pulumi.String("http-concurrency"),
+						Http: &app.HttpScaleRuleArgs{Metadata: pulumi.StringMap{
+							"concurrentRequests": pulumi.Sprintf("%d", in.Concurrency),
+						}},
+					},
+				},
+			},
+		},
+		Tags: args.Tags,
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("inference container app: %w", err)
+	}
+
+	comp.EnvironmentID = env.ID().ToStringOutput()
+	comp.EnvironmentName = env.Name
+	comp.GPUProfileName = pulumi.String(gpuProfile).ToStringOutput()
+	comp.AppID = inference.ID().ToStringOutput()
+	comp.AppName = inference.Name
+	// Internal ingress FQDN: <app>.internal.<environment default domain>.
+	comp.InternalURL = pulumi.Sprintf("https://%s.internal.%s", inference.Name, env.DefaultDomain)
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"environmentId":   comp.EnvironmentID,
+		"environmentName": comp.EnvironmentName,
+		"gpuProfileName":  comp.GPUProfileName,
+		"appId":           comp.AppID,
+		"appName":         comp.AppName,
+		"internalUrl":     comp.InternalURL,
+	})
+}

@@ -1,0 +1,117 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2"
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ImageSpec is one image the stack runs: built from a Dockerfile of this
+// repository and pushed to the stack's registry, or taken as it is.
+type ImageSpec struct {
+	// Repository is the image's repository in the registry, e.g. "router".
+	Repository string
+	// Context and Dockerfile locate the build (paths relative to the program).
+	Context    string
+	Dockerfile string
+	// Prebuilt, when set, is used as is and nothing is built.
+	Prebuilt string
+}
+
+// RegistryArgs configures the registry tier.
+type RegistryArgs struct {
+	// ResourceGroupName is the group the registry lives in.
+	ResourceGroupName pulumi.StringInput
+	// Location of the registry.
+	Location pulumi.StringInput
+	// Tags for the registry.
+	Tags pulumi.StringMapInput
+	// Naming gives the registry its globally unique CAF name.
+	Naming Naming
+	// AdminUser turns on the registry's admin user so this program can push
+	// with its credentials; off, pushes use the deployer's `az acr login`.
+	AdminUser bool
+	// Images to build and push, or to pass through when prebuilt.
+	Images []ImageSpec
+}
+
+// Registry is the Azure Container Registry the apps and the Batch pool pull
+// from with their managed identities, and the images the stack builds.
+type Registry struct {
+	pulumi.ResourceState
+
+	// RegistryID is the registry's resource id, the scope of AcrPull.
+	RegistryID pulumi.StringOutput `pulumi:"registryId"`
+	// LoginServer is the registry's host, e.g. crgpuorchdev1a2b3c.azurecr.io.
+	LoginServer pulumi.StringOutput `pulumi:"loginServer"`
+	// ImageRefs maps each ImageSpec.Repository to the reference apps run:
+	// the pushed image's digest (so a new build rolls a new revision), or
+	// the prebuilt reference.
+	ImageRefs map[string]pulumi.StringOutput `pulumi:"-"`
+}
+
+// NewRegistry declares the registry and builds the images.
+func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
+	comp := &Registry{ImageRefs: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("gpu-orchestration:registry:Registry", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(comp)
+
+	registry, err := containerregistry.NewRegistry(ctx, name+"-cr", &containerregistry.RegistryArgs{
+		RegistryName:      pulumi.String(args.Naming.Global("cr")),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          args.Location,
+		Sku:               &containerregistry.SkuArgs{Name: pulumi.String("Standard")},
+		AdminUserEnabled:  pulumi.Bool(args.AdminUser),
+		Tags:              args.Tags,
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("container registry: %w", err)
+	}
+
+	var push *docker.RegistryArgs
+	if args.AdminUser {
+		creds := containerregistry.ListRegistryCredentialsOutput(ctx, containerregistry.ListRegistryCredentialsOutputArgs{
+			RegistryName:      registry.Name,
+			ResourceGroupName: args.ResourceGroupName,
+		}, pulumi.Parent(comp))
+		push = &docker.RegistryArgs{
+			Server:   registry.LoginServer,
+			Username: pulumi.ToSecret(creds.Username().Elem()).(pulumi.StringOutput),
+			Password: pulumi.ToSecret(creds.Passwords().Index(pulumi.Int(0)).Value().Elem()).(pulumi.StringOutput),
+		}
+	} else {
+		// Credentials come from the deployer's docker login (az acr login).
+		push = &docker.RegistryArgs{Server: registry.LoginServer}
+	}
+
+	for _, img := range args.Images {
+		if img.Prebuilt != "" {
+			comp.ImageRefs[img.Repository] = pulumi.String(img.Prebuilt).ToStringOutput()
+			continue
+		}
+		built, err := docker.NewImage(ctx, name+"-"+img.Repository, &docker.ImageArgs{
+			ImageName: pulumi.Sprintf("%s/%s:latest", registry.LoginServer, img.Repository),
+			Build: &docker.DockerBuildArgs{
+				Context:    pulumi.String(img.Context),
+				Dockerfile: pulumi.String(img.Dockerfile),
+				Platform:   pulumi.String("linux/amd64"),
+			},
+			Registry: push,
+		}, child)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: %w", img.Repository, err)
+		}
+		comp.ImageRefs[img.Repository] = built.RepoDigest
+	}
+
+	comp.RegistryID = registry.ID().ToStringOutput()
+	comp.LoginServer = registry.LoginServer
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"registryId":  comp.RegistryID,
+		"loginServer": comp.LoginServer,
+	})
+}

@@ -1,0 +1,244 @@
+package stack_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+)
+
+const (
+	envType = "azure-native:app/v20250101:ManagedEnvironment"
+	appType = "azure-native:app/v20250101:ContainerApp"
+)
+
+func inferenceApp(t *testing.T, res *mockstack.Result) mockstack.Resource {
+	t.Helper()
+	for _, a := range res.OfType(appType) {
+		if strings.HasSuffix(a.String("containerAppName"), "-inference") {
+			return a
+		}
+	}
+	t.Fatalf("%s: no inference app", res.Stack)
+	return mockstack.Resource{}
+}
+
+func TestGPUProfilePerGPUTypeAndAppPinnedToIt(t *testing.T) {
+	want := map[string]struct {
+		profile string
+		cpu     float64
+		memory  string
+	}{
+		"dev":  {"Consumption-GPU-NC8as-T4", 8, "56Gi"},
+		"prod": {"Consumption-GPU-NC24-A100", 24, "220Gi"},
+	}
+	for _, name := range stacks {
+		res := deploy(t, name)
+		env := one(t, res, envType)
+		profiles := map[string]string{}
+		for _, p := range env.Input("workloadProfiles").ArrayValue() {
+			m := p.ObjectValue()
+			profiles[m["name"].StringValue()] = m["workloadProfileType"].StringValue()
+		}
+		if profiles["Consumption"] != "Consumption" {
+			t.Errorf("%s: environment lacks the Consumption profile: %v", name, profiles)
+		}
+		app := inferenceApp(t, res)
+		pinned := app.String("workloadProfileName")
+		if profiles[pinned] != want[name].profile {
+			t.Errorf("%s: app pinned to %q = %q, want %s (profiles %v)", name, pinned, profiles[pinned], want[name].profile, profiles)
+		}
+		c := app.Input("template.containers").ArrayValue()[0].ObjectValue()
+		res0 := c["resources"].ObjectValue()
+		if res0["cpu"].NumberValue() != want[name].cpu || res0["memory"].StringValue() != want[name].memory {
+			t.Errorf("%s: replica %v CPU %v memory, want %v %v", name, res0["cpu"], res0["memory"], want[name].cpu, want[name].memory)
+		}
+		if env.String("appLogsConfiguration.destination") != "azure-monitor" || env.Input("appLogsConfiguration.logAnalyticsConfiguration").IsObject() {
+			t.Errorf("%s: environment logs must go through Azure Monitor, not a workspace key", name)
+		}
+	}
+}
+
+func TestEnvironmentLogsReachTheWorkspace(t *testing.T) {
+	res := deploy(t, "dev")
+	ds := one(t, res, "azure-native:insights:DiagnosticSetting")
+	ws := one(t, res, "azure-native:operationalinsights:Workspace")
+	if !strings.HasSuffix(ds.String("workspaceId"), "/"+ws.String("workspaceName")) {
+		t.Errorf("diagnostic setting goes to %q, not the stack's workspace", ds.String("workspaceId"))
+	}
+	if !strings.Contains(ds.String("resourceUri"), "ManagedEnvironment") {
+		t.Errorf("diagnostic setting is on %q, not the environment", ds.String("resourceUri"))
+	}
+}
+
+func TestInferenceAppInternalScaledToZeroWithProbes(t *testing.T) {
+	for name, max := range map[string]float64{"dev": 1, "prod": 8} {
+		app := inferenceApp(t, deploy(t, name))
+		if ext, set := app.Bool("configuration.ingress.external"); !set || ext {
+			t.Errorf("%s: inference ingress external=%v (set %v), want false", name, ext, set)
+		}
+		if app.Number("template.scale.minReplicas") != 0 || app.Number("template.scale.maxReplicas") != max {
+			t.Errorf("%s: scale %v..%v, want 0..%v", name, app.Number("template.scale.minReplicas"), app.Number("template.scale.maxReplicas"), max)
+		}
+		rules := app.Input("template.scale.rules").ArrayValue()
+		if len(rules) != 1 || !rules[0].ObjectValue()["http"].IsObject() {
+			t.Errorf("%s: scale rules %v, want one HTTP rule", name, rules)
+		}
+		c := app.Input("template.containers").ArrayValue()[0].ObjectValue()
+		kinds := map[string]bool{}
+		for _, p := range c["probes"].ArrayValue() {
+			m := p.ObjectValue()
+			kinds[m["type"].StringValue()] = true
+			get := m["httpGet"].ObjectValue()
+			if get["port"].NumberValue() != 8000 || get["path"].StringValue() != "/healthz" {
+				t.Errorf("%s: %s probe on %v%v", name, m["type"].StringValue(), get["port"], get["path"])
+			}
+		}
+		if !kinds["Startup"] || !kinds["Liveness"] || !kinds["Readiness"] {
+			t.Errorf("%s: probes %v", name, kinds)
+		}
+		if app.String("identity.type") != "UserAssigned" || len(app.Input("configuration.registries").ArrayValue()) != 1 {
+			t.Errorf("%s: app must pull with its user-assigned identity", name)
+		}
+		reg := app.Input("configuration.registries").ArrayValue()[0].ObjectValue()
+		if !strings.Contains(reg["identity"].StringValue(), "UserAssignedIdentity") || reg["passwordSecretRef"].IsString() {
+			t.Errorf("%s: registry access %v, want the identity and no password", name, reg)
+		}
+	}
+}
+
+func TestBatchResourcesUseTheBindingAtProviderVersion(t *testing.T) {
+	res := deploy(t, "dev")
+	for _, typ := range []string{"azure-native:batch:BatchAccount", "azure-native:batch:Pool", "azure-native:managedidentity:UserAssignedIdentity"} {
+		all := res.OfType(typ)
+		if len(all) == 0 {
+			t.Errorf("no %s registered", typ)
+		}
+		for _, r := range all {
+			if r.ProviderVersion != "2.90.0" {
+				t.Errorf("%s %s registered with version %q", typ, r.Name, r.ProviderVersion)
+			}
+		}
+	}
+	acct := one(t, res, "azure-native:batch:BatchAccount")
+	if acct.String("poolAllocationMode") != "BatchService" || acct.String("autoStorage.authenticationMode") != "BatchAccountManagedIdentity" {
+		t.Errorf("account allocation %q auto-storage auth %q", acct.String("poolAllocationMode"), acct.String("autoStorage.authenticationMode"))
+	}
+	modes := acct.Input("allowedAuthenticationModes").ArrayValue()
+	if len(modes) != 1 || modes[0].StringValue() != "AAD" {
+		t.Errorf("authentication modes %v, want only AAD", modes)
+	}
+}
+
+func TestPoolImageAgentAndContainers(t *testing.T) {
+	for name, vm := range map[string]string{"dev": "Standard_NC4as_T4_v3", "prod": "Standard_NC24ads_A100_v4"} {
+		pool := one(t, deploy(t, name), "azure-native:batch:Pool")
+		vmc := "deploymentConfiguration.virtualMachineConfiguration."
+		if pool.String("vmSize") != vm {
+			t.Errorf("%s: vmSize %q", name, pool.String("vmSize"))
+		}
+		sku, agent := pool.String(vmc+"imageReference.sku"), pool.String(vmc+"nodeAgentSkuId")
+		// The agent must be the one for the image's Ubuntu release.
+		if sku != "2204" || agent != "batch.node.ubuntu 22.04" || pool.String(vmc+"imageReference.offer") != "ubuntu-hpc" {
+			t.Errorf("%s: image %s/%s with agent %q", name, pool.String(vmc+"imageReference.offer"), sku, agent)
+		}
+		if pool.String(vmc+"containerConfiguration.type") != "DockerCompatible" {
+			t.Errorf("%s: container type %q", name, pool.String(vmc+"containerConfiguration.type"))
+		}
+		images := pool.Input(vmc + "containerConfiguration.containerImageNames").ArrayValue()
+		if len(images) != 1 || !strings.Contains(images[0].StringValue(), "/refmodel@sha256:") {
+			t.Errorf("%s: pre-pulled images %v, want the inference image by digest", name, images)
+		}
+		if pool.Number("taskSlotsPerNode") != 1 || pool.String("scaleSettings.autoScale.evaluationInterval") != "PT5M" {
+			t.Errorf("%s: slots %v interval %q", name, pool.Number("taskSlotsPerNode"), pool.String("scaleSettings.autoScale.evaluationInterval"))
+		}
+	}
+}
+
+// evalPoolFormula runs the deployed formula against an hour of the given
+// number of pending tasks and returns the targets it sets.
+func evalPoolFormula(t *testing.T, formula string, pending float64) *autoscale.Result {
+	t.Helper()
+	f, err := autoscale.Parse(formula)
+	if err != nil {
+		t.Fatalf("deployed formula does not parse: %v\n%s", err, formula)
+	}
+	var csv strings.Builder
+	csv.WriteString("t,$PendingTasks,$ActiveTasks,$RunningTasks\n")
+	for s := 0; s <= 3600; s += 30 {
+		fmt.Fprintf(&csv, "%d,%v,%v,0\n", s, pending, pending)
+	}
+	tr, err := autoscale.ReadTrace(strings.NewReader(csv.String()), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.Evaluate(tr.Env())
+	if err != nil {
+		t.Fatalf("deployed formula fails on a steady trace: %v", err)
+	}
+	return r
+}
+
+func TestPoolFormulaTargetsSpotOrDedicatedWithinMaxNodes(t *testing.T) {
+	cases := []struct {
+		stack string
+		set   map[string]string
+		spot  bool
+		max   int
+	}{
+		{"dev", nil, true, 2},
+		{"prod", nil, true, 10},
+		{"dev", map[string]string{"batchSpot": "false"}, false, 2},
+	}
+	for _, tc := range cases {
+		res, err := deployWith(t, tc.stack, tc.set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		formula := one(t, res, "azure-native:batch:Pool").String("scaleSettings.autoScale.formula")
+		for _, pending := range []float64{0, 1, 1000} {
+			r := evalPoolFormula(t, formula, pending)
+			spot, dedicated := deref(r.TargetLowPriorityNodes), deref(r.TargetDedicatedNodes)
+			got, other := dedicated, spot
+			if tc.spot {
+				got, other = spot, dedicated
+			}
+			if got > tc.max || other != 0 {
+				t.Errorf("%s spot=%v pending=%v: spot %d dedicated %d, max %d", tc.stack, tc.spot, pending, spot, dedicated, tc.max)
+			}
+			if pending == 0 && got != 0 {
+				t.Errorf("%s: idle pool targets %d nodes, want 0", tc.stack, got)
+			}
+			if pending == 1000 && got != tc.max {
+				t.Errorf("%s: a large backlog targets %d nodes, want max %d", tc.stack, got, tc.max)
+			}
+		}
+		if !strings.Contains(formula, "$NodeDeallocationOption = taskcompletion") {
+			t.Errorf("%s: formula does not let running tasks finish on scale-in:\n%s", tc.stack, formula)
+		}
+	}
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func TestComputeOutputs(t *testing.T) {
+	res := deploy(t, "dev")
+	url, _ := res.Outputs["inferenceUrl"].Value.(string)
+	if !strings.HasPrefix(url, "https://ca-gpuorch-dev-inference.internal.") {
+		t.Errorf("inferenceUrl = %q, want the app's internal FQDN", url)
+	}
+	if ep, _ := res.Outputs["batchAccountEndpoint"].Value.(string); !strings.HasPrefix(ep, "https://bagpuorchdev") || !strings.HasSuffix(ep, ".batch.azure.com") {
+		t.Errorf("batchAccountEndpoint = %q", ep)
+	}
+	if res.Outputs["batchPoolId"].Value != "gpu-pool" {
+		t.Errorf("batchPoolId = %v", res.Outputs["batchPoolId"].Value)
+	}
+}
