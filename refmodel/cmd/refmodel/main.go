@@ -1,0 +1,108 @@
+// Command refmodel runs the reference model under either inference contract:
+//
+//	refmodel serve   HTTP on $PORT (default 8000), POST $INFER_PATH (default /infer)
+//	refmodel batch   JSON lines from $BATCH_INPUT_PATH to $BATCH_OUTPUT_PATH
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/refmodel"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: refmodel serve|batch")
+		os.Exit(2)
+	}
+	args := os.Args[1:]
+	// Azure Batch may run the task command line either instead of the
+	// image's ENTRYPOINT or after it; a command line naming this binary
+	// works both ways.
+	if len(args) > 1 && filepath.Base(args[0]) == "refmodel" {
+		args = args[1:]
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(log)
+	case "batch":
+		err = batch(log)
+	default:
+		err = fmt.Errorf("unknown command %q; use serve or batch", args[0])
+	}
+	if err != nil {
+		log.Error("refmodel failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(log *slog.Logger) error {
+	addr := net.JoinHostPort(env("HOST", "0.0.0.0"), env("PORT", "8000"))
+	srv := &http.Server{Addr: addr, Handler: refmodel.Handler(env("INFER_PATH", "/infer")), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("reference model serving", "addr", addr, "model", refmodel.Version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func batch(log *slog.Logger) error {
+	inPath, outPath := os.Getenv("BATCH_INPUT_PATH"), os.Getenv("BATCH_OUTPUT_PATH")
+	if inPath == "" || outPath == "" {
+		return errors.New("set BATCH_INPUT_PATH and BATCH_OUTPUT_PATH")
+	}
+	in, err := os.Open(inPath)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	// Write to a temporary name and rename, so a killed run never leaves a
+	// partial output file that looks complete.
+	tmp := outPath + ".partial"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	n, err := refmodel.RunBatch(in, out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, outPath); err != nil {
+		return err
+	}
+	log.Info("batch done", "lines", n, "model", refmodel.Version)
+	return nil
+}

@@ -1,0 +1,178 @@
+package azure
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// BatchConfig configures the Azure Batch executor.
+type BatchConfig struct {
+	// Endpoint is the Batch account URL (https://<account>.<region>.batch.azure.com).
+	Endpoint   string
+	Credential azcore.TokenCredential
+	// PoolID is the spot GPU pool; JobID the Batch job the router's tasks
+	// go into (created if missing).
+	PoolID, JobID string
+	// Image is the inference image; Command its batch command line.
+	Image, Command string
+	// NodeIdentity is the ARM resource id of the pool's user-assigned
+	// identity, which reads the input blob and writes the output blob.
+	NodeIdentity string
+	// Blobs gives the container URLs.
+	Blobs *Blobs
+	// PollInterval is how often the task's state is read (default 10 s).
+	PollInterval time.Duration
+	// MaxWallClock bounds one task (default 1 h).
+	MaxWallClock time.Duration
+}
+
+// Batch is a router.Executor that runs each micro-batch as one container
+// task on the Batch pool; the pool autoscales on $PendingTasks, so adding a
+// task is what starts a node.
+type Batch struct {
+	cfg       BatchConfig
+	c         *azbatch.Client
+	jobOnce   sync.Mutex
+	jobExists bool
+}
+
+var _ router.Executor = (*Batch)(nil)
+
+// Batch task files, relative to the task working directory, which the
+// container also uses as its working directory.
+const (
+	batchInputFile  = "input.jsonl"
+	batchOutputFile = "output.jsonl"
+)
+
+// NewBatch returns the executor.
+func NewBatch(cfg BatchConfig) (*Batch, error) {
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 10 * time.Second
+	}
+	if cfg.MaxWallClock <= 0 {
+		cfg.MaxWallClock = time.Hour
+	}
+	c, err := azbatch.NewClient(cfg.Endpoint, cfg.Credential, &azbatch.ClientOptions{ClientOptions: policy.ClientOptions{Retry: retryOptions()}})
+	if err != nil {
+		return nil, fmt.Errorf("batch client: %w", err)
+	}
+	return &Batch{cfg: cfg, c: c}, nil
+}
+
+// ensureJob creates the Batch job on the pool unless it exists.
+func (b *Batch) ensureJob(ctx context.Context) error {
+	b.jobOnce.Lock()
+	defer b.jobOnce.Unlock()
+	if b.jobExists {
+		return nil
+	}
+	_, err := b.c.CreateJob(ctx, azbatch.CreateJobContent{
+		ID: to.Ptr(b.cfg.JobID), PoolInfo: &azbatch.PoolInfo{PoolID: to.Ptr(b.cfg.PoolID)},
+	}, nil)
+	if err != nil && errorCodeOf(err) != "JobExists" {
+		return asUnavailable("create batch job "+b.cfg.JobID, err)
+	}
+	b.jobExists = true
+	return nil
+}
+
+// Task builds the container task for a run: the input blob as a resource
+// file, the output file uploaded on success, both through the pool's identity.
+func (b *Batch) Task(r router.Run) azbatch.CreateTaskContent {
+	ident := &azbatch.NodeIdentityReference{ResourceID: to.Ptr(b.cfg.NodeIdentity)}
+	env := []azbatch.EnvironmentSetting{
+		{Name: to.Ptr("BATCH_INPUT_PATH"), Value: to.Ptr(batchInputFile)},
+		{Name: to.Ptr("BATCH_OUTPUT_PATH"), Value: to.Ptr(batchOutputFile)},
+	}
+	keys := make([]string, 0, len(r.Env))
+	for k := range r.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, azbatch.EnvironmentSetting{Name: to.Ptr(k), Value: to.Ptr(r.Env[k])})
+	}
+	return azbatch.CreateTaskContent{
+		ID:          to.Ptr(r.ID),
+		CommandLine: to.Ptr(b.cfg.Command),
+		ContainerSettings: &azbatch.TaskContainerSettings{
+			ImageName:        to.Ptr(b.cfg.Image),
+			WorkingDirectory: to.Ptr(azbatch.ContainerWorkingDirectoryTaskWorkingDirectory),
+		},
+		EnvironmentSettings: env,
+		ResourceFiles: []azbatch.ResourceFile{{
+			HTTPURL:           to.Ptr(b.cfg.Blobs.ContainerURL(r.InputContainer) + "/" + r.InputBlob),
+			FilePath:          to.Ptr(batchInputFile),
+			IdentityReference: ident,
+		}},
+		OutputFiles: []azbatch.OutputFile{{
+			FilePattern: to.Ptr(batchOutputFile),
+			Destination: &azbatch.OutputFileDestination{Container: &azbatch.OutputFileBlobContainerDestination{
+				ContainerURL:      to.Ptr(b.cfg.Blobs.ContainerURL(r.OutputContainer)),
+				Path:              to.Ptr(r.OutputBlob),
+				IdentityReference: ident,
+			}},
+			UploadOptions: &azbatch.OutputFileUploadConfig{UploadCondition: to.Ptr(azbatch.OutputFileUploadConditionTaskSuccess)},
+		}},
+		Constraints: &azbatch.TaskConstraints{
+			MaxTaskRetryCount: to.Ptr(int32(1)),
+			MaxWallClockTime:  to.Ptr(isoDuration(b.cfg.MaxWallClock)),
+		},
+	}
+}
+
+// Execute implements router.Executor: add the task, wait for it to complete.
+// If ctx ends first the task is terminated, and the dispatcher leaves the
+// messages to reappear.
+func (b *Batch) Execute(ctx context.Context, r router.Run) error {
+	if err := b.ensureJob(ctx); err != nil {
+		return err
+	}
+	if _, err := b.c.CreateTask(ctx, b.cfg.JobID, b.Task(r), nil); err != nil && errorCodeOf(err) != "TaskExists" {
+		return asUnavailable("add batch task "+r.ID, err)
+	}
+	t := time.NewTicker(b.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			_, _ = b.c.TerminateTask(stop, b.cfg.JobID, r.ID, nil)
+			cancel()
+			return router.WrapError(router.EUnavailable, "batch task "+r.ID+" abandoned", ctx.Err())
+		case <-t.C:
+		}
+		resp, err := b.c.GetTask(ctx, b.cfg.JobID, r.ID, nil)
+		if err != nil {
+			continue // transient; the next poll tries again
+		}
+		if resp.State == nil || *resp.State != azbatch.TaskStateCompleted {
+			continue
+		}
+		info := resp.ExecutionInfo
+		if info != nil && info.Result != nil && *info.Result == azbatch.TaskExecutionResultSuccess {
+			return nil
+		}
+		msg := "batch task " + r.ID + " failed"
+		if info != nil && info.FailureInfo != nil && info.FailureInfo.Message != nil {
+			msg += ": " + *info.FailureInfo.Message
+		} else if info != nil && info.ExitCode != nil {
+			msg += fmt.Sprintf(": exit code %d", *info.ExitCode)
+		}
+		return router.Errorf(router.EInternal, "%s", msg)
+	}
+}
+
+// isoDuration formats d as an ISO 8601 duration in whole seconds (PT3600S).
+func isoDuration(d time.Duration) string { return fmt.Sprintf("PT%dS", int64(d/time.Second)) }

@@ -1,0 +1,180 @@
+package azure_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/azure"
+	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
+	"github.com/gpu-orchestration/gpu-orchestration/router/internal/azuritetest"
+	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
+	"github.com/gpu-orchestration/gpu-orchestration/router/local"
+)
+
+func newStorage(t *testing.T) *azure.Storage {
+	t.Helper()
+	az := azuritetest.Start(t)
+	st, err := azure.NewStorage(azure.StorageConfig{
+		ConnectionString: az.ConnectionString(), WorkQueue: "inference-work", PoisonQueue: "inference-poison",
+		RequestContainer: "requests", ResultContainer: "results",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Ensure(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Ensure(t.Context()); err != nil {
+		t.Fatalf("Ensure is not idempotent: %v", err)
+	}
+	return st
+}
+
+func service(st *azure.Storage) *jobs.Service {
+	return &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: "requests"}
+}
+
+func TestQueueContract(t *testing.T) {
+	st := newStorage(t)
+	ctx := t.Context()
+	body := []byte("{\"x\":\"<&>\\u0000 binary-safe\"}")
+	if err := st.Work.Enqueue(ctx, body); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.Work.Depth(ctx); err != nil || n != 1 {
+		t.Fatalf("depth %d, %v", n, err)
+	}
+	msgs, err := st.Work.Receive(ctx, 10, 30*time.Second)
+	if err != nil || len(msgs) != 1 || !bytes.Equal(msgs[0].Body, body) || msgs[0].DequeueCount != 1 {
+		t.Fatalf("receive: %v %+v", err, msgs)
+	}
+	if again, _ := st.Work.Receive(ctx, 10, 30*time.Second); len(again) != 0 {
+		t.Fatal("a received message was visible to a second receiver")
+	}
+	m := msgs[0]
+	old := m.PopReceipt
+	if err := st.Work.Extend(ctx, &m, 30*time.Second); err != nil || m.PopReceipt == old {
+		t.Fatalf("extend: %v (pop receipt changed: %v)", err, m.PopReceipt != old)
+	}
+	if err := st.Work.Delete(ctx, msgs[0]); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("delete with a stale pop receipt: %v, want not_found", err)
+	}
+	if err := st.Work.Delete(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.Work.Depth(ctx); n != 0 {
+		t.Fatalf("depth %d after delete", n)
+	}
+}
+
+func TestSubmitEnqueuesAndStoresJob(t *testing.T) {
+	st := newStorage(t)
+	ctx := t.Context()
+	job, replay, err := service(st).Submit(ctx, router.Submission{Body: []byte(`{"text":"hi"}`), ModelVersion: "m1"})
+	if err != nil || replay || job.State != router.JobQueued {
+		t.Fatalf("submit: %+v %v %v", job, replay, err)
+	}
+	got, err := st.Jobs.Get(ctx, job.ID)
+	if err != nil || got.ID != job.ID || got.State != router.JobQueued || got.ModelVersion != "m1" {
+		t.Fatalf("stored job %+v, %v", got, err)
+	}
+	msgs, _ := st.Work.Receive(ctx, 1, time.Minute)
+	var item router.WorkItem
+	if len(msgs) != 1 || json.Unmarshal(msgs[0].Body, &item) != nil || item.JobID != job.ID || string(item.Body) != `{"text":"hi"}` {
+		t.Fatalf("message %+v", msgs)
+	}
+	if _, err := st.Jobs.Get(ctx, jobs.NewID()); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("unknown job: %v", err)
+	}
+}
+
+func TestLargePayloadGoesThroughBlob(t *testing.T) {
+	st := newStorage(t)
+	ctx := t.Context()
+	body := []byte(`{"text":"` + strings.Repeat("long ", 40000) + `"}`) // 200 KB: over the 64 KiB message limit
+	job, _, err := service(st).Submit(ctx, router.Submission{Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := st.Work.Receive(ctx, 1, time.Minute)
+	var item router.WorkItem
+	if len(msgs) != 1 || json.Unmarshal(msgs[0].Body, &item) != nil {
+		t.Fatalf("message %+v", msgs)
+	}
+	if item.Body != nil || item.PayloadBlob != jobs.PayloadBlobName(job.ID) {
+		t.Fatalf("large body travelled inline (%d bytes) or without a blob reference %q", len(item.Body), item.PayloadBlob)
+	}
+	stored, err := st.Blobs.Get(ctx, "requests", item.PayloadBlob)
+	if err != nil || !bytes.Equal(stored, body) {
+		t.Fatalf("payload blob: %v, equal %v", err, bytes.Equal(stored, body))
+	}
+}
+
+func TestIdempotency(t *testing.T) {
+	st := newStorage(t)
+	ctx := t.Context()
+	svc := service(st)
+	a, replayA, err := svc.Submit(ctx, router.Submission{Body: []byte(`{"n":1}`), IdempotencyKey: "order-42"})
+	if err != nil || replayA {
+		t.Fatal(err, replayA)
+	}
+	b, replayB, err := svc.Submit(ctx, router.Submission{Body: []byte(`{"n":1}`), IdempotencyKey: "order-42"})
+	if err != nil || !replayB || b.ID != a.ID {
+		t.Fatalf("replay: %+v %v %v, want job %s", b, replayB, err, a.ID)
+	}
+	if _, _, err := svc.Submit(ctx, router.Submission{Body: []byte(`{"n":2}`), IdempotencyKey: "order-42"}); router.ErrorCode(err) != router.EIdempotencyConflict {
+		t.Fatalf("same key, other body: %v, want idempotency_conflict", err)
+	}
+	if n, _ := st.Work.Depth(ctx); n != 1 {
+		t.Fatalf("%d messages for one idempotent job", n)
+	}
+}
+
+func TestPoisonAfterDequeueLimit(t *testing.T) {
+	st := newStorage(t)
+	ctx := t.Context()
+	job, _, err := service(st).Submit(ctx, router.Submission{Body: []byte(`{"text":"x"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dispatch.New(dispatch.Config{
+		Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs,
+		Executor:         &local.Executor{Command: []string{"false"}, Payloads: st.Blobs}, // every run fails
+		RequestContainer: "requests", ResultContainer: "results",
+		Visibility: time.Second, MaxDequeue: 2,
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, _ = d.Once(ctx)
+		if n, _ := st.Poison.Depth(ctx); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the failing message never reached the poison queue")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	msgs, err := st.Poison.Receive(ctx, 1, time.Minute)
+	if err != nil || len(msgs) != 1 {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Reason       string `json:"reason"`
+		JobID        string `json:"job_id"`
+		DequeueCount int64  `json:"dequeue_count"`
+	}
+	if err := json.Unmarshal(msgs[0].Body, &rec); err != nil || rec.JobID != job.ID || rec.DequeueCount != 3 || !strings.Contains(rec.Reason, "limit is 2") {
+		t.Fatalf("poison record %s", msgs[0].Body)
+	}
+	if n, _ := st.Work.Depth(ctx); n != 0 {
+		t.Fatalf("work queue still holds %d messages", n)
+	}
+	got, err := st.Jobs.Get(ctx, job.ID)
+	if err != nil || got.State != router.JobFailed || !strings.Contains(got.Error, "poison") {
+		t.Fatalf("poisoned job %+v, %v", got, err)
+	}
+}

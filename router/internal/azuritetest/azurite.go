@@ -1,0 +1,156 @@
+// Package azuritetest starts a private Azurite (the Azure Storage emulator)
+// for a test, on free loopback ports, and stops it in the test's cleanup.
+//
+// The binary is found through AZURITE_BIN, node_modules/.bin/azurite at the
+// repository root (what `npm ci` installs), or PATH. Without it a test is
+// skipped, or fails when CI is set: `make test` installs it.
+package azuritetest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// accountKey is the published key of Azurite's development account
+// devstoreaccount1. It only ever opens a local emulator.
+const accountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+// Server is a running Azurite.
+type Server struct {
+	t                              testing.TB
+	bin                            string
+	blobPort, queuePort, tablePort int
+	logPath                        string
+	cmd                            *exec.Cmd
+	exited                         chan struct{}
+}
+
+// Start runs an in-memory Azurite for the rest of the test.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v: run `make test`, which installs it with npm ci", err)
+		}
+		t.Skipf("%v: run `make test`, which installs it with npm ci", err)
+	}
+	dir := t.TempDir()
+	s := &Server{t: t, bin: bin, logPath: filepath.Join(dir, "azurite.log")}
+	s.blobPort, s.queuePort, s.tablePort = freePort(t), freePort(t), freePort(t)
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Binary finds the azurite executable.
+func Binary() (string, error) {
+	if b := os.Getenv("AZURITE_BIN"); b != "" {
+		return b, nil
+	}
+	if dir, err := os.Getwd(); err == nil {
+		for ; ; dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				b := filepath.Join(dir, "node_modules", ".bin", "azurite")
+				if _, err := os.Stat(b); err == nil {
+					return b, nil
+				}
+				break
+			}
+			if dir == filepath.Dir(dir) {
+				break
+			}
+		}
+	}
+	if b, err := exec.LookPath("azurite"); err == nil {
+		return b, nil
+	}
+	return "", errors.New("azurite not found (AZURITE_BIN, node_modules/.bin/azurite, PATH)")
+}
+
+func (s *Server) start() {
+	s.t.Helper()
+	args := []string{
+		"--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(s.blobPort),
+		"--queueHost", "127.0.0.1", "--queuePort", strconv.Itoa(s.queuePort),
+		"--tableHost", "127.0.0.1", "--tablePort", strconv.Itoa(s.tablePort),
+		"--skipApiVersionCheck", "--silent", "--inMemoryPersistence",
+	}
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := exec.Command(s.bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so Stop ends node's children too
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		s.t.Fatalf("start azurite: %v", err)
+	}
+	s.cmd, s.exited = cmd, make(chan struct{})
+	go func(c *exec.Cmd, done chan struct{}) { _ = c.Wait(); logf.Close(); close(done) }(cmd, s.exited)
+	deadline := time.Now().Add(60 * time.Second)
+	for _, p := range []int{s.blobPort, s.queuePort} {
+		for {
+			c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(p), time.Second)
+			if err == nil {
+				c.Close()
+				break
+			}
+			select {
+			case <-s.exited:
+				log, _ := os.ReadFile(s.logPath)
+				s.t.Fatalf("azurite exited at start:\n%s", log)
+			default:
+			}
+			if time.Now().After(deadline) {
+				s.t.Fatalf("azurite did not listen on port %d within 60 s", p)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// Stop kills Azurite's process group: its data is in memory, and a graceful
+// stop waits for clients' keep-alive connections. Safe to call twice.
+func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	<-s.exited
+	s.cmd = nil
+}
+
+// ConnectionString reaches this Azurite's development account.
+func (s *Server) ConnectionString() string {
+	return s.ConnectionStringVia(s.QueueAddr())
+}
+
+// QueueAddr is the queue service's host:port.
+func (s *Server) QueueAddr() string { return "127.0.0.1:" + strconv.Itoa(s.queuePort) }
+
+// ConnectionStringVia is ConnectionString with the queue service reached
+// at queueAddr instead (a Proxy, to make the queue fail).
+func (s *Server) ConnectionStringVia(queueAddr string) string {
+	return fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;"+
+		"BlobEndpoint=http://127.0.0.1:%d/devstoreaccount1;QueueEndpoint=http://%s/devstoreaccount1;",
+		accountKey, s.blobPort, queueAddr)
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
