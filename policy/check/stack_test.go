@@ -1,8 +1,10 @@
 package check_test
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/policy/check"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
@@ -29,4 +31,33 @@ func TestStacksPassMandatoryPolicies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The stack path can fail: prod with purge protection turned off in its
+// config is stopped by the pack.
+func TestProdWithoutPurgeProtectionIsStopped(t *testing.T) {
+	cfg, err := mockstack.LoadStackConfig("../..", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.With(map[string]string{"keyVaultPurgeProtection": "false"})
+	res, err := mockstack.RunConfig(cfg, stack.Program)
+	if err != nil {
+		t.Fatalf("running prod without purge protection: %v", err)
+	}
+	settings, err := check.SettingsFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := check.Run(res, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range check.MandatoryOf(vs) {
+		if v.Policy == "keyvault-purge-protection-prod" && strings.Contains(v.URN, "keyvault:Vault") &&
+			strings.Contains(v.Message, "set properties.enablePurgeProtection to true") {
+			return
+		}
+	}
+	t.Errorf("prod vault without purge protection passed the pack: %v", vs)
 }
