@@ -1,0 +1,183 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// Params are the capacity, price and throughput models. Every field's source
+// is in Describe and docs/simulation.md.
+type Params struct {
+	Throughput Throughput
+
+	// Serverless GPU replicas (Container Apps, Consumption-GPU-NC8as-T4).
+	MaxReplicas        int
+	ReplicaConcurrency int
+	ColdStart          time.Duration
+	ScaleDownDelay     time.Duration
+	ScalePollInterval  time.Duration
+	IngressTimeout     time.Duration
+	// Replica price per second: GPU meter plus the vCPU and memory the
+	// inference app is allocated.
+	GPUPricePerSecond     float64
+	ReplicaVCPU           float64
+	VCPUPricePerSecond    float64
+	ReplicaMemoryGiB      float64
+	MemoryPricePerGiBSecs float64
+
+	// Batch pool (Standard_NC4as_T4_v3 Spot nodes).
+	MaxNodes              int
+	NodePricePerHour      float64
+	NodeAllocationDelay   time.Duration
+	PreemptionRatePerHour float64
+	EvaluationInterval    time.Duration
+	SampleDelay           time.Duration
+	// TaskStartup is a task's fixed cost on a ready node: start the
+	// container and load the model into the GPU.
+	TaskStartup time.Duration
+	// BatchSlots is how many requests a batch task runs at once on its GPU.
+	BatchSlots int
+	// Dispatcher: a micro-batch (one Batch task) takes at most
+	// MicroBatchMax messages, and is cut when the oldest waited
+	// MicroBatchWait.
+	MicroBatchMax  int
+	MicroBatchWait time.Duration
+	// Autoscale are the options the stack builds its formula from.
+	Autoscale autoscale.Options
+
+	// QueueDepthPoll is how often the router reads the work queue's depth.
+	QueueDepthPoll time.Duration
+	// Horizon bounds a run after the last arrival (a pool that never scales
+	// in would otherwise run forever).
+	Horizon time.Duration
+}
+
+// DefaultParams model the stack's default T4 configuration with the replica
+// and node limits raised to carry the conversation trace (see
+// docs/simulation.md for why and for each source).
+func DefaultParams() Params {
+	as := autoscale.DefaultOptions()
+	as.MaxNodes = 24
+	return Params{
+		Throughput:            Throughput{PrefillTokensPerSecond: 400, DecodeTokensPerSecond: 33},
+		MaxReplicas:           24,
+		ReplicaConcurrency:    4,
+		ColdStart:             90 * time.Second,
+		ScaleDownDelay:        300 * time.Second,
+		ScalePollInterval:     30 * time.Second,
+		IngressTimeout:        240 * time.Second,
+		GPUPricePerSecond:     0.000073,
+		ReplicaVCPU:           8,
+		VCPUPricePerSecond:    0.000024,
+		ReplicaMemoryGiB:      56,
+		MemoryPricePerGiBSecs: 0.000003,
+		MaxNodes:              24,
+		NodePricePerHour:      0.53 / 5,
+		NodeAllocationDelay:   5 * time.Minute,
+		PreemptionRatePerHour: 0.05,
+		EvaluationInterval:    5 * time.Minute,
+		SampleDelay:           autoscale.SampleDelay,
+		TaskStartup:           45 * time.Second,
+		BatchSlots:            8,
+		MicroBatchMax:         32,
+		MicroBatchWait:        30 * time.Second,
+		Autoscale:             as,
+		QueueDepthPoll:        10 * time.Second,
+		Horizon:               12 * time.Hour,
+	}
+}
+
+// ReplicaPricePerSecond is the USD price of one running inference replica.
+func (p Params) ReplicaPricePerSecond() float64 {
+	return p.GPUPricePerSecond + p.ReplicaVCPU*p.VCPUPricePerSecond + p.ReplicaMemoryGiB*p.MemoryPricePerGiBSecs
+}
+
+// NodePricePerSecond is the USD price of one Batch node.
+func (p Params) NodePricePerSecond() float64 { return p.NodePricePerHour / 3600 }
+
+// Validate reports the first parameter out of range.
+func (p Params) Validate() error {
+	switch {
+	case p.Throughput.PrefillTokensPerSecond <= 0 || p.Throughput.DecodeTokensPerSecond <= 0:
+		return fmt.Errorf("sim: throughput must be positive")
+	case p.MaxReplicas < 1 || p.ReplicaConcurrency < 1:
+		return fmt.Errorf("sim: MaxReplicas and ReplicaConcurrency must be at least 1")
+	case p.MaxNodes < 1 || p.BatchSlots < 1 || p.MicroBatchMax < 1:
+		return fmt.Errorf("sim: MaxNodes, BatchSlots and MicroBatchMax must be at least 1")
+	case p.ScalePollInterval <= 0 || p.EvaluationInterval <= 0 || p.QueueDepthPoll <= 0:
+		return fmt.Errorf("sim: poll and evaluation intervals must be positive")
+	case p.IngressTimeout <= 0 || p.Horizon <= 0:
+		return fmt.Errorf("sim: IngressTimeout and Horizon must be positive")
+	case p.PreemptionRatePerHour < 0:
+		return fmt.Errorf("sim: PreemptionRatePerHour must not be negative")
+	}
+	o := p.Autoscale
+	o.MaxNodes = p.MaxNodes
+	return o.Validate()
+}
+
+// Formula is the stack's autoscale formula for these parameters.
+func (p Params) Formula() (string, error) {
+	o := p.Autoscale
+	o.MaxNodes = p.MaxNodes
+	return autoscale.Build(o)
+}
+
+// StackSettings are the router settings the stack deploys for these
+// parameters: the router's DefaultSettings overlaid with the stack config
+// defaults (components/config/schema.go) that feed them — realtimeThresholdMs
+// 2000, batchCostThreshold 0.002, coldStartSeconds 90,
+// inferenceCooldownSeconds, inferenceMaxReplicas, inferenceConcurrency,
+// batchMaxNodes — taken from p where p models the same thing.
+func (p Params) StackSettings() router.Settings {
+	s := router.DefaultSettings()
+	s.RealtimeThreshold = 2000 * time.Millisecond
+	s.BatchCostThreshold = 0.002
+	s.ColdStart = 90 * time.Second
+	s.ScaleDownDelay = p.ScaleDownDelay
+	s.MaxACAReplicas = p.MaxReplicas
+	s.ReplicaConcurrency = p.ReplicaConcurrency
+	s.MaxBatchNodes = p.MaxNodes
+	return s
+}
+
+// Param is one documented model parameter.
+type Param struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Source string `json:"source"`
+}
+
+// Describe lists every parameter with its value and source, for the JSON
+// output and the documentation.
+func (p Params) Describe() []Param {
+	d := func(v time.Duration) string { return v.String() }
+	f := func(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+	return []Param{
+		{"prefill_tokens_per_s", f("%g per stream", p.Throughput.PrefillTokensPerSecond), "T4, Mistral-7B AWQ 4-bit, batch 1: ~400 prefill tok/s (casper-hansen/AutoAWQ PR #92 benchmark table)"},
+		{"decode_tokens_per_s", f("%g per stream", p.Throughput.DecodeTokensPerSecond), "same benchmark: 33–35 decode tok/s at batch 1; assumption: each of a GPU's concurrent streams keeps this rate (memory-bound decode)"},
+		{"max_replicas", f("%d", p.MaxReplicas), "assumption: the dev/prod limits (1–8) cannot carry this trace (~13 T4s busy on average on this throughput model); raised so that all-realtime is not capacity-bound"},
+		{"replica_concurrency", f("%d", p.ReplicaConcurrency), "stack config inferenceConcurrency default 4 (HTTP scale rule concurrentRequests); a replica serves at most this many at once, the rest wait"},
+		{"cold_start", d(p.ColdStart), "stack config coldStartSeconds default 90; AZURE_FACTS: tens of seconds to minutes, no official figure"},
+		{"scale_down_delay", d(p.ScaleDownDelay), "Container Apps scale cooldownPeriod default 300 s (ARM Scale.cooldownPeriod docs); modelled as the window over which the replica count may not drop below the highest recent need"},
+		{"scale_poll_interval", d(p.ScalePollInterval), "Container Apps scale pollingInterval default 30 s (ARM Scale.pollingInterval docs); scale-out is applied at once (optimistic)"},
+		{"ingress_timeout", d(p.IngressTimeout), "Container Apps HTTP ingress request timeout 240 s (AZURE_FACTS)"},
+		{"replica_price_per_s", f("$%.6f", p.ReplicaPricePerSecond()), f("T4 GPU meter $%.6f/s (AZURE_FACTS) + %g vCPU × $%.6f + %g GiB × $%.6f (Consumption active rates, assumption: public price list, not checked here; allocation assumption: the whole NC8as-T4 profile); billed per second from cold start to removal",
+			p.GPUPricePerSecond, p.ReplicaVCPU, p.VCPUPricePerSecond, p.ReplicaMemoryGiB, p.MemoryPricePerGiBSecs)},
+		{"max_nodes", f("%d", p.MaxNodes), "assumption, as max_replicas (stack batchMaxNodes, dev 2, prod 10)"},
+		{"node_price_per_h", f("$%.4f", p.NodePricePerHour), "Standard_NC4as_T4_v3 $0.53/h pay-as-you-go (AZURE_FACTS); Spot assumed 1/5 of it, as router.DefaultSettings (A100 Spot is ~19% of PAYG per AZURE_FACTS); billed from allocation to removal"},
+		{"node_allocation_delay", d(p.NodeAllocationDelay), "assumption: VM allocation, start task and image pull; same figure as autoscale.DefaultSimConfig"},
+		{"preemption_rate", f("%g per node-hour", p.PreemptionRatePerHour), "assumption: Spot eviction is not published per size; a preempted node's task is requeued (Batch requeues tasks of preempted nodes) and the node is replaced after the allocation delay"},
+		{"evaluation_interval", d(p.EvaluationInterval), "Batch autoscale evaluation interval, shortest allowed PT5M (AZURE_FACTS)"},
+		{"sample_delay", d(p.SampleDelay), "samples every 30 s, about 1 minute late (batch-automatic-scaling.md, AZURE_FACTS)"},
+		{"formula", "autoscale.Build(DefaultOptions, MaxNodes=max_nodes)", "the stack's built formula, evaluated by the autoscale package's evaluator against the samples the simulated pool produced"},
+		{"task_startup", d(p.TaskStartup), "assumption: container start and loading ~4 GB of 4-bit weights per task on a node with the image cached"},
+		{"batch_slots", f("%d", p.BatchSlots), "assumption: the batch command runs 8 requests of its micro-batch at once (offline batching), each at the per-stream rates"},
+		{"micro_batch", f("≤%d messages, cut after %s", p.MicroBatchMax, p.MicroBatchWait), "32 is the Storage queue's most messages per receive; the wait is an assumption (the router's dispatcher is not written yet)"},
+		{"queue_depth_poll", d(p.QueueDepthPoll), "assumption: how often the router refreshes live.Tracker's queue depth"},
+		{"initial_state", "cold", "zero replicas, zero nodes, the router has never served (router.NeverServed); the trace's preceding traffic is unknown"},
+	}
+}

@@ -1,0 +1,78 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
+)
+
+// Policy names, in report order.
+const (
+	Production      = "production"
+	AllRealtime     = "all-realtime"
+	AllBatch        = "all-batch"
+	RecipeThreshold = "recipe-threshold"
+	LowerBound      = "lower-bound"
+)
+
+// PolicyNames lists every policy in report order.
+var PolicyNames = []string{Production, AllRealtime, AllBatch, RecipeThreshold, LowerBound}
+
+// RecipeThresholdValue is the recipe's static rule: a deadline below 2000 ms
+// goes to Container Apps, everything else to Batch.
+const RecipeThresholdValue = 2000 * time.Millisecond
+
+// routeFunc chooses a route for a request on arrival; it returns the route,
+// a reason label and, for a rejection, the error code.
+type routeFunc func(e *engine, r *Request) (router.Route, string, string)
+
+func staticPolicy(name string) (routeFunc, error) {
+	switch name {
+	case AllRealtime:
+		return func(*engine, *Request) (router.Route, string, string) {
+			return router.RouteRealtime, "all_realtime", ""
+		}, nil
+	case AllBatch:
+		return func(*engine, *Request) (router.Route, string, string) { return router.RouteBatch, "all_batch", "" }, nil
+	case RecipeThreshold:
+		return func(_ *engine, r *Request) (router.Route, string, string) {
+			if r.Deadline < RecipeThresholdValue {
+				return router.RouteRealtime, "below_threshold", ""
+			}
+			return router.RouteBatch, "above_threshold", ""
+		}, nil
+	}
+	return nil, fmt.Errorf("sim: unknown policy %q; known: production, all-realtime, all-batch, recipe-threshold, lower-bound", name)
+}
+
+// production is the router's own decision: router.Decide over the State
+// that the router's live.Tracker builds from the simulated traffic, fed by
+// the same events as in router/http (Begin when a realtime request leaves,
+// End when it is answered or fails, ObserveBatch when a job finishes,
+// SetQueueDepth from periodic queue-depth reads).
+type production struct {
+	tracker  *live.Tracker
+	settings router.Settings
+}
+
+func (p *production) route(e *engine, r *Request) (router.Route, string, string) {
+	d := router.Decide(router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}, p.tracker.Snapshot(e.wall()), p.settings)
+	return d.Route, string(d.Reason), d.Code
+}
+
+// fallback applies router.Fallback to a realtime request cut at its
+// deadline, as the router's proxy does: an auto request that batch can
+// still serve in time becomes a job, anything else is refused.
+func (p *production) fallback(e *engine, r *Request) {
+	d := router.Fallback(router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}, p.tracker.Snapshot(e.wall()), p.settings)
+	o := &e.out[r.ID]
+	o.Fallback = string(d.Reason)
+	if d.Route == router.RouteBatch {
+		o.Route = router.RouteBatch
+		e.batchSubmit(r)
+		return
+	}
+	e.failed(r, "realtime_cut_"+d.Code)
+}

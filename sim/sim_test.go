@@ -1,0 +1,276 @@
+package sim
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+var t0 = time.Date(2023, 11, 16, 18, 0, 0, 0, time.UTC)
+
+// handParams are round figures for hand computation: 100 prefill and 10
+// decode tokens/s (ctx 100 + gen 10 = 2 s), one replica of one slot at
+// $0.001/s with a 10 s cold start and a 60 s scale-down delay, nodes at
+// $3.60/h ($0.001/s) ready 60 s after allocation, 10 s task start-up, no
+// preemption.
+func handParams() Params {
+	p := DefaultParams()
+	p.Throughput = Throughput{PrefillTokensPerSecond: 100, DecodeTokensPerSecond: 10}
+	p.MaxReplicas, p.ReplicaConcurrency = 1, 1
+	p.ColdStart, p.ScaleDownDelay, p.ScalePollInterval = 10*time.Second, 60*time.Second, 30*time.Second
+	p.GPUPricePerSecond, p.VCPUPricePerSecond, p.MemoryPricePerGiBSecs = 0.001, 0, 0
+	p.MaxNodes, p.NodePricePerHour, p.NodeAllocationDelay = 2, 3.6, 60*time.Second
+	p.PreemptionRatePerHour = 0
+	p.TaskStartup, p.BatchSlots = 10*time.Second, 8
+	return p
+}
+
+func req(id int, at time.Duration, class Class, mode router.Mode, deadline time.Duration) Request {
+	return Request{ID: id, Arrival: at, ContextTokens: 100, GeneratedTokens: 10, Class: class, Mode: mode, Deadline: deadline, Size: 600}
+}
+
+func mustRun(t *testing.T, reqs []Request, policy string, p Params, s router.Settings) ([]Outcome, PolicyResult) {
+	t.Helper()
+	out, tot, err := run(reqs, t0, policy, p, s, 1)
+	if err != nil {
+		t.Fatalf("run %s: %v", policy, err)
+	}
+	return out, summarize(policy, reqs, out, tot, p)
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// Three 2-second requests 20 s apart on one replica: the first waits for
+// the 10 s cold start, the others find it warm. The replica lives from 0 s
+// until the first poll (every 30 s) after 60 s without need: need was last
+// seen in the poll period ending at 60 s (request at 40 s), so it goes at
+// 120 s: 120 replica-seconds at $0.001 = $0.12.
+func TestRealtimeWarmReplicaExactCost(t *testing.T) {
+	p := handParams()
+	reqs := []Request{
+		req(0, 0, Deferrable, router.ModeAuto, time.Hour),
+		req(1, 20*time.Second, Deferrable, router.ModeAuto, time.Hour),
+		req(2, 40*time.Second, Deferrable, router.ModeAuto, time.Hour),
+	}
+	out, res := mustRun(t, reqs, AllRealtime, p, p.StackSettings())
+	want := []time.Duration{12 * time.Second, 2 * time.Second, 2 * time.Second}
+	for i, o := range out {
+		if !o.Answered || o.Latency != want[i] {
+			t.Errorf("request %d: answered=%v after %v, want %v", i, o.Answered, o.Latency, want[i])
+		}
+	}
+	if !near(res.CostUSD, 0.12) || !near(res.GPUHours["realtime"], round(120.0/3600, 4)) {
+		t.Errorf("cost $%v over %v replica-hours, want $0.12 over 120 s", res.CostUSD, res.GPUHours["realtime"])
+	}
+	if res.Missed != 0 {
+		t.Errorf("missed %d, want 0", res.Missed)
+	}
+}
+
+// With one slot, a second request arriving while the first runs waits for
+// it: 1 s later it waits 1 s, then runs 2 s.
+func TestRealtimeQueuesForSlot(t *testing.T) {
+	p := handParams()
+	reqs := []Request{
+		req(0, 0, Deferrable, router.ModeAuto, time.Hour),
+		req(1, 11*time.Second, Deferrable, router.ModeAuto, time.Hour),
+	}
+	out, _ := mustRun(t, reqs, AllRealtime, p, p.StackSettings())
+	if out[1].Latency != 3*time.Second {
+		t.Errorf("second request answered after %v, want 3s (1 s wait + 2 s)", out[1].Latency)
+	}
+}
+
+// A cold app cannot meet a 2 s deadline: all-realtime answers after the
+// 10 s cold start (missed); production's router.Decide sees NeverServed,
+// expects 1 s + 10 s and refuses with deadline_unmeetable; lower-bound,
+// which assumes a warm replica, meets it in 2 s.
+func TestColdStartMissesTwoSecondDeadline(t *testing.T) {
+	p := handParams()
+	s := p.StackSettings()
+	s.ColdStart = p.ColdStart
+	reqs := []Request{req(0, 0, Interactive, router.ModeAuto, 2*time.Second)}
+
+	out, res := mustRun(t, reqs, AllRealtime, p, s)
+	if out[0].Latency != 12*time.Second || res.MissedByClass["interactive"] != 1 {
+		t.Errorf("all-realtime: latency %v, interactive missed %d; want 12s and 1", out[0].Latency, res.MissedByClass["interactive"])
+	}
+	out, _ = mustRun(t, reqs, Production, p, s)
+	if out[0].Route != router.RouteReject || out[0].Reason != string(router.ReasonColdStartTooSlow) || out[0].Failure != "rejected_"+router.EDeadlineUnmeetable {
+		t.Errorf("production: %+v, want reject cold_start_too_slow deadline_unmeetable", out[0])
+	}
+	bound, _ := lowerBound(reqs, p)
+	if bound[0].Missed(reqs[0]) || bound[0].Latency != 2*time.Second {
+		t.Errorf("lower-bound: %+v, want met in 2s", bound[0])
+	}
+}
+
+// Two batch requests at 0 s and 1 s: the dispatcher cuts one micro-batch at
+// 30 s. The formula's first look at pending tasks is the 300 s evaluation,
+// which sees the samples of 30–240 s (one minute late): 8 of the window's
+// 10, above the 70% guard, all 1 → target 1. The node is ready at 360 s and
+// runs the task for 10 s start-up + 2 s: both answered at 372 s. The 600 s
+// evaluation sees samples 330–540 s: 1, 1, then six 0s → average 0.25,
+// truncated to 0 nodes, so the node goes at 600 s: 300 node-seconds at
+// $0.001 = $0.30.
+func TestBatchPoolDrivenByStackFormula(t *testing.T) {
+	p := handParams()
+	reqs := []Request{
+		req(0, 0, Deferrable, router.ModeAuto, time.Hour),
+		req(1, time.Second, Deferrable, router.ModeAuto, time.Hour),
+	}
+	out, res := mustRun(t, reqs, AllBatch, p, p.StackSettings())
+	if out[0].Latency != 372*time.Second || out[1].Latency != 371*time.Second {
+		t.Errorf("latencies %v and %v, want 372s and 371s", out[0].Latency, out[1].Latency)
+	}
+	if !near(res.CostUSD, 0.3) {
+		t.Errorf("cost $%v, want $0.30 (300 node-seconds)", res.CostUSD)
+	}
+	if res.AutoscaleEvalFailures != 0 {
+		t.Errorf("%d failed formula evaluations, want 0", res.AutoscaleEvalFailures)
+	}
+}
+
+// A micro-batch holds at most MicroBatchMax jobs: 5 jobs with a maximum of 2
+// make three tasks; with one node they run one after another.
+func TestMicroBatchesRunInOrder(t *testing.T) {
+	p := handParams()
+	p.MaxNodes, p.MicroBatchMax = 1, 2
+	var reqs []Request
+	for i := range 5 {
+		reqs = append(reqs, req(i, 0, Deferrable, router.ModeAuto, time.Hour))
+	}
+	out, _ := mustRun(t, reqs, AllBatch, p, p.StackSettings())
+	// Tasks of 2, 2 and 1 jobs: each 10 s start-up + 2 s (parallel slots),
+	// one after another from 360 s.
+	want := []time.Duration{372, 372, 384, 384, 396}
+	for i, o := range out {
+		if o.Latency != want[i]*time.Second {
+			t.Errorf("job %d answered after %v, want %vs", i, o.Latency, want[i])
+		}
+	}
+}
+
+// The production policy turns auto work that may wait into batch jobs once
+// realtime is at capacity (one replica, one slot): the first request, sent
+// with X-Route: realtime, holds the only slot.
+func TestProductionSendsOverflowToBatch(t *testing.T) {
+	p := handParams()
+	s := p.StackSettings()
+	reqs := []Request{
+		req(0, 0, Interactive, router.ModeRealtime, time.Hour),
+		req(1, 100*time.Millisecond, Deferrable, router.ModeAuto, time.Hour),
+	}
+	out, _ := mustRun(t, reqs, Production, p, s)
+	if out[0].Route != router.RouteRealtime || out[0].Reason != string(router.ReasonForcedRealtime) {
+		t.Errorf("first request: %+v, want realtime forced_realtime", out[0])
+	}
+	if out[1].Route != router.RouteBatch || out[1].Reason != string(router.ReasonRealtimeSaturated) {
+		t.Errorf("second request: %+v, want batch for realtime_saturated", out[1])
+	}
+}
+
+// lower-bound is a bound: on a slice of the real trace, no policy pays less
+// or meets a deadline it misses.
+func TestLowerBoundBeatsEveryPolicy(t *testing.T) {
+	rows := fixtureRows(t)
+	rep, err := Simulate(rows, Config{TraceName: "fixture", Rule: DefaultRule(7), Params: DefaultParams(), Settings: DefaultParams().StackSettings()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := DefaultRule(7).Derive(rows)
+	var bound *PolicyResult
+	for i := range rep.Policies {
+		if rep.Policies[i].Name == LowerBound {
+			bound = &rep.Policies[i]
+		}
+	}
+	if bound == nil || len(rep.Policies) != len(PolicyNames) {
+		t.Fatalf("policies %d, lower-bound found %v", len(rep.Policies), bound != nil)
+	}
+	for _, pr := range rep.Policies {
+		if pr.CostUSD < bound.CostUSD {
+			t.Errorf("%s costs $%v, less than lower-bound's $%v", pr.Name, pr.CostUSD, bound.CostUSD)
+		}
+		for i, r := range reqs {
+			if bound.outcomes[i].Missed(r) && !pr.outcomes[i].Missed(r) {
+				t.Errorf("%s meets request %d's deadline %v, which lower-bound misses", pr.Name, i, r.Deadline)
+			}
+		}
+	}
+}
+
+// The same seed gives the same report; another seed other requests.
+func TestDeterministicForSeed(t *testing.T) {
+	rows := fixtureRows(t)
+	cfg := Config{Rule: DefaultRule(3), Params: DefaultParams(), Settings: DefaultParams().StackSettings()}
+	a, err := Simulate(rows, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Simulate(rows, cfg)
+	for i := range a.Policies {
+		if a.Policies[i].CostUSD != b.Policies[i].CostUSD || a.Policies[i].Missed != b.Policies[i].Missed {
+			t.Errorf("%s differs between runs with one seed", a.Policies[i].Name)
+		}
+	}
+	x, y := DefaultRule(3).Derive(rows), DefaultRule(4).Derive(rows)
+	same := 0
+	for i := range x {
+		if x[i].Deadline == y[i].Deadline {
+			same++
+		}
+	}
+	if same == len(x) {
+		t.Error("seeds 3 and 4 derived identical deadlines")
+	}
+}
+
+// The rule's shares hold on the real trace's size: about 30% interactive,
+// deadlines within the stated ranges.
+func TestRuleShares(t *testing.T) {
+	rows := make([]TraceRow, 10000)
+	for i := range rows {
+		rows[i] = TraceRow{Time: t0.Add(time.Duration(i) * time.Second), ContextTokens: 10, GeneratedTokens: 1}
+	}
+	r := DefaultRule(1)
+	n := 0
+	for _, q := range r.Derive(rows) {
+		lo, hi := r.DeferrableMin, r.DeferrableMax
+		if q.Class == Interactive {
+			n++
+			lo, hi = r.InteractiveMin, r.InteractiveMax
+			if q.Mode == router.ModeBatch {
+				t.Fatalf("interactive request %d sends X-Route: batch", q.ID)
+			}
+		} else if q.Mode == router.ModeRealtime {
+			t.Fatalf("deferrable request %d sends X-Route: realtime", q.ID)
+		}
+		if q.Deadline < lo || q.Deadline > hi {
+			t.Fatalf("request %d (%s) deadline %v outside %v–%v", q.ID, q.Class, q.Deadline, lo, hi)
+		}
+	}
+	if n < 2800 || n > 3200 {
+		t.Errorf("%d of 10000 interactive, want about 3000", n)
+	}
+}
+
+func TestReadTraceErrors(t *testing.T) {
+	for name, in := range map[string]string{
+		"missing column": "TIMESTAMP,ContextTokens\n2023-11-16 18:15:46.6805900,374\n",
+		"bad number":     "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,x,1\n",
+		"out of order":   "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:47,1,1\n2023-11-16 18:15:46,1,1\n",
+		"no rows":        "TIMESTAMP,ContextTokens,GeneratedTokens\n",
+	} {
+		if _, err := ReadTrace(strings.NewReader(in)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	rows, err := ReadTrace(strings.NewReader("contexttokens,TIMESTAMP,GeneratedTokens,extra\n374,2023-11-16 18:15:46.6805900,44,z\n"))
+	if err != nil || len(rows) != 1 || rows[0].ContextTokens != 374 || rows[0].GeneratedTokens != 44 || rows[0].Time.Nanosecond() != 680590000 {
+		t.Errorf("reordered header: %+v, %v", rows, err)
+	}
+}
