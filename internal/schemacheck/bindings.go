@@ -1,0 +1,26 @@
+package schemacheck
+
+import (
+	"reflect"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding/batch"
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding/managedidentity"
+)
+
+// ProjectBindings are the project's hand-typed bindings.
+var ProjectBindings = []Binding{
+	{Args: reflect.TypeOf(batch.BatchAccountArgs{}), ArgsDTS: "batch/batchAccount.d.ts", TypesNamespace: "batch"},
+	{Args: reflect.TypeOf(batch.PoolArgs{}), ArgsDTS: "batch/pool.d.ts", TypesNamespace: "batch"},
+	{Args: reflect.TypeOf(managedidentity.UserAssignedIdentityArgs{}), ArgsDTS: "managedidentity/userAssignedIdentity.d.ts", TypesNamespace: "managedidentity"},
+}
+
+// NPMPackage is the provider package the bindings must agree with.
+const NPMPackage = "@pulumi/azure-native@2.90.0"
+
+// Files are the parts of the package the check reads.
+var Files = []string{
+	"package/batch/batchAccount.d.ts",
+	"package/batch/pool.d.ts",
+	"package/managedidentity/userAssignedIdentity.d.ts",
+	"package/types/input.d.ts",
+}

@@ -1,0 +1,20 @@
+export declare namespace batch {
+    interface ScaleSettingsArgs {
+        autoScale?: pulumi.Input<inputs.batch.AutoScaleSettingsArgs>;
+    }
+    interface AutoScaleSettingsArgs {
+        evaluationInterval?: pulumi.Input<string>;
+        formula: pulumi.Input<string>;
+    }
+    namespace v20240701 {
+        interface AutoScaleSettingsArgs {
+            formula: pulumi.Input<string>;
+            futureOnlyProperty?: pulumi.Input<string>;
+        }
+    }
+}
+export declare namespace compute {
+    interface AutoScaleSettingsArgs {
+        unrelated?: pulumi.Input<string>;
+    }
+}
