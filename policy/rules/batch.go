@@ -31,6 +31,7 @@ var unsupportedNodeAgents = map[string]bool{
 const minEvaluationInterval = 5 * time.Minute
 
 var (
+	formulaComment  = regexp.MustCompile(`(?s)/\*.*?\*/|//[^\n]*`)
 	setsLowPriority = regexp.MustCompile(`\$TargetLowPriorityNodes\s*=[^=]`)
 	setsDedicated   = regexp.MustCompile(`\$TargetDedicatedNodes\s*=([^=;\n][^;\n]*)`)
 )
@@ -107,6 +108,8 @@ func batchPolicies(s Settings) []policyx.Policy {
 				if !ok {
 					return // no formula, or unknown: batch-autoscale speaks to that
 				}
+				// Comments may mention either variable; only statements count.
+				text = formulaComment.ReplaceAllString(text, "")
 				if !setsLowPriority.MatchString(text) {
 					report("batch pool %q: the stack asks for Spot nodes (batchSpot: true) but the autoscale formula never sets $TargetLowPriorityNodes; assign the node count to $TargetLowPriorityNodes", t.Name)
 				}

@@ -114,6 +114,9 @@ var ruleCases = []ruleCase{
 		f["pool"].set("scaleSettings.autoScale.formula",
 			"$TargetDedicatedNodes = min($PendingTasks.GetSample(180 * TimeInterval_Second, 70 * TimeInterval_Second), 4);")
 	}, []string{"never sets $TargetLowPriorityNodes", "sets $TargetDedicatedNodes = min($PendingTasks.GetSample(180 * TimeInterval_Second, 70 * TimeInterval_Second), 4)"}, check.Options{}},
+	{"commented-out dedicated nodes do not count", "", func(f fixtures) {
+		f["pool"].set("scaleSettings.autoScale.formula", "// was: $TargetDedicatedNodes = 4;\n/* $TargetDedicatedNodes = $x; */\n"+spotFormula)
+	}, nil, check.Options{}},
 	{"shared key on Batch", "batch-no-shared-key", func(f fixtures) {
 		f["batch"].set("allowedAuthenticationModes", []any{"AAD", "SharedKey"})
 	}, []string{`batch account "gpuorch-batch": remove "SharedKey" from allowedAuthenticationModes`}, check.Options{}},
