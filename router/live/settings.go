@@ -5,10 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
@@ -62,23 +60,6 @@ func (s *Settings) Refresh(ctx context.Context, src router.SecretSource) error {
 	s.settings.Store(&next)
 	s.keys.Store(&keys)
 	return nil
-}
-
-// RefreshEvery calls Refresh now and then every interval until ctx ends,
-// logging failures.
-func (s *Settings) RefreshEvery(ctx context.Context, src router.SecretSource, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.Refresh(ctx, src); err != nil && ctx.Err() == nil {
-			log.Warn("settings refresh failed; keeping last good settings", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // ParseKeyHashes reads comma-separated hex SHA-256 hashes; blanks are skipped.
