@@ -32,7 +32,7 @@ type fixture struct {
 }
 
 // newFixture starts a router in front of backend (nil: an echo backend).
-func newFixture(t *testing.T, backend http.HandlerFunc, tune func(*router.Settings)) *fixture {
+func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settings)) *fixture {
 	t.Helper()
 	f := &fixture{queue: &mem.Queue{}, store: mem.NewStore(), tracker: &live.Tracker{}, seen: make(chan *http.Request, 16)}
 	if backend == nil {
@@ -76,7 +76,7 @@ func (f *fixture) warm() {
 	f.tracker.End(now, 10*time.Millisecond, true)
 }
 
-func (f *fixture) do(t *testing.T, method, path, body string, headers ...string) (*http.Response, []byte) {
+func (f *fixture) do(t testing.TB, method, path, body string, headers ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
 	if err != nil {

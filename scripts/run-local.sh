@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The local run: Azurite, the reference model and the router with the local
+# executor, in the foreground. Ctrl-C stops all three.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+azurite_bin="$(bash scripts/azurite.sh)"
+
+: "${ROUTER_ADDR:=127.0.0.1:8080}"
+: "${ROUTER_API_KEY:=local-dev-key}"
+: "${REFMODEL_PORT:=8000}"
+: "${AZURITE_BLOB_PORT:=10000}"
+: "${AZURITE_QUEUE_PORT:=10001}"
+: "${AZURITE_TABLE_PORT:=10002}"
+export ROUTER_ADDR ROUTER_API_KEY
+
+mkdir -p bin .azurite
+echo "building the router and the reference model ..."
+go build -o bin/router ./router/cmd/router
+go build -o bin/refmodel ./refmodel/cmd/refmodel
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Azurite closes its services on SIGTERM but its process can linger.
+  for _ in $(seq 1 50); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive == 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+"$azurite_bin" --blobHost 127.0.0.1 --blobPort "$AZURITE_BLOB_PORT" \
+  --queueHost 127.0.0.1 --queuePort "$AZURITE_QUEUE_PORT" \
+  --tableHost 127.0.0.1 --tablePort "$AZURITE_TABLE_PORT" \
+  --skipApiVersionCheck --location .azurite --silent >.azurite/azurite.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$AZURITE_QUEUE_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+
+HOST=127.0.0.1 PORT="$REFMODEL_PORT" bin/refmodel serve &
+pids+=($!)
+
+# Azurite's published development account; it opens nothing but this emulator.
+dev_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+export STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$dev_key;BlobEndpoint=http://127.0.0.1:$AZURITE_BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$AZURITE_QUEUE_PORT/devstoreaccount1;"
+export INFERENCE_URL="http://127.0.0.1:$REFMODEL_PORT/infer"
+export EXECUTOR=local LOCAL_BATCH_COMMAND="$root/bin/refmodel batch"
+export DISPATCH_VISIBILITY="${DISPATCH_VISIBILITY:-30s}"
+
+bin/router &
+pids+=($!)
+
+cat <<MSG
+
+  router     http://$ROUTER_ADDR   (API key: $ROUTER_API_KEY)
+  model      http://127.0.0.1:$REFMODEL_PORT/infer
+  azurite    blob 127.0.0.1:$AZURITE_BLOB_PORT, queue 127.0.0.1:$AZURITE_QUEUE_PORT (data in .azurite/)
+
+  realtime:  curl -s -H "Authorization: Bearer $ROUTER_API_KEY" -H "X-Route: realtime" \\
+               -d '{"text":"hello"}' http://$ROUTER_ADDR/v1/infer
+  batch:     curl -s -H "Authorization: Bearer $ROUTER_API_KEY" -H "X-Route: batch" \\
+               -d '{"text":"hello"}' http://$ROUTER_ADDR/v1/infer
+             curl -s -H "Authorization: Bearer $ROUTER_API_KEY" http://$ROUTER_ADDR/v1/jobs/<id>
+  smoke:     bash scripts/smoke.sh      (Ctrl-C here stops everything)
+
+MSG
+# Exit when any child exits (and then stop the others).
+wait -n "${pids[@]}"
