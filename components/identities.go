@@ -11,7 +11,7 @@ import (
 // identities are the user-assigned identities each workload runs as: one per
 // workload, so each gets only its own roles.
 type identities struct {
-	inference, batchAccount, pool *managedidentity.UserAssignedIdentity
+	router, inference, batchAccount, pool *managedidentity.UserAssignedIdentity
 }
 
 func newIdentities(ctx *pulumi.Context, name string, naming Naming, rg, location pulumi.StringInput, tags pulumi.StringMapInput, opts ...pulumi.ResourceOption) (*identities, error) {
@@ -29,6 +29,9 @@ func newIdentities(ctx *pulumi.Context, name string, naming Naming, rg, location
 	}
 	var ids identities
 	var err error
+	if ids.router, err = newID("router"); err != nil {
+		return nil, err
+	}
 	if ids.inference, err = newID("inference"); err != nil {
 		return nil, err
 	}

@@ -58,6 +58,8 @@ type Inference struct {
 	EnvironmentID pulumi.StringOutput `pulumi:"environmentId"`
 	// EnvironmentName is the managed environment's name.
 	EnvironmentName pulumi.StringOutput `pulumi:"environmentName"`
+	// EnvironmentDomain is the environment's default DNS domain.
+	EnvironmentDomain pulumi.StringOutput `pulumi:"environmentDomain"`
 	// GPUProfileName is the environment's GPU workload profile name.
 	GPUProfileName pulumi.StringOutput `pulumi:"gpuProfileName"`
 	// AppID is the inference app's resource id.
@@ -151,9 +153,10 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 					Name:      pulumi.String("model"),
 					Image:     args.Image,
 					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(size.cpu), Memory: pulumi.String(size.memory)},
+					// The reference model's variables; other images may ignore them.
 					Env: app.EnvironmentVarArray{
-						app.EnvironmentVarArgs{Name: pulumi.String("MODEL_PORT"), Value: pulumi.Sprintf("%d", in.Port)},
-						app.EnvironmentVarArgs{Name: pulumi.String("MODEL_PATH"), Value: pulumi.String(in.Path)},
+						app.EnvironmentVarArgs{Name: pulumi.String("PORT"), Value: pulumi.Sprintf("%d", in.Port)},
+						app.EnvironmentVarArgs{Name: pulumi.String("INFER_PATH"), Value: pulumi.String(in.Path)},
 					},
 					// Container Apps bounds: initial delay 0–60 s, period 1–240 s,
 					// failure threshold 1–10 (azure-docs container-apps/health-probes.md).
@@ -187,17 +190,19 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 
 	comp.EnvironmentID = env.ID().ToStringOutput()
 	comp.EnvironmentName = env.Name
+	comp.EnvironmentDomain = env.DefaultDomain
 	comp.GPUProfileName = pulumi.String(gpuProfile).ToStringOutput()
 	comp.AppID = inference.ID().ToStringOutput()
 	comp.AppName = inference.Name
 	// Internal ingress FQDN: <app>.internal.<environment default domain>.
 	comp.InternalURL = pulumi.Sprintf("https://%s.internal.%s", inference.Name, env.DefaultDomain)
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"environmentId":   comp.EnvironmentID,
-		"environmentName": comp.EnvironmentName,
-		"gpuProfileName":  comp.GPUProfileName,
-		"appId":           comp.AppID,
-		"appName":         comp.AppName,
-		"internalUrl":     comp.InternalURL,
+		"environmentId":     comp.EnvironmentID,
+		"environmentName":   comp.EnvironmentName,
+		"environmentDomain": comp.EnvironmentDomain,
+		"gpuProfileName":    comp.GPUProfileName,
+		"appId":             comp.AppID,
+		"appName":           comp.AppName,
+		"internalUrl":       comp.InternalURL,
 	})
 }

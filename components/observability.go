@@ -46,8 +46,9 @@ type Observability struct {
 	WorkspaceCustomerID pulumi.StringOutput `pulumi:"workspaceCustomerId"`
 	// ActionGroupID is the action group metric alerts notify.
 	ActionGroupID pulumi.StringOutput `pulumi:"actionGroupId"`
-	// BudgetName is the monthly budget's name.
+	// BudgetName and BudgetID name the monthly budget.
 	BudgetName pulumi.StringOutput `pulumi:"budgetName"`
+	BudgetID   pulumi.StringOutput `pulumi:"budgetId"`
 }
 
 // NewObservability declares the workspace, action group and budget.
@@ -116,12 +117,14 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 	comp.WorkspaceCustomerID = workspace.CustomerId
 	comp.ActionGroupID = actionGroup.ID().ToStringOutput()
 	comp.BudgetName = budget.Name
+	comp.BudgetID = budget.ID().ToStringOutput()
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"workspaceId":         comp.WorkspaceID,
 		"workspaceName":       comp.WorkspaceName,
 		"workspaceCustomerId": comp.WorkspaceCustomerID,
 		"actionGroupId":       comp.ActionGroupID,
 		"budgetName":          comp.BudgetName,
+		"budgetId":            comp.BudgetID,
 	})
 }
 

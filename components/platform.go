@@ -37,11 +37,19 @@ type Platform struct {
 	Registry          *Registry           `pulumi:"-"`
 	Inference         *Inference          `pulumi:"-"`
 	Batch             *Batch              `pulumi:"-"`
+	Router            *Router             `pulumi:"-"`
+	Alerts            *Alerts             `pulumi:"-"`
+	Dashboard         *Dashboard          `pulumi:"-"`
+	// APIKey is the router's generated API key (secret).
+	APIKey pulumi.StringOutput `pulumi:"-"`
 }
 
 // Repository names in the stack's registry.
 const (
 	RefModelRepository = "refmodel"
+	RouterRepository   = "router"
+	// BatchJobID is the Batch job the router adds its tasks to.
+	BatchJobID = "gpuorch-inference"
 )
 
 // NewPlatform declares every tier of the stack.
@@ -94,6 +102,13 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 
+	key, err := newAPIKey(ctx, name, child)
+	if err != nil {
+		return nil, err
+	}
+	settings := routingSettings(cfg)
+	settings[SecretAPIKeyHashes] = key.hash
+
 	vault, err := NewVault(ctx, name+"-vault", &VaultArgs{
 		ResourceGroupName:       rgNameOut,
 		Location:                location,
@@ -102,7 +117,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		TenantID:                args.TenantID,
 		PurgeProtection:         cfg.KeyVaultPurgeProtection,
 		SoftDeleteRetentionDays: cfg.KeyVaultSoftDeleteDays,
-		Settings:                routingSettings(cfg),
+		Settings:                settings,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -127,6 +142,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		AdminUser:         cfg.Registry.AdminUser,
 		Images: []ImageSpec{
 			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: cfg.Inference.Image},
+			{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: cfg.Router.Image},
 		},
 	}, child)
 	if err != nil {
@@ -173,8 +189,32 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 
+	rt, err := NewRouter(ctx, name+"-router", &RouterArgs{
+		ResourceGroupName: rgNameOut,
+		Location:          location,
+		Tags:              tags,
+		Naming:            naming,
+		EnvironmentID:     inference.EnvironmentID,
+		EnvironmentDomain: inference.EnvironmentDomain,
+		Image:             registry.ImageRefs[RouterRepository],
+		RegistryServer:    registry.LoginServer,
+		IdentityID:        ids.router.ID().ToStringOutput(),
+		MaxReplicas:       cfg.Router.MaxReplicas,
+		Env:               routerEnv(cfg, ids, vault, store, inference, bat, inferenceImage),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
 	// Each identity holds only what its workload does, at the narrowest scope.
 	grants := []grant{
+		{"router-secrets-vault", ids.router.PrincipalId, RoleKeyVaultSecretsUser, vault.VaultID},
+		{"router-queue-work", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.WorkQueueID},
+		{"router-queue-poison", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.PoisonQueueID},
+		{"router-blob-requests", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
+		{"router-blob-results", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
+		{"router-jobs-batch", ids.router.PrincipalId, RoleBatchJobSubmitter, bat.AccountID},
+		{"router-acrpull-registry", ids.router.PrincipalId, RoleAcrPull, registry.RegistryID},
 		{"inference-acrpull-registry", ids.inference.PrincipalId, RoleAcrPull, registry.RegistryID},
 		{"pool-acrpull-registry", ids.pool.PrincipalId, RoleAcrPull, registry.RegistryID},
 		{"pool-blob-requests", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
@@ -188,7 +228,39 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 
+	alerts, err := NewAlerts(ctx, name+"-alerts", &AlertsArgs{
+		ResourceGroupName:    rgNameOut,
+		Tags:                 tags,
+		Naming:               naming,
+		ActionGroupID:        obs.ActionGroupID,
+		RouterAppID:          rt.AppID,
+		InferenceAppID:       inference.AppID,
+		StorageAccountID:     store.AccountID,
+		BatchAccountID:       bat.AccountID,
+		InferenceMaxReplicas: cfg.Inference.MaxReplicas,
+		QueueDepthThreshold:  cfg.QueueDepthAlert,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	dash, err := NewDashboard(ctx, name+"-dashboard", &DashboardArgs{
+		ResourceGroupName: rgNameOut,
+		Location:          location,
+		Tags:              tags,
+		Stack:             cfg.Stack,
+		WorkspaceID:       obs.WorkspaceID,
+		RouterAppName:     rt.AppName,
+		InferenceAppID:    inference.AppID,
+		StorageAccountID:  store.AccountID,
+		BatchAccountID:    bat.AccountID,
+		BudgetID:          obs.BudgetID,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
 	comp.ResourceGroupName = rgNameOut
+	comp.Router, comp.Alerts, comp.Dashboard, comp.APIKey = rt, alerts, dash, key.key
 	comp.Observability, comp.Vault, comp.Storage = obs, vault, store
 	comp.Registry, comp.Inference, comp.Batch = registry, inference, bat
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"resourceGroupName": rgNameOut})
@@ -204,5 +276,34 @@ func routingSettings(cfg *config.Config) map[string]pulumi.StringInput {
 		"max-batch-nodes":       pulumi.String(strconv.Itoa(cfg.Batch.MaxNodes)),
 		"model-version":         pulumi.String(cfg.Routing.ModelVersion),
 		"gpu-memory-limit":      pulumi.String(cfg.Routing.GPUMemoryLimit),
+	}
+}
+
+// routerEnv is the router's configuration (router/README.md): endpoints,
+// names and tunables only. It authenticates as its identity (AZURE_CLIENT_ID),
+// so no key or connection string appears here.
+func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage, inference *Inference, bat *Batch, image pulumi.StringInput) map[string]pulumi.StringInput {
+	return map[string]pulumi.StringInput{
+		"ROUTER_ADDR":            pulumi.String(fmt.Sprintf("0.0.0.0:%d", RouterPort)),
+		"AZURE_CLIENT_ID":        ids.router.ClientId,
+		"KEY_VAULT_URI":          vault.VaultURI,
+		"STORAGE_QUEUE_ENDPOINT": store.QueueEndpoint,
+		"STORAGE_BLOB_ENDPOINT":  store.BlobEndpoint,
+		"WORK_QUEUE":             store.WorkQueueName,
+		"POISON_QUEUE":           store.PoisonQueueName,
+		"REQUEST_CONTAINER":      store.RequestContainerName,
+		"RESULT_CONTAINER":       store.ResultContainerName,
+		"INFERENCE_URL":          pulumi.Sprintf("%s%s", inference.InternalURL, cfg.Inference.Path),
+		"EXECUTOR":               pulumi.String("azure-batch"),
+		"BATCH_ACCOUNT_ENDPOINT": bat.AccountEndpoint,
+		"BATCH_POOL_ID":          bat.PoolID,
+		"BATCH_JOB_ID":           pulumi.String(BatchJobID),
+		"BATCH_NODE_IDENTITY":    ids.pool.ID().ToStringOutput(),
+		"BATCH_COMMAND":          pulumi.String(cfg.Inference.BatchCommand),
+		"INFERENCE_IMAGE":        image,
+		"REPLICA_CONCURRENCY":    pulumi.String(strconv.Itoa(cfg.Inference.Concurrency)),
+		"COLD_START":             pulumi.String(fmt.Sprintf("%ds", cfg.Routing.ColdStartSeconds)),
+		"SCALE_DOWN_DELAY":       pulumi.String(fmt.Sprintf("%ds", cfg.Inference.CooldownSeconds)),
+		"MAX_BODY_BYTES":         pulumi.String(strconv.Itoa(cfg.Routing.MaxBodyBytes)),
 	}
 }

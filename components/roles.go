@@ -14,6 +14,11 @@ const (
 	RoleKeyVaultSecretsUser         = "4633458b-17de-408a-b874-0445c86b69e6"
 	RoleStorageBlobDataContributor  = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 	RoleStorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88"
+	// RoleBatchJobSubmitter grants the Batch data actions on jobs and their
+	// tasks (jobs/*, jobSchedules/*) and nothing on pools or the account: the
+	// least-privileged built-in role that lets the router add jobs and tasks
+	// (azure-docs batch/batch-role-based-access-control.md).
+	RoleBatchJobSubmitter = "48e5e92e-a480-4e71-aa9c-2778f4c13781"
 )
 
 // RoleNames reads the role ids back for tests and reviews.
@@ -22,6 +27,7 @@ var RoleNames = map[string]string{
 	RoleKeyVaultSecretsUser:         "Key Vault Secrets User",
 	RoleStorageBlobDataContributor:  "Storage Blob Data Contributor",
 	RoleStorageQueueDataContributor: "Storage Queue Data Contributor",
+	RoleBatchJobSubmitter:           "Azure Batch Job Submitter",
 }
 
 // grant is one role assignment: who gets which role where.

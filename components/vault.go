@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -74,11 +73,7 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 		return nil, fmt.Errorf("key vault: %w", err)
 	}
 
-	names := make([]string, 0, len(args.Settings))
-	for n := range args.Settings {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := sortedKeys(args.Settings)
 	for _, n := range names {
 		if _, err := keyvault.NewSecret(ctx, name+"-"+n, &keyvault.SecretArgs{
 			SecretName:        pulumi.String(n),

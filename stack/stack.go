@@ -66,5 +66,8 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		"inferenceUrl":         platform.Inference.InternalURL,
 		"batchAccountEndpoint": platform.Batch.AccountEndpoint,
 		"batchPoolId":          platform.Batch.PoolID,
+		"routerUrl":            platform.Router.URL,
+		"apiKey":               platform.APIKey,
+		"dashboardUrl":         platform.Dashboard.URL,
 	}, nil
 }

@@ -31,6 +31,7 @@ type Config struct {
 	Registry  RegistryConfig
 
 	AlertEmails     []string
+	QueueDepthAlert int
 	MonthlyBudget   int
 	BudgetStartDate string // YYYY-MM-01, or "" for the current month
 
@@ -52,6 +53,7 @@ type InferenceConfig struct {
 	Port            int
 	Path            string
 	HealthPath      string
+	BatchCommand    string
 }
 
 // BatchConfig is the Batch GPU pool.
@@ -131,6 +133,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			Port:            p.integer("inferencePort"),
 			Path:            p.str("inferencePath"),
 			HealthPath:      p.str("inferenceHealthPath"),
+			BatchCommand:    p.str("inferenceBatchCommand"),
 		},
 		Batch: BatchConfig{
 			VMSize:   p.str("batchVmSize"),
@@ -151,6 +154,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 		},
 		Registry:                RegistryConfig{AdminUser: p.boolean("registryAdminUser")},
 		AlertEmails:             p.strings("alertEmails"),
+		QueueDepthAlert:         p.integer("queueDepthAlert"),
 		MonthlyBudget:           p.integer("monthlyBudget"),
 		BudgetStartDate:         p.str("budgetStartDate"),
 		LogRetentionDays:        p.integer("logRetentionDays"),

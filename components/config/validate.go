@@ -115,6 +115,10 @@ func (c *Config) validate() []error {
 		}
 	}
 	positive("monthlyBudget", c.MonthlyBudget)
+	positive("queueDepthAlert", c.QueueDepthAlert)
+	if strings.TrimSpace(in.BatchCommand) == "" {
+		add("inferenceBatchCommand", in.BatchCommand, "allowed: the command line of the image's batch mode")
+	}
 	if c.BudgetStartDate != "" {
 		t, err := time.Parse("2006-01-02", c.BudgetStartDate)
 		if err != nil || t.Day() != 1 {

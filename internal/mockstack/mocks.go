@@ -2,6 +2,7 @@ package mockstack
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -73,6 +74,25 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 		}), nil
 	}
 	return nil, fmt.Errorf("mockstack: no mock for invoke %s", args.Token)
+}
+
+// PrincipalID and ClientID are the mocked ids of an identity named name.
+func PrincipalID(name string) string { return fakeGUID("principal/" + name) }
+func ClientID(name string) string    { return fakeGUID("client/" + name) }
+
+// APIKey is the mocked value of a random password with the logical name.
+func APIKey(name string) string { return "mock-api-key-" + fakeGUID(name) }
+
+// RepoDigest is the mocked digest reference of a pushed image name.
+func RepoDigest(image string) string {
+	repo := strings.SplitN(image, ":", 2)[0]
+	return repo + "@sha256:" + Sha256Hex(image)
+}
+
+// Sha256Hex is the lower-case hex SHA-256 of s.
+func Sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }
 
 // fakeGUID is a stable GUID-shaped value for computed identifiers.
@@ -147,8 +167,8 @@ func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.Pro
 	case "azure-native:operationalinsights:Workspace":
 		out["customerId"] = resource.NewProperty("44444444-4444-4444-4444-444444444444")
 	case "azure-native:managedidentity:UserAssignedIdentity":
-		out["principalId"] = resource.NewProperty(fakeGUID("principal/" + name))
-		out["clientId"] = resource.NewProperty(fakeGUID("client/" + name))
+		out["principalId"] = resource.NewProperty(PrincipalID(name))
+		out["clientId"] = resource.NewProperty(ClientID(name))
 		out["tenantId"] = resource.NewProperty(TenantID)
 	case "azure-native:containerregistry:Registry":
 		out["loginServer"] = resource.NewProperty(name + ".azurecr.io")
@@ -164,13 +184,14 @@ func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.Pro
 	case "azure-native:batch:Pool":
 		out["allocationState"] = resource.NewProperty("Steady")
 		out["provisioningState"] = resource.NewProperty("Succeeded")
+	case "random:index/randomPassword:RandomPassword":
+		out["result"] = resource.MakeSecret(resource.NewProperty(APIKey(name)))
 	case "docker:index/image:Image":
 		image := ""
 		if v, ok := inputs["imageName"]; ok && v.IsString() {
 			image = v.StringValue()
 		}
-		repo := strings.SplitN(image, ":", 2)[0]
-		out["repoDigest"] = resource.NewProperty(repo + "@sha256:" + strings.Repeat(fakeGUID(image)[:8], 8))
+		out["repoDigest"] = resource.NewProperty(RepoDigest(image))
 	}
 	return out
 }

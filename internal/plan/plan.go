@@ -1,7 +1,9 @@
 // Package plan turns a mocked run of a stack into the offline plan document
-// `gpuorch preview` prints: every resource with its inputs, the outputs, and
-// (filled by later stages) policy results and a cost estimate. Secret values
-// never appear in clear.
+// `gpuorch preview` prints: every resource with its inputs, the outputs, the
+// policy pack's results and a cost estimate (footprint.go reads what is
+// billed from the resources; internal/pricing prices it). Secret values never
+// appear in clear. diff.go compares two stacks' plans; settings.go picks the
+// settings a reviewer looks at first.
 package plan
 
 import (
@@ -10,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
 )
 
 // Masks for values a plan must not or cannot show.
@@ -18,17 +21,27 @@ const (
 	Unknown = "[unknown]"
 )
 
-// Document is the JSON schema of `gpuorch preview -json`.
+// Document is the JSON schema of `gpuorch preview -json` (docs/preview.md).
+// The top-level keys and the resource keys are stable: a key may be added,
+// none renamed or removed. Every key is always present; lists are [] when
+// empty, never null.
 type Document struct {
-	Stack     string         `json:"stack"`
-	Project   string         `json:"project"`
-	Resources []Resource     `json:"resources"`
-	Outputs   map[string]any `json:"outputs"`
-	Policy    []Violation    `json:"policy"`
-	Cost      map[string]any `json:"cost"`
+	// Stack and Project name the Pulumi stack and project.
+	Stack   string `json:"stack"`
+	Project string `json:"project"`
+	// Resources are in registration order, components before their children.
+	Resources []Resource `json:"resources"`
+	// Outputs are the stack outputs by name, masked like inputs.
+	Outputs map[string]any `json:"outputs"`
+	// Policy holds the policy pack's findings, mandatory and advisory.
+	Policy []Violation `json:"policy"`
+	// Cost is the monthly estimate (internal/pricing.Estimate).
+	Cost pricing.Estimate `json:"cost"`
 }
 
-// Resource is one registration of the plan.
+// Resource is one registration of the plan. Inputs are the values the
+// program sends, as JSON: a secret at any depth is "[secret]", a value not
+// known before deployment is "[unknown]", a resource reference is its URN.
 type Resource struct {
 	URN             string         `json:"urn"`
 	Type            string         `json:"type"`
@@ -39,7 +52,8 @@ type Resource struct {
 	Inputs          map[string]any `json:"inputs"`
 }
 
-// Violation is one policy result.
+// Violation is one policy result. Level is "mandatory" (exit code 2) or
+// "advisory"; URN names the resource, or the stack for stack-wide policies.
 type Violation struct {
 	Policy  string `json:"policy"`
 	Level   string `json:"level"`
@@ -55,7 +69,6 @@ func Build(res *mockstack.Result) Document {
 		Resources: make([]Resource, 0, len(res.Resources)),
 		Outputs:   map[string]any{},
 		Policy:    []Violation{},
-		Cost:      map[string]any{},
 	}
 	for _, r := range res.Resources {
 		doc.Resources = append(doc.Resources, Resource{

@@ -1,0 +1,137 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DashboardArgs configures the operator dashboard.
+type DashboardArgs struct {
+	// ResourceGroupName is the group the workbook lives in.
+	ResourceGroupName pulumi.StringInput
+	// Location of the workbook.
+	Location pulumi.StringInput
+	// Tags for the workbook.
+	Tags pulumi.StringMapInput
+	// Stack names the workbook.
+	Stack string
+	// WorkspaceID is where the router's logs are queried.
+	WorkspaceID pulumi.StringInput
+	// RouterAppName filters the router's log lines.
+	RouterAppName pulumi.StringInput
+	// InferenceAppID, StorageAccountID, BatchAccountID and BudgetID are charted.
+	InferenceAppID, StorageAccountID, BatchAccountID, BudgetID pulumi.StringInput
+}
+
+// Dashboard is an Azure Monitor workbook for operators: routing decisions
+// and their reasons, realtime latency, queue depth, inference replicas,
+// Batch nodes and spend against the budget, each as a chart.
+type Dashboard struct {
+	pulumi.ResourceState
+
+	// WorkbookID is the workbook's resource id.
+	WorkbookID pulumi.StringOutput `pulumi:"workbookId"`
+	// URL opens the workbook in the Azure portal.
+	URL pulumi.StringOutput `pulumi:"url"`
+}
+
+// NewDashboard declares the workbook.
+func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
+	comp := &Dashboard{}
+	if err := ctx.RegisterComponentResource("gpu-orchestration:dashboard:Dashboard", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	data := pulumi.All(args.WorkspaceID, args.RouterAppName, args.InferenceAppID, args.StorageAccountID, args.BatchAccountID, args.BudgetID).
+		ApplyT(func(v []any) (string, error) {
+			return workbookJSON(v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(string))
+		}).(pulumi.StringOutput)
+
+	wb, err := insights.NewWorkbook(ctx, name+"-workbook", &insights.WorkbookArgs{
+		// A workbook's name must be a GUID; derived from the stack so it is stable.
+		ResourceName:      pulumi.String(stableGUID("workbook/" + args.Stack)),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          args.Location,
+		Kind:              pulumi.String("shared"),
+		Category:          pulumi.String("workbook"),
+		DisplayName:       pulumi.String(fmt.Sprintf("GPU inference routing (%s)", args.Stack)),
+		SourceId:          args.WorkspaceID,
+		SerializedData:    data,
+		Tags:              args.Tags,
+	}, pulumi.Parent(comp))
+	if err != nil {
+		return nil, fmt.Errorf("workbook: %w", err)
+	}
+	comp.WorkbookID = wb.ID().ToStringOutput()
+	comp.URL = pulumi.Sprintf("https://portal.azure.com/#resource%s/workbook", wb.ID())
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"workbookId": comp.WorkbookID, "url": comp.URL})
+}
+
+// routerLogs selects the router's request log lines ("infer", log/slog JSON)
+// from the environment's console logs (resource-specific table, written by
+// the environment's diagnostic setting).
+const routerLogs = `ContainerAppConsoleLogs
+| where ContainerAppName == '%s'
+| extend e = parse_json(Log)
+| where tostring(e.msg) == 'infer'`
+
+// workbookJSON is the workbook's content (Notebook/1.0 schema).
+func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budgetID string) (string, error) {
+	logs := fmt.Sprintf(routerLogs, routerApp)
+	day := map[string]any{"durationMs": 86400000}
+	kql := func(title, query, chart string) map[string]any {
+		return map[string]any{"type": 3, "content": map[string]any{
+			"version": "KqlItem/1.0", "title": title, "query": query, "size": 0, "timeContext": day,
+			"queryType": 0, "resourceType": "microsoft.operationalinsights/workspaces",
+			"crossComponentResources": []string{workspaceID}, "visualization": chart,
+		}}
+	}
+	metric := func(title, resourceType, resourceID string, metrics ...string) map[string]any {
+		ms := []map[string]any{}
+		for _, m := range metrics {
+			ms = append(ms, map[string]any{"namespace": resourceType, "metric": resourceType + "--" + m, "aggregation": 3})
+		}
+		return map[string]any{"type": 10, "content": map[string]any{
+			"version": "MetricsItem/2.0", "title": title, "size": 0, "chartType": 2, "timeContext": day,
+			"resourceType": resourceType, "metricScope": 0, "resourceIds": []string{resourceID}, "metrics": ms,
+		}}
+	}
+	budget := map[string]any{"type": 3, "content": map[string]any{
+		"version": "KqlItem/1.0", "title": "Spend this month against the budget", "size": 0, "queryType": 12,
+		"visualization": "barchart",
+		"query": mustJSON(map[string]any{
+			"version": "ARMEndpoint/1.0", "method": "GET", "path": budgetID,
+			"urlParams": []map[string]string{{"key": "api-version", "value": "2023-05-01"}},
+			"transformers": []map[string]any{{"type": "jsonpath", "settings": map[string]any{"columns": []map[string]string{
+				{"path": "$.properties.currentSpend.amount", "columnid": "spent"},
+				{"path": "$.properties.amount", "columnid": "budget"},
+			}}}},
+		}),
+	}}
+	doc := map[string]any{
+		"version": "Notebook/1.0",
+		"items": []map[string]any{
+			{"type": 1, "content": map[string]any{"json": "## GPU inference routing\nWhere requests go and why, how fast realtime answers, how deep the batch queue is, what runs on GPUs, and what it costs."}},
+			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring(e.route), ' / ', tostring(e.reason)), bin(TimeGenerated, 5m)", "timechart"),
+			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring(e.route) == 'realtime'\n| summarize p50 = percentile(todouble(e.duration) / 1e6, 50), p99 = percentile(todouble(e.duration) / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
+			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring(e.outcome)", "piechart"),
+			metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", "QueueMessageCount"),
+			metric("Inference replicas (each one GPU)", "microsoft.app/containerapps", inferenceID, "Replicas"),
+			metric("Batch nodes", "microsoft.batch/batchaccounts", batchID, "TotalLowPriorityNodeCount", "TotalDedicatedNodeCount", "PreemptedNodeCount"),
+			budget,
+		},
+		"fallbackResourceIds": []string{workspaceID},
+	}
+	b, err := json.Marshal(doc)
+	return string(b), err
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

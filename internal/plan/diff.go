@@ -1,0 +1,163 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Change is one difference between two stacks' plans. Resources match by
+// type and logical name.
+type Change struct {
+	Kind string `json:"kind"` // "added" (only in the other stack), "removed" (only in this one), "changed"
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// Path, From and To are set for "changed": the input's dotted path and
+	// its value in each stack (secrets stay masked).
+	Path string `json:"path,omitempty"`
+	From any    `json:"from,omitempty"`
+	To   any    `json:"to,omitempty"`
+}
+
+// Comparison is what differs from one stack's plan to another's.
+type Comparison struct {
+	From    string   `json:"from"`
+	To      string   `json:"to"`
+	Changes []Change `json:"changes"`
+	// NameOnly counts input differences that vanish once each stack's name
+	// and naming hash are set aside ("rg-gpuorch-dev" against
+	// "rg-gpuorch-prod"), and generated GUIDs; they are left out of Changes.
+	NameOnly int `json:"nameOnly"`
+}
+
+// Diff compares plan a with plan b.
+func Diff(a, b Document) Comparison {
+	c := Comparison{From: a.Stack, To: b.Stack, Changes: []Change{}}
+	key := func(r Resource) string { return r.Type + "\x00" + r.Name }
+	inB := map[string]Resource{}
+	for _, r := range b.Resources {
+		inB[key(r)] = r
+	}
+	inA := map[string]bool{}
+	na, nb := namer(a), namer(b)
+	for _, ra := range a.Resources {
+		inA[key(ra)] = true
+		rb, ok := inB[key(ra)]
+		if !ok {
+			c.Changes = append(c.Changes, Change{Kind: "removed", Type: ra.Type, Name: ra.Name})
+			continue
+		}
+		fa, fb := flatten(ra.Inputs), flatten(rb.Inputs)
+		for _, p := range unionKeys(fa, fb) {
+			va, vb := fa[p], fb[p]
+			if equalJSON(va, vb) {
+				continue
+			}
+			if sa, ok := va.(string); ok {
+				if sb, ok := vb.(string); ok && (na(sa) == nb(sb) || (isGUID(sa) && isGUID(sb))) {
+					c.NameOnly++
+					continue
+				}
+			}
+			c.Changes = append(c.Changes, Change{Kind: "changed", Type: ra.Type, Name: ra.Name, Path: p, From: va, To: vb})
+		}
+	}
+	for _, rb := range b.Resources {
+		if !inA[key(rb)] {
+			c.Changes = append(c.Changes, Change{Kind: "added", Type: rb.Type, Name: rb.Name})
+		}
+	}
+	return c
+}
+
+var guid = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+func isGUID(s string) bool { return guid.MatchString(s) }
+
+// namer returns a function that replaces a stack's own name and naming hash
+// (components.Naming: "<abbr>gpuorch<stack><hash>") with placeholders.
+func namer(d Document) func(string) string {
+	stack := d.Stack
+	var hash string
+	re := regexp.MustCompile(`gpuorch-?` + regexp.QuoteMeta(stack) + `-?([0-9a-f]{6})`)
+	for _, r := range d.Resources {
+		for _, v := range flatten(r.Inputs) {
+			if s, ok := v.(string); ok {
+				if m := re.FindStringSubmatch(s); m != nil {
+					hash = m[1]
+					break
+				}
+			}
+		}
+		if hash != "" {
+			break
+		}
+	}
+	var pairs []string
+	if hash != "" {
+		pairs = append(pairs, hash, "<id>")
+	}
+	pairs = append(pairs, "gpuorch-"+stack, "gpuorch-<stack>", "gpuorch"+stack, "gpuorch<stack>", "gpu"+stack, "gpu<stack>")
+	rep := strings.NewReplacer(pairs...)
+	return func(s string) string {
+		if s == stack {
+			return "<stack>"
+		}
+		return rep.Replace(s)
+	}
+}
+
+// flatten maps dotted paths (arrays as [i]) to leaf values.
+func flatten(m map[string]any) map[string]any {
+	out := map[string]any{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if len(x) == 0 {
+				out[prefix] = x
+			}
+			for k, e := range x {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, e)
+			}
+		case []any:
+			if len(x) == 0 {
+				out[prefix] = x
+			}
+			for i, e := range x {
+				walk(fmt.Sprintf("%s[%d]", prefix, i), e)
+			}
+		default:
+			out[prefix] = v
+		}
+	}
+	walk("", m)
+	return out
+}
+
+func unionKeys(a, b map[string]any) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range []map[string]any{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func equalJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}

@@ -1,0 +1,305 @@
+package stack_test
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+)
+
+func routerApp(t *testing.T, res *mockstack.Result) mockstack.Resource {
+	t.Helper()
+	for _, a := range res.OfType(appType) {
+		if strings.HasSuffix(a.String("containerAppName"), "-router") {
+			return a
+		}
+	}
+	t.Fatalf("%s: no router app", res.Stack)
+	return mockstack.Resource{}
+}
+
+// scopeName reduces a scope to "<type>/<name>" of the resource it names.
+func scopeName(scope string) string {
+	parts := strings.Split(scope, "/providers/")
+	last := parts[len(parts)-1]
+	if i := strings.LastIndex(last, ":"); i >= 0 {
+		last = last[i+1:]
+	}
+	return last
+}
+
+// principalOf maps a principal id back to the identity's name.
+func principals(res *mockstack.Result) map[string]string {
+	out := map[string]string{}
+	for _, id := range res.OfType("azure-native:managedidentity:UserAssignedIdentity") {
+		name := id.String("resourceName")
+		out[mockstack.PrincipalID(name)] = strings.TrimPrefix(name, "id-gpuorch-"+res.Stack+"-")
+	}
+	return out
+}
+
+func TestRoleAssignmentsAreTheLeastPrivilegeSet(t *testing.T) {
+	for _, name := range stacks {
+		res := deploy(t, name)
+		who := principals(res)
+		var got []string
+		for _, ra := range res.OfType("azure-native:authorization:RoleAssignment") {
+			roleID := ra.String("roleDefinitionId")
+			role := components.RoleNames[roleID[strings.LastIndex(roleID, "/")+1:]]
+			got = append(got, who[ra.String("principalId")]+" | "+role+" | "+scopeName(ra.String("scope")))
+			if ra.String("principalType") != "ServicePrincipal" {
+				t.Errorf("%s: %s principal type %q", name, ra.Name, ra.String("principalType"))
+			}
+			if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(ra.String("roleAssignmentName")) {
+				t.Errorf("%s: %s name %q is not a deterministic GUID", name, ra.Name, ra.String("roleAssignmentName"))
+			}
+		}
+		sort.Strings(got)
+		st := "stgpuorch" + name
+		want := []string{
+			"batch | Storage Blob Data Contributor | StorageAccount/" + st,
+			"inference | AcrPull | Registry/crgpuorch" + name,
+			"pool | AcrPull | Registry/crgpuorch" + name,
+			"pool | Storage Blob Data Contributor | BlobContainer/requests",
+			"pool | Storage Blob Data Contributor | BlobContainer/results",
+			"router | AcrPull | Registry/crgpuorch" + name,
+			"router | Azure Batch Job Submitter | BatchAccount/bagpuorch" + name,
+			"router | Key Vault Secrets User | Vault/kv-gpuorch-" + name,
+			"router | Storage Blob Data Contributor | BlobContainer/requests",
+			"router | Storage Blob Data Contributor | BlobContainer/results",
+			"router | Storage Queue Data Contributor | Queue/inference-poison",
+			"router | Storage Queue Data Contributor | Queue/inference-work",
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d role assignments, want %d:\n%s", name, len(got), len(want), strings.Join(got, "\n"))
+		}
+		for i := range want {
+			// Global names end in a hash; compare their stable prefix.
+			if !strings.HasPrefix(got[i], want[i]) {
+				t.Errorf("%s: role assignment %d = %q, want %q", name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestNoPrivilegedRolesAnywhere(t *testing.T) {
+	privileged := map[string]string{
+		"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+		"b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+		"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+	}
+	for _, name := range stacks {
+		for _, ra := range deploy(t, name).OfType("azure-native:authorization:RoleAssignment") {
+			for id, role := range privileged {
+				if strings.HasSuffix(ra.String("roleDefinitionId"), id) {
+					t.Errorf("%s: %s grants %s", name, ra.Name, role)
+				}
+			}
+		}
+	}
+}
+
+func TestRouterIsHTTPSOnlyAndInferenceInternal(t *testing.T) {
+	for _, name := range stacks {
+		res := deploy(t, name)
+		r := routerApp(t, res)
+		ext, _ := r.Bool("configuration.ingress.external")
+		insecure, set := r.Bool("configuration.ingress.allowInsecure")
+		if !ext || !set || insecure {
+			t.Errorf("%s: router ingress external=%v allowInsecure=%v (set %v), want external HTTPS only", name, ext, insecure, set)
+		}
+		if r.String("workloadProfileName") != "Consumption" || r.Number("template.scale.minReplicas") != 1 {
+			t.Errorf("%s: router profile %q min replicas %v", name, r.String("workloadProfileName"), r.Number("template.scale.minReplicas"))
+		}
+		paths := map[string]bool{}
+		for _, p := range r.Input("template.containers").ArrayValue()[0].ObjectValue()["probes"].ArrayValue() {
+			paths[p.ObjectValue()["httpGet"].ObjectValue()["path"].StringValue()] = true
+		}
+		if !paths["/healthz"] || !paths["/readyz"] {
+			t.Errorf("%s: router probes %v", name, paths)
+		}
+		if ext, _ := inferenceApp(t, res).Bool("configuration.ingress.external"); ext {
+			t.Errorf("%s: inference ingress is external", name)
+		}
+	}
+}
+
+// Names and values that carry credentials; KEY_VAULT_URI names a vault, not a key.
+var (
+	secretName  = regexp.MustCompile(`(?i)(^|_)(api_?key|account_?key|access_?key|primary_?key|key|secret|password|passwd|token|connection_?string|conn_?str|sas)($|_)`)
+	secretValue = regexp.MustCompile(`(?i)AccountKey=|SharedAccessSignature|[?&]sig=|-----BEGIN|DefaultEndpointsProtocol`)
+)
+
+func TestNoContainerAppEnvLooksLikeACredential(t *testing.T) {
+	for _, name := range stacks {
+		res := deploy(t, name)
+		checked := 0
+		for _, a := range res.OfType(appType) {
+			for _, c := range a.Input("template.containers").ArrayValue() {
+				for _, e := range c.ObjectValue()["env"].ArrayValue() {
+					m := e.ObjectValue()
+					n := m["name"].StringValue()
+					v := mockstack.Unwrap(m["value"])
+					checked++
+					if m["secretRef"].IsString() {
+						t.Errorf("%s: %s env %s comes from an app secret", name, a.Name, n)
+					}
+					if (secretName.MatchString(n) && !strings.HasPrefix(n, "KEY_VAULT_")) || (v.IsString() && secretValue.MatchString(v.StringValue())) {
+						t.Errorf("%s: %s env %s=%v looks like a credential", name, a.Name, n, v)
+					}
+				}
+			}
+		}
+		if checked < 15 {
+			t.Errorf("%s: only %d environment variables checked", name, checked)
+		}
+	}
+}
+
+func TestRouterEnvironmentNamesItsDependencies(t *testing.T) {
+	res := deploy(t, "dev")
+	env := map[string]string{}
+	for _, e := range routerApp(t, res).Input("template.containers").ArrayValue()[0].ObjectValue()["env"].ArrayValue() {
+		m := e.ObjectValue()
+		env[m["name"].StringValue()] = mockstack.Unwrap(m["value"]).StringValue()
+	}
+	want := map[string]string{
+		"WORK_QUEUE": "inference-work", "POISON_QUEUE": "inference-poison",
+		"REQUEST_CONTAINER": "requests", "RESULT_CONTAINER": "results",
+		"EXECUTOR": "azure-batch", "BATCH_POOL_ID": "gpu-pool", "BATCH_JOB_ID": "gpuorch-inference",
+		"ROUTER_ADDR": "0.0.0.0:8080",
+	}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q, want %q", k, env[k], v)
+		}
+	}
+	for k, prefix := range map[string]string{
+		"KEY_VAULT_URI": "https://kv-gpuorch-dev-", "STORAGE_QUEUE_ENDPOINT": "https://stgpuorchdev",
+		"STORAGE_BLOB_ENDPOINT": "https://stgpuorchdev", "BATCH_ACCOUNT_ENDPOINT": "https://bagpuorchdev",
+		"INFERENCE_URL": "https://ca-gpuorch-dev-inference.internal.", "INFERENCE_IMAGE": "crgpuorchdev",
+	} {
+		if !strings.HasPrefix(env[k], prefix) {
+			t.Errorf("%s = %q, want prefix %q", k, env[k], prefix)
+		}
+	}
+	if !strings.HasSuffix(env["INFERENCE_URL"], "/infer") {
+		t.Errorf("INFERENCE_URL %q does not end in the inference path", env["INFERENCE_URL"])
+	}
+	if env["AZURE_CLIENT_ID"] != mockstack.ClientID("id-gpuorch-dev-router") {
+		t.Errorf("AZURE_CLIENT_ID %q is not the router identity's client id", env["AZURE_CLIENT_ID"])
+	}
+}
+
+// Metric names each namespace publishes (../shared/AZURE_FACTS.md, "Metrics").
+var allowedMetrics = map[string][]string{
+	"Microsoft.App/containerApps":                     {"Requests", "Replicas", "RestartCount", "UsageNanoCores", "WorkingSetBytes", "ResponseTime", "GpuUtilizationPercentage"},
+	"Microsoft.Storage/storageAccounts/queueServices": {"QueueMessageCount"},
+	"Microsoft.Batch/batchAccounts":                   {"TotalLowPriorityNodeCount", "PreemptedNodeCount", "TaskFailEvent", "StartTaskFailedNodeCount", "UnusableNodeCount", "PoolResizeCompleteEvent"},
+}
+
+// Azure Monitor's evaluation frequencies, and windows at least as long.
+var frequencies = map[string]int{"PT1M": 1, "PT5M": 5, "PT15M": 15, "PT30M": 30, "PT1H": 60}
+var windows = map[string]int{"PT1M": 1, "PT5M": 5, "PT15M": 15, "PT30M": 30, "PT1H": 60, "PT6H": 360, "PT12H": 720, "P1D": 1440}
+
+func TestAlertsUseRealMetricsAndValidWindows(t *testing.T) {
+	for _, name := range stacks {
+		res := deploy(t, name)
+		ag := one(t, res, "azure-native:insights:ActionGroup")
+		seen := map[string]bool{}
+		for _, a := range res.OfType("azure-native:insights:MetricAlert") {
+			f, w := frequencies[a.String("evaluationFrequency")], windows[a.String("windowSize")]
+			if f == 0 || w == 0 || w < f {
+				t.Errorf("%s: %s frequency %s window %s", name, a.Name, a.String("evaluationFrequency"), a.String("windowSize"))
+			}
+			actions := a.Input("actions").ArrayValue()
+			if len(actions) != 1 || !strings.HasSuffix(actions[0].ObjectValue()["actionGroupId"].StringValue(), "/"+ag.String("actionGroupName")) {
+				t.Errorf("%s: %s does not notify the stack's action group", name, a.Name)
+			}
+			for _, c := range a.Input("criteria.allOf").ArrayValue() {
+				m := c.ObjectValue()
+				ns, metric := m["metricNamespace"].StringValue(), m["metricName"].StringValue()
+				ok := false
+				for _, allowed := range allowedMetrics[ns] {
+					ok = ok || allowed == metric
+				}
+				if !ok {
+					t.Errorf("%s: %s watches %s/%s, not a metric of that namespace", name, a.Name, ns, metric)
+				}
+				seen[metric] = true
+			}
+		}
+		for _, m := range []string{"Requests", "Replicas", "GpuUtilizationPercentage", "QueueMessageCount", "PreemptedNodeCount", "TaskFailEvent", "StartTaskFailedNodeCount", "UnusableNodeCount"} {
+			if !seen[m] {
+				t.Errorf("%s: no alert on %s", name, m)
+			}
+		}
+	}
+}
+
+func TestAPIKeyIsSecretAndOnlyItsHashReachesTheVault(t *testing.T) {
+	res := deploy(t, "dev")
+	key := res.Outputs["apiKey"]
+	if !key.Secret {
+		t.Fatal("apiKey output is not secret")
+	}
+	var hash mockstack.Resource
+	for _, s := range res.OfType("azure-native:keyvault:Secret") {
+		if s.String("secretName") == "router-api-key-sha256" {
+			hash = s
+		}
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(hash.String("properties.value")) {
+		t.Fatalf("router-api-key-sha256 = %q, want a SHA-256 hex digest", hash.String("properties.value"))
+	}
+	if mockstack.Sha256Hex(key.Value.(string)) != hash.String("properties.value") {
+		t.Error("the vault's hash is not the SHA-256 of the generated key")
+	}
+}
+
+func TestRouterImageIsTheBuiltDigestOrThePrebuiltReference(t *testing.T) {
+	image := func(res *mockstack.Result) string {
+		return routerApp(t, res).Input("template.containers").ArrayValue()[0].ObjectValue()["image"].StringValue()
+	}
+	res := deploy(t, "dev")
+	var built string
+	for _, img := range res.OfType("docker:index/image:Image") {
+		if img.String("build.dockerfile") == "router/Dockerfile" {
+			built = mockstack.RepoDigest(img.String("imageName"))
+		}
+	}
+	if built == "" || image(res) != built {
+		t.Errorf("router image %q, want the built image's digest %q", image(res), built)
+	}
+	pre := "myregistry.azurecr.io/router:1.2.3"
+	res, err := deployWith(t, "dev", map[string]string{"routerImage": pre})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if image(res) != pre {
+		t.Errorf("router image %q, want the prebuilt %q", image(res), pre)
+	}
+	for _, img := range res.OfType("docker:index/image:Image") {
+		if img.String("build.dockerfile") == "router/Dockerfile" {
+			t.Error("a prebuilt router image was built anyway")
+		}
+	}
+}
+
+func TestStackOutputs(t *testing.T) {
+	res := deploy(t, "prod")
+	for _, k := range []string{"routerUrl", "apiKey", "inferenceUrl", "workQueueName", "poisonQueueName", "keyVaultUri", "batchAccountEndpoint", "batchPoolId", "workspaceId", "dashboardUrl"} {
+		if o, ok := res.Outputs[k]; !ok || o.Value == nil || o.Value == "" {
+			t.Errorf("output %s missing", k)
+		}
+	}
+	if u, _ := res.Outputs["routerUrl"].Value.(string); !strings.HasPrefix(u, "https://ca-gpuorch-prod-router.") {
+		t.Errorf("routerUrl %q", u)
+	}
+	if u, _ := res.Outputs["dashboardUrl"].Value.(string); !strings.HasPrefix(u, "https://portal.azure.com/#resource/") || !strings.HasSuffix(u, "/workbook") {
+		t.Errorf("dashboardUrl %q", u)
+	}
+}
