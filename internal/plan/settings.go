@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// roleNames are the built-in roles the stack assigns (AZURE_FACTS.md), so a
+// roleNames are the built-in roles the stack assigns (AZURE_FACTS.md,
+// components/roles.go), so a
 // reviewer reads "AcrPull" rather than a GUID.
 var roleNames = map[string]string{
 	"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
@@ -16,7 +17,7 @@ var roleNames = map[string]string{
 	"19e7f393-937e-4f77-808e-94535e297925": "Storage Queue Data Reader",
 	"ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
 	"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
-	"43d0d8ad-25c7-4714-9337-8ba259a9fe05": "Monitoring Reader",
+	"48e5e92e-a480-4e71-aa9c-2778f4c13781": "Azure Batch Job Submitter", // components/roles.go
 }
 
 // setting is one "label=value" of a resource's key settings; paths are
