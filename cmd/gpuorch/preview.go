@@ -283,6 +283,23 @@ func printDiff(w io.Writer, c plan.Comparison, a, b plan.Document) {
 			}
 		}
 	}
+	// A setting that differs the same way on several resources (location)
+	// is printed once.
+	type same struct{ path, from, to string }
+	count := map[same]int{}
+	for _, ch := range c.Changes {
+		if ch.Kind == "changed" {
+			count[same{ch.Path, diffValue(ch.From), diffValue(ch.To)}]++
+		}
+	}
+	shared := map[same]bool{}
+	for _, ch := range c.Changes {
+		k := same{ch.Path, diffValue(ch.From), diffValue(ch.To)}
+		if ch.Kind == "changed" && count[k] >= 3 && !shared[k] {
+			shared[k] = true
+			fmt.Fprintf(w, "  ~ %d resources  %s: %s → %s\n", count[k], k.path, k.from, k.to)
+		}
+	}
 	last := ""
 	changed := 0
 	for _, ch := range c.Changes {
@@ -290,16 +307,43 @@ func printDiff(w io.Writer, c plan.Comparison, a, b plan.Document) {
 			continue
 		}
 		changed++
+		if shared[same{ch.Path, diffValue(ch.From), diffValue(ch.To)}] {
+			continue
+		}
 		if k := ch.Type + " " + ch.Name; k != last {
 			fmt.Fprintf(w, "  ~ %s  %s\n", shortType(ch.Type), ch.Name)
 			last = k
 		}
-		fmt.Fprintf(w, "      %s: %s → %s\n", ch.Path, diffValue(ch.From), diffValue(ch.To))
+		printChange(w, ch)
 	}
 	fmt.Fprintf(w, "%d settings differ; %d differences only in stack-derived names or generated ids not shown\n", changed, c.NameOnly)
 	fmt.Fprintf(w, "policy: %s %s, %s %s\n", c.From, policyCounts(a.Policy), c.To, policyCounts(b.Policy))
 	fmt.Fprintf(w, "cost: fixed $%.2f → $%.2f a month; fixed + example $%.2f → $%.2f\n",
 		a.Cost.FixedMonthlyUSD, b.Cost.FixedMonthlyUSD, a.Cost.TotalMonthlyUSD, b.Cost.TotalMonthlyUSD)
+}
+
+// printChange prints one setting; multi-line text (a formula) shows only
+// the lines that differ.
+func printChange(w io.Writer, ch plan.Change) {
+	from, okA := ch.From.(string)
+	to, okB := ch.To.(string)
+	if !okA || !okB || !strings.Contains(from, "\n") || !strings.Contains(to, "\n") {
+		fmt.Fprintf(w, "      %s: %s → %s\n", ch.Path, diffValue(ch.From), diffValue(ch.To))
+		return
+	}
+	fl, tl := strings.Split(from, "\n"), strings.Split(to, "\n")
+	for i := 0; i < max(len(fl), len(tl)); i++ {
+		var a, b string
+		if i < len(fl) {
+			a = fl[i]
+		}
+		if i < len(tl) {
+			b = tl[i]
+		}
+		if a != b {
+			fmt.Fprintf(w, "      %s line %d: %q → %q\n", ch.Path, i+1, a, b)
+		}
+	}
 }
 
 func diffValue(v any) string {

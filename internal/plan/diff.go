@@ -105,9 +105,13 @@ func namer(d Document) func(string) string {
 		if s == stack {
 			return "<stack>"
 		}
-		return rep.Replace(s)
+		// Image digests follow from the registry's name under mocks (and are
+		// unknown in a real preview).
+		return digest.ReplaceAllString(rep.Replace(s), "@sha256:<digest>")
 	}
 }
+
+var digest = regexp.MustCompile(`@sha256:[0-9a-f]{64}`)
 
 // flatten maps dotted paths (arrays as [i]) to leaf values.
 func flatten(m map[string]any) map[string]any {
@@ -130,7 +134,12 @@ func flatten(m map[string]any) map[string]any {
 			if len(x) == 0 {
 				out[prefix] = x
 			}
+			names := elementNames(x)
 			for i, e := range x {
+				if names != nil {
+					walk(fmt.Sprintf("%s[%s]", prefix, names[i]), e)
+					continue
+				}
 				walk(fmt.Sprintf("%s[%d]", prefix, i), e)
 			}
 		default:
@@ -139,6 +148,27 @@ func flatten(m map[string]any) map[string]any {
 	}
 	walk("", m)
 	return out
+}
+
+// elementNames keys an array of objects by their "name" when every element
+// has a distinct one (env vars, containers, workload profiles), so a diff
+// reads "env[MAX_REPLICAS].value" and survives reordering; nil otherwise.
+func elementNames(list []any) []string {
+	names := make([]string, len(list))
+	seen := map[string]bool{}
+	for i, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil
+		}
+		n, ok := m["name"].(string)
+		if !ok || n == "" || seen[n] {
+			return nil
+		}
+		seen[n] = true
+		names[i] = n
+	}
+	return names
 }
 
 func unionKeys(a, b map[string]any) []string {
