@@ -56,12 +56,13 @@ type proxy struct {
 	rp *httputil.ReverseProxy
 }
 
-// call is the per-request state the proxy's hooks need; pooled.
+// call is the per-request state the proxy's hooks need. It is not pooled:
+// the transport may touch the body after the request has been answered.
 type call struct {
 	hdr      InferHeaders
 	dec      router.Decision
 	settings router.Settings
-	rec      recorder
+	rec      *recorder
 	plain    nonClosing
 	outcome  string
 	route    router.Route
@@ -70,8 +71,6 @@ type call struct {
 }
 
 type callKey struct{}
-
-var callPool = sync.Pool{New: func() any { return new(call) }}
 
 type bufferPool struct{ p sync.Pool }
 
@@ -126,15 +125,14 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeade
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
-	c := callPool.Get().(*call)
-	*c = call{hdr: hdr, dec: dec, settings: settings, outcome: "ok", route: router.RouteRealtime, reason: dec.Reason}
+	c := &call{hdr: hdr, dec: dec, settings: settings, outcome: "ok", route: router.RouteRealtime, reason: dec.Reason}
 	if hdr.Request.Mode == router.ModeAuto {
 		// Auto requests keep a copy of what was sent so that a refusal can
 		// turn them into a batch job; the body still streams to the app.
 		buf := s.bufs.Get().(*bytes.Buffer)
 		buf.Reset()
-		c.rec = recorder{src: r.Body, buf: buf, limit: s.cfg.MaxBodyBytes}
-		r.Body = &c.rec
+		c.rec = &recorder{src: r.Body, buf: buf, limit: s.cfg.MaxBodyBytes}
+		r.Body = c.rec
 	} else {
 		c.plain = nonClosing{src: r.Body}
 		r.Body = &c.plain
@@ -153,11 +151,9 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeade
 			m.ObserveRealtime(now.Sub(start))
 		}
 		s.count(c.route.String(), string(c.reason), c.outcome)
-		if c.rec.buf != nil {
-			s.putBuffer(c.rec.buf)
+		if c.rec != nil {
+			s.putBuffer(c.rec.release())
 		}
-		*c = call{}
-		callPool.Put(c)
 	}()
 	s.proxy.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
 	return c.outcome
@@ -180,7 +176,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	fd := router.Fallback(c.hdr.Request, s.cfg.Tracker.Snapshot(s.cfg.Now()), c.settings)
-	if fd.Route == router.RouteBatch && c.rec.src != nil {
+	if fd.Route == router.RouteBatch && c.rec != nil {
 		if body, rerr := c.rec.replay(); rerr == nil && json.Valid(body) {
 			c.route, c.reason = router.RouteBatch, fd.Reason
 			w.Header().Set("X-Route", router.RouteBatch.String())
@@ -210,15 +206,27 @@ func (n *nonClosing) Read(p []byte) (int, error) { return n.src.Read(p) }
 func (n *nonClosing) Close() error               { return nil }
 
 // recorder passes the body through and keeps a copy of what was read, up to
-// limit, so the whole body can be rebuilt for a fallback.
+// limit, so the whole body can be rebuilt for a fallback. The transport may
+// still read from it after the round trip has ended (it writes bodies from
+// its own goroutine), so every read holds mu, and replay and release end the
+// transport's access for good.
 type recorder struct {
+	mu       sync.Mutex
 	src      io.ReadCloser
 	buf      *bytes.Buffer
 	limit    int64
 	overflow bool
+	taken    bool // replay or release happened: the transport reads no more
 }
 
+var errBodyTaken = errors.New("request body taken over for a fallback")
+
 func (r *recorder) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.taken {
+		return 0, errBodyTaken
+	}
 	n, err := r.src.Read(p)
 	if n > 0 && !r.overflow {
 		if int64(r.buf.Len()+n) > r.limit {
@@ -234,9 +242,12 @@ func (r *recorder) Close() error { return nil }
 
 // replay returns the whole body: what was sent plus what was not yet read.
 func (r *recorder) replay() ([]byte, error) {
-	if r.overflow {
-		return nil, errors.New("body too large to replay")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.taken || r.overflow {
+		return nil, errors.New("body cannot be replayed")
 	}
+	r.taken = true
 	if _, err := r.buf.ReadFrom(io.LimitReader(r.src, r.limit-int64(r.buf.Len())+1)); err != nil {
 		return nil, err
 	}
@@ -244,4 +255,14 @@ func (r *recorder) replay() ([]byte, error) {
 		return nil, errors.New("body too large to replay")
 	}
 	return r.buf.Bytes(), nil
+}
+
+// release ends the transport's access and hands back the buffer.
+func (r *recorder) release() *bytes.Buffer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.taken = true
+	b := r.buf
+	r.buf = nil
+	return b
 }
