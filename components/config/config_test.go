@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -138,4 +139,17 @@ func normalize(v any) any {
 		}
 	}
 	return v
+}
+
+// The README's configuration table documents every key.
+func TestReadmeDocumentsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys {
+		if !strings.Contains(string(readme), "| `"+k.Name+"` | "+k.Type+" |") {
+			t.Errorf("README.md's configuration table lacks %s (%s)", k.Name, k.Type)
+		}
+	}
 }
