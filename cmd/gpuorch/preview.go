@@ -213,9 +213,13 @@ func printCost(w io.Writer, e pricing.Estimate) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "  fixed")
 	for _, l := range e.Fixed {
-		fmt.Fprintf(tw, "    %s\t%s\t%s × $%s\t$%.2f\t%s\n", l.Item, l.Resource, qty(l.Quantity, l.Unit), price(l.UnitUSD), l.MonthlyUSD, l.Note)
+		row := fmt.Sprintf("    %s\t%s\t%s × $%s\t$%.2f", l.Item, l.Resource, qty(l.Quantity, l.Unit), price(l.UnitUSD), l.MonthlyUSD)
+		if l.Note != "" {
+			row += "\t" + l.Note
+		}
+		fmt.Fprintln(tw, row)
 	}
-	fmt.Fprintf(tw, "    fixed total\t\t\t$%.2f\t\n", e.FixedMonthlyUSD)
+	fmt.Fprintf(tw, "    fixed total\t\t\t$%.2f\n", e.FixedMonthlyUSD)
 	tw.Flush()
 
 	fmt.Fprintln(w, "  variable (per GPU-hour; ceiling = every allowed unit running all month)")

@@ -3,28 +3,75 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
 )
 
-func previewJSON(t *testing.T, stack string) plan.Document {
+// preview runs `gpuorch preview` with args and returns exit code, stdout, stderr.
+func preview(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	if code := dispatch([]string{"preview", "-stack", stack, "-root", "../..", "-json"}, &out, &errOut); code != 0 {
-		t.Fatalf("preview %s exited %d: %s", stack, code, errOut.String())
-	}
-	var doc plan.Document
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
-		t.Fatalf("preview %s printed invalid JSON: %v", stack, err)
-	}
-	return doc
+	code := dispatch(append([]string{"preview"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
 }
 
+func previewJSON(t *testing.T, stack string) (plan.Document, string) {
+	t.Helper()
+	code, out, errOut := preview(t, "-stack", stack, "-root", "../..", "-json")
+	if code != 0 {
+		t.Fatalf("preview %s exited %d: %s", stack, code, errOut)
+	}
+	var doc plan.Document
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("preview %s printed invalid JSON: %v", stack, err)
+	}
+	return doc, out
+}
+
+func keysOf(raw []byte, t *testing.T) []string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// The documented schema (docs/preview.md): these keys, no more, no fewer.
 func TestPreviewJSONSchema(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} {
-		doc := previewJSON(t, stack)
+		doc, out := previewJSON(t, stack)
+		if got, want := keysOf([]byte(out), t), []string{"cost", "outputs", "policy", "project", "resources", "stack"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: top-level keys %v, want %v", stack, got, want)
+		}
+		var raw struct {
+			Resources []json.RawMessage `json:"resources"`
+			Cost      json.RawMessage   `json:"cost"`
+		}
+		if err := json.Unmarshal([]byte(out), &raw); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range raw.Resources {
+			if got, want := keysOf(r, t), []string{"custom", "inputs", "name", "parent", "providerVersion", "type", "urn"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s: resource keys %v, want %v", stack, got, want)
+			}
+		}
+		wantCost := []string{"assumptions", "budgetUSD", "currency", "example", "fixed", "fixedMonthlyUSD", "hoursPerMonth", "notes", "priceRegion", "prices", "region", "totalMonthlyUSD", "unpriced", "variable"}
+		if got := keysOf(raw.Cost, t); !reflect.DeepEqual(got, wantCost) {
+			t.Errorf("%s: cost keys %v, want %v", stack, got, wantCost)
+		}
 		if doc.Stack != stack || doc.Project != "gpu-orchestration" {
 			t.Errorf("stack %q project %q", doc.Stack, doc.Project)
 		}
@@ -42,19 +89,20 @@ func TestPreviewJSONSchema(t *testing.T) {
 		if doc.Outputs["workQueueName"] != "inference-work" {
 			t.Errorf("%s: outputs %v", stack, doc.Outputs)
 		}
+		if doc.Policy == nil {
+			t.Errorf("%s: policy is null, want a list", stack)
+		}
+		for _, p := range doc.Cost.Prices {
+			if p.Source == "" || p.AsOf == "" {
+				t.Errorf("%s: price %s without source or date", stack, p.ID)
+			}
+		}
 	}
 }
 
-// Settings stored in Key Vault are secrets: the plan must mask them.
+// Secret values never appear in clear: not in the JSON, the text, or a diff.
 func TestPreviewMasksSecrets(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := dispatch([]string{"preview", "-stack", "prod", "-root", "../..", "-json"}, &out, &errOut); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	var doc plan.Document
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc, out := previewJSON(t, "prod")
 	masked := 0
 	for _, r := range doc.Resources {
 		if r.Type != "azure-native:keyvault:Secret" {
@@ -68,21 +116,191 @@ func TestPreviewMasksSecrets(t *testing.T) {
 	if masked == 0 {
 		t.Fatal("no Key Vault secrets in the plan")
 	}
-	// 1500 is prod's realtime-threshold-ms: it must not leak anywhere.
-	if strings.Contains(out.String(), `"1500"`) {
-		t.Error("a secret setting value appears in clear")
+	if doc.Outputs["apiKey"] != plan.Secret {
+		t.Errorf("apiKey output shown as %v", doc.Outputs["apiKey"])
+	}
+	_, text, _ := preview(t, "-stack", "dev", "-root", "../..")
+	_, diff, _ := preview(t, "-stack", "dev", "-root", "../..", "-against", "prod")
+	for name, s := range map[string]string{"prod JSON": out, "dev text": text, "dev→prod diff": diff} {
+		// 1500 is prod's realtime-threshold-ms; the registry password is the mock's.
+		if strings.Contains(s, `"1500"`) || strings.Contains(s, "mock-registry-password") {
+			t.Errorf("%s: a secret value appears in clear", name)
+		}
 	}
 }
 
 func TestPreviewConfigErrorExitsOne(t *testing.T) {
 	dir := t.TempDir()
 	writeStackFiles(t, dir, "gpu-orchestration:gpuType: V100\n")
-	var out, errOut bytes.Buffer
-	code := dispatch([]string{"preview", "-stack", "bad", "-root", dir, "-json"}, &out, &errOut)
+	code, out, errOut := preview(t, "-stack", "bad", "-root", dir, "-json")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if !strings.Contains(errOut.String(), "gpu-orchestration:gpuType") || out.Len() != 0 {
-		t.Fatalf("stderr %q stdout %q", errOut.String(), out.String())
+	if !strings.Contains(errOut, "gpu-orchestration:gpuType") || out != "" {
+		t.Fatalf("stderr %q stdout %q", errOut, out)
+	}
+}
+
+// A stack tagged prod without purge protection and with the registry's
+// admin user on violates two mandatory policies: exit 2, in JSON and text.
+func TestPreviewMandatoryViolationExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	writeStackFiles(t, dir, "gpu-orchestration:tags: {environment: prod}\n")
+	code, out, errOut := preview(t, "-stack", "bad", "-root", dir, "-json")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2; stderr %s", code, errOut)
+	}
+	var doc plan.Document
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range doc.Policy {
+		got[v.Policy] = v.Level
+		if v.URN == "" || v.Message == "" {
+			t.Errorf("incomplete policy result %+v", v)
+		}
+	}
+	for _, p := range []string{"keyvault-purge-protection-prod", "acr-admin-user-off-prod"} {
+		if got[p] != "mandatory" {
+			t.Errorf("policy %s: %q, want mandatory (results %v)", p, got[p], got)
+		}
+	}
+	code, text, _ := preview(t, "-stack", "bad", "-root", dir)
+	if code != 2 || !strings.Contains(text, "policy: 2 mandatory") || !strings.Contains(text, "keyvault-purge-protection-prod  gpuorch-vault-kv:") {
+		t.Errorf("text mode exit %d:\n%s", code, text[strings.Index(text, "policy:"):])
+	}
+}
+
+// An advisory finding is reported but does not fail; the warm GPU replica it
+// warns about shows up as a fixed cost.
+func TestPreviewAdvisoryExitsZeroAndWarmReplicaCosts(t *testing.T) {
+	dir := t.TempDir()
+	writeStackFiles(t, dir, "gpu-orchestration:inferenceMinReplicas: 1\n")
+	code, out, errOut := preview(t, "-stack", "bad", "-root", dir, "-json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc plan.Document
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, v := range doc.Policy {
+		found = found || (v.Policy == "gpu-app-scales-to-zero" && v.Level == "advisory")
+	}
+	if !found {
+		t.Errorf("no gpu-app-scales-to-zero advisory in %v", doc.Policy)
+	}
+	for _, l := range doc.Cost.Fixed {
+		if strings.HasPrefix(l.Item, "warm GPU replicas") {
+			// One T4 replica all month: 730 h × $1.5588.
+			if math.Abs(l.MonthlyUSD-730*1.5588) > 0.01 {
+				t.Errorf("warm replica %.2f, want %.2f", l.MonthlyUSD, 730*1.5588)
+			}
+			return
+		}
+	}
+	t.Errorf("no warm GPU replica line in %+v", doc.Cost.Fixed)
+}
+
+// The estimate follows the plan: dev prices a T4 profile and spot T4 nodes,
+// prod an A100 profile and A100 nodes, both with the router's replica.
+func TestPreviewCostReadsThePlan(t *testing.T) {
+	for stack, want := range map[string]struct {
+		serverless, spot, dedicated float64
+		logRetention                bool
+	}{
+		"dev":  {1.5588, 0.149, 0.526, false},
+		"prod": {6.354, 0.679, 3.673, true},
+	} {
+		doc, _ := previewJSON(t, stack)
+		rates := map[string]float64{}
+		for _, r := range doc.Cost.Variable {
+			rates[r.Tier] = r.PerGPUHourUSD
+		}
+		for tier, w := range map[string]float64{"serverless": want.serverless, "spot": want.spot, "dedicated": want.dedicated} {
+			if math.Abs(rates[tier]-w) > 0.0001 {
+				t.Errorf("%s: %s $%.4f/GPU-hour, want $%.4f", stack, tier, rates[tier], w)
+			}
+		}
+		items := map[string]float64{}
+		for _, l := range doc.Cost.Fixed {
+			items[l.Item] = l.MonthlyUSD
+		}
+		// Router: 0.5 vCPU and 1 GiB for 2,628,000 s.
+		if math.Abs(items["always-on replicas"]-39.42) > 0.01 {
+			t.Errorf("%s: router %.2f, want 39.42 (fixed %v)", stack, items["always-on replicas"], items)
+		}
+		if _, ok := items["Log Analytics retention"]; ok != want.logRetention {
+			t.Errorf("%s: retention line present %v, want %v", stack, ok, want.logRetention)
+		}
+		if len(doc.Cost.Unpriced) != 0 {
+			t.Errorf("%s: unpriced %v", stack, doc.Cost.Unpriced)
+		}
+		if math.Abs(doc.Cost.TotalMonthlyUSD-doc.Cost.FixedMonthlyUSD-doc.Cost.Example.MonthlyUSD) > 1e-9 {
+			t.Errorf("%s: total is not fixed + example", stack)
+		}
+	}
+}
+
+func TestPreviewTextShowsTreePolicyAndCost(t *testing.T) {
+	code, out, errOut := preview(t, "-stack", "dev", "-root", "../..")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"batch:Pool  gpuorch-batch-pool  vmSize=Standard_NC4as_T4_v3",
+		"profile=gpu-t4 ingressExternal=false port=8000 scale=0..1 model=8cpu/56Gi",
+		"keyvault:Secret  gpuorch-vault-realtime-threshold-ms  value=[secret]",
+		"policy: 0 mandatory, 0 advisory",
+		"serverless T4  gpuorch-inference-app  $1.5588/GPU-hour",
+		"fixed + example: $",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q", want)
+		}
+	}
+}
+
+func TestPreviewAgainstProd(t *testing.T) {
+	code, out, errOut := preview(t, "-stack", "dev", "-root", "../..", "-against", "prod")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`vmSize: "Standard_NC4as_T4_v3" → "Standard_NC24ads_A100_v4"`,
+		`template.containers[model].resources.cpu: 8 → 24`,
+		`properties.enablePurgeProtection: (absent) → true`,
+		`location: "westus3" → "swedencentral"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff lacks %q:\n%s", want, out)
+		}
+	}
+	// Names that only carry the stack are not differences.
+	if strings.Contains(out, `"rg-gpuorch-dev" → "rg-gpuorch-prod"`) {
+		t.Error("diff lists a stack-derived name")
+	}
+	code, out, _ = preview(t, "-stack", "dev", "-root", "../..", "-against", "prod", "-json")
+	var cmp plan.Comparison
+	if err := json.Unmarshal([]byte(out), &cmp); code != 0 || err != nil || cmp.From != "dev" || cmp.To != "prod" || len(cmp.Changes) == 0 {
+		t.Errorf("JSON diff exit %d err %v: %+v", code, err, cmp)
+	}
+	if code, _, _ := preview(t, "-stack", "dev", "-root", "../..", "-against", "nosuchstack"); code != 1 {
+		t.Errorf("missing stack file: exit %d, want 1", code)
+	}
+}
+
+// The example in docs/preview.md is the tool's output for dev.
+func TestPreviewDocMatchesOutput(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "preview.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := preview(t, "-stack", "dev", "-root", "../..")
+	start := strings.Index(out, "cost estimate")
+	if start < 0 || !strings.Contains(string(md), out[start:]) {
+		t.Error("docs/preview.md's cost example differs from `gpuorch preview -stack dev`; paste the new output")
 	}
 }

@@ -120,7 +120,7 @@ func flatten(m map[string]any) map[string]any {
 	walk = func(prefix string, v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			if len(x) == 0 {
+			if len(x) == 0 && prefix != "" {
 				out[prefix] = x
 			}
 			for k, e := range x {
