@@ -232,3 +232,42 @@ func TestQueueFaultNeverAccepts(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	az := azuritetest.Start(t)
+	entered := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		time.Sleep(time.Second)
+		_, _ = io.WriteString(w, `{"done":true}`)
+	}))
+	defer slow.Close()
+	r := startRouter(t, localEnv(az.ConnectionString(), slow.URL+"/infer"))
+	type result struct {
+		status int
+		body   []byte
+	}
+	got := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", r.url+"/v1/infer", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		req.Header.Set("X-Route", "realtime")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- result{status: -1, body: []byte(err.Error())}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- result{resp.StatusCode, b}
+	}()
+	<-entered
+	r.stop() // returns once the server has shut down
+	res := <-got
+	if res.status != 200 || string(res.body) != `{"done":true}` {
+		t.Fatalf("request in flight at shutdown: %d %s", res.status, res.body)
+	}
+	if _, err := http.Get(r.url + "/healthz"); err == nil {
+		t.Fatal("the router still accepts connections after shutdown")
+	}
+}
