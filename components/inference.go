@@ -17,11 +17,10 @@ import (
 // 24 vCPU / 220 GiB (azure-docs container-apps/workload-profiles-overview.md,
 // "Consumption profile details": 8–24 vCPU, 56–220 GiB, per replica).
 var gpuReplicaSize = map[config.GPUType]struct {
-	cpu    float64
-	memory string
+	cpu, memGiB float64
 }{
-	config.GPUT4:   {8, "56Gi"},
-	config.GPUA100: {24, "220Gi"},
+	config.GPUT4:   {8, 56},
+	config.GPUA100: {24, 220},
 }
 
 // InferenceArgs configures the inference tier.
@@ -152,7 +151,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 					// The first container is the one that gets the GPU.
 					Name:      pulumi.String("model"),
 					Image:     args.Image,
-					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(size.cpu), Memory: pulumi.String(size.memory)},
+					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(size.cpu), Memory: pulumi.Sprintf("%gGi", size.memGiB)},
 					// The reference model's variables; other images may ignore them.
 					Env: app.EnvironmentVarArray{
 						app.EnvironmentVarArgs{Name: pulumi.String("PORT"), Value: pulumi.Sprintf("%d", in.Port)},

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
 )
 
 // PlatformArgs configures the whole platform.
@@ -283,7 +284,7 @@ func routingSettings(cfg *config.Config) map[string]pulumi.StringInput {
 // names and tunables only. It authenticates as its identity (AZURE_CLIENT_ID),
 // so no key or connection string appears here.
 func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage, inference *Inference, bat *Batch, image pulumi.StringInput) map[string]pulumi.StringInput {
-	return map[string]pulumi.StringInput{
+	env := map[string]pulumi.StringInput{
 		"ROUTER_ADDR":            pulumi.String(fmt.Sprintf("0.0.0.0:%d", RouterPort)),
 		"AZURE_CLIENT_ID":        ids.router.ClientId,
 		"KEY_VAULT_URI":          vault.VaultURI,
@@ -306,4 +307,23 @@ func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage
 		"SCALE_DOWN_DELAY":       pulumi.String(fmt.Sprintf("%ds", cfg.Inference.CooldownSeconds)),
 		"MAX_BODY_BYTES":         pulumi.String(strconv.Itoa(cfg.Routing.MaxBodyBytes)),
 	}
+	for k, v := range routerPrices(cfg, pricing.Default()) {
+		env[k] = pulumi.String(v)
+	}
+	return env
+}
+
+// routerPrices gives the router the prices its cost comparison uses, for the
+// stack's GPU profile and pool size, from the same table as the offline
+// estimate (internal/pricing). A size the table lacks keeps the router's default.
+func routerPrices(cfg *config.Config, t pricing.Table) map[string]string {
+	out := map[string]string{}
+	size := gpuReplicaSize[cfg.GPU]
+	if usd, ok := t.ReplicaPerSecond(cfg.GPU.WorkloadProfileType(), size.cpu, size.memGiB); ok {
+		out["REALTIME_PRICE_PER_SECOND"] = strconv.FormatFloat(usd, 'g', 6, 64)
+	}
+	if usd, ok := t.NodePerSecond(cfg.Batch.VMSize, cfg.Batch.Spot); ok {
+		out["BATCH_PRICE_PER_SECOND"] = strconv.FormatFloat(usd, 'g', 6, 64)
+	}
+	return out
 }

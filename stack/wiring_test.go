@@ -186,6 +186,10 @@ func TestRouterEnvironmentNamesItsDependencies(t *testing.T) {
 			t.Errorf("%s = %q, want prefix %q", k, env[k], prefix)
 		}
 	}
+	// T4 replica (0.000073 + 8 × 0.000024 + 56 × 0.000003) and NC4as_T4_v3 Spot (0.149/h).
+	if env["REALTIME_PRICE_PER_SECOND"] != "0.000433" || env["BATCH_PRICE_PER_SECOND"] != "4.13889e-05" {
+		t.Errorf("router prices %q %q, want the T4 replica and Spot node prices", env["REALTIME_PRICE_PER_SECOND"], env["BATCH_PRICE_PER_SECOND"])
+	}
 	if !strings.HasSuffix(env["INFERENCE_URL"], "/infer") {
 		t.Errorf("INFERENCE_URL %q does not end in the inference path", env["INFERENCE_URL"])
 	}
