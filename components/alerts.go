@@ -16,12 +16,7 @@ const (
 
 // AlertsArgs configures the alerts tier.
 type AlertsArgs struct {
-	// ResourceGroupName is the group the alert rules live in.
-	ResourceGroupName pulumi.StringInput
-	// Tags for the rules.
-	Tags pulumi.StringMapInput
-	// Naming gives the rules their names.
-	Naming Naming
+	Placement
 	// ActionGroupID is notified by every rule.
 	ActionGroupID pulumi.StringInput
 	// RouterAppID, InferenceAppID, StorageAccountID and BatchAccountID are

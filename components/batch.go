@@ -28,14 +28,7 @@ const (
 
 // BatchArgs configures the batch tier.
 type BatchArgs struct {
-	// ResourceGroupName is the group the account lives in.
-	ResourceGroupName pulumi.StringInput
-	// Location of the account.
-	Location pulumi.StringInput
-	// Tags for the account.
-	Tags pulumi.StringMapInput
-	// Naming gives the account its globally unique CAF name.
-	Naming Naming
+	Placement
 	// StorageAccountID is the auto-storage account (shared keys off).
 	StorageAccountID pulumi.StringInput
 	// AccountIdentityID is the account's user-assigned identity, which

@@ -10,12 +10,7 @@ import (
 
 // DashboardArgs configures the operator dashboard.
 type DashboardArgs struct {
-	// ResourceGroupName is the group the workbook lives in.
-	ResourceGroupName pulumi.StringInput
-	// Location of the workbook.
-	Location pulumi.StringInput
-	// Tags for the workbook.
-	Tags pulumi.StringMapInput
+	Placement
 	// Stack names the workbook.
 	Stack string
 	// WorkspaceID is where the router's logs are queried.

@@ -25,14 +25,7 @@ var gpuReplicaSize = map[config.GPUType]struct {
 
 // InferenceArgs configures the inference tier.
 type InferenceArgs struct {
-	// ResourceGroupName is the group the environment and app live in.
-	ResourceGroupName pulumi.StringInput
-	// Location of the environment.
-	Location pulumi.StringInput
-	// Tags for the environment and app.
-	Tags pulumi.StringMapInput
-	// Naming gives the resources their CAF names.
-	Naming Naming
+	Placement
 	// WorkspaceID receives the environment's logs through diagnostic settings.
 	WorkspaceID pulumi.StringInput
 	// GPU is the serverless GPU type of the app's profile.

@@ -12,16 +12,9 @@ import (
 
 // ObservabilityArgs configures the observability tier.
 type ObservabilityArgs struct {
-	// ResourceGroupName is the group the workspace and action group live in.
-	ResourceGroupName pulumi.StringInput
+	Placement
 	// ResourceGroupID scopes the budget: it covers every resource of the stack.
 	ResourceGroupID pulumi.StringInput
-	// Location of the workspace.
-	Location pulumi.StringInput
-	// Tags for every taggable resource.
-	Tags pulumi.StringMapInput
-	// Naming gives the resources their CAF names.
-	Naming Naming
 	// RetentionDays of the Log Analytics workspace (30 to 730).
 	RetentionDays int
 	// AlertEmails receive alerts (through the action group) and budget notifications.

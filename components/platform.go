@@ -88,16 +88,15 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		rgID = pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.SubscriptionID, rgName)
 	}
 
+	place := Placement{ResourceGroupName: rgNameOut, Location: location, Tags: tags, Naming: naming}
+
 	obs, err := NewObservability(ctx, name+"-observability", &ObservabilityArgs{
-		ResourceGroupName: rgNameOut,
-		ResourceGroupID:   rgID,
-		Location:          location,
-		Tags:              tags,
-		Naming:            naming,
-		RetentionDays:     cfg.LogRetentionDays,
-		AlertEmails:       cfg.AlertEmails,
-		MonthlyBudget:     cfg.MonthlyBudget,
-		BudgetStartDate:   args.BudgetStartDate,
+		Placement:       place,
+		ResourceGroupID: rgID,
+		RetentionDays:   cfg.LogRetentionDays,
+		AlertEmails:     cfg.AlertEmails,
+		MonthlyBudget:   cfg.MonthlyBudget,
+		BudgetStartDate: args.BudgetStartDate,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -111,10 +110,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	settings[SecretAPIKeyHashes] = key.hash
 
 	vault, err := NewVault(ctx, name+"-vault", &VaultArgs{
-		ResourceGroupName:       rgNameOut,
-		Location:                location,
-		Tags:                    tags,
-		Naming:                  naming,
+		Placement:               place,
 		TenantID:                args.TenantID,
 		PurgeProtection:         cfg.KeyVaultPurgeProtection,
 		SoftDeleteRetentionDays: cfg.KeyVaultSoftDeleteDays,
@@ -125,10 +121,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 
 	store, err := NewStorage(ctx, name+"-storage", &StorageArgs{
-		ResourceGroupName:    rgNameOut,
-		Location:             location,
-		Tags:                 tags,
-		Naming:               naming,
+		Placement:            place,
 		PayloadRetentionDays: cfg.PayloadRetentionDays,
 	}, child)
 	if err != nil {
@@ -136,11 +129,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 
 	registry, err := NewRegistry(ctx, name+"-registry", &RegistryArgs{
-		ResourceGroupName: rgNameOut,
-		Location:          location,
-		Tags:              tags,
-		Naming:            naming,
-		AdminUser:         cfg.Registry.AdminUser,
+		Placement: place,
+		AdminUser: cfg.Registry.AdminUser,
 		Images: []ImageSpec{
 			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: cfg.Inference.Image},
 			{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: cfg.Router.Image},
@@ -157,26 +147,20 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 
 	inference, err := NewInference(ctx, name+"-inference", &InferenceArgs{
-		ResourceGroupName: rgNameOut,
-		Location:          location,
-		Tags:              tags,
-		Naming:            naming,
-		WorkspaceID:       obs.WorkspaceID,
-		GPU:               cfg.GPU,
-		App:               cfg.Inference,
-		Image:             inferenceImage,
-		RegistryServer:    registry.LoginServer,
-		PullIdentityID:    ids.inference.ID().ToStringOutput(),
+		Placement:      place,
+		WorkspaceID:    obs.WorkspaceID,
+		GPU:            cfg.GPU,
+		App:            cfg.Inference,
+		Image:          inferenceImage,
+		RegistryServer: registry.LoginServer,
+		PullIdentityID: ids.inference.ID().ToStringOutput(),
 	}, child)
 	if err != nil {
 		return nil, err
 	}
 
 	bat, err := NewBatch(ctx, name+"-batch", &BatchArgs{
-		ResourceGroupName: rgNameOut,
-		Location:          location,
-		Tags:              tags,
-		Naming:            naming,
+		Placement:         place,
 		StorageAccountID:  store.AccountID,
 		AccountIdentityID: ids.batchAccount.ID().ToStringOutput(),
 		PoolIdentityID:    ids.pool.ID().ToStringOutput(),
@@ -191,10 +175,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 
 	rt, err := NewRouter(ctx, name+"-router", &RouterArgs{
-		ResourceGroupName: rgNameOut,
-		Location:          location,
-		Tags:              tags,
-		Naming:            naming,
+		Placement:         place,
 		EnvironmentID:     inference.EnvironmentID,
 		EnvironmentDomain: inference.EnvironmentDomain,
 		Image:             registry.ImageRefs[RouterRepository],
@@ -230,9 +211,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 
 	alerts, err := NewAlerts(ctx, name+"-alerts", &AlertsArgs{
-		ResourceGroupName:    rgNameOut,
-		Tags:                 tags,
-		Naming:               naming,
+		Placement:            place,
 		ActionGroupID:        obs.ActionGroupID,
 		RouterAppID:          rt.AppID,
 		InferenceAppID:       inference.AppID,
@@ -245,16 +224,14 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 	dash, err := NewDashboard(ctx, name+"-dashboard", &DashboardArgs{
-		ResourceGroupName: rgNameOut,
-		Location:          location,
-		Tags:              tags,
-		Stack:             cfg.Stack,
-		WorkspaceID:       obs.WorkspaceID,
-		RouterAppName:     rt.AppName,
-		InferenceAppID:    inference.AppID,
-		StorageAccountID:  store.AccountID,
-		BatchAccountID:    bat.AccountID,
-		BudgetID:          obs.BudgetID,
+		Placement:        place,
+		Stack:            cfg.Stack,
+		WorkspaceID:      obs.WorkspaceID,
+		RouterAppName:    rt.AppName,
+		InferenceAppID:   inference.AppID,
+		StorageAccountID: store.AccountID,
+		BatchAccountID:   bat.AccountID,
+		BudgetID:         obs.BudgetID,
 	}, child)
 	if err != nil {
 		return nil, err

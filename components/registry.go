@@ -22,14 +22,7 @@ type ImageSpec struct {
 
 // RegistryArgs configures the registry tier.
 type RegistryArgs struct {
-	// ResourceGroupName is the group the registry lives in.
-	ResourceGroupName pulumi.StringInput
-	// Location of the registry.
-	Location pulumi.StringInput
-	// Tags for the registry.
-	Tags pulumi.StringMapInput
-	// Naming gives the registry its globally unique CAF name.
-	Naming Naming
+	Placement
 	// AdminUser turns on the registry's admin user so this program can push
 	// with its credentials; off, pushes use the deployer's `az acr login`.
 	AdminUser bool

@@ -12,14 +12,7 @@ const RouterPort = 8080
 
 // RouterArgs configures the router tier.
 type RouterArgs struct {
-	// ResourceGroupName is the group the app lives in.
-	ResourceGroupName pulumi.StringInput
-	// Location of the app.
-	Location pulumi.StringInput
-	// Tags for the app.
-	Tags pulumi.StringMapInput
-	// Naming gives the app its CAF name.
-	Naming Naming
+	Placement
 	// EnvironmentID and EnvironmentDomain are the Container Apps environment
 	// shared with the inference app.
 	EnvironmentID     pulumi.StringInput

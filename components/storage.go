@@ -17,14 +17,7 @@ const (
 
 // StorageArgs configures the storage tier.
 type StorageArgs struct {
-	// ResourceGroupName is the group the account lives in.
-	ResourceGroupName pulumi.StringInput
-	// Location of the account.
-	Location pulumi.StringInput
-	// Tags for the account.
-	Tags pulumi.StringMapInput
-	// Naming gives the account its globally unique CAF name.
-	Naming Naming
+	Placement
 	// PayloadRetentionDays is how long request payloads and results are kept.
 	PayloadRetentionDays int
 }

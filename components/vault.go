@@ -9,14 +9,7 @@ import (
 
 // VaultArgs configures the Key Vault tier.
 type VaultArgs struct {
-	// ResourceGroupName is the group the vault lives in.
-	ResourceGroupName pulumi.StringInput
-	// Location of the vault.
-	Location pulumi.StringInput
-	// Tags for the vault.
-	Tags pulumi.StringMapInput
-	// Naming gives the vault its globally unique CAF name.
-	Naming Naming
+	Placement
 	// TenantID is the Entra tenant that authorizes access (RBAC).
 	TenantID string
 	// PurgeProtection turns on purge protection; it cannot be turned off later.
