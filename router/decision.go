@@ -51,11 +51,12 @@ const (
 	// ReasonBatchUnavailable: auto, the queue is down or full; realtime meets
 	// the deadline.
 	ReasonBatchUnavailable Reason = "batch_unavailable"
-	// ReasonColdStartTooSlow: the app is cold and a cold start misses the
-	// deadline. Auto requests go to batch if it meets the deadline;
+	// ReasonColdStartTooSlow: the app is cold and a cold start plus this
+	// request's estimated model time misses the deadline. Auto requests go to batch if it meets the deadline;
 	// realtime requests are refused with deadline_unmeetable.
 	ReasonColdStartTooSlow Reason = "cold_start_too_slow"
-	// ReasonDeadlineTooShort: even a warm answer misses the deadline.
+	// ReasonDeadlineTooShort: even a warm answer misses the deadline, by
+	// the estimate of this request's model time from its size.
 	ReasonDeadlineTooShort Reason = "deadline_too_short"
 	// ReasonRealtimeSaturated: realtime requests in flight are at the app's
 	// capacity. Auto requests go to batch; realtime requests get 429.
@@ -102,7 +103,9 @@ type Decision struct {
 //     the cheaper route wins unless realtime is within the batch cost
 //     threshold of batch, because answering synchronously is worth that much.
 func Decide(req Request, st State, s Settings) Decision {
-	lat := st.realtimeLatency(s)
+	// The request's own model time: deadlines are compared with it, not
+	// with an average over requests of every size.
+	lat := st.ModelTime(req.Size, s)
 	warm := st.Warm(s)
 	rtTime := lat
 	if !warm {
@@ -182,7 +185,7 @@ func Decide(req Request, st State, s Settings) Decision {
 // can still serve in time becomes a batch job; anything else gets 503.
 func Fallback(req Request, st State, s Settings) Decision {
 	batchTime := st.batchETA(s)
-	d := Decision{Expected: batchTime, BatchCost: batchCost(st.realtimeLatency(s), s)}
+	d := Decision{Expected: batchTime, BatchCost: batchCost(st.ModelTime(req.Size, s), s)}
 	batchOK := !st.BatchDown && (s.MaxQueueDepth == 0 || st.QueueDepth < s.MaxQueueDepth)
 	if req.Mode == ModeAuto && batchOK && (req.Deadline == 0 || batchTime <= req.Deadline) {
 		return d.to(RouteBatch, ReasonRealtimeFailed, batchTime)

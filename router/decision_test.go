@@ -27,6 +27,8 @@ func testSettings() router.Settings {
 var (
 	warm = router.State{Idle: 10 * time.Second}
 	cold = router.State{Idle: router.NeverServed}
+	// sized is warm with a learned size model: 0.5 s plus 0.5 s per KiB.
+	sized = router.State{Idle: time.Second, RealtimeLatency: 500 * time.Millisecond, RealtimePerKiB: 500 * time.Millisecond}
 )
 
 func TestDecide(t *testing.T) {
@@ -65,6 +67,11 @@ func TestDecide(t *testing.T) {
 		{"auto, cold start misses deadline, queue down", router.Request{Deadline: 5 * sec}, router.State{Idle: router.NeverServed, BatchDown: true}, router.RouteReject, router.ReasonQueueDown, router.EUnavailable},
 		{"auto, warm answer too slow for deadline", router.Request{Deadline: 100 * time.Millisecond}, warm, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
 		{"auto, observed latency replaces the default", router.Request{Deadline: 2 * sec}, router.State{Idle: sec, RealtimeLatency: 3 * sec}, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
+		{"auto, per-KiB model: a short request meets a tight deadline", router.Request{Deadline: 2 * sec, Size: 1 << 10}, sized, router.RouteRealtime, router.ReasonDeadlineBelowThreshold, ""},
+		{"auto, per-KiB model: a long request misses the same deadline", router.Request{Deadline: 2 * sec, Size: 8 << 10}, sized, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
+		{"forced realtime, per-KiB model: cold start plus a long request's time misses", router.Request{Mode: router.ModeRealtime, Deadline: 65 * sec, Size: 32 << 10}, router.State{Idle: router.NeverServed, RealtimeLatency: sec, RealtimePerKiB: sec}, router.RouteReject, router.ReasonColdStartTooSlow, router.EDeadlineUnmeetable},
+		{"forced realtime, per-KiB model: cold start plus a short request's time meets", router.Request{Mode: router.ModeRealtime, Deadline: 65 * sec, Size: 1 << 10}, router.State{Idle: router.NeverServed, RealtimeLatency: sec, RealtimePerKiB: sec}, router.RouteRealtime, router.ReasonForcedRealtime, ""},
+		{"auto, unknown size is estimated as empty, not refused on a guess", router.Request{Deadline: 2 * sec, Size: -1}, sized, router.RouteRealtime, router.ReasonDeadlineBelowThreshold, ""},
 		{"auto, queue full, cold: realtime", router.Request{}, router.State{Idle: router.NeverServed, QueueDepth: 5000}, router.RouteRealtime, router.ReasonBatchUnavailable, ""},
 	}
 	for _, tt := range tests {
@@ -87,6 +94,19 @@ func TestDecideCostThresholdTunesColdRouting(t *testing.T) {
 	s.BatchCostThreshold = 0.02
 	if d := router.Decide(router.Request{}, cold, s); d.Route != router.RouteBatch {
 		t.Fatalf("threshold 0.02: got %s/%s, want batch", d.Route, d.Reason)
+	}
+}
+
+func TestDecideUsesConfiguredRateUntilLearned(t *testing.T) {
+	s := testSettings()
+	s.RealtimeLatency, s.RealtimePerKiB = 500*time.Millisecond, time.Second
+	req := router.Request{Deadline: 2 * time.Second, Size: 4 << 10}
+	if d := router.Decide(req, warm, s); d.Reason != router.ReasonDeadlineTooShort {
+		t.Fatalf("configured 1 s/KiB, 4 KiB, 2 s deadline: got %s/%s, want %s", d.Route, d.Reason, router.ReasonDeadlineTooShort)
+	}
+	learned := router.State{Idle: time.Second, RealtimeLatency: 200 * time.Millisecond, RealtimePerKiB: 100 * time.Millisecond}
+	if d := router.Decide(req, learned, s); d.Route != router.RouteRealtime {
+		t.Fatalf("learned 0.1 s/KiB replaces the configured rate: got %s/%s, want realtime", d.Route, d.Reason)
 	}
 }
 
@@ -134,6 +154,18 @@ func BenchmarkDecide(b *testing.B) {
 	s := testSettings()
 	reqs := []router.Request{{}, {Mode: router.ModeRealtime, Deadline: 5 * time.Second}, {Deadline: 2 * time.Minute}, {Mode: router.ModeBatch}}
 	states := []router.State{warm, cold, {InFlight: 5}, {InFlight: 8}}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_ = router.Decide(reqs[i&3], states[(i>>2)&3], s)
+	}
+}
+
+// BenchmarkDecideSized is BenchmarkDecide with bodies of known size and a
+// learned size model, the common case in production.
+func BenchmarkDecideSized(b *testing.B) {
+	s := testSettings()
+	reqs := []router.Request{{Size: 700}, {Mode: router.ModeRealtime, Deadline: 5 * time.Second, Size: 3 << 10}, {Deadline: 2 * time.Minute, Size: 900}, {Mode: router.ModeBatch, Size: 12 << 10}}
+	states := []router.State{sized, {Idle: router.NeverServed, RealtimeLatency: time.Second, RealtimePerKiB: time.Second}, {InFlight: 5, RealtimeLatency: time.Second, RealtimePerKiB: 100 * time.Millisecond}, {InFlight: 8}}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		_ = router.Decide(reqs[i&3], states[(i>>2)&3], s)

@@ -63,9 +63,13 @@ type Settings struct {
 	// last request (the Container Apps cool-down period, 300 s by default).
 	// Within it the app is warm.
 	ScaleDownDelay time.Duration
-	// RealtimeLatency is the expected model time of one request when the
-	// router has not observed any yet.
+	// RealtimeLatency is the expected model time of a request with an empty
+	// body when the router has not observed any warm answer yet.
 	RealtimeLatency time.Duration
+	// RealtimePerKiB is the expected extra model time per KiB of request
+	// body until the router has learned its own figure from warm answers;
+	// zero means size is ignored until then.
+	RealtimePerKiB time.Duration
 	// BatchLatency is the expected time from enqueue to result on the batch
 	// path when the router has no recent figure (node start + dispatch + run).
 	BatchLatency time.Duration
@@ -119,7 +123,7 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("replica concurrency must be at least 1")
 	case s.MaxBatchNodes < 0:
 		return fmt.Errorf("%s must not be negative", SecretMaxBatchNodes)
-	case s.ColdStart < 0 || s.ScaleDownDelay < 0 || s.RealtimeLatency < 0 || s.BatchLatency < 0:
+	case s.ColdStart < 0 || s.ScaleDownDelay < 0 || s.RealtimeLatency < 0 || s.RealtimePerKiB < 0 || s.BatchLatency < 0:
 		return fmt.Errorf("durations must not be negative")
 	case s.RealtimePricePerSecond < 0 || s.BatchPricePerSecond < 0:
 		return fmt.Errorf("prices must not be negative")

@@ -21,9 +21,14 @@ type State struct {
 	Idle time.Duration
 	// QueueDepth is the approximate number of messages in the work queue.
 	QueueDepth int
-	// RealtimeLatency is the recent realtime model time (a moving average of
-	// warm answers); zero means none observed, use Settings.RealtimeLatency.
+	// RealtimeLatency and RealtimePerKiB are the router's recent model of a
+	// warm realtime answer's time as a function of the request's size:
+	// RealtimeLatency for an empty body plus RealtimePerKiB for each KiB of
+	// body (the intercept and slope that live.Tracker fits to warm answers).
+	// A zero RealtimeLatency means none observed: Settings.RealtimeLatency
+	// and Settings.RealtimePerKiB are used instead.
 	RealtimeLatency time.Duration
+	RealtimePerKiB  time.Duration
 	// BatchETA is the recent time from enqueue to result on the batch path;
 	// zero means none observed, use Settings.BatchLatency.
 	BatchETA time.Duration
@@ -45,11 +50,22 @@ func (st State) IdleWarmCapacity(s Settings) bool {
 	return st.Warm(s) && st.InFlight < s.ReplicaConcurrency
 }
 
-func (st State) realtimeLatency(s Settings) time.Duration {
+// ModelTime is the expected time of a warm realtime answer to a request of
+// size bytes: the size model's intercept plus its slope times the size. A
+// body of unknown size (-1, a chunked upload) is estimated as an empty one —
+// optimistic, so that a request is never refused on a guess about its size.
+// One average for every request would refuse short requests whose deadline
+// a warm replica meets, and underestimate long ones.
+func (st State) ModelTime(size int64, s Settings) time.Duration {
+	base, perKiB := s.RealtimeLatency, s.RealtimePerKiB
 	if st.RealtimeLatency > 0 {
-		return st.RealtimeLatency
+		base, perKiB = st.RealtimeLatency, st.RealtimePerKiB
 	}
-	return s.RealtimeLatency
+	if size > 0 && perKiB > 0 {
+		// Float: per-KiB time × a large body can overflow int64 nanoseconds.
+		base += time.Duration(float64(perKiB) * float64(size) / 1024)
+	}
+	return base
 }
 
 func (st State) batchETA(s Settings) time.Duration {

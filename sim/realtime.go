@@ -153,7 +153,7 @@ func (e *engine) callDone(c *rtCall) {
 	if e.prod != nil {
 		// The proxy reports every answered request as ok (status < 500),
 		// cold or warm, exactly as router/http does.
-		e.prod.tracker.End(e.wall(), e.now-c.began, true)
+		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, true)
 	}
 }
 
@@ -170,7 +170,7 @@ func (e *engine) callTimeout(c *rtCall) {
 	}
 	c.state = callCut
 	if e.prod != nil {
-		e.prod.tracker.End(e.wall(), e.now-c.began, false)
+		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, false)
 		e.prod.fallback(e, c.req)
 		return
 	}

@@ -145,7 +145,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeade
 	defer func() {
 		// Deferred so that it runs when the proxy aborts a broken stream.
 		now := s.cfg.Now()
-		tr.End(now, now.Sub(start), c.ok)
+		tr.End(now, now.Sub(start), hdr.Request.Size, c.ok)
 		if m := s.cfg.Metrics; m != nil {
 			m.InFlight.Dec()
 			m.ObserveRealtime(now.Sub(start))

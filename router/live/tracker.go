@@ -15,15 +15,16 @@ import (
 // methods are safe for concurrent use and allocation-free: they are on the
 // hot path of every request.
 type Tracker struct {
-	inFlight    atomic.Int64
-	lastServed  atomic.Int64 // unix nanos; 0 = never
-	latencyEWMA atomic.Int64 // nanos; 0 = none observed
-	batchETA    atomic.Int64 // nanos; 0 = none observed
-	queueDepth  atomic.Int64
-	batchDown   atomic.Bool
+	inFlight   atomic.Int64
+	lastServed atomic.Int64 // unix nanos; 0 = never
+	model      sizeModel
+	batchETA   atomic.Int64 // nanos; 0 = none observed
+	queueDepth atomic.Int64
+	batchDown  atomic.Bool
 }
 
-// ewmaWeight is the weight of a new observation: about the last ten count.
+// ewmaWeight is the weight of a new batch observation: about the last ten
+// count.
 const ewmaWeight = 0.1
 
 // Begin records a realtime request leaving for the inference app.
@@ -33,13 +34,14 @@ func (t *Tracker) Begin(now time.Time) {
 }
 
 // End records the end of a realtime request that Begin recorded. A warm
-// answer (ok) contributes its latency to the moving average; failures
-// and cold starts would distort the model-time estimate.
-func (t *Tracker) End(now time.Time, latency time.Duration, ok bool) {
+// answer (ok) to a request of size bytes contributes its latency to the
+// model-time estimate; failures and cold starts would distort it, and a
+// body of unknown size (-1) cannot be placed on the size model.
+func (t *Tracker) End(now time.Time, latency time.Duration, size int64, ok bool) {
 	t.inFlight.Add(-1)
 	t.lastServed.Store(now.UnixNano())
-	if ok {
-		updateEWMA(&t.latencyEWMA, latency)
+	if ok && size >= 0 {
+		t.model.observe(size, latency)
 	}
 }
 
@@ -65,11 +67,13 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 	if last := t.lastServed.Load(); last != 0 {
 		idle = max(now.Sub(time.Unix(0, last)), 0)
 	}
+	base, perKiB := t.model.estimate()
 	return router.State{
 		InFlight:        int(t.inFlight.Load()),
 		Idle:            idle,
 		QueueDepth:      int(t.queueDepth.Load()),
-		RealtimeLatency: time.Duration(t.latencyEWMA.Load()),
+		RealtimeLatency: base,
+		RealtimePerKiB:  perKiB,
 		BatchETA:        time.Duration(t.batchETA.Load()),
 		BatchDown:       t.batchDown.Load(),
 	}

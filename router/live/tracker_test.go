@@ -19,7 +19,7 @@ func TestTrackerWarmthFollowsTraffic(t *testing.T) {
 	if st := tr.Snapshot(t0.Add(time.Hour)); st.InFlight != 1 || !st.Warm(s) {
 		t.Fatalf("a request in flight must keep the app warm: %+v", st)
 	}
-	tr.End(t0.Add(2*time.Second), 2*time.Second, true)
+	tr.End(t0.Add(2*time.Second), 2*time.Second, 0, true)
 	if st := tr.Snapshot(t0.Add(2*time.Second + s.ScaleDownDelay - time.Second)); !st.Warm(s) || st.RealtimeLatency != 2*time.Second {
 		t.Fatalf("within the scale-down delay: %+v", st)
 	}
@@ -32,14 +32,14 @@ func TestTrackerLatencyIgnoresFailures(t *testing.T) {
 	var tr live.Tracker
 	now := time.Now()
 	tr.Begin(now)
-	tr.End(now, time.Second, true)
+	tr.End(now, time.Second, 0, true)
 	tr.Begin(now)
-	tr.End(now, time.Minute, false) // a timeout says nothing about model time
+	tr.End(now, time.Minute, 0, false) // a timeout says nothing about model time
 	if got := tr.Snapshot(now).RealtimeLatency; got != time.Second {
 		t.Fatalf("latency %s after a failure, want 1s", got)
 	}
 	tr.Begin(now)
-	tr.End(now, 2*time.Second, true)
+	tr.End(now, 2*time.Second, 0, true)
 	if got := tr.Snapshot(now).RealtimeLatency; got <= time.Second || got >= 2*time.Second {
 		t.Fatalf("moving average %s, want between 1s and 2s", got)
 	}
@@ -54,5 +54,66 @@ func TestTrackerQueueHealth(t *testing.T) {
 	tr.SetQueueDepth(7)
 	if st := tr.Snapshot(time.Now()); st.BatchDown || st.QueueDepth != 7 {
 		t.Fatalf("a good depth reading must clear the failure: %+v", st)
+	}
+}
+
+// A router that learned how answer time grows with body size estimates a
+// short request as short and a long one as long, so a tight deadline on a
+// short request is not refused because of the long ones.
+func TestTrackerLearnsModelTimePerKiB(t *testing.T) {
+	s := router.DefaultSettings()
+	var tr live.Tracker
+	now := time.Unix(2_000_000, 0)
+	// Answers take 0.5 s plus 0.25 s per KiB, in a rotation of sizes.
+	sizes := []int64{512, 2 << 10, 8 << 10, 4 << 10, 16 << 10, 1 << 10}
+	for i := range 300 {
+		size := sizes[i%len(sizes)]
+		tr.Begin(now)
+		tr.End(now, 500*time.Millisecond+time.Duration(size)*250*time.Millisecond/1024, size, true)
+	}
+	st := tr.Snapshot(now)
+	for _, c := range []struct {
+		size int64
+		want time.Duration
+	}{{0, 500 * time.Millisecond}, {1 << 10, 750 * time.Millisecond}, {32 << 10, 8500 * time.Millisecond}} {
+		if got := st.ModelTime(c.size, s); got < c.want-10*time.Millisecond || got > c.want+10*time.Millisecond {
+			t.Errorf("ModelTime(%d B) = %s, want %s (state %+v)", c.size, got, c.want, st)
+		}
+	}
+}
+
+func TestTrackerSizeModelWithoutSizeInformation(t *testing.T) {
+	s := router.DefaultSettings()
+	var tr live.Tracker
+	now := time.Unix(2_000_000, 0)
+	// Same size every time, answer times 1 s and 3 s: the model is their mean.
+	for i := range 100 {
+		tr.Begin(now)
+		tr.End(now, time.Duration(1+2*(i%2))*time.Second, 4096, true)
+	}
+	// Unknown sizes are not placed on the model.
+	tr.Begin(now)
+	tr.End(now, time.Hour, -1, true)
+	st := tr.Snapshot(now)
+	if st.RealtimePerKiB != 0 {
+		t.Fatalf("slope %s from requests of one size, want 0", st.RealtimePerKiB)
+	}
+	if got := st.ModelTime(64<<10, s); got < 1900*time.Millisecond || got > 2100*time.Millisecond {
+		t.Fatalf("ModelTime = %s, want about the 2 s mean", got)
+	}
+}
+
+func TestTrackerSizeModelNeverShrinksWithSize(t *testing.T) {
+	var tr live.Tracker
+	now := time.Unix(2_000_000, 0)
+	// Bigger bodies answered faster (noise, or a cache): no negative slope.
+	for i := range 100 {
+		size := int64(1+i%4) << 10
+		tr.Begin(now)
+		tr.End(now, time.Duration(10-2*(i%4))*time.Second, size, true)
+	}
+	st := tr.Snapshot(now)
+	if st.RealtimePerKiB != 0 || st.RealtimeLatency <= 0 {
+		t.Fatalf("state %+v, want a flat model", st)
 	}
 }

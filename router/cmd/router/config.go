@@ -127,6 +127,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	s.ColdStart = e.dur("COLD_START", s.ColdStart)
 	s.ScaleDownDelay = e.dur("SCALE_DOWN_DELAY", s.ScaleDownDelay)
 	s.RealtimeLatency = e.dur("REALTIME_LATENCY", s.RealtimeLatency)
+	s.RealtimePerKiB = e.dur("REALTIME_LATENCY_PER_KIB", s.RealtimePerKiB)
 	s.BatchLatency = e.dur("BATCH_LATENCY", s.BatchLatency)
 	s.RealtimePricePerSecond = e.float("REALTIME_PRICE_PER_SECOND", s.RealtimePricePerSecond)
 	s.BatchPricePerSecond = e.float("BATCH_PRICE_PER_SECOND", s.BatchPricePerSecond)
