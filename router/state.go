@@ -16,8 +16,8 @@ const NeverServed = time.Duration(math.MaxInt64)
 type State struct {
 	// InFlight is the number of realtime requests this router is proxying now.
 	InFlight int
-	// Idle is how long ago the inference app last started or finished a
-	// request through this router; NeverServed if it never did.
+	// Idle is how long ago the inference app last answered a request
+	// through this router; NeverServed if it never did.
 	Idle time.Duration
 	// QueueDepth is the approximate number of messages in the work queue.
 	QueueDepth int
@@ -37,11 +37,18 @@ type State struct {
 	BatchDown bool
 }
 
-// Warm reports whether the inference app likely has a replica running: it has
-// a request in flight, or served one within the scale-down delay.
+// Warm reports whether the inference app likely has a replica running or
+// starting: it has a request in flight, or answered one within the
+// scale-down delay.
 func (st State) Warm(s Settings) bool {
-	return st.InFlight > 0 || st.Idle < s.ScaleDownDelay
+	return st.InFlight > 0 || st.ReplicaUp(s)
 }
+
+// ReplicaUp reports whether a replica is known to be up: the app answered
+// within the scale-down delay. A request in flight alone does not show it
+// (it may be waiting for a cold start), so only an answer to a request sent
+// while ReplicaUp holds measures model time (live.AnsweredWarm).
+func (st State) ReplicaUp(s Settings) bool { return st.Idle < s.ScaleDownDelay }
 
 // IdleWarmCapacity reports whether a warm replica has room for one more
 // request — capacity that is paid for whether or not it is used. Only one

@@ -50,7 +50,8 @@ func staticPolicy(name string) (routeFunc, error) {
 // production is the router's own decision: router.Decide over the State
 // that the router's live.Tracker builds from the simulated traffic, fed by
 // the same events as in router/http (Begin when a realtime request leaves,
-// End when it is answered or fails, ObserveBatch when a job finishes,
+// End when it is answered — a model-time sample only if a replica was known
+// to be up when it left — or fails, ObserveBatch when a job finishes,
 // SetQueueDepth from periodic queue-depth reads).
 type production struct {
 	tracker  *live.Tracker

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
 // replica is one inference app replica (one GPU).
@@ -29,6 +31,9 @@ type rtCall struct {
 	began time.Duration
 	rep   *replica
 	state callState
+	// replicaUp is the production router's State.ReplicaUp when the call
+	// left: only then is its answer time a model-time sample.
+	replicaUp bool
 }
 
 // realtimePool models the Container Apps GPU app: replicas with a fixed
@@ -57,6 +62,7 @@ func (e *engine) rtInFlight() int { return e.rt.serving + e.rt.nWaiting }
 func (e *engine) rtSubmit(req *Request) {
 	c := &rtCall{req: req, began: e.now}
 	if e.prod != nil {
+		c.replicaUp = e.prod.tracker.Snapshot(e.wall()).ReplicaUp(e.prod.settings)
 		e.prod.tracker.Begin(e.wall())
 	}
 	limit := e.p.IngressTimeout
@@ -151,9 +157,13 @@ func (e *engine) callDone(c *rtCall) {
 	e.release(c.rep)
 	e.answered(c.req, e.now, "")
 	if e.prod != nil {
-		// The proxy reports every answered request as ok (status < 500),
-		// cold or warm, exactly as router/http does.
-		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, true)
+		// As router/http does: an answer shows the app is up; it is a
+		// model-time sample only if a replica was up when the call left.
+		a := live.AnsweredCold
+		if c.replicaUp {
+			a = live.AnsweredWarm
+		}
+		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, a)
 	}
 }
 
@@ -170,7 +180,7 @@ func (e *engine) callTimeout(c *rtCall) {
 	}
 	c.state = callCut
 	if e.prod != nil {
-		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, false)
+		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, live.Failed)
 		e.prod.fallback(e, c.req)
 		return
 	}

@@ -25,7 +25,8 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	settings := s.cfg.Settings.Current()
-	dec := router.Decide(hdr.Request, s.cfg.Tracker.Snapshot(start), settings)
+	st := s.cfg.Tracker.Snapshot(start)
+	dec := router.Decide(hdr.Request, st, settings)
 	h := w.Header()
 	h.Set("X-Route", dec.Route.String())
 	h.Set("X-Route-Reason", string(dec.Reason))
@@ -41,7 +42,7 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
 		s.count(dec.Route.String(), string(dec.Reason), outcome)
 	case router.RouteRealtime:
 		// realtime counts itself: its route can still change to batch.
-		outcome = s.realtime(w, r, hdr, dec, settings, start)
+		outcome = s.realtime(w, r, hdr, dec, settings, start, st.ReplicaUp(settings))
 	}
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "infer",
 		slog.String("request_id", rid), slog.String("mode", hdr.Request.Mode.String()),

@@ -145,3 +145,26 @@ func TestHealthReadyMetrics(t *testing.T) {
 	resp, body = f.do(t, "GET", "/readyz", "")
 	wantError(t, resp, body, 503, router.EUnavailable)
 }
+
+// The first answer after a cold start took the cold start too: it must not
+// become the model-time estimate, or every later request would look slow.
+// The next answer, sent while a replica was known to be up, is a sample.
+func TestRealtimeOnlyWarmAnswersFeedTheEstimate(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	if resp, body := f.do(t, "POST", "/v1/infer", `{"x":1}`, "X-Route", "realtime"); resp.StatusCode != 200 {
+		t.Fatalf("cold request: %d %s", resp.StatusCode, body)
+	}
+	st := f.tracker.Snapshot(time.Now())
+	if st.RealtimeLatency != 0 {
+		t.Fatalf("an answer to a request sent cold fed the estimate: %+v", st)
+	}
+	if !st.ReplicaUp(router.DefaultSettings()) {
+		t.Fatalf("an answer must show a replica is up: %+v", st)
+	}
+	if resp, body := f.do(t, "POST", "/v1/infer", `{"x":2}`, "X-Route", "realtime"); resp.StatusCode != 200 {
+		t.Fatalf("warm request: %d %s", resp.StatusCode, body)
+	}
+	if st := f.tracker.Snapshot(time.Now()); st.RealtimeLatency <= 0 {
+		t.Fatalf("an answer to a request sent warm did not feed the estimate: %+v", st)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
 // NewTransport returns the pooled transport to the inference app: keep-alive
@@ -117,7 +118,9 @@ func newProxy(s *Server) *proxy {
 }
 
 // realtime proxies the request, streaming both ways, and returns the outcome.
-func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time) string {
+// replicaUp is State.ReplicaUp when the request was decided: only then does
+// its answer time measure the model rather than a cold start.
+func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time, replicaUp bool) string {
 	timeout := s.cfg.RealtimeTimeout
 	if hdr.Request.Deadline > 0 {
 		timeout = hdr.Request.Deadline - s.cfg.Now().Sub(start)
@@ -145,7 +148,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeade
 	defer func() {
 		// Deferred so that it runs when the proxy aborts a broken stream.
 		now := s.cfg.Now()
-		tr.End(now, now.Sub(start), hdr.Request.Size, c.ok)
+		tr.End(now, now.Sub(start), hdr.Request.Size, answer(c.ok, replicaUp))
 		if m := s.cfg.Metrics; m != nil {
 			m.InFlight.Dec()
 			m.ObserveRealtime(now.Sub(start))
@@ -157,6 +160,19 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeade
 	}()
 	s.proxy.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
 	return c.outcome
+}
+
+// answer classifies a finished call for the tracker: an answer below 500
+// shows the app is up; it is a model-time sample only if a replica was known
+// to be up when the request left.
+func answer(ok, replicaUp bool) live.Answer {
+	switch {
+	case !ok:
+		return live.Failed
+	case replicaUp:
+		return live.AnsweredWarm
+	}
+	return live.AnsweredCold
 }
 
 // fail handles a request the inference app did not answer: it applies the

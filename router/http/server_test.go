@@ -73,7 +73,7 @@ func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settin
 func (f *fixture) warm() {
 	now := time.Now()
 	f.tracker.Begin(now)
-	f.tracker.End(now, 10*time.Millisecond, 0, true)
+	f.tracker.End(now, 10*time.Millisecond, 0, live.AnsweredWarm)
 }
 
 func (f *fixture) do(t testing.TB, method, path, body string, headers ...string) (*http.Response, []byte) {

@@ -16,7 +16,7 @@ import (
 // hot path of every request.
 type Tracker struct {
 	inFlight   atomic.Int64
-	lastServed atomic.Int64 // unix nanos; 0 = never
+	lastServed atomic.Int64 // unix nanos of the last answer; 0 = never
 	model      sizeModel
 	batchETA   atomic.Int64 // nanos; 0 = none observed
 	queueDepth atomic.Int64
@@ -27,20 +27,36 @@ type Tracker struct {
 // count.
 const ewmaWeight = 0.1
 
-// Begin records a realtime request leaving for the inference app.
-func (t *Tracker) Begin(now time.Time) {
-	t.inFlight.Add(1)
-	t.lastServed.Store(now.UnixNano())
-}
+// Answer says how a realtime request ended, for End.
+type Answer uint8
 
-// End records the end of a realtime request that Begin recorded. A warm
-// answer (ok) to a request of size bytes contributes its latency to the
-// model-time estimate; failures and cold starts would distort it, and a
-// body of unknown size (-1) cannot be placed on the size model.
-func (t *Tracker) End(now time.Time, latency time.Duration, size int64, ok bool) {
+const (
+	// Failed: the app gave no answer (timeout, refusal, broken connection).
+	// It says nothing about the app being up nor about model time.
+	Failed Answer = iota
+	// AnsweredCold: the app answered, but no replica was known to be up when
+	// the request left (State.ReplicaUp was false): its latency may hold a
+	// cold start, so it is not a model-time sample.
+	AnsweredCold
+	// AnsweredWarm: the app answered and a replica was known to be up when
+	// the request left: its latency is a model-time sample.
+	AnsweredWarm
+)
+
+// Begin records a realtime request leaving for the inference app.
+func (t *Tracker) Begin(time.Time) { t.inFlight.Add(1) }
+
+// End records the end of a realtime request that Begin recorded. Any answer
+// shows a replica is up now; only a warm answer to a request of known size
+// (≥ 0 bytes) feeds the model-time estimate — a cold start or a failure
+// would distort it, and an unknown size cannot be placed on the size model.
+func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer) {
 	t.inFlight.Add(-1)
+	if a == Failed {
+		return
+	}
 	t.lastServed.Store(now.UnixNano())
-	if ok && size >= 0 {
+	if a == AnsweredWarm && size >= 0 {
 		t.model.observe(size, latency)
 	}
 }

@@ -19,7 +19,7 @@ func TestTrackerWarmthFollowsTraffic(t *testing.T) {
 	if st := tr.Snapshot(t0.Add(time.Hour)); st.InFlight != 1 || !st.Warm(s) {
 		t.Fatalf("a request in flight must keep the app warm: %+v", st)
 	}
-	tr.End(t0.Add(2*time.Second), 2*time.Second, 0, true)
+	tr.End(t0.Add(2*time.Second), 2*time.Second, 0, live.AnsweredWarm)
 	if st := tr.Snapshot(t0.Add(2*time.Second + s.ScaleDownDelay - time.Second)); !st.Warm(s) || st.RealtimeLatency != 2*time.Second {
 		t.Fatalf("within the scale-down delay: %+v", st)
 	}
@@ -32,16 +32,56 @@ func TestTrackerLatencyIgnoresFailures(t *testing.T) {
 	var tr live.Tracker
 	now := time.Now()
 	tr.Begin(now)
-	tr.End(now, time.Second, 0, true)
+	tr.End(now, time.Second, 0, live.AnsweredWarm)
 	tr.Begin(now)
-	tr.End(now, time.Minute, 0, false) // a timeout says nothing about model time
+	tr.End(now, time.Minute, 0, live.Failed) // a timeout says nothing about model time
 	if got := tr.Snapshot(now).RealtimeLatency; got != time.Second {
 		t.Fatalf("latency %s after a failure, want 1s", got)
 	}
 	tr.Begin(now)
-	tr.End(now, 2*time.Second, 0, true)
+	tr.End(now, 2*time.Second, 0, live.AnsweredWarm)
 	if got := tr.Snapshot(now).RealtimeLatency; got <= time.Second || got >= 2*time.Second {
 		t.Fatalf("moving average %s, want between 1s and 2s", got)
+	}
+}
+
+// Only answers sent while a replica was known to be up measure model time:
+// the answers that waited for a cold start would make every later request
+// look slow and be refused.
+func TestTrackerColdAnswersDoNotFeedTheEstimate(t *testing.T) {
+	s := router.DefaultSettings()
+	var tr live.Tracker
+	t0 := time.Unix(3_000_000, 0)
+	if tr.Snapshot(t0).ReplicaUp(s) {
+		t.Fatal("a router that never served believes a replica is up")
+	}
+	tr.Begin(t0)
+	if st := tr.Snapshot(t0.Add(time.Second)); st.ReplicaUp(s) || !st.Warm(s) {
+		t.Fatalf("a request in flight means starting, not up: %+v", st)
+	}
+	tr.End(t0.Add(92*time.Second), 92*time.Second, 1024, live.AnsweredCold)
+	st := tr.Snapshot(t0.Add(92 * time.Second))
+	if st.RealtimeLatency != 0 {
+		t.Fatalf("a cold-start answer fed the estimate: %+v", st)
+	}
+	if !st.ReplicaUp(s) {
+		t.Fatalf("an answer, even cold, shows a replica is up: %+v", st)
+	}
+	tr.Begin(t0.Add(100 * time.Second))
+	tr.End(t0.Add(102*time.Second), 2*time.Second, 1024, live.AnsweredWarm)
+	if got := tr.Snapshot(t0.Add(102*time.Second)).ModelTime(1024, s); got != 2*time.Second {
+		t.Fatalf("estimate %s after one warm 2 s answer, want 2s", got)
+	}
+}
+
+func TestTrackerFailureDoesNotShowAReplicaUp(t *testing.T) {
+	s := router.DefaultSettings()
+	var tr live.Tracker
+	t0 := time.Unix(3_000_000, 0)
+	tr.Begin(t0)
+	tr.End(t0.Add(5*time.Second), 5*time.Second, 1024, live.Failed)
+	if st := tr.Snapshot(t0.Add(5 * time.Second)); st.Warm(s) || st.Idle != router.NeverServed {
+		t.Fatalf("a request that got no answer shows nothing is up: %+v", st)
 	}
 }
 
@@ -69,7 +109,7 @@ func TestTrackerLearnsModelTimePerKiB(t *testing.T) {
 	for i := range 300 {
 		size := sizes[i%len(sizes)]
 		tr.Begin(now)
-		tr.End(now, 500*time.Millisecond+time.Duration(size)*250*time.Millisecond/1024, size, true)
+		tr.End(now, 500*time.Millisecond+time.Duration(size)*250*time.Millisecond/1024, size, live.AnsweredWarm)
 	}
 	st := tr.Snapshot(now)
 	for _, c := range []struct {
@@ -89,11 +129,11 @@ func TestTrackerSizeModelWithoutSizeInformation(t *testing.T) {
 	// Same size every time, answer times 1 s and 3 s: the model is their mean.
 	for i := range 100 {
 		tr.Begin(now)
-		tr.End(now, time.Duration(1+2*(i%2))*time.Second, 4096, true)
+		tr.End(now, time.Duration(1+2*(i%2))*time.Second, 4096, live.AnsweredWarm)
 	}
 	// Unknown sizes are not placed on the model.
 	tr.Begin(now)
-	tr.End(now, time.Hour, -1, true)
+	tr.End(now, time.Hour, -1, live.AnsweredWarm)
 	st := tr.Snapshot(now)
 	if st.RealtimePerKiB != 0 {
 		t.Fatalf("slope %s from requests of one size, want 0", st.RealtimePerKiB)
@@ -110,7 +150,7 @@ func TestTrackerSizeModelNeverShrinksWithSize(t *testing.T) {
 	for i := range 100 {
 		size := int64(1+i%4) << 10
 		tr.Begin(now)
-		tr.End(now, time.Duration(10-2*(i%4))*time.Second, size, true)
+		tr.End(now, time.Duration(10-2*(i%4))*time.Second, size, live.AnsweredWarm)
 	}
 	st := tr.Snapshot(now)
 	if st.RealtimePerKiB != 0 || st.RealtimeLatency <= 0 {
