@@ -87,7 +87,9 @@ type Settings struct {
 }
 
 // DefaultSettings are sane figures for a T4 Container Apps GPU profile and a
-// spot NC4as_T4_v3 pool (prices: see shared/AZURE_FACTS.md, eastus 2026).
+// Spot NC4as_T4_v3 pool. The prices are internal/pricing's (eastus, retail
+// prices API, 2026-10-02), the table the stack sets REALTIME_PRICE_PER_SECOND
+// and BATCH_PRICE_PER_SECOND from; a test keeps them equal.
 func DefaultSettings() Settings {
 	return Settings{
 		RealtimeThreshold:  2 * time.Second,
@@ -101,10 +103,12 @@ func DefaultSettings() Settings {
 		ScaleDownDelay:     300 * time.Second,
 		RealtimeLatency:    time.Second,
 		BatchLatency:       10 * time.Minute,
-		// T4 GPU meter 0.000073 $/s plus 8 vCPU and 56 GiB memory meters.
-		RealtimePricePerSecond: 0.00012,
-		// NC4as_T4_v3 0.53 $/h pay-as-you-go; spot about a fifth of it.
-		BatchPricePerSecond: 0.53 / 3600 / 5,
+		// pricing.Default().ReplicaPerSecond("Consumption-GPU-NC8as-T4", 8, 56):
+		// T4 GPU $0.000073/s + 8 vCPU × $0.000024/s + 56 GiB × $0.000003/s.
+		RealtimePricePerSecond: 0.000433,
+		// pricing.Default().NodePerSecond("Standard_NC4as_T4_v3", spot):
+		// $0.149 per Spot node-hour.
+		BatchPricePerSecond: 0.149 / 3600,
 		MaxQueueDepth:       100000,
 		MaxRealtimeBytes:    0,
 	}

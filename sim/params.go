@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
@@ -20,17 +21,19 @@ type Params struct {
 	ScaleDownDelay     time.Duration
 	ScalePollInterval  time.Duration
 	IngressTimeout     time.Duration
-	// Replica price per second: GPU meter plus the vCPU and memory the
-	// inference app is allocated.
-	GPUPricePerSecond     float64
-	ReplicaVCPU           float64
-	VCPUPricePerSecond    float64
-	ReplicaMemoryGiB      float64
-	MemoryPricePerGiBSecs float64
+	// Prices is the price table the stack's router settings and the preview
+	// estimate use (internal/pricing): one source for every price. A
+	// replica is priced as ReplicaProfile with the vCPU and memory the
+	// inference app is allocated; a node as NodeVMSize, Spot or not.
+	Prices           pricing.Table
+	ReplicaProfile   string
+	ReplicaVCPU      float64
+	ReplicaMemoryGiB float64
 
 	// Batch pool (Standard_NC4as_T4_v3 Spot nodes).
 	MaxNodes              int
-	NodePricePerHour      float64
+	NodeVMSize            string
+	NodeSpot              bool
 	NodeAllocationDelay   time.Duration
 	PreemptionRatePerHour float64
 	EvaluationInterval    time.Duration
@@ -69,13 +72,13 @@ func DefaultParams() Params {
 		ScaleDownDelay:        300 * time.Second,
 		ScalePollInterval:     30 * time.Second,
 		IngressTimeout:        240 * time.Second,
-		GPUPricePerSecond:     0.000073,
+		Prices:                pricing.Default(),
+		ReplicaProfile:        "Consumption-GPU-NC8as-T4",
 		ReplicaVCPU:           8,
-		VCPUPricePerSecond:    0.000024,
 		ReplicaMemoryGiB:      56,
-		MemoryPricePerGiBSecs: 0.000003,
 		MaxNodes:              24,
-		NodePricePerHour:      0.53 / 5,
+		NodeVMSize:            "Standard_NC4as_T4_v3",
+		NodeSpot:              true,
 		NodeAllocationDelay:   5 * time.Minute,
 		PreemptionRatePerHour: 0.05,
 		EvaluationInterval:    5 * time.Minute,
@@ -90,13 +93,19 @@ func DefaultParams() Params {
 	}
 }
 
-// ReplicaPricePerSecond is the USD price of one running inference replica.
+// ReplicaPricePerSecond is the USD price of one running inference replica,
+// from the price table (zero for a profile it lacks; Validate refuses that).
 func (p Params) ReplicaPricePerSecond() float64 {
-	return p.GPUPricePerSecond + p.ReplicaVCPU*p.VCPUPricePerSecond + p.ReplicaMemoryGiB*p.MemoryPricePerGiBSecs
+	usd, _ := p.Prices.ReplicaPerSecond(p.ReplicaProfile, p.ReplicaVCPU, p.ReplicaMemoryGiB)
+	return usd
 }
 
-// NodePricePerSecond is the USD price of one Batch node.
-func (p Params) NodePricePerSecond() float64 { return p.NodePricePerHour / 3600 }
+// NodePricePerSecond is the USD price of one Batch node, from the price
+// table (zero for a size it lacks; Validate refuses that).
+func (p Params) NodePricePerSecond() float64 {
+	usd, _ := p.Prices.NodePerSecond(p.NodeVMSize, p.NodeSpot)
+	return usd
+}
 
 // Validate reports the first parameter out of range.
 func (p Params) Validate() error {
@@ -113,6 +122,12 @@ func (p Params) Validate() error {
 		return fmt.Errorf("sim: IngressTimeout and Horizon must be positive")
 	case p.PreemptionRatePerHour < 0:
 		return fmt.Errorf("sim: PreemptionRatePerHour must not be negative")
+	}
+	if _, ok := p.Prices.ReplicaPerSecond(p.ReplicaProfile, p.ReplicaVCPU, p.ReplicaMemoryGiB); !ok {
+		return fmt.Errorf("sim: the price table has no workload profile %q", p.ReplicaProfile)
+	}
+	if _, ok := p.Prices.NodePerSecond(p.NodeVMSize, p.NodeSpot); !ok {
+		return fmt.Errorf("sim: the price table has no VM size %q", p.NodeVMSize)
 	}
 	o := p.Autoscale
 	o.MaxNodes = p.MaxNodes
@@ -141,6 +156,10 @@ func (p Params) StackSettings() router.Settings {
 	s.MaxACAReplicas = p.MaxReplicas
 	s.ReplicaConcurrency = p.ReplicaConcurrency
 	s.MaxBatchNodes = p.MaxNodes
+	// The stack sets REALTIME_PRICE_PER_SECOND and BATCH_PRICE_PER_SECOND
+	// from the same price table (components/platform.go, routerPrices).
+	s.RealtimePricePerSecond = p.ReplicaPricePerSecond()
+	s.BatchPricePerSecond = p.NodePricePerSecond()
 	return s
 }
 
@@ -165,10 +184,10 @@ func (p Params) Describe() []Param {
 		{"scale_down_delay", d(p.ScaleDownDelay), "Container Apps scale cooldownPeriod default 300 s (ARM Scale.cooldownPeriod docs); modelled as the window over which the replica count may not drop below the highest recent need"},
 		{"scale_poll_interval", d(p.ScalePollInterval), "Container Apps scale pollingInterval default 30 s (ARM Scale.pollingInterval docs); scale-out is applied at once (optimistic)"},
 		{"ingress_timeout", d(p.IngressTimeout), "Container Apps HTTP ingress request timeout 240 s (AZURE_FACTS)"},
-		{"replica_price_per_s", f("$%.6f", p.ReplicaPricePerSecond()), f("T4 GPU meter $%.6f/s (AZURE_FACTS) + %g vCPU × $%.6f + %g GiB × $%.6f (Consumption active rates, assumption: public price list, not checked here; allocation assumption: the whole NC8as-T4 profile); billed per second from cold start to removal",
-			p.GPUPricePerSecond, p.ReplicaVCPU, p.VCPUPricePerSecond, p.ReplicaMemoryGiB, p.MemoryPricePerGiBSecs)},
+		{"replica_price_per_s", f("$%.6f", p.ReplicaPricePerSecond()), f("internal/pricing (the table the stack's router settings and the preview use): %s GPU meter $%.6f/s + %g vCPU × $%.6f + %g GiB × $%.6f (Consumption active rates); allocation: the whole profile, one GPU per replica; billed per second from cold start to removal",
+			p.ReplicaProfile, p.Prices.GPUProfiles[p.ReplicaProfile].GPU.USD, p.ReplicaVCPU, p.Prices.ACAvCPUSecond.USD, p.ReplicaMemoryGiB, p.Prices.ACAGiBSecond.USD)},
 		{"max_nodes", f("%d", p.MaxNodes), "assumption, as max_replicas (stack batchMaxNodes, dev 2, prod 10)"},
-		{"node_price_per_h", f("$%.4f", p.NodePricePerHour), "Standard_NC4as_T4_v3 $0.53/h pay-as-you-go (AZURE_FACTS); Spot assumed 1/5 of it, as router.DefaultSettings (A100 Spot is ~19% of PAYG per AZURE_FACTS); billed from allocation to removal"},
+		{"node_price_per_h", f("$%.4f", p.NodePricePerSecond()*3600), f("internal/pricing: %s, %s (retail prices API, eastus; Spot prices move with capacity); billed from allocation to removal", p.NodeVMSize, map[bool]string{true: "Spot", false: "pay-as-you-go"}[p.NodeSpot])},
 		{"node_allocation_delay", d(p.NodeAllocationDelay), "assumption: VM allocation, start task and image pull; same figure as autoscale.DefaultSimConfig"},
 		{"preemption_rate", f("%g per node-hour", p.PreemptionRatePerHour), "assumption: Spot eviction is not published per size; a preempted node's task is requeued (Batch requeues tasks of preempted nodes) and the node is replaced after the allocation delay"},
 		{"evaluation_interval", d(p.EvaluationInterval), "Batch autoscale evaluation interval, shortest allowed PT5M (AZURE_FACTS)"},

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
@@ -21,8 +22,12 @@ func handParams() Params {
 	p.Throughput = Throughput{PrefillTokensPerSecond: 100, DecodeTokensPerSecond: 10}
 	p.MaxReplicas, p.ReplicaConcurrency = 1, 1
 	p.ColdStart, p.ScaleDownDelay, p.ScalePollInterval = 10*time.Second, 60*time.Second, 30*time.Second
-	p.GPUPricePerSecond, p.VCPUPricePerSecond, p.MemoryPricePerGiBSecs = 0.001, 0, 0
-	p.MaxNodes, p.NodePricePerHour, p.NodeAllocationDelay = 2, 3.6, 60*time.Second
+	p.Prices = pricing.Table{
+		GPUProfiles: map[string]pricing.GPUProfilePrice{"hand-gpu": {GPU: pricing.Price{USD: 0.001}}},
+		VMs:         map[string]pricing.VMPrice{"hand-vm": {Spot: pricing.Price{USD: 3.6}}},
+	}
+	p.ReplicaProfile, p.NodeVMSize, p.NodeSpot = "hand-gpu", "hand-vm", true
+	p.MaxNodes, p.NodeAllocationDelay = 2, 60*time.Second
 	p.PreemptionRatePerHour = 0
 	p.TaskStartup, p.BatchSlots = 10*time.Second, 8
 	return p

@@ -154,7 +154,7 @@ func TestRealtimeOnlyWarmAnswersFeedTheEstimate(t *testing.T) {
 	if resp, body := f.do(t, "POST", "/v1/infer", `{"x":1}`, "X-Route", "realtime"); resp.StatusCode != 200 {
 		t.Fatalf("cold request: %d %s", resp.StatusCode, body)
 	}
-	st := f.tracker.Snapshot(time.Now())
+	st := f.settled(t)
 	if st.RealtimeLatency != 0 {
 		t.Fatalf("an answer to a request sent cold fed the estimate: %+v", st)
 	}
@@ -164,7 +164,22 @@ func TestRealtimeOnlyWarmAnswersFeedTheEstimate(t *testing.T) {
 	if resp, body := f.do(t, "POST", "/v1/infer", `{"x":2}`, "X-Route", "realtime"); resp.StatusCode != 200 {
 		t.Fatalf("warm request: %d %s", resp.StatusCode, body)
 	}
-	if st := f.tracker.Snapshot(time.Now()); st.RealtimeLatency <= 0 {
+	if st := f.settled(t); st.RealtimeLatency <= 0 {
 		t.Fatalf("an answer to a request sent warm did not feed the estimate: %+v", st)
 	}
+}
+
+// settled waits until the router has finished its realtime calls (the
+// caller may get the answer before the proxy records its end) and returns
+// the tracker's state then.
+func (f *fixture) settled(t *testing.T) router.State {
+	t.Helper()
+	for range 500 {
+		if st := f.tracker.Snapshot(time.Now()); st.InFlight == 0 {
+			return st
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("realtime calls still in flight after 5 s")
+	return router.State{}
 }
