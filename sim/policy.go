@@ -20,8 +20,9 @@ const (
 // PolicyNames lists every policy in report order.
 var PolicyNames = []string{Production, AllRealtime, AllBatch, RecipeThreshold, LowerBound}
 
-// RecipeThresholdValue is the recipe's static rule: a deadline below 2000 ms
-// goes to Container Apps, everything else to Batch.
+// RecipeThresholdValue is the recipe's static rule: X-Deadline-Ms of at most
+// 2000 goes to Container Apps, everything else to Batch — no cost, warmth or
+// X-Route awareness.
 const RecipeThresholdValue = 2000 * time.Millisecond
 
 // routeFunc chooses a route for a request on arrival; it returns the route,
@@ -38,7 +39,7 @@ func staticPolicy(name string) (routeFunc, error) {
 		return func(*engine, *Request) (router.Route, string, string) { return router.RouteBatch, "all_batch", "" }, nil
 	case RecipeThreshold:
 		return func(_ *engine, r *Request) (router.Route, string, string) {
-			if r.Deadline < RecipeThresholdValue {
+			if r.Deadline > 0 && r.Deadline <= RecipeThresholdValue {
 				return router.RouteRealtime, "below_threshold", ""
 			}
 			return router.RouteBatch, "above_threshold", ""

@@ -169,7 +169,7 @@ func Simulate(rows []TraceRow, cfg Config) (*Report, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("sim: the trace has no requests")
 	}
-	reqs := cfg.Rule.Derive(rows)
+	reqs := cfg.Rule.Derive(rows, cfg.Params.Throughput)
 	boundOut, boundTot := lowerBound(reqs, cfg.Params)
 	rep := &Report{
 		Trace: cfg.TraceName, Requests: len(reqs), Rule: cfg.Rule.String(),

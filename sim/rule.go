@@ -48,12 +48,26 @@ type Request struct {
 // has none of them (shared/traces/README.md), so they are drawn from a
 // seeded generator, one draw sequence per request in trace order: the same
 // seed gives the same requests whatever the policy.
+//
+// Two rules for interactive deadlines exist. The slowdown rule (the
+// default, SlowdownRule) sets a deadline relative to the work asked for:
+// a drawn multiple of the request's warm service time plus a fixed
+// allowance, as LLM serving SLOs are stated (a slowdown over an uncontended
+// run). The uniform rule (the first one, UniformRule) draws 2–10 s
+// whatever the request; it is kept so that its figures can be compared.
 type Rule struct {
 	Seed uint64
+	// Name is "slowdown" or "uniform", as printed.
+	Name string
 	// InteractiveShare of requests are interactive, drawn per request.
 	InteractiveShare float64
-	// Interactive deadlines are uniform in [InteractiveMin, InteractiveMax].
+	// Uniform rule: interactive deadlines are uniform in
+	// [InteractiveMin, InteractiveMax]. Used when SlowdownMax is zero.
 	InteractiveMin, InteractiveMax time.Duration
+	// Slowdown rule: an interactive deadline is k × the request's warm
+	// service time + Allowance, k log-uniform in [SlowdownMin, SlowdownMax].
+	SlowdownMin, SlowdownMax float64
+	Allowance                time.Duration
 	// Deferrable deadlines are log-uniform in [DeferrableMin, DeferrableMax]:
 	// as many within 5–30 minutes as within 30 minutes–3 hours.
 	DeferrableMin, DeferrableMax time.Duration
@@ -68,10 +82,41 @@ type Rule struct {
 	BytesPerToken, BodyOverhead int64
 }
 
-// DefaultRule is the rule stated beside every figure in docs/simulation.md.
-func DefaultRule(seed uint64) Rule {
+// Rule names, for -rule.
+const (
+	RuleSlowdown = "slowdown"
+	RuleUniform  = "uniform"
+)
+
+// RuleByName returns the named rule for seed.
+func RuleByName(name string, seed uint64) (Rule, error) {
+	switch name {
+	case RuleSlowdown:
+		return SlowdownRule(seed), nil
+	case RuleUniform:
+		return UniformRule(seed), nil
+	}
+	return Rule{}, fmt.Errorf("sim: unknown rule %q; known: %s, %s", name, RuleSlowdown, RuleUniform)
+}
+
+// SlowdownRule is the default rule of docs/simulation.md: interactive
+// callers allow 1.25× to 5× the warm service time (log-uniform: as many
+// impatient as patient ones) plus 0.5 s for the network, TLS and the
+// router; deferrable ones minutes to hours, as in UniformRule.
+func SlowdownRule(seed uint64) Rule {
+	r := UniformRule(seed)
+	r.Name = RuleSlowdown
+	r.InteractiveMin, r.InteractiveMax = 0, 0
+	r.SlowdownMin, r.SlowdownMax, r.Allowance = 1.25, 5, 500*time.Millisecond
+	return r
+}
+
+// UniformRule is the first rule: interactive deadlines uniform in 2–10 s
+// whatever the request's size.
+func UniformRule(seed uint64) Rule {
 	return Rule{
 		Seed:                     seed,
+		Name:                     RuleUniform,
 		InteractiveShare:         0.30,
 		InteractiveMin:           2 * time.Second,
 		InteractiveMax:           10 * time.Second,
@@ -86,15 +131,19 @@ func DefaultRule(seed uint64) Rule {
 
 // String states the rule in one line, as printed beside the figures.
 func (r Rule) String() string {
-	return fmt.Sprintf("seed %d: %.0f%% interactive with deadlines uniform in %s–%s (%.0f%% of them X-Route: realtime, the rest auto); "+
+	inter := fmt.Sprintf("deadlines uniform in %s–%s", r.InteractiveMin, r.InteractiveMax)
+	if r.SlowdownMax > 0 {
+		inter = fmt.Sprintf("deadline = k × warm service time + %s, k log-uniform in %g–%g", r.Allowance, r.SlowdownMin, r.SlowdownMax)
+	}
+	return fmt.Sprintf("%s rule, seed %d: %.0f%% interactive with %s (%.0f%% of them X-Route: realtime, the rest auto); "+
 		"the rest deferrable with deadlines log-uniform in %s–%s (%.0f%% of them X-Route: batch, the rest auto); body %d B/context token + %d B",
-		r.Seed, 100*r.InteractiveShare, r.InteractiveMin, r.InteractiveMax, 100*r.InteractiveRealtimeShare,
+		r.Name, r.Seed, 100*r.InteractiveShare, inter, 100*r.InteractiveRealtimeShare,
 		r.DeferrableMin, r.DeferrableMax, 100*r.DeferrableBatchShare, r.BytesPerToken, r.BodyOverhead)
 }
 
-// Derive turns trace rows into requests. Arrivals are relative to the first
-// row.
-func (r Rule) Derive(rows []TraceRow) []Request {
+// Derive turns trace rows into requests; tp gives the warm service time the
+// slowdown rule scales. Arrivals are relative to the first row.
+func (r Rule) Derive(rows []TraceRow, tp Throughput) []Request {
 	rng := rand.New(rand.NewPCG(r.Seed, 0x9e3779b97f4a7c15))
 	out := make([]Request, len(rows))
 	for i, row := range rows {
@@ -110,7 +159,14 @@ func (r Rule) Derive(rows []TraceRow) []Request {
 		}
 		if uClass < r.InteractiveShare {
 			req.Class = Interactive
-			req.Deadline = r.InteractiveMin + time.Duration(uDeadline*float64(r.InteractiveMax-r.InteractiveMin))
+			if r.SlowdownMax > 0 {
+				lo, hi := math.Log(r.SlowdownMin), math.Log(r.SlowdownMax)
+				k := math.Exp(lo + uDeadline*(hi-lo))
+				svc := tp.ServiceTime(row.ContextTokens, row.GeneratedTokens)
+				req.Deadline = time.Duration(k*float64(svc)) + r.Allowance
+			} else {
+				req.Deadline = r.InteractiveMin + time.Duration(uDeadline*float64(r.InteractiveMax-r.InteractiveMin))
+			}
 			if uMode < r.InteractiveRealtimeShare {
 				req.Mode = router.ModeRealtime
 			}

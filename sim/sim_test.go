@@ -182,11 +182,11 @@ func TestProductionSendsOverflowToBatch(t *testing.T) {
 // or meets a deadline it misses.
 func TestLowerBoundBeatsEveryPolicy(t *testing.T) {
 	rows := fixtureRows(t)
-	rep, err := Simulate(rows, Config{TraceName: "fixture", Rule: DefaultRule(7), Params: DefaultParams(), Settings: DefaultParams().StackSettings()})
+	rep, err := Simulate(rows, Config{TraceName: "fixture", Rule: SlowdownRule(7), Params: DefaultParams(), Settings: DefaultParams().StackSettings()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := DefaultRule(7).Derive(rows)
+	reqs := SlowdownRule(7).Derive(rows, DefaultParams().Throughput)
 	var bound *PolicyResult
 	for i := range rep.Policies {
 		if rep.Policies[i].Name == LowerBound {
@@ -211,7 +211,7 @@ func TestLowerBoundBeatsEveryPolicy(t *testing.T) {
 // The same seed gives the same report; another seed other requests.
 func TestDeterministicForSeed(t *testing.T) {
 	rows := fixtureRows(t)
-	cfg := Config{Rule: DefaultRule(3), Params: DefaultParams(), Settings: DefaultParams().StackSettings()}
+	cfg := Config{Rule: SlowdownRule(3), Params: DefaultParams(), Settings: DefaultParams().StackSettings()}
 	a, err := Simulate(rows, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestDeterministicForSeed(t *testing.T) {
 			t.Errorf("%s differs between runs with one seed", a.Policies[i].Name)
 		}
 	}
-	x, y := DefaultRule(3).Derive(rows), DefaultRule(4).Derive(rows)
+	x, y := SlowdownRule(3).Derive(rows, DefaultParams().Throughput), SlowdownRule(4).Derive(rows, DefaultParams().Throughput)
 	same := 0
 	for i := range x {
 		if x[i].Deadline == y[i].Deadline {
@@ -241,9 +241,9 @@ func TestRuleShares(t *testing.T) {
 	for i := range rows {
 		rows[i] = TraceRow{Time: t0.Add(time.Duration(i) * time.Second), ContextTokens: 10, GeneratedTokens: 1}
 	}
-	r := DefaultRule(1)
+	r := UniformRule(1)
 	n := 0
-	for _, q := range r.Derive(rows) {
+	for _, q := range r.Derive(rows, DefaultParams().Throughput) {
 		lo, hi := r.DeferrableMin, r.DeferrableMax
 		if q.Class == Interactive {
 			n++
@@ -277,5 +277,59 @@ func TestReadTraceErrors(t *testing.T) {
 	rows, err := ReadTrace(strings.NewReader("contexttokens,TIMESTAMP,GeneratedTokens,extra\n374,2023-11-16 18:15:46.6805900,44,z\n"))
 	if err != nil || len(rows) != 1 || rows[0].ContextTokens != 374 || rows[0].GeneratedTokens != 44 || rows[0].Time.Nanosecond() != 680590000 {
 		t.Errorf("reordered header: %+v, %v", rows, err)
+	}
+}
+
+// The slowdown rule sets an interactive deadline from the request's own
+// work: between 1.25× and 5× its warm service time, plus the allowance;
+// short requests get sub-2 s deadlines, so the recipe's threshold has
+// requests to act on.
+func TestSlowdownRuleScalesWithTheWork(t *testing.T) {
+	tp := DefaultParams().Throughput
+	rows := make([]TraceRow, 5000)
+	for i := range rows {
+		rows[i] = TraceRow{Time: t0.Add(time.Duration(i) * time.Second), ContextTokens: 40 + 400*(i%5), GeneratedTokens: 5 + 60*(i%7)}
+	}
+	r := SlowdownRule(1)
+	sub2, inter := 0, 0
+	for _, q := range r.Derive(rows, tp) {
+		if q.Class != Interactive {
+			if q.Deadline < r.DeferrableMin || q.Deadline > r.DeferrableMax {
+				t.Fatalf("deferrable request %d deadline %v outside %v–%v", q.ID, q.Deadline, r.DeferrableMin, r.DeferrableMax)
+			}
+			continue
+		}
+		inter++
+		svc := tp.ServiceTime(q.ContextTokens, q.GeneratedTokens)
+		lo := time.Duration(1.25*float64(svc)) + r.Allowance - time.Millisecond
+		hi := 5*svc + r.Allowance + time.Millisecond
+		if q.Deadline < lo || q.Deadline > hi {
+			t.Fatalf("request %d: service %v, deadline %v outside %v–%v", q.ID, svc, q.Deadline, lo, hi)
+		}
+		if q.Deadline <= RecipeThresholdValue {
+			sub2++
+		}
+	}
+	if inter == 0 || sub2 == 0 || sub2 == inter {
+		t.Fatalf("%d interactive, %d with deadlines ≤ 2 s: want some but not all", inter, sub2)
+	}
+}
+
+// The recipe's rule, faithfully: X-Deadline-Ms ≤ 2000 → realtime, else
+// batch, whatever X-Route says and whatever it costs.
+func TestRecipeThresholdIsTheStaticRule(t *testing.T) {
+	p := handParams()
+	reqs := []Request{
+		req(0, 0, Interactive, router.ModeAuto, 2000*time.Millisecond),
+		req(1, 0, Interactive, router.ModeAuto, 2001*time.Millisecond),
+		req(2, 0, Deferrable, router.ModeBatch, 1500*time.Millisecond),
+		req(3, 0, Interactive, router.ModeRealtime, time.Hour),
+	}
+	out, _ := mustRun(t, reqs, RecipeThreshold, p, p.StackSettings())
+	want := []router.Route{router.RouteRealtime, router.RouteBatch, router.RouteRealtime, router.RouteBatch}
+	for i, o := range out {
+		if o.Route != want[i] {
+			t.Errorf("request %d (deadline %v, %s): route %s, want %s", i, reqs[i].Deadline, reqs[i].Mode, o.Route, want[i])
+		}
 	}
 }

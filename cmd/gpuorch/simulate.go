@@ -37,6 +37,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	trace := fs.String("trace", "", "trace CSV with header TIMESTAMP,ContextTokens,GeneratedTokens (required)")
 	policy := fs.String("policy", "", "one policy: "+strings.Join(sim.PolicyNames, ", ")+" (default: all)")
 	seed := fs.Uint64("seed", 1, "seed of the deadline/mode rule and of Spot preemption")
+	ruleName := fs.String("rule", sim.RuleSlowdown, "deadline derivation rule: "+sim.RuleSlowdown+" (interactive deadline = k × warm service time + 0.5 s) or "+sim.RuleUniform+" (interactive deadline uniform in 2–10 s)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
 	plot := fs.String("plot", "", "write an SVG plot of cost and misses per policy to this file")
 	maxReplicas := fs.Int("max-replicas", 0, "inference app replica limit (default: the model's)")
@@ -47,7 +48,12 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *trace == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: gpuorch simulate -trace FILE [-policy NAME] [-seed N] [-json] [-plot FILE.svg] [-set name=value]...")
+		fmt.Fprintln(stderr, "usage: gpuorch simulate -trace FILE [-rule slowdown|uniform] [-policy NAME] [-seed N] [-json] [-plot FILE.svg] [-set name=value]...")
+		return 2
+	}
+	rule, err := sim.RuleByName(*ruleName, *seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "simulate: -rule: %v\n", err)
 		return 2
 	}
 	f, err := os.Open(*trace)
@@ -73,7 +79,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simulate: -set: %v\n", err)
 		return 2
 	}
-	cfg := sim.Config{TraceName: filepath.Base(*trace), Rule: sim.DefaultRule(*seed), Params: params, Settings: settings}
+	cfg := sim.Config{TraceName: filepath.Base(*trace), Rule: rule, Params: params, Settings: settings}
 	if *policy != "" {
 		cfg.Policies = []string{*policy}
 	}

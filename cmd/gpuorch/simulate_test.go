@@ -68,10 +68,26 @@ func TestSimulateUsageErrors(t *testing.T) {
 		{[]string{"-trace", "testdata/simulate_small.csv", "-policy", "cheapest"}, 1, "unknown policy"},
 		{[]string{"-trace", "testdata/simulate_small.csv", "-set", "batch-cost-threshold=lots"}, 2, "batch-cost-threshold"},
 		{[]string{"-trace", "testdata/missing.csv"}, 1, "missing.csv"},
+		{[]string{"-trace", "testdata/simulate_small.csv", "-rule", "generous"}, 2, "unknown rule"},
 	} {
 		var out, errb bytes.Buffer
 		if code := runSimulate(tc.args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", tc.args, code, errb.String(), tc.code, tc.msg)
+		}
+	}
+}
+
+// -rule picks the derivation rule, and the report says which one its
+// figures were derived under.
+func TestSimulateRuleIsChosenAndStated(t *testing.T) {
+	for _, rule := range []string{"slowdown", "uniform"} {
+		var out, errb bytes.Buffer
+		if code := runSimulate([]string{"-trace", "testdata/simulate_small.csv", "-rule", rule, "-json"}, &out, &errb); code != 0 {
+			t.Fatalf("-rule %s: exit %d: %s", rule, code, errb.String())
+		}
+		var rep struct{ Rule string }
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || !strings.HasPrefix(rep.Rule, rule+" rule") {
+			t.Errorf("-rule %s: report rule %q, %v", rule, rep.Rule, err)
 		}
 	}
 }
