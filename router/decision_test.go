@@ -29,6 +29,8 @@ var (
 	cold = router.State{Idle: router.NeverServed}
 	// sized is warm with a learned size model: 0.5 s plus 0.5 s per KiB.
 	sized = router.State{Idle: time.Second, RealtimeLatency: 500 * time.Millisecond, RealtimePerKiB: 500 * time.Millisecond}
+	// spread is warm; answers average 2 s, the fastest tenth 0.5 s.
+	spread = router.State{Idle: time.Second, RealtimeLatency: 2 * time.Second, RealtimeFastBy: 1500 * time.Millisecond}
 )
 
 func TestDecide(t *testing.T) {
@@ -72,6 +74,8 @@ func TestDecide(t *testing.T) {
 		{"forced realtime, per-KiB model: cold start plus a long request's time misses", router.Request{Mode: router.ModeRealtime, Deadline: 65 * sec, Size: 32 << 10}, router.State{Idle: router.NeverServed, RealtimeLatency: sec, RealtimePerKiB: sec}, router.RouteReject, router.ReasonColdStartTooSlow, router.EDeadlineUnmeetable},
 		{"forced realtime, per-KiB model: cold start plus a short request's time meets", router.Request{Mode: router.ModeRealtime, Deadline: 65 * sec, Size: 1 << 10}, router.State{Idle: router.NeverServed, RealtimeLatency: sec, RealtimePerKiB: sec}, router.RouteRealtime, router.ReasonForcedRealtime, ""},
 		{"auto, unknown size is estimated as empty, not refused on a guess", router.Request{Deadline: 2 * sec, Size: -1}, sized, router.RouteRealtime, router.ReasonDeadlineBelowThreshold, ""},
+		{"forced realtime, the mean answer misses but a fast one meets: try", router.Request{Mode: router.ModeRealtime, Deadline: sec}, spread, router.RouteRealtime, router.ReasonForcedRealtime, ""},
+		{"forced realtime, even a fast answer misses: refuse", router.Request{Mode: router.ModeRealtime, Deadline: 400 * time.Millisecond}, spread, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
 		{"auto, queue full, cold: realtime", router.Request{}, router.State{Idle: router.NeverServed, QueueDepth: 5000}, router.RouteRealtime, router.ReasonBatchUnavailable, ""},
 	}
 	for _, tt := range tests {

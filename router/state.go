@@ -29,6 +29,11 @@ type State struct {
 	// and Settings.RealtimePerKiB are used instead.
 	RealtimeLatency time.Duration
 	RealtimePerKiB  time.Duration
+	// RealtimeFastBy is how much faster than that model the fastest tenth
+	// of recent warm answers were: the size shows the prompt, not how long
+	// an answer the caller asked for, so answers of one size spread widely.
+	// Zero: no spread known.
+	RealtimeFastBy time.Duration
 	// BatchETA is the recent time from enqueue to result on the batch path;
 	// zero means none observed, use Settings.BatchLatency.
 	BatchETA time.Duration
@@ -55,6 +60,17 @@ func (st State) ReplicaUp(s Settings) bool { return st.Idle < s.ScaleDownDelay }
 // replica is assumed warm: the router cannot see more.
 func (st State) IdleWarmCapacity(s Settings) bool {
 	return st.Warm(s) && st.InFlight < s.ReplicaConcurrency
+}
+
+// FastModelTime is the time within which about one warm answer in ten to a
+// request of size bytes arrives: ModelTime less RealtimeFastBy. A request
+// is refused for its deadline only if even this misses it.
+func (st State) FastModelTime(size int64, s Settings) time.Duration {
+	t := st.ModelTime(size, s)
+	if st.RealtimeLatency > 0 {
+		t -= st.RealtimeFastBy
+	}
+	return max(t, 0)
 }
 
 // ModelTime is the expected time of a warm realtime answer to a request of

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,21 +23,57 @@ const minSizeSpreadKiB2 = 0.01
 // hardware change within a few dozen answers. observe takes a short lock;
 // readers see the last fit through atomics without locking.
 type sizeModel struct {
-	mu           sync.Mutex
-	n            int
-	x, y         float64      // weighted means of KiB and seconds
-	xx, xy       float64      // weighted means of KiB² and KiB·seconds
-	base, perKiB atomic.Int64 // the last fit; a reader may pair one fit's base with the next's slope, harmless for an estimate
+	mu     sync.Mutex
+	n      int
+	x, y   float64 // weighted means of KiB and seconds
+	xx, xy float64 // weighted means of KiB² and KiB·seconds
+	a, b   float64 // the last fit: intercept (s) and slope (s/KiB)
+	// q is the running fastTail quantile of the residuals (answer time less
+	// the fit's prediction, seconds; negative: faster than predicted) and
+	// absRes the weighted mean absolute residual, which scales q's steps.
+	q, absRes float64
+	// The last fit for readers; a reader may pair one fit's base with the
+	// next one's slope, harmless for an estimate.
+	base, perKiB, fast atomic.Int64
 }
 
 // minIntercept keeps a fitted intercept distinguishable from "none
 // observed" (zero); an answer takes at least this long anyway.
 const minIntercept = time.Millisecond
 
+// fastTail is the share of warm answers the "fast" estimate should beat: a
+// request is refused as deadline_too_short only when nine warm answers in
+// ten of its size would miss its deadline. The body size does not show how
+// long an answer the caller asked for, so the mean estimate alone would
+// refuse requests a warm replica answers in time.
+const fastTail = 0.1
+
+// fastStep scales the quantile's steps to the residuals' size: small enough
+// that one answer moves it by a few percent of the spread, large enough to
+// follow a change within a few hundred answers.
+const fastStep = 0.1
+
 func (m *sizeModel) observe(size int64, latency time.Duration) {
 	kib, sec := float64(size)/1024, latency.Seconds()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.n > 0 {
+		// The residual against the fit before this answer: how far off the
+		// prediction was. q follows its fastTail quantile by stochastic
+		// approximation (Robbins–Monro): a step up by fastTail when the
+		// residual is above q, down by 1−fastTail when below, so q rests
+		// where fastTail of the residuals fall below it.
+		r := sec - (m.a + m.b*kib)
+		w := max(1/float64(m.n), sizeModelWeight)
+		m.absRes += w * (math.Abs(r) - m.absRes)
+		step := fastStep * m.absRes
+		if r < m.q {
+			m.q -= step * (1 - fastTail)
+		} else {
+			m.q += step * fastTail
+		}
+		m.fast.Store(int64(seconds(max(-m.q, 0))))
+	}
 	m.n++
 	// The first answers are averaged plainly so that the first one does not
 	// count for fifty.
@@ -59,14 +96,16 @@ func (m *sizeModel) observe(size int64, latency time.Duration) {
 			intercept, slope = 0, m.xy/m.xx
 		}
 	}
+	m.a, m.b = intercept, slope
 	m.base.Store(int64(max(seconds(intercept), minIntercept)))
 	m.perKiB.Store(int64(seconds(slope)))
 }
 
-// estimate returns the intercept and per-KiB slope; zero intercept means no
-// warm answer observed yet.
-func (m *sizeModel) estimate() (base, perKiB time.Duration) {
-	return time.Duration(m.base.Load()), time.Duration(m.perKiB.Load())
+// estimate returns the intercept and per-KiB slope, zero intercept meaning
+// no warm answer observed yet, and how much faster than the fit the fastest
+// tenth of answers are.
+func (m *sizeModel) estimate() (base, perKiB, fast time.Duration) {
+	return time.Duration(m.base.Load()), time.Duration(m.perKiB.Load()), time.Duration(m.fast.Load())
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -83,13 +83,14 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 	if last := t.lastServed.Load(); last != 0 {
 		idle = max(now.Sub(time.Unix(0, last)), 0)
 	}
-	base, perKiB := t.model.estimate()
+	base, perKiB, fast := t.model.estimate()
 	return router.State{
 		InFlight:        int(t.inFlight.Load()),
 		Idle:            idle,
 		QueueDepth:      int(t.queueDepth.Load()),
 		RealtimeLatency: base,
 		RealtimePerKiB:  perKiB,
+		RealtimeFastBy:  fast,
 		BatchETA:        time.Duration(t.batchETA.Load()),
 		BatchDown:       t.batchDown.Load(),
 	}

@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -155,5 +156,29 @@ func TestTrackerSizeModelNeverShrinksWithSize(t *testing.T) {
 	st := tr.Snapshot(now)
 	if st.RealtimePerKiB != 0 || st.RealtimeLatency <= 0 {
 		t.Fatalf("state %+v, want a flat model", st)
+	}
+}
+
+// Answers to requests of one size spread (the caller asked for short or
+// long answers): the fast estimate is near the tenth percentile, so a
+// deadline that a good share of warm answers meets is not refused.
+func TestTrackerLearnsHowFastTheFastAnswersAre(t *testing.T) {
+	s := router.DefaultSettings()
+	var tr live.Tracker
+	now := time.Unix(4_000_000, 0)
+	// Answer times spread evenly over 1–3 s (a low-discrepancy sequence):
+	// mean 2 s, tenth percentile 1.2 s.
+	u := 0.0
+	for range 2000 {
+		u = math.Mod(u+0.6180339887, 1)
+		tr.Begin(now)
+		tr.End(now, time.Duration((1+2*u)*float64(time.Second)), 2048, live.AnsweredWarm)
+	}
+	st := tr.Snapshot(now)
+	if got := st.ModelTime(2048, s); got < 1900*time.Millisecond || got > 2100*time.Millisecond {
+		t.Errorf("ModelTime = %s, want about 2 s", got)
+	}
+	if got := st.FastModelTime(2048, s); got < 1050*time.Millisecond || got > 1350*time.Millisecond {
+		t.Errorf("FastModelTime = %s, want about 1.2 s", got)
 	}
 }
