@@ -333,3 +333,24 @@ func TestRecipeThresholdIsTheStaticRule(t *testing.T) {
 		}
 	}
 }
+
+// A miss in the start-up window is counted as such: lower-bound never pays
+// the cold start that the first requests wait for.
+func TestStartupMissesAreCountedApart(t *testing.T) {
+	p := handParams()
+	reqs := []Request{
+		req(0, 0, Interactive, router.ModeRealtime, 3*time.Second),
+		req(1, StartupWindow+time.Minute, Interactive, router.ModeRealtime, 3*time.Second),
+	}
+	out, _, err := run(reqs, t0, AllRealtime, p, p.StackSettings(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := summarize(AllRealtime, reqs, out, runTotals{}, p)
+	bound, _ := lowerBound(reqs, p)
+	res.compareToBound(reqs, bound)
+	// Both wait for a cold start (the replica is gone after 60 s idle).
+	if res.MissedMetByLowerBound != 2 || res.MissedMetByLowerBoundStartup != 1 {
+		t.Fatalf("missed that lower-bound meets %d, in start-up %d; want 2 and 1", res.MissedMetByLowerBound, res.MissedMetByLowerBoundStartup)
+	}
+}

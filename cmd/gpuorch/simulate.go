@@ -124,7 +124,8 @@ func writeTable(w io.Writer, rep *sim.Report) {
 		if len(p.MissedMetByLowerBoundWhy) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s: misses lower-bound meets, by decision → outcome\n", p.Name)
+		fmt.Fprintf(w, "\n%s: misses lower-bound meets (%d, %d of them arrived in the first %s), by decision → outcome\n",
+			p.Name, p.MissedMetByLowerBound, p.MissedMetByLowerBoundStartup, sim.StartupWindow)
 		keys := make([]string, 0, len(p.MissedMetByLowerBoundWhy))
 		for k := range p.MissedMetByLowerBoundWhy {
 			keys = append(keys, k)
