@@ -195,7 +195,7 @@ func (p Params) Describe() []Param {
 		{"formula", "autoscale.Build(DefaultOptions, MaxNodes=max_nodes)", "the stack's built formula, evaluated by the autoscale package's evaluator against the samples the simulated pool produced"},
 		{"task_startup", d(p.TaskStartup), "assumption: container start and loading ~4 GB of 4-bit weights per task on a node with the image cached"},
 		{"batch_slots", f("%d", p.BatchSlots), "assumption: the batch command runs 8 requests of its micro-batch at once (offline batching), each at the per-stream rates"},
-		{"micro_batch", f("≤%d messages, cut after %s", p.MicroBatchMax, p.MicroBatchWait), "32 is the Storage queue's most messages per receive; the wait is an assumption (the router's dispatcher is not written yet)"},
+		{"micro_batch", f("≤%d messages, cut after %s", p.MicroBatchMax, p.MicroBatchWait), "32 is the Storage queue's most messages per receive and router/dispatch's DISPATCH_BATCH_SIZE default; the 30 s wait is an assumption"},
 		{"queue_depth_poll", d(p.QueueDepthPoll), "assumption: how often the router refreshes live.Tracker's queue depth"},
 		{"initial_state", "cold", "zero replicas, zero nodes, the router has never served (router.NeverServed); the trace's preceding traffic is unknown"},
 	}

@@ -215,6 +215,7 @@ func describeSettings(s router.Settings) map[string]string {
 		"cold_start":                     s.ColdStart.String(),
 		"scale_down_delay":               s.ScaleDownDelay.String(),
 		"realtime_latency_default":       s.RealtimeLatency.String(),
+		"realtime_per_kib_default":       s.RealtimePerKiB.String(),
 		"batch_latency_default":          s.BatchLatency.String(),
 		"realtime_price_per_s":           fmt.Sprint(s.RealtimePricePerSecond),
 		"batch_price_per_s":              fmt.Sprint(s.BatchPricePerSecond),
