@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
 )
 
 func TestRealtimeProxiesAndFiltersHeaders(t *testing.T) {
@@ -137,7 +138,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		}
 	}
 	f.do(t, "POST", "/v1/infer", `{}`, "X-Route", "batch")
-	resp, body := f.do(t, "GET", "/metrics", "", "Authorization", "")
+	resp, body := f.do(t, "GET", "/metrics", "")
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `router_requests_total{outcome="ok",reason="forced_batch",route="batch"} 1`) {
 		t.Fatalf("metrics: %d\n%s", resp.StatusCode, body)
 	}
@@ -182,4 +183,27 @@ func (f *fixture) settled(t *testing.T) router.State {
 	}
 	t.Fatal("realtime calls still in flight after 5 s")
 	return router.State{}
+}
+
+// /metrics is on the public ingress: without METRICS_PUBLIC it needs the API
+// key (Prometheus sends it as a bearer token); health and readiness stay
+// open for probes.
+func TestMetricsNeedTheAPIKeyUnlessPublic(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	for _, auth := range []string{"", "Bearer wrong-key"} {
+		resp, body := f.do(t, "GET", "/metrics", "", "Authorization", auth)
+		wantError(t, resp, body, 401, router.EUnauthorized)
+		if strings.Contains(string(body), "router_") {
+			t.Fatalf("a refused scrape saw metrics: %s", body)
+		}
+	}
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if resp, body := f.do(t, "GET", p, "", "Authorization", ""); resp.StatusCode != 200 {
+			t.Fatalf("%s without a key: %d %s", p, resp.StatusCode, body)
+		}
+	}
+	public := newFixture(t, nil, nil, func(c *routerhttp.Config) { c.MetricsPublic = true })
+	if resp, body := public.do(t, "GET", "/metrics", "", "Authorization", ""); resp.StatusCode != 200 || !strings.Contains(string(body), "router_") {
+		t.Fatalf("METRICS_PUBLIC: %d %s", resp.StatusCode, body)
+	}
 }

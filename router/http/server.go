@@ -41,6 +41,11 @@ type Config struct {
 	SubmitTimeout time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MetricsPublic serves /metrics without the API key. By default it
+	// needs one, like /v1: the router's ingress is public, and its metrics
+	// show traffic, routing and queue depth. Prometheus sends the key as a
+	// bearer token (authorization credentials in its scrape config).
+	MetricsPublic bool
 }
 
 // Server serves the router's HTTP API.
@@ -102,7 +107,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.readyz(w)
 		}
 	case p == "/metrics":
-		if s.allowPlain(w, r) {
+		if s.allowPlain(w, r) && (s.cfg.MetricsPublic || s.authenticated(w, r)) {
 			s.cfg.Metrics.Handler().ServeHTTP(w, r)
 		}
 	default:
@@ -117,6 +122,12 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string) bo
 		writeErrorCode(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+method, 0)
 		return false
 	}
+	return s.authenticated(w, r)
+}
+
+// authenticated checks the API key, answering 401 when it is missing or
+// not accepted.
+func (s *Server) authenticated(w http.ResponseWriter, r *http.Request) bool {
 	if err := authenticate(r, s.cfg.Settings.KeyHashes()); err != nil {
 		writeError(w, err, 0)
 		return false

@@ -32,7 +32,8 @@ type fixture struct {
 }
 
 // newFixture starts a router in front of backend (nil: an echo backend).
-func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settings)) *fixture {
+// configure, if given, adjusts the server's configuration.
+func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settings), configure ...func(*routerhttp.Config)) *fixture {
 	t.Helper()
 	f := &fixture{queue: &mem.Queue{}, store: mem.NewStore(), tracker: &live.Tracker{}, seen: make(chan *http.Request, 16)}
 	if backend == nil {
@@ -57,14 +58,18 @@ func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settin
 		tune(&s)
 	}
 	key := sha256.Sum256([]byte(testKey))
-	f.srv = httptest.NewServer(routerhttp.NewServer(routerhttp.Config{
+	cfg := routerhttp.Config{
 		Settings:     live.NewSettings(s, [][sha256.Size]byte{key}),
 		Tracker:      f.tracker,
 		Jobs:         &jobs.Service{Queue: f.queue, Store: f.store, Payloads: &mem.Blobs{}, RequestContainer: "requests"},
 		Metrics:      metrics.New(),
 		InferenceURL: u,
 		MaxBodyBytes: 1 << 16,
-	}))
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	f.srv = httptest.NewServer(routerhttp.NewServer(cfg))
 	t.Cleanup(f.srv.Close)
 	return f
 }

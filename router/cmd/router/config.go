@@ -33,6 +33,7 @@ type config struct {
 	DispatchVis    time.Duration
 	DispatchMaxDeq int64
 	DispatchWork   int
+	MetricsPublic  bool
 }
 
 type storageConfig struct {
@@ -168,6 +169,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DispatchVis:    e.dur("DISPATCH_VISIBILITY", 2*time.Minute),
 		DispatchMaxDeq: e.int("DISPATCH_MAX_DEQUEUE", 5),
 		DispatchWork:   int(e.int("DISPATCH_WORKERS", 1)),
+		MetricsPublic:  e.bool("METRICS_PUBLIC", false),
 	}
 	c.Storage.Ensure = e.bool("STORAGE_ENSURE", c.Storage.ConnectionString != "")
 	if e.err != nil {

@@ -132,6 +132,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 		Jobs:         &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer},
 		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTO,
+		MetricsPublic: cfg.MetricsPublic,
 	})
 
 	var exec router.Executor
