@@ -9,8 +9,9 @@
 # BENCH_BATCH_CONNS (batch clients, 16), BENCH_ROUNDS (interleaved rounds,
 # medians reported, 2), BENCH_PIN (1: servers on CPU 0, load generator on
 # CPU 1; 0: no pinning), BENCH_PROFILE (auto: profile the router when its
-# throughput is below nginx's; 1 always; 0 never), BENCH_OUT (where figures
-# and the profile are kept, default bench/out).
+# throughput is below nginx's; 1 always; 0 never), BENCH_PHASES ("realtime
+# batch", or one of them), BENCH_OUT (where figures and the profile are kept,
+# default bench/out).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -22,6 +23,7 @@ batch_conns="${BENCH_BATCH_CONNS:-16}"
 rounds="${BENCH_ROUNDS:-2}"
 pin="${BENCH_PIN:-1}"
 profile="${BENCH_PROFILE:-auto}"
+phases="${BENCH_PHASES:-realtime batch}"
 out="${BENCH_OUT:-$root/bench/out}"
 key="bench-key"
 
@@ -87,9 +89,9 @@ else
 fi
 
 echo "building the router and the benchmark tools ..." >&2
-go build -o "$tmp/bin/" ./router/cmd/router ./bench/cmd/backend ./bench/cmd/batchload ./bench/cmd/benchreport ./bench/cmd/routerprof
+go build -o "$tmp/bin/" ./router/cmd/router ./bench/cmd/backend ./bench/cmd/batchload ./bench/cmd/benchreport ./bench/cmd/routerprof ./bench/cmd/goproxy
 
-for p in backend_port router_port nginx_port blob_port queue_port table_port prof_port pprof_port; do free_port "$p"; done
+for p in backend_port router_port nginx_port goproxy_port blob_port queue_port table_port prof_port pprof_port; do free_port "$p"; done
 
 # Azurite, in memory. In the batch phase it stands in for a remote storage
 # service: CPU 1 when pinned, away from the router.
@@ -118,6 +120,12 @@ ROUTER_ADDR="127.0.0.1:$router_port" ROUTER_API_KEY="$key" EXECUTOR=none MAX_ACA
   GOMAXPROCS=$procs "${on_server[@]}" "$tmp/bin/router" >"$tmp/router.log" 2>&1 &
 pids+=($!)
 wait_port "$router_port" router
+
+# The Go floor: the standard library's reverse proxy and nothing else.
+GOMAXPROCS=$procs "${on_server[@]}" "$tmp/bin/goproxy" -addr "127.0.0.1:$goproxy_port" \
+  -target "http://127.0.0.1:$backend_port" 2>"$tmp/goproxy.log" &
+pids+=($!)
+wait_port "$goproxy_port" goproxy
 
 # nginx as the comparable reverse proxy: keep-alive upstream, streaming both
 # ways (the router streams too), an unbuffered access log per request (the
@@ -212,16 +220,21 @@ declare -A url=(
   [direct]="http://127.0.0.1:$backend_port/infer"
   [nginx]="http://127.0.0.1:$nginx_port/infer"
   [router]="http://127.0.0.1:$router_port/v1/infer"
+  [go-httputil]="http://127.0.0.1:$goproxy_port/infer"
 )
 # Each round runs every scenario once; rounds interleave so that a burst of
 # other work on the shared cores hits one round of each target, not one target.
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds" >&2
-  for target in direct nginx router; do wrk_run realtime-load "$target" "${url[$target]}" "$conns"; done
-  for target in direct nginx router; do wrk_run realtime-latency "$target" "${url[$target]}" 1; done
-  batch_run raw-azqueue -target azqueue -connection-string "$conn" -queue bench-raw
-  batch_run router-no-key -target router -url "${url[router]}" -key "$key" -idempotency=false
-  batch_run router-idempotent -target router -url "${url[router]}" -key "$key" -idempotency=true
+  if [[ " $phases " == *" realtime "* ]]; then
+    for target in direct nginx go-httputil router; do wrk_run realtime-load "$target" "${url[$target]}" "$conns"; done
+    for target in direct nginx go-httputil router; do wrk_run realtime-latency "$target" "${url[$target]}" 1; done
+  fi
+  if [[ " $phases " == *" batch "* ]]; then
+    batch_run raw-azqueue -target azqueue -connection-string "$conn" -queue bench-raw
+    batch_run router-no-key -target router -url "${url[router]}" -key "$key" -idempotency=false
+    batch_run router-idempotent -target router -url "${url[router]}" -key "$key" -idempotency=true
+  fi
 done
 
 # The profile: the same server in the routerprof harness (the binary has no

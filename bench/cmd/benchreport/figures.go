@@ -18,6 +18,7 @@ const (
 	targetDirect      = "direct"
 	targetNginx       = "nginx"
 	targetRouter      = "router"
+	targetGoProxy     = "go-httputil" // the standard library's proxy alone
 	targetRouterProf  = "router-profiled"
 	targetRawQueue    = "raw-azqueue"
 	targetRouterKey   = "router-idempotent"

@@ -13,6 +13,7 @@ realtime-load	direct	20000	80	200	0
 realtime-load	direct	21000	85	250	0
 realtime-load	nginx	10000	300	900	0
 realtime-load	router	12000	250	800	2
+realtime-load	go-httputil	15000	200	700	0
 realtime-latency	direct	9000	100	150	0
 realtime-latency	router	6000	260	400	0
 batch	raw-azqueue	2000	8000	20000	0
@@ -28,6 +29,7 @@ func TestReportMediansRatiosAndVerdict(t *testing.T) {
 	for _, want := range []string{
 		"router/nginx req/s 1.20",
 		"router/direct req/s 0.60", // 12000 over the median 20000
+		"router/go-httputil req/s 0.80",
 		"p50 over direct: router +165 µs, nginx +215 µs",
 		"router-idempotent/raw-azqueue jobs/s 0.25",
 		"router throughput >= nginx's: met",

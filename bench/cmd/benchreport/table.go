@@ -22,9 +22,9 @@ func writeTable(out io.Writer, s summary, conns, batchConns int) {
 		}
 		tw.Flush()
 	}
-	rows(fmt.Sprintf("realtime, throughput (%d connections)", conns), phaseLoad, targetDirect, targetNginx, targetRouter, targetRouterProf)
+	rows(fmt.Sprintf("realtime, throughput (%d connections)", conns), phaseLoad, targetDirect, targetNginx, targetGoProxy, targetRouter, targetRouterProf)
 	ratios(out, s, phaseLoad)
-	rows("realtime, latency (1 connection)", phaseLatency, targetDirect, targetNginx, targetRouter)
+	rows("realtime, latency (1 connection)", phaseLatency, targetDirect, targetNginx, targetGoProxy, targetRouter)
 	ratios(out, s, phaseLatency)
 	rows(fmt.Sprintf("batch accept (%d clients; req/s = accepted jobs/s)", batchConns), phaseBatch, targetRawQueue, targetRouterNoKey, targetRouterKey)
 	batchRatios(out, s)
@@ -48,6 +48,9 @@ func ratios(out io.Writer, s summary, phase string) {
 	var parts []string
 	if okN {
 		parts = append(parts, "router/nginx req/s "+ratio(r.OpsPerSec, n.OpsPerSec))
+	}
+	if g, ok := s.get(phase, targetGoProxy); ok {
+		parts = append(parts, "router/go-httputil req/s "+ratio(r.OpsPerSec, g.OpsPerSec))
 	}
 	if okD {
 		parts = append(parts, "router/direct req/s "+ratio(r.OpsPerSec, d.OpsPerSec),
