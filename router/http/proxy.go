@@ -98,7 +98,11 @@ func newProxy(s *Server) *proxy {
 			}
 		},
 		Transport:     s.cfg.Transport,
-		FlushInterval: -1, // stream: flush every write of the answer
+		// 0, not -1: the proxy already flushes every write of an answer of
+		// unknown length (a streamed one) or of text/event-stream; -1 would
+		// also flush the headers of fixed-length answers on their own, one
+		// more write per request (bench profile: 20% of the router's CPU).
+		FlushInterval: 0,
 		BufferPool:    bp,
 		ModifyResponse: func(resp *http.Response) error {
 			if refusalStatus(resp.StatusCode) {
