@@ -97,7 +97,7 @@ func newProxy(s *Server) *proxy {
 				pr.Out.Header.Set("X-Model-Version", c.settings.ModelVersion)
 			}
 		},
-		Transport:     s.cfg.Transport,
+		Transport: s.cfg.Transport,
 		// 0, not -1: the proxy already flushes every write of an answer of
 		// unknown length (a streamed one) or of text/event-stream; -1 would
 		// also flush the headers of fixed-length answers on their own, one
