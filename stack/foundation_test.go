@@ -62,7 +62,7 @@ func TestRoutingSettingsStoredUnderRecipeNames(t *testing.T) {
 		"batch-cost-threshold":  "0.002",
 		"max-aca-replicas":      "8",
 		"max-batch-nodes":       "10",
-		"model-version":         "ref-1",
+		"model-version":         "reference-1",
 		"gpu-memory-limit":      "80Gi",
 	}
 	for k, v := range want {

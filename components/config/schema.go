@@ -34,7 +34,7 @@ var Keys = []Key{
 	{"batchSpot", "boolean", true, "Use Spot (low-priority) nodes for the Batch pool; false uses dedicated nodes."},
 	{"realtimeThresholdMs", "integer", 2000, "Key Vault realtime-threshold-ms: requests with a deadline at or below this go realtime."},
 	{"batchCostThreshold", "string", "0.002", "Key Vault batch-cost-threshold: estimated realtime cost in USD per request above which work that may wait goes to batch."},
-	{"modelVersion", "string", "ref-1", "Key Vault model-version: the model version the router reports and pins jobs to."},
+	{"modelVersion", "string", "reference-1", "Key Vault model-version: the model version the router reports and pins jobs to."},
 	{"gpuMemoryLimit", "string", "", `Key Vault gpu-memory-limit, e.g. "14Gi"; empty means the GPU's memory (16Gi T4, 80Gi A100).`},
 	{"maxBodyBytes", "integer", 4194304, "Largest request body the router accepts, in bytes."},
 	{"alertEmails", "array", []any{}, "E-mail addresses that receive alerts and budget notifications (at least one)."},
