@@ -43,18 +43,10 @@ fi
 tmp="$(mktemp -d)"
 chmod 711 "$tmp" # nginx runs as another user and must reach its directory
 mkdir -p "$out" "$tmp/bin" "$tmp/nginx"
-pids=()
+source "$root/scripts/children.sh"
 cleanup() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for _ in $(seq 1 50); do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive == 0 ]] && break
-    sleep 0.1
-  done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_children
   rm -rf "$tmp"
 }
 trap cleanup INT TERM EXIT

@@ -19,19 +19,10 @@ echo "building the router and the reference model ..."
 go build -o bin/router ./router/cmd/router
 go build -o bin/refmodel ./refmodel/cmd/refmodel
 
-pids=()
+source "$root/scripts/children.sh"
 cleanup() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  # Azurite closes its services on SIGTERM but its process can linger.
-  for _ in $(seq 1 50); do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive == 0 ]] && break
-    sleep 0.1
-  done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_children
 }
 trap cleanup INT TERM EXIT
 
