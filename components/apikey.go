@@ -8,10 +8,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// SecretAPIKeyHashes is the Key Vault secret the router reads accepted API
-// key hashes from (router.SecretAPIKeyHashes).
-const SecretAPIKeyHashes = "router-api-key-sha256"
-
 // apiKey is the router's API key, generated at deploy time: the key itself
 // (a secret output for the operator) and its SHA-256, which is all the
 // router ever sees.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 // PlatformArgs configures the whole platform.
@@ -107,7 +108,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 	settings := routingSettings(cfg)
-	settings[SecretAPIKeyHashes] = key.hash
+	settings[router.SecretAPIKeyHashes] = key.hash
 
 	vault, err := NewVault(ctx, name+"-vault", &VaultArgs{
 		Placement:               place,
@@ -245,15 +246,15 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 }
 
 // routingSettings are the Key Vault secrets the router reads, under the
-// recipe's names.
+// recipe's names as the router declares them.
 func routingSettings(cfg *config.Config) map[string]pulumi.StringInput {
 	return map[string]pulumi.StringInput{
-		"realtime-threshold-ms": pulumi.String(strconv.Itoa(cfg.Routing.RealtimeThresholdMs)),
-		"batch-cost-threshold":  pulumi.String(strconv.FormatFloat(cfg.Routing.BatchCostThreshold, 'f', -1, 64)),
-		"max-aca-replicas":      pulumi.String(strconv.Itoa(cfg.Inference.MaxReplicas)),
-		"max-batch-nodes":       pulumi.String(strconv.Itoa(cfg.Batch.MaxNodes)),
-		"model-version":         pulumi.String(cfg.Routing.ModelVersion),
-		"gpu-memory-limit":      pulumi.String(cfg.Routing.GPUMemoryLimit),
+		router.SecretRealtimeThresholdMs: pulumi.String(strconv.Itoa(cfg.Routing.RealtimeThresholdMs)),
+		router.SecretBatchCostThreshold:  pulumi.String(strconv.FormatFloat(cfg.Routing.BatchCostThreshold, 'f', -1, 64)),
+		router.SecretMaxACAReplicas:      pulumi.String(strconv.Itoa(cfg.Inference.MaxReplicas)),
+		router.SecretMaxBatchNodes:       pulumi.String(strconv.Itoa(cfg.Batch.MaxNodes)),
+		router.SecretModelVersion:        pulumi.String(cfg.Routing.ModelVersion),
+		router.SecretGPUMemoryLimit:      pulumi.String(cfg.Routing.GPUMemoryLimit),
 	}
 }
 
