@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"strings"
@@ -9,12 +9,12 @@ import (
 // router cannot read is an error naming the variable, not a silent default.
 func TestMetricsPublicIsOptIn(t *testing.T) {
 	base := map[string]string{"ROUTER_API_KEY": "k", "EXECUTOR": "none"}
-	load := func(v string) (config, error) {
+	load := func(v string) (Config, error) {
 		env := map[string]string{"METRICS_PUBLIC": v}
 		for k, x := range base {
 			env[k] = x
 		}
-		return loadConfig(func(k string) string { return env[k] })
+		return Load(func(k string) string { return env[k] })
 	}
 	if c, err := load(""); err != nil || c.MetricsPublic {
 		t.Fatalf("default: public %v, err %v; want protected", c.MetricsPublic, err)

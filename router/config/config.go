@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"crypto/sha256"
@@ -11,9 +11,9 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
-// config is everything the router reads from its environment; router/README.md
+// Config is everything the router reads from its environment; router/README.md
 // documents each variable.
-type config struct {
+type Config struct {
 	Addr           string
 	KeyHashes      [][sha256.Size]byte
 	KeyVaultURI    string
@@ -25,10 +25,10 @@ type config struct {
 	ShutdownTO     time.Duration
 	DepthEvery     time.Duration
 	LogLevel       string
-	Storage        storageConfig
+	Storage        Storage
 	Executor       string
 	LocalCommand   []string
-	Batch          batchConfig
+	Batch          Batch
 	DispatchSize   int
 	DispatchVis    time.Duration
 	DispatchMaxDeq int64
@@ -36,14 +36,14 @@ type config struct {
 	MetricsPublic  bool
 }
 
-type storageConfig struct {
+type Storage struct {
 	QueueEndpoint, BlobEndpoint, ConnectionString string
 	WorkQueue, PoisonQueue                        string
 	RequestContainer, ResultContainer             string
 	Ensure                                        bool
 }
 
-type batchConfig struct {
+type Batch struct {
 	Endpoint, PoolID, JobID, Image, Command, NodeIdentity string
 }
 
@@ -114,8 +114,8 @@ func (e *envReader) bool(name string, def bool) bool {
 	return b
 }
 
-// loadConfig reads the environment through getenv.
-func loadConfig(getenv func(string) string) (config, error) {
+// Load reads the environment through getenv.
+func Load(getenv func(string) string) (Config, error) {
 	e := &envReader{get: getenv}
 	s := router.DefaultSettings()
 	s.RealtimeThreshold = time.Duration(e.int("REALTIME_THRESHOLD_MS", s.RealtimeThreshold.Milliseconds())) * time.Millisecond
@@ -135,7 +135,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	s.MaxQueueDepth = int(e.int("MAX_QUEUE_DEPTH", int64(s.MaxQueueDepth)))
 	s.MaxRealtimeBytes = e.int("MAX_REALTIME_BYTES", s.MaxRealtimeBytes)
 
-	c := config{
+	c := Config{
 		Addr:         e.str("ROUTER_ADDR", "127.0.0.1:8080"),
 		KeyVaultURI:  e.str("KEY_VAULT_URI", ""),
 		RefreshEvery: e.dur("SETTINGS_REFRESH_INTERVAL", time.Minute),
@@ -146,7 +146,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ShutdownTO:   e.dur("SHUTDOWN_TIMEOUT", 30*time.Second),
 		DepthEvery:   e.dur("QUEUE_DEPTH_INTERVAL", 5*time.Second),
 		LogLevel:     e.str("LOG_LEVEL", "info"),
-		Storage: storageConfig{
+		Storage: Storage{
 			QueueEndpoint:    e.str("STORAGE_QUEUE_ENDPOINT", ""),
 			BlobEndpoint:     e.str("STORAGE_BLOB_ENDPOINT", ""),
 			ConnectionString: e.str("STORAGE_CONNECTION_STRING", ""),
@@ -157,7 +157,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		},
 		Executor:     e.str("EXECUTOR", "azure-batch"),
 		LocalCommand: strings.Fields(e.str("LOCAL_BATCH_COMMAND", "")),
-		Batch: batchConfig{
+		Batch: Batch{
 			Endpoint:     e.str("BATCH_ACCOUNT_ENDPOINT", ""),
 			PoolID:       e.str("BATCH_POOL_ID", ""),
 			JobID:        e.str("BATCH_JOB_ID", "router-jobs"),
