@@ -49,7 +49,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.settings = live.NewSettings(cfg.Settings, cfg.KeyHashes)
 
 	var cred azcore.TokenCredential
-	if cfg.Storage.ConnectionString == "" || cfg.KeyVaultURI != "" || cfg.Executor == "azure-batch" {
+	if cfg.Storage.ConnectionString == "" || cfg.KeyVaultURI != "" || cfg.Executor == config.ExecutorAzureBatch {
 		// Managed identity in Azure (AZURE_CLIENT_ID picks the user-assigned one).
 		c, err := azidentity.NewDefaultAzureCredential(nil)
 		if err != nil {
@@ -94,20 +94,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 	inference, err := url.Parse(cfg.InferenceURL)
 	if err != nil || inference.Scheme == "" || inference.Host == "" {
-		return nil, fmt.Errorf("INFERENCE_URL=%q is not an absolute URL", cfg.InferenceURL)
+		return nil, fmt.Errorf("%s=%q is not an absolute URL", config.EnvInferenceURL, cfg.InferenceURL)
 	}
 	a.server = routerhttp.NewServer(routerhttp.Config{
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 		Jobs:         &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer},
-		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTO,
+		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
 		MetricsPublic: cfg.MetricsPublic,
 	})
 
 	var exec router.Executor
 	switch cfg.Executor {
-	case "local":
+	case config.ExecutorLocal:
 		exec = &local.Executor{Command: cfg.LocalCommand, Payloads: st.Blobs}
-	case "azure-batch":
+	case config.ExecutorAzureBatch:
 		b, err := azure.NewBatch(azure.BatchConfig{
 			Endpoint: cfg.Batch.Endpoint, Credential: cred, PoolID: cfg.Batch.PoolID, JobID: cfg.Batch.JobID,
 			Image: cfg.Batch.Image, Command: cfg.Batch.Command, NodeIdentity: cfg.Batch.NodeIdentity, Blobs: st.Blobs,
@@ -122,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec,
 			RequestContainer: cfg.Storage.RequestContainer, ResultContainer: cfg.Storage.ResultContainer,
 			Settings: a.settings.Current, Tracker: a.tracker, Metrics: a.metrics, Log: log,
-			BatchSize: cfg.DispatchSize, Visibility: cfg.DispatchVis, MaxDequeue: cfg.DispatchMaxDeq, Workers: cfg.DispatchWork,
+			BatchSize: cfg.Dispatch.BatchSize, Visibility: cfg.Dispatch.Visibility, MaxDequeue: cfg.Dispatch.MaxDequeue, Workers: cfg.Dispatch.Workers,
 		})
 	}
 	return a, nil
@@ -155,7 +155,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 		a.log.Info("shutting down")
 		a.server.Drain()
-		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTO)
+		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 		err = srv.Shutdown(sctx)
 		cancel()
 	}

@@ -1,9 +1,14 @@
+// Package config is the router's configuration as a contract: the names of
+// the environment variables it reads (names.go), their defaults (Default)
+// and their parsing and validation (Load), plus the request log's field names
+// (logfields.go). The stack that deploys the router sets its environment from
+// these names and defaults, and a test in the stack loads the mocked stacks'
+// router environment through Load, so the two cannot drift apart.
 package config
 
 import (
 	"crypto/sha256"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,196 +19,195 @@ import (
 // Config is everything the router reads from its environment; router/README.md
 // documents each variable.
 type Config struct {
-	Addr           string
-	KeyHashes      [][sha256.Size]byte
-	KeyVaultURI    string
-	RefreshEvery   time.Duration
-	Settings       router.Settings
-	InferenceURL   string
-	MaxBodyBytes   int64
-	RealtimeTO     time.Duration
-	ShutdownTO     time.Duration
-	DepthEvery     time.Duration
-	LogLevel       string
-	Storage        Storage
-	Executor       string
-	LocalCommand   []string
-	Batch          Batch
-	DispatchSize   int
-	DispatchVis    time.Duration
-	DispatchMaxDeq int64
-	DispatchWork   int
-	MetricsPublic  bool
+	Addr            string
+	KeyHashes       [][sha256.Size]byte
+	KeyVaultURI     string
+	RefreshEvery    time.Duration
+	Settings        router.Settings
+	InferenceURL    string
+	MaxBodyBytes    int64
+	RealtimeTimeout time.Duration
+	ShutdownTimeout time.Duration
+	DepthEvery      time.Duration
+	LogLevel        string
+	Storage         Storage
+	Executor        string
+	LocalCommand    []string
+	Batch           Batch
+	Dispatch        Dispatch
+	MetricsPublic   bool
 }
 
+// Storage names the storage account's endpoints, queues and containers.
 type Storage struct {
 	QueueEndpoint, BlobEndpoint, ConnectionString string
 	WorkQueue, PoisonQueue                        string
 	RequestContainer, ResultContainer             string
-	Ensure                                        bool
+	// Ensure creates the queues and containers at start.
+	Ensure bool
 }
 
+// Batch is where the azure-batch executor sends micro-batches.
 type Batch struct {
 	Endpoint, PoolID, JobID, Image, Command, NodeIdentity string
 }
 
-// envReader reads typed variables and remembers the first error.
-type envReader struct {
-	get func(string) string
-	err error
+// Dispatch tunes the dispatcher.
+type Dispatch struct {
+	BatchSize  int
+	Visibility time.Duration
+	MaxDequeue int64
+	Workers    int
 }
 
-func (e *envReader) str(name, def string) string {
-	if v := strings.TrimSpace(e.get(name)); v != "" {
-		return v
+// ReferenceBatchCommand is the reference model's batch command inside its
+// image (refmodel/Dockerfile installs the binary at /usr/local/bin/refmodel).
+const ReferenceBatchCommand = "/usr/local/bin/refmodel batch"
+
+// Default is the configuration of an empty environment: what the router runs
+// with for every variable not set. The stack's defaults for the same settings
+// are these (components/config/schema.go reads them from here).
+//
+// MAX_BODY_BYTES is 4 MiB and BATCH_JOB_ID gpuorch-inference, the values the
+// deployed stacks have always run with: the router's former defaults (10 MiB,
+// router-jobs) only ever applied to local runs, where the larger limit was
+// not needed and no Batch job exists, while changing the stack's would have
+// changed live deployments (a new Batch job, a looser body limit).
+func Default() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		RefreshEvery:    time.Minute,
+		Settings:        router.DefaultSettings(),
+		InferenceURL:    "http://127.0.0.1:8000/infer",
+		MaxBodyBytes:    4 << 20,
+		RealtimeTimeout: 240 * time.Second,
+		ShutdownTimeout: 30 * time.Second,
+		DepthEvery:      5 * time.Second,
+		LogLevel:        "info",
+		Storage: Storage{
+			WorkQueue:        "inference-work",
+			PoisonQueue:      "inference-poison",
+			RequestContainer: "requests",
+			ResultContainer:  "results",
+		},
+		Executor: ExecutorAzureBatch,
+		Batch:    Batch{JobID: "gpuorch-inference", Command: ReferenceBatchCommand},
+		Dispatch: Dispatch{BatchSize: 32, Visibility: 2 * time.Minute, MaxDequeue: 5, Workers: 1},
 	}
-	return def
 }
 
-func (e *envReader) fail(name, v, want string) {
-	if e.err == nil {
-		e.err = fmt.Errorf("%s=%q: want %s", name, v, want)
-	}
-}
-
-func (e *envReader) int(name string, def int64) int64 {
-	v := e.str(name, "")
-	if v == "" {
-		return def
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		e.fail(name, v, "a whole number")
-	}
-	return n
-}
-
-func (e *envReader) float(name string, def float64) float64 {
-	v := e.str(name, "")
-	if v == "" {
-		return def
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		e.fail(name, v, "a number")
-	}
-	return f
-}
-
-func (e *envReader) dur(name string, def time.Duration) time.Duration {
-	v := e.str(name, "")
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		e.fail(name, v, "a Go duration such as 30s or 5m")
-	}
-	return d
-}
-
-func (e *envReader) bool(name string, def bool) bool {
-	v := e.str(name, "")
-	if v == "" {
-		return def
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		e.fail(name, v, "true or false")
-	}
-	return b
-}
-
-// Load reads the environment through getenv.
+// Load reads the environment through getenv over Default and validates it.
+// An error names the variable and what it allows.
 func Load(getenv func(string) string) (Config, error) {
 	e := &envReader{get: getenv}
-	s := router.DefaultSettings()
-	s.RealtimeThreshold = time.Duration(e.int("REALTIME_THRESHOLD_MS", s.RealtimeThreshold.Milliseconds())) * time.Millisecond
-	s.BatchCostThreshold = e.float("BATCH_COST_THRESHOLD", s.BatchCostThreshold)
-	s.MaxACAReplicas = int(e.int("MAX_ACA_REPLICAS", int64(s.MaxACAReplicas)))
-	s.MaxBatchNodes = int(e.int("MAX_BATCH_NODES", int64(s.MaxBatchNodes)))
-	s.ModelVersion = e.str("MODEL_VERSION", s.ModelVersion)
-	s.GPUMemoryLimit = e.str("GPU_MEMORY_LIMIT", s.GPUMemoryLimit)
-	s.ReplicaConcurrency = int(e.int("REPLICA_CONCURRENCY", int64(s.ReplicaConcurrency)))
-	s.ColdStart = e.dur("COLD_START", s.ColdStart)
-	s.ScaleDownDelay = e.dur("SCALE_DOWN_DELAY", s.ScaleDownDelay)
-	s.RealtimeLatency = e.dur("REALTIME_LATENCY", s.RealtimeLatency)
-	s.RealtimePerKiB = e.dur("REALTIME_LATENCY_PER_KIB", s.RealtimePerKiB)
-	s.BatchLatency = e.dur("BATCH_LATENCY", s.BatchLatency)
-	s.RealtimePricePerSecond = e.float("REALTIME_PRICE_PER_SECOND", s.RealtimePricePerSecond)
-	s.BatchPricePerSecond = e.float("BATCH_PRICE_PER_SECOND", s.BatchPricePerSecond)
-	s.MaxQueueDepth = int(e.int("MAX_QUEUE_DEPTH", int64(s.MaxQueueDepth)))
-	s.MaxRealtimeBytes = e.int("MAX_REALTIME_BYTES", s.MaxRealtimeBytes)
+	c := Default()
+	s := &c.Settings
+	s.RealtimeThreshold = time.Duration(e.int(EnvRealtimeThresholdMs, s.RealtimeThreshold.Milliseconds())) * time.Millisecond
+	s.BatchCostThreshold = e.float(EnvBatchCostThreshold, s.BatchCostThreshold)
+	s.MaxACAReplicas = int(e.int(EnvMaxACAReplicas, int64(s.MaxACAReplicas)))
+	s.MaxBatchNodes = int(e.int(EnvMaxBatchNodes, int64(s.MaxBatchNodes)))
+	s.ModelVersion = e.str(EnvModelVersion, s.ModelVersion)
+	s.GPUMemoryLimit = e.str(EnvGPUMemoryLimit, s.GPUMemoryLimit)
+	s.ReplicaConcurrency = int(e.int(EnvReplicaConcurrency, int64(s.ReplicaConcurrency)))
+	s.ColdStart = e.dur(EnvColdStart, s.ColdStart)
+	s.ScaleDownDelay = e.dur(EnvScaleDownDelay, s.ScaleDownDelay)
+	s.RealtimeLatency = e.dur(EnvRealtimeLatency, s.RealtimeLatency)
+	s.RealtimePerKiB = e.dur(EnvRealtimeLatencyPerKiB, s.RealtimePerKiB)
+	s.BatchLatency = e.dur(EnvBatchLatency, s.BatchLatency)
+	s.RealtimePricePerSecond = e.float(EnvRealtimePricePerSecond, s.RealtimePricePerSecond)
+	s.BatchPricePerSecond = e.float(EnvBatchPricePerSecond, s.BatchPricePerSecond)
+	s.MaxQueueDepth = int(e.int(EnvMaxQueueDepth, int64(s.MaxQueueDepth)))
+	s.MaxRealtimeBytes = e.int(EnvMaxRealtimeBytes, s.MaxRealtimeBytes)
 
-	c := Config{
-		Addr:         e.str("ROUTER_ADDR", "127.0.0.1:8080"),
-		KeyVaultURI:  e.str("KEY_VAULT_URI", ""),
-		RefreshEvery: e.dur("SETTINGS_REFRESH_INTERVAL", time.Minute),
-		Settings:     s,
-		InferenceURL: e.str("INFERENCE_URL", "http://127.0.0.1:8000/infer"),
-		MaxBodyBytes: e.int("MAX_BODY_BYTES", 10<<20),
-		RealtimeTO:   e.dur("REALTIME_TIMEOUT", 240*time.Second),
-		ShutdownTO:   e.dur("SHUTDOWN_TIMEOUT", 30*time.Second),
-		DepthEvery:   e.dur("QUEUE_DEPTH_INTERVAL", 5*time.Second),
-		LogLevel:     e.str("LOG_LEVEL", "info"),
-		Storage: Storage{
-			QueueEndpoint:    e.str("STORAGE_QUEUE_ENDPOINT", ""),
-			BlobEndpoint:     e.str("STORAGE_BLOB_ENDPOINT", ""),
-			ConnectionString: e.str("STORAGE_CONNECTION_STRING", ""),
-			WorkQueue:        e.str("WORK_QUEUE", "inference-work"),
-			PoisonQueue:      e.str("POISON_QUEUE", "inference-poison"),
-			RequestContainer: e.str("REQUEST_CONTAINER", "requests"),
-			ResultContainer:  e.str("RESULT_CONTAINER", "results"),
-		},
-		Executor:     e.str("EXECUTOR", "azure-batch"),
-		LocalCommand: strings.Fields(e.str("LOCAL_BATCH_COMMAND", "")),
-		Batch: Batch{
-			Endpoint:     e.str("BATCH_ACCOUNT_ENDPOINT", ""),
-			PoolID:       e.str("BATCH_POOL_ID", ""),
-			JobID:        e.str("BATCH_JOB_ID", "router-jobs"),
-			Image:        e.str("INFERENCE_IMAGE", ""),
-			Command:      e.str("BATCH_COMMAND", "/usr/local/bin/refmodel batch"),
-			NodeIdentity: e.str("BATCH_NODE_IDENTITY", ""),
-		},
-		DispatchSize:   int(e.int("DISPATCH_BATCH_SIZE", 32)),
-		DispatchVis:    e.dur("DISPATCH_VISIBILITY", 2*time.Minute),
-		DispatchMaxDeq: e.int("DISPATCH_MAX_DEQUEUE", 5),
-		DispatchWork:   int(e.int("DISPATCH_WORKERS", 1)),
-		MetricsPublic:  e.bool("METRICS_PUBLIC", false),
+	c.Addr = e.str(EnvAddr, c.Addr)
+	c.KeyVaultURI = e.str(EnvKeyVaultURI, c.KeyVaultURI)
+	c.RefreshEvery = e.dur(EnvSettingsRefresh, c.RefreshEvery)
+	c.InferenceURL = e.str(EnvInferenceURL, c.InferenceURL)
+	c.MaxBodyBytes = e.int(EnvMaxBodyBytes, c.MaxBodyBytes)
+	c.RealtimeTimeout = e.dur(EnvRealtimeTimeout, c.RealtimeTimeout)
+	c.ShutdownTimeout = e.dur(EnvShutdownTimeout, c.ShutdownTimeout)
+	c.DepthEvery = e.dur(EnvQueueDepthInterval, c.DepthEvery)
+	c.LogLevel = e.str(EnvLogLevel, c.LogLevel)
+
+	st := &c.Storage
+	st.QueueEndpoint = e.str(EnvQueueEndpoint, st.QueueEndpoint)
+	st.BlobEndpoint = e.str(EnvBlobEndpoint, st.BlobEndpoint)
+	st.ConnectionString = e.str(EnvConnectionString, st.ConnectionString)
+	st.WorkQueue = e.str(EnvWorkQueue, st.WorkQueue)
+	st.PoisonQueue = e.str(EnvPoisonQueue, st.PoisonQueue)
+	st.RequestContainer = e.str(EnvRequestContainer, st.RequestContainer)
+	st.ResultContainer = e.str(EnvResultContainer, st.ResultContainer)
+	// Creating queues is for Azurite; in Azure the stack declares them.
+	st.Ensure = e.bool(EnvStorageEnsure, st.ConnectionString != "")
+
+	c.Executor = e.str(EnvExecutor, c.Executor)
+	if cmd := e.str(EnvLocalBatchCommand, ""); cmd != "" {
+		c.LocalCommand = strings.Fields(cmd)
 	}
-	c.Storage.Ensure = e.bool("STORAGE_ENSURE", c.Storage.ConnectionString != "")
+	b := &c.Batch
+	b.Endpoint = e.str(EnvBatchAccountEndpoint, b.Endpoint)
+	b.PoolID = e.str(EnvBatchPoolID, b.PoolID)
+	b.JobID = e.str(EnvBatchJobID, b.JobID)
+	b.Image = e.str(EnvInferenceImage, b.Image)
+	b.Command = e.str(EnvBatchCommand, b.Command)
+	b.NodeIdentity = e.str(EnvBatchNodeIdentity, b.NodeIdentity)
+
+	d := &c.Dispatch
+	d.BatchSize = int(e.int(EnvDispatchBatchSize, int64(d.BatchSize)))
+	d.Visibility = e.dur(EnvDispatchVisibility, d.Visibility)
+	d.MaxDequeue = e.int(EnvDispatchMaxDequeue, d.MaxDequeue)
+	d.Workers = int(e.int(EnvDispatchWorkers, int64(d.Workers)))
+	c.MetricsPublic = e.bool(EnvMetricsPublic, c.MetricsPublic)
+
 	if e.err != nil {
 		return c, e.err
 	}
-	if err := s.Validate(); err != nil {
+	if err := c.Settings.Validate(); err != nil {
 		return c, fmt.Errorf("settings: %w", err)
 	}
-	if k := e.str("ROUTER_API_KEY", ""); k != "" {
+	if k := e.str(EnvAPIKey, ""); k != "" {
 		c.KeyHashes = append(c.KeyHashes, sha256.Sum256([]byte(k)))
 	}
-	hashes, err := live.ParseKeyHashes(e.str("ROUTER_API_KEY_SHA256", ""))
+	hashes, err := live.ParseKeyHashes(e.str(EnvAPIKeySHA256, ""))
 	if err != nil {
-		return c, fmt.Errorf("ROUTER_API_KEY_SHA256: %w", err)
+		return c, fmt.Errorf("%s: %w", EnvAPIKeySHA256, err)
 	}
 	c.KeyHashes = append(c.KeyHashes, hashes...)
-	if len(c.KeyHashes) == 0 && c.KeyVaultURI == "" {
-		return c, fmt.Errorf("no API key accepted: set ROUTER_API_KEY_SHA256, KEY_VAULT_URI (secret %s) or, locally, ROUTER_API_KEY", router.SecretAPIKeyHashes)
-	}
-	if c.MaxBodyBytes <= 0 {
-		return c, fmt.Errorf("MAX_BODY_BYTES must be positive")
-	}
-	switch c.Executor {
-	case "local":
-		if len(c.LocalCommand) == 0 {
-			return c, fmt.Errorf("EXECUTOR=local needs LOCAL_BATCH_COMMAND (the batch command, e.g. \"bin/refmodel batch\")")
-		}
-	case "azure-batch":
-		if c.Batch.Endpoint == "" || c.Batch.PoolID == "" || c.Batch.Image == "" || c.Batch.NodeIdentity == "" {
-			return c, fmt.Errorf("EXECUTOR=azure-batch needs BATCH_ACCOUNT_ENDPOINT, BATCH_POOL_ID, INFERENCE_IMAGE and BATCH_NODE_IDENTITY")
-		}
-	case "none":
-	default:
-		return c, fmt.Errorf("EXECUTOR=%q: want azure-batch, local or none", c.Executor)
+	if err := c.validate(); err != nil {
+		return c, err
 	}
 	return c, nil
+}
+
+func (c Config) validate() error {
+	if len(c.KeyHashes) == 0 && c.KeyVaultURI == "" {
+		return fmt.Errorf("no API key accepted: set %s, %s (secret %s) or, locally, %s",
+			EnvAPIKeySHA256, EnvKeyVaultURI, router.SecretAPIKeyHashes, EnvAPIKey)
+	}
+	if c.MaxBodyBytes <= 0 {
+		return fmt.Errorf("%s=%d: want a positive number of bytes", EnvMaxBodyBytes, c.MaxBodyBytes)
+	}
+	switch c.Executor {
+	case ExecutorLocal:
+		if len(c.LocalCommand) == 0 {
+			return fmt.Errorf("%s=%s needs %s (the batch command, e.g. \"bin/refmodel batch\")", EnvExecutor, ExecutorLocal, EnvLocalBatchCommand)
+		}
+	case ExecutorAzureBatch:
+		var missing []string
+		for _, v := range []struct{ name, value string }{
+			{EnvBatchAccountEndpoint, c.Batch.Endpoint}, {EnvBatchPoolID, c.Batch.PoolID},
+			{EnvInferenceImage, c.Batch.Image}, {EnvBatchNodeIdentity, c.Batch.NodeIdentity},
+		} {
+			if v.value == "" {
+				missing = append(missing, v.name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%s=%s needs %s", EnvExecutor, ExecutorAzureBatch, strings.Join(missing, ", "))
+		}
+	case ExecutorNone:
+	default:
+		return fmt.Errorf("%s=%q: want %s, %s or %s", EnvExecutor, c.Executor, ExecutorAzureBatch, ExecutorLocal, ExecutorNone)
+	}
+	return nil
 }
