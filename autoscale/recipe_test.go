@@ -6,7 +6,7 @@ import (
 )
 
 // recipeFormula is the formula of the recipe this project started from
-// (quoted in ../shared/AZURE_FACTS.md).
+// (quoted in docs/azure-facts.md).
 const recipeFormula = `$TargetDedicatedNodes = min($PendingTasks.GetSample(180 * TimeInterval_Second, 70 * TimeInterval_Second), 4)`
 
 // TestRecipeFormulaExplained shows what the recipe's formula targets and why

@@ -45,7 +45,7 @@ type Request struct {
 }
 
 // Rule derives class, deadline and mode from each trace request. The trace
-// has none of them (shared/traces/README.md), so they are drawn from a
+// has none of them (testdata/traces/README.md), so they are drawn from a
 // seeded generator, one draw sequence per request in trace order: the same
 // seed gives the same requests whatever the policy.
 //

@@ -198,7 +198,7 @@ func TestRouterEnvironmentNamesItsDependencies(t *testing.T) {
 	}
 }
 
-// Metric names each namespace publishes (../shared/AZURE_FACTS.md, "Metrics").
+// Metric names each namespace publishes (docs/azure-facts.md, "Container Apps", "Azure Batch", "Storage").
 var allowedMetrics = map[string][]string{
 	"Microsoft.App/containerApps":                     {"Requests", "Replicas", "RestartCount", "UsageNanoCores", "WorkingSetBytes", "ResponseTime", "GpuUtilizationPercentage"},
 	"Microsoft.Storage/storageAccounts/queueServices": {"QueueMessageCount"},

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// roleNames are the built-in roles the stack assigns (AZURE_FACTS.md,
+// roleNames are the built-in roles the stack assigns (docs/azure-facts.md,
 // components/roles.go), so a
 // reviewer reads "AcrPull" rather than a GUID.
 var roleNames = map[string]string{

@@ -18,7 +18,7 @@ import (
 var retiredGPUSizes = regexp.MustCompile(`(?i)^Standard_(NC\d+r?(_Promo)?|NC\d+r?s_v[23]|ND\d+r?s|NV\d+(_Promo)?)$`)
 
 // unsupportedNodeAgents: Batch ended support for these node agent SKUs
-// (batch.node.ubuntu 20.04 on 23 Apr 2025, per ../shared/AZURE_FACTS.md; the
+// (batch.node.ubuntu 20.04 on 23 Apr 2025, per docs/azure-facts.md; the
 // older Ubuntu agents before it). Pools must use batch.node.ubuntu 22.04 or later.
 var unsupportedNodeAgents = map[string]bool{
 	"batch.node.ubuntu 16.04": true,
