@@ -5,14 +5,17 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
-// Queue and container names shared with the router (router/README.md).
-const (
-	WorkQueueName        = "inference-work"
-	PoisonQueueName      = "inference-poison"
-	RequestContainerName = "requests"
-	ResultContainerName  = "results"
+// Queue and container names: the router's defaults (router/config), so a
+// router started without WORK_QUEUE and the rest finds the same ones.
+var (
+	WorkQueueName        = rc.Default().Storage.WorkQueue
+	PoisonQueueName      = rc.Default().Storage.PoisonQueue
+	RequestContainerName = rc.Default().Storage.RequestContainer
+	ResultContainerName  = rc.Default().Storage.ResultContainer
 )
 
 // StorageArgs configures the storage tier.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
 )
 
@@ -82,7 +83,7 @@ func TestPreviewJSONSchema(t *testing.T) {
 			if r.Type == "" || r.Name == "" || r.URN == "" || r.Inputs == nil {
 				t.Errorf("%s: incomplete resource %+v", stack, r)
 			}
-			if r.Custom && strings.HasPrefix(r.Type, "azure-native:") && r.ProviderVersion != "2.90.0" {
+			if r.Custom && strings.HasPrefix(r.Type, "azure-native:") && r.ProviderVersion != binding.AzureNativeVersion {
 				t.Errorf("%s: %s providerVersion %q", stack, r.Name, r.ProviderVersion)
 			}
 		}

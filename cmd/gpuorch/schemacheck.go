@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/schemacheck"
 )
 
@@ -26,7 +27,7 @@ func runSchemaCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if *dir == "" {
 		var err error
-		if *dir, err = fetchProviderTypes(".tools/azure-native-2.90.0", stderr); err != nil {
+		if *dir, err = fetchProviderTypes(".tools/azure-native-"+binding.AzureNativeVersion, stderr); err != nil {
 			fmt.Fprintf(stderr, "gpuorch schemacheck: %v\n", err)
 			return 1
 		}

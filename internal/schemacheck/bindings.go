@@ -3,6 +3,7 @@ package schemacheck
 import (
 	"reflect"
 
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
 	"github.com/gpu-orchestration/gpu-orchestration/components/binding/batch"
 	"github.com/gpu-orchestration/gpu-orchestration/components/binding/managedidentity"
 )
@@ -15,7 +16,7 @@ var ProjectBindings = []Binding{
 }
 
 // NPMPackage is the provider package the bindings must agree with.
-const NPMPackage = "@pulumi/azure-native@2.90.0"
+const NPMPackage = "@pulumi/azure-native@" + binding.AzureNativeVersion
 
 // Files are the parts of the package the check reads.
 var Files = []string{

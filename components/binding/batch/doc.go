@@ -13,11 +13,15 @@
 // published type definitions.
 package batch
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
+)
 
 // ProviderVersion is the azure-native plugin version every resource of the
 // stack is registered with.
-const ProviderVersion = "2.90.0"
+const ProviderVersion = binding.AzureNativeVersion
 
 func withVersion(opts []pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append([]pulumi.ResourceOption{pulumi.Version(ProviderVersion)}, opts...)

@@ -9,10 +9,12 @@ import (
 	"reflect"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
 )
 
 // ProviderVersion is the azure-native plugin version of the stack.
-const ProviderVersion = "2.90.0"
+const ProviderVersion = binding.AzureNativeVersion
 
 // UserAssignedIdentityArgs are the inputs of a user-assigned identity.
 type UserAssignedIdentityArgs struct {
