@@ -30,6 +30,10 @@ type Queue interface {
 	// PopReceipt. Errors: not_found (the message was lost to another
 	// receiver or deleted), unavailable.
 	Extend(ctx context.Context, m *Message, visibility time.Duration) error
+	// Release makes m visible to receivers again at once: work given back
+	// unfinished (a shutdown, a failed run) is taken up without waiting out
+	// its visibility timeout. Errors: not_found, unavailable.
+	Release(ctx context.Context, m Message) error
 	// Delete removes m for good. Errors: not_found, unavailable.
 	Delete(ctx context.Context, m Message) error
 	// Depth is the approximate number of messages. Errors: unavailable.

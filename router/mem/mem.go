@@ -21,6 +21,8 @@ type Queue struct {
 	msgs    []*queued
 	MaxSize int
 	Fail    bool
+	// Now is the clock that visibility timeouts follow; time.Now when nil.
+	Now func() time.Time
 }
 
 type queued struct {
@@ -29,6 +31,13 @@ type queued struct {
 }
 
 var _ router.Queue = (*Queue)(nil)
+
+func (q *Queue) now() time.Time {
+	if q.Now != nil {
+		return q.Now()
+	}
+	return time.Now()
+}
 
 func (q *Queue) down() error {
 	if q.Fail {
@@ -56,7 +65,7 @@ func (q *Queue) Receive(_ context.Context, max int, vis time.Duration) ([]router
 	if err := q.down(); err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := q.now()
 	var out []router.Message
 	for _, m := range q.msgs {
 		if len(out) == max {
@@ -96,8 +105,26 @@ func (q *Queue) Extend(_ context.Context, m *router.Message, vis time.Duration) 
 	}
 	q.next++
 	q.msgs[i].m.PopReceipt = strconv.Itoa(q.next)
-	q.msgs[i].visibleAt = time.Now().Add(vis)
+	q.msgs[i].visibleAt = q.now().Add(vis)
 	m.PopReceipt = q.msgs[i].m.PopReceipt
+	return nil
+}
+
+// Release implements router.Queue. Like a visibility update in Azure, it
+// replaces the pop receipt, so the releaser no longer owns the message.
+func (q *Queue) Release(_ context.Context, m router.Message) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return err
+	}
+	i, err := q.find(m)
+	if err != nil {
+		return err
+	}
+	q.next++
+	q.msgs[i].m.PopReceipt = strconv.Itoa(q.next)
+	q.msgs[i].visibleAt = time.Time{}
 	return nil
 }
 
