@@ -165,14 +165,19 @@ func (q *Queue) MaxMessageSize() int {
 type Store struct {
 	mu    sync.Mutex
 	jobs  map[string]router.Job
-	claim map[string][2]string
+	claim map[string]claim
+}
+
+type claim struct {
+	jobID, bodyHash string
+	until           time.Time
 }
 
 var _ router.JobStore = (*Store)(nil)
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{jobs: map[string]router.Job{}, claim: map[string][2]string{}}
+	return &Store{jobs: map[string]router.Job{}, claim: map[string]claim{}}
 }
 
 // Create implements router.JobStore.
@@ -205,17 +210,33 @@ func (s *Store) Get(_ context.Context, id string) (router.Job, error) {
 }
 
 // Claim implements router.JobStore.
-func (s *Store) Claim(_ context.Context, keyHash, bodyHash, jobID string) (string, bool, error) {
+func (s *Store) Claim(_ context.Context, keyHash, bodyHash, jobID string, until time.Time) (router.IdempotencyClaim, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.claim[keyHash]; ok {
-		if c[1] != bodyHash {
-			return "", false, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was used with a different body")
+		if c.bodyHash != bodyHash {
+			return router.IdempotencyClaim{}, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was used with a different body")
 		}
-		return c[0], true, nil
+		return router.IdempotencyClaim{JobID: c.jobID, Existing: true, Until: c.until}, nil
 	}
-	s.claim[keyHash] = [2]string{jobID, bodyHash}
-	return jobID, false, nil
+	s.claim[keyHash] = claim{jobID: jobID, bodyHash: bodyHash, until: until}
+	return router.IdempotencyClaim{JobID: jobID, Until: until}, nil
+}
+
+// TakeOver implements router.JobStore.
+func (s *Store) TakeOver(_ context.Context, keyHash string, held, until time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.claim[keyHash]
+	if !ok {
+		return false, router.Errorf(router.ENotFound, "no claim of this Idempotency-Key")
+	}
+	if !c.until.Equal(held) {
+		return false, nil
+	}
+	c.until = until
+	s.claim[keyHash] = c
+	return true, nil
 }
 
 // Blobs is an in-memory router.PayloadStore.
