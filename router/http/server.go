@@ -87,6 +87,7 @@ func (s *Server) Drain() { s.draining.Store(true) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rid := requestID(r.Header.Get("X-Request-Id"))
 	w.Header().Set("X-Request-Id", rid)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
 	switch p := r.URL.Path; {
 	case p == "/v1/infer":
 		if !s.allow(w, r, http.MethodPost) {
@@ -174,7 +175,17 @@ func (s *Server) logError(r *http.Request, err error) {
 		return
 	}
 	s.cfg.Log.Warn("request failed", "path", r.URL.Path, "code", router.ErrorCode(err), "err", err,
-		"request_id", r.Header.Get("X-Request-Id"))
+		"request_id", assignedID(r))
+}
+
+type requestIDKey struct{}
+
+// assignedID is the request id the router assigned to r (the caller's
+// X-Request-Id if it was acceptable, else a new one): the id of every log
+// line about r and of the answer's X-Request-Id.
+func assignedID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
 }
 
 // requestID keeps a caller's X-Request-Id when it is a short token, so a
