@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,11 +29,12 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/local"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/redact"
 )
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	log := newLogger(cfg.LogLevel)
+	log := newLogger(os.Stdout, cfg.LogLevel)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(2)
@@ -55,12 +57,15 @@ func main() {
 	}
 }
 
-func newLogger(level string) *slog.Logger {
+// newLogger writes JSON lines to w with credentials redacted from every
+// value: storage errors carry request URLs, which carry a SAS signature when
+// the account is reached with a SAS connection string.
+func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: redact.ReplaceAttr}))
 }
 
 // app is the wired router.
