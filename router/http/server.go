@@ -41,6 +41,14 @@ type Config struct {
 	SubmitTimeout time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// BodyReadTimeout and BodyReadRate bound the time to receive a request
+	// body: BodyReadTimeout plus its size at BodyReadRate bytes/s (defaults
+	// 10 s and 64 KiB/s: a 10 MiB body has 170 s).
+	BodyReadTimeout time.Duration
+	BodyReadRate    int64
+	// MaxBodyReads is how many request bodies may be received at once; a
+	// request beyond it is answered 429 at once (default 256).
+	MaxBodyReads int
 	// MetricsPublic serves /metrics without the API key. By default it
 	// needs one, like /v1: the router's ingress is public, and its metrics
 	// show traffic, routing and queue depth. Prometheus sends the key as a
@@ -50,10 +58,11 @@ type Config struct {
 
 // Server serves the router's HTTP API.
 type Server struct {
-	cfg      Config
-	proxy    *proxy
-	draining atomic.Bool
-	bufs     sync.Pool
+	cfg       Config
+	proxy     *proxy
+	draining  atomic.Bool
+	bufs      sync.Pool
+	bodyReads chan struct{} // a slot per body being received
 }
 
 // NewServer returns a server for cfg.
@@ -73,7 +82,16 @@ func NewServer(cfg Config) *Server {
 	if cfg.SubmitTimeout <= 0 {
 		cfg.SubmitTimeout = 10 * time.Second
 	}
-	s := &Server{cfg: cfg}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = 10 * time.Second
+	}
+	if cfg.BodyReadRate <= 0 {
+		cfg.BodyReadRate = 64 << 10
+	}
+	if cfg.MaxBodyReads <= 0 {
+		cfg.MaxBodyReads = 256
+	}
+	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads)}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.proxy = newProxy(s)
 	return s
