@@ -4,7 +4,8 @@
 # its input, on Azurite), BenchmarkAcceptAzurite (the acceptance rate it is
 # measured against) and BenchmarkDispatchLatency (the dispatcher on in-memory
 # stores with 5 ms per storage call) on this tree and on a baseline commit,
-# interleaved, and prints jobs/s with ratios. The baseline gets this tree's benchmark file,
+# interleaved, and prints jobs/s with ratios. Both are checked out afresh
+# (after = HEAD, committed work only), so editing the tree meanwhile is safe. The baseline gets this tree's benchmark file,
 # which uses only the API both have.
 #
 # Usage: scripts/bench-dispatch.sh [baseline-commit]   (default 95fcc31, the
@@ -20,10 +21,15 @@ AZURITE_BIN="$(bash scripts/azurite.sh)"
 export AZURITE_BIN
 
 tmp="$(mktemp -d)"
-cleanup() { git worktree remove --force "$tmp/base" >/dev/null 2>&1 || true; rm -rf "$tmp"; }
+cleanup() {
+  git worktree remove --force "$tmp/base" >/dev/null 2>&1 || true
+  git worktree remove --force "$tmp/after" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
 trap cleanup EXIT
 git worktree add --detach -q "$tmp/base" "$base"
-cp router/dispatch/bench_test.go "$tmp/base/router/dispatch/bench_test.go"
+git worktree add --detach -q "$tmp/after" HEAD
+cp "$tmp/after/router/dispatch/bench_test.go" "$tmp/base/router/dispatch/bench_test.go"
 
 # run DIR LABEL: one benchmark run in DIR, figures appended to $tmp/LABEL.
 run() {
@@ -33,7 +39,7 @@ run() {
 for ((r = 1; r <= rounds; r++)); do
   echo "round $r/$rounds ..." >&2
   run "$tmp/base" before
-  run "$root" after
+  run "$tmp/after" after
 done
 awk '
   { sub(/-[0-9]+$/, "", $2); sum[$1 " " $2] += $3; n[$1 " " $2]++ }
