@@ -11,4 +11,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 AZURITE_BIN="$(bash scripts/azurite.sh)"
 export AZURITE_BIN CHAOS=1
 go test ./router/chaos/ -count=1 -timeout 15m -v 2>&1 |
-  grep -E '^(=== RUN|--- |scenario|[a-z0-9 ,+-]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$|PASS|FAIL|ok|\s+\S+_test\.go)'
+  grep -E '^(=== RUN|--- |scenario|.* [0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$|PASS|FAIL|ok|\s+\S+_test\.go)'
