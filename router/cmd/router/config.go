@@ -23,6 +23,10 @@ type config struct {
 	MaxBodyBytes   int64
 	RealtimeTO     time.Duration
 	ShutdownTO     time.Duration
+	DrainPeriod    time.Duration
+	BodyReadTO     time.Duration
+	BodyReadRate   int64
+	MaxBodyReads   int
 	DepthEvery     time.Duration
 	LogLevel       string
 	Storage        storageConfig
@@ -144,6 +148,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MaxBodyBytes: e.int("MAX_BODY_BYTES", 10<<20),
 		RealtimeTO:   e.dur("REALTIME_TIMEOUT", 240*time.Second),
 		ShutdownTO:   e.dur("SHUTDOWN_TIMEOUT", 30*time.Second),
+		// 15 s: the router app's readiness probe (every 5 s, 3 failures)
+		// takes that long to stop sending it traffic.
+		DrainPeriod:  e.dur("DRAIN_PERIOD", 15*time.Second),
+		BodyReadTO:   e.dur("BODY_READ_TIMEOUT", 10*time.Second),
+		BodyReadRate: e.int("BODY_READ_MIN_RATE", 64<<10),
+		MaxBodyReads: int(e.int("MAX_BODY_READS", 256)),
 		DepthEvery:   e.dur("QUEUE_DEPTH_INTERVAL", 5*time.Second),
 		LogLevel:     e.str("LOG_LEVEL", "info"),
 		Storage: storageConfig{
@@ -191,6 +201,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.MaxBodyBytes <= 0 {
 		return c, fmt.Errorf("MAX_BODY_BYTES must be positive")
+	}
+	if c.BodyReadTO <= 0 || c.BodyReadRate <= 0 || c.MaxBodyReads <= 0 {
+		return c, fmt.Errorf("BODY_READ_TIMEOUT, BODY_READ_MIN_RATE and MAX_BODY_READS must be positive")
 	}
 	switch c.Executor {
 	case "local":

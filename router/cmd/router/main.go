@@ -137,7 +137,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 		Jobs:         &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer},
 		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTO,
-		MetricsPublic: cfg.MetricsPublic,
+		MetricsPublic:   cfg.MetricsPublic,
+		BodyReadTimeout: cfg.BodyReadTO, BodyReadRate: cfg.BodyReadRate, MaxBodyReads: cfg.MaxBodyReads,
 	})
 
 	var exec router.Executor
@@ -166,9 +167,10 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 }
 
 // serve runs the HTTP server, the dispatcher and the background refreshers
-// until ctx ends, then shuts down: readiness fails first, requests in flight
-// finish (within SHUTDOWN_TIMEOUT), and the dispatcher abandons its runs,
-// whose messages reappear for the next router.
+// until ctx ends, then shuts down: readiness fails first and the router
+// keeps serving for DRAIN_PERIOD, so that the load balancer sees "not ready"
+// before connections are refused; then requests in flight finish (within
+// SHUTDOWN_TIMEOUT), and the dispatcher gives its runs back to the queue.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
@@ -190,11 +192,15 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		a.log.Info("shutting down")
+		a.log.Info("shutting down: not ready, draining", "drain_period", a.cfg.DrainPeriod.String())
 		a.server.Drain()
-		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTO)
-		err = srv.Shutdown(sctx)
-		cancel()
+		select {
+		case err = <-errc: // the server failed while draining
+		case <-time.After(a.cfg.DrainPeriod):
+			sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTO)
+			err = srv.Shutdown(sctx)
+			cancel()
+		}
 	}
 	stopBG()
 	wg.Wait()
