@@ -1,6 +1,7 @@
 package azure_test
 
 import (
+	"context"
 	"bytes"
 	"encoding/json"
 	"strings"
@@ -13,7 +14,6 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/internal/azuritetest"
 	"github.com/gpu-orchestration/gpu-orchestration/router/internal/storetest"
 	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
-	"github.com/gpu-orchestration/gpu-orchestration/router/local"
 )
 
 func newStorage(t *testing.T) *azure.Storage {
@@ -118,7 +118,7 @@ func TestPoisonAfterDequeueLimit(t *testing.T) {
 	}
 	d := dispatch.New(dispatch.Config{
 		Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs,
-		Executor:         &local.Executor{Command: []string{"false"}, Payloads: st.Blobs}, // every run fails
+		Executor:         unavailable{}, // every run is given back
 		RequestContainer: "requests", ResultContainer: "results",
 		Visibility: time.Second, MaxDequeue: 2,
 	})
@@ -152,4 +152,12 @@ func TestPoisonAfterDequeueLimit(t *testing.T) {
 	if err != nil || got.State != router.JobFailed || !strings.Contains(got.Error, "poison") {
 		t.Fatalf("poisoned job %+v, %v", got, err)
 	}
+}
+
+// unavailable is an executor that can never run (a pool that cannot be
+// reached): its runs are given back to the queue, not blamed on an input.
+type unavailable struct{}
+
+func (unavailable) Execute(context.Context, router.Run) error {
+	return router.Errorf(router.EUnavailable, "pool unreachable")
 }

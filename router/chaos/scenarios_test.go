@@ -16,7 +16,7 @@ func text(i int) string { return fmt.Sprintf(`{"text":"job %d"}`, i) }
 func TestNoFaultRace(t *testing.T) {
 	e := newEnv(t, false)
 	p := e.start("local")
-	n := 64
+	n := 48
 	if chaosOn() {
 		n = 256
 	}

@@ -67,7 +67,7 @@ func (e *Executor) Execute(ctx context.Context, r router.Run) error {
 		if ctx.Err() != nil {
 			return router.WrapError(router.EUnavailable, "batch run "+r.ID+" abandoned", ctx.Err())
 		}
-		return router.WrapError(router.EInternal, "batch command failed: "+tail(stderr.Bytes(), 512), err)
+		return router.WrapError(router.EInternal, "batch command failed ("+err.Error()+"): "+tail(stderr.Bytes(), 512), err)
 	}
 	output, err := os.ReadFile(out)
 	if err != nil {
