@@ -146,7 +146,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Go(func() { a.dispatcher.Run(bg) })
 	}
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		MaxHeaderBytes: routerhttp.ServerMaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("router listening", "addr", ln.Addr().String(), "executor", a.cfg.Executor, "inference_url", a.cfg.InferenceURL)

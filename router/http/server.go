@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,10 +102,25 @@ func NewServer(cfg Config) *Server {
 // http.Server.Shutdown finishes the requests in flight.
 func (s *Server) Drain() { s.draining.Store(true) }
 
+// MaxHeaderBytes bounds a request's headers; larger ones are answered 431
+// with the JSON error. The http.Server must allow more (ServerMaxHeaderBytes)
+// for the handler to see them: at its own limit net/http answers 431 in plain
+// text, and it answers malformed requests 400 in plain text, before any
+// handler runs — those cannot be changed.
+const MaxHeaderBytes = 64 << 10
+
+// ServerMaxHeaderBytes is the http.Server's MaxHeaderBytes for a Server.
+const ServerMaxHeaderBytes = 2 * MaxHeaderBytes
+
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rid := requestID(r.Header.Get("X-Request-Id"))
 	w.Header().Set("X-Request-Id", rid)
+	if headerBytes(r) > MaxHeaderBytes {
+		w.Header().Set("Connection", "close")
+		writeErrorCode(w, router.EHeaderTooLarge, "the request's headers exceed "+strconv.Itoa(MaxHeaderBytes)+" bytes", 0)
+		return
+	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
 	switch p := r.URL.Path; {
 	case p == "/v1/infer":
@@ -194,6 +210,17 @@ func (s *Server) logError(r *http.Request, err error) {
 	}
 	s.cfg.Log.Warn("request failed", "path", r.URL.Path, "code", router.ErrorCode(err), "err", err,
 		"request_id", assignedID(r))
+}
+
+// headerBytes is about the size of r's request line and headers as sent.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + len(r.Host) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	return n
 }
 
 type requestIDKey struct{}
