@@ -69,9 +69,9 @@ func printTable(w io.Writer) {
 	if len(table) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%-34s %8s %9s %6s %5s %10s\n", "scenario", "accepted", "succeeded", "failed", "lost", "duplicated")
+	fmt.Fprintf(w, "\n%-38s %8s %9s %6s %5s %10s\n", "scenario", "accepted", "succeeded", "failed", "lost", "duplicated")
 	for _, r := range table {
-		fmt.Fprintf(w, "%-34s %8d %9d %6d %5d %10d\n", r.name, r.accepted, r.succeeded, r.failed, r.lost, r.duplicated)
+		fmt.Fprintf(w, "%-38s %8d %9d %6d %5d %10d\n", r.name, r.accepted, r.succeeded, r.failed, r.lost, r.duplicated)
 	}
 }
 
