@@ -67,8 +67,13 @@ func TestDevLifecycle(t *testing.T) {
 			t.Fatalf("preview: %v", err)
 		}
 		t.Logf("preview after rebuild: %s", pre.Summary())
-		t.Logf("inference app in the preview diff:\n%s", section(pre.Output, "gpuorch-inference-app"))
+		for _, s := range pre.Changed() {
+			t.Logf("%s in the preview diff:\n%s", s.Name(), section(pre.Output, s.Name()))
+		}
 		checkTemplateJudged(t, pre)
+		if vault := section(pre.Output, "gpuorch-vault-realtime-threshold-ms"); !strings.Contains(vault, "[secret] => [secret]") {
+			t.Errorf("a routing setting's change shows in the diff as %q; the README tells operators it reads [secret] => [secret]", vault)
+		}
 
 		up, err := eng.Up(ctx, st)
 		if err != nil {
@@ -84,7 +89,10 @@ func TestDevLifecycle(t *testing.T) {
 			"gpuorch-registry-refmodel": apitype.OpUpdate,
 			"gpuorch-inference-app":     apitype.OpUpdate,
 			"gpuorch-router-app":        apitype.OpUpdate, // its env names the inference image
-			"gpuorch-batch-pool":        apitype.OpUpdate,
+			// The pool's containerImageNames carry the digest. Azure refuses
+			// updates of a pool's deploymentConfiguration (PropertyCannotBeUpdated),
+			// which this fake cloud does not model: see the README's engine tests.
+			"gpuorch-batch-pool": apitype.OpUpdate,
 			// The routing setting's Key Vault secret.
 			"gpuorch-vault-realtime-threshold-ms": apitype.OpUpdate,
 		}
@@ -140,6 +148,24 @@ func TestProdPreview(t *testing.T) {
 	logPolicy(t, pre)
 	if m := pre.Mandatory(); len(m) > 0 {
 		t.Fatalf("preview prod: %d mandatory violations: %+v", len(m), m)
+	}
+}
+
+// On a new stack every image digest is unknown at preview; the rules on a
+// Container App's template must still judge it. inferenceMaxReplicas 40 is
+// valid config (Container Apps allow 300) but breaks the pack's mandatory
+// containerapp-max-replicas-bounded (30).
+func TestFreshPreviewJudgesTemplates(t *testing.T) {
+	eng := engine(t)
+	ctx := context.Background()
+	st, err := eng.Stack(ctx, t.TempDir(), "dev", "fresh", map[string]string{"inferenceMaxReplicas": "40"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre, err := eng.Preview(ctx, st)
+	t.Logf("preview of a new stack with 40 GPU replicas: %s (err: %v)", pre.Summary(), err)
+	if err == nil || !hasPolicy(pre.Mandatory(), "containerapp-max-replicas-bounded") {
+		t.Errorf("the preview did not judge the template's maxReplicas; mandatory results: %+v", pre.Mandatory())
 	}
 }
 

@@ -142,8 +142,8 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
 }
 
-// Update answers like Create; a preview keeps the old computed outputs
-// except the ones the change makes unknown (a rebuilt image's digest).
+// Update answers like Create; a preview knows the computed outputs except
+// the ones the change makes unknown (a rebuilt image's digest).
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	urn := resource.URN(req.GetUrn())
 	news, err := unmarshal(req.GetNews())
@@ -156,7 +156,7 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 	}
 	var state resource.PropertyMap
 	if req.GetPreview() {
-		state = previewUpdate(urn.Type().String(), olds, news)
+		state = previewUpdate(urn.Type().String(), urn.Name(), olds, news)
 	} else {
 		_, state = p.provision(urn.Type().String(), urn.Name(), news)
 	}

@@ -48,16 +48,17 @@ func unknownBeyond(full, inputs resource.PropertyMap, top bool) resource.Propert
 	return out
 }
 
-// previewUpdate is what a preview of an update knows: the new inputs over
-// the old state; a docker image whose build context or name changed gets an
-// unknown digest, as it is only known once pushed.
-func previewUpdate(typ string, olds, news resource.PropertyMap) resource.PropertyMap {
-	state := olds.Copy()
-	for k, v := range news {
-		state[k] = v
-	}
-	if typ == dockerImage && (!olds["build"].DeepEquals(news["build"]) || !olds["imageName"].DeepEquals(news["imageName"])) {
-		state["repoDigest"] = resource.MakeComputed(resource.NewProperty(""))
+// previewUpdate is what a preview of an update knows: the state the new
+// inputs provision, with the computed outputs that only the deployment
+// itself produces unknown (a rebuilt image's digest, known once pushed).
+func previewUpdate(typ, name string, olds, news resource.PropertyMap) resource.PropertyMap {
+	_, state := mockstack.Provision(typ, name, news)
+	if typ == dockerImage {
+		if olds["build"].DeepEquals(news["build"]) && olds["imageName"].DeepEquals(news["imageName"]) {
+			state["repoDigest"] = olds["repoDigest"]
+		} else {
+			state["repoDigest"] = resource.MakeComputed(resource.NewProperty(""))
+		}
 	}
 	return state
 }
