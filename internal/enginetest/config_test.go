@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 
 	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
 
 // configCases are stack values of the wrong type for Pulumi.yaml, and values
@@ -61,6 +62,21 @@ func TestConfigTypesAgreeWithCLI(t *testing.T) {
 			}
 			if cliErr != nil {
 				t.Logf("CLI: %s", cliLine(cliErr.Error(), want))
+			}
+			if c.rejected {
+				return
+			}
+			// Accepted, the program runs on both with the value it reads.
+			if cliErr != nil {
+				t.Errorf("the CLI's preview failed: %v", cliErr)
+			}
+			if mockErr == nil {
+				res, err := mockstack.Run(dir, name, stack.Program)
+				if err != nil {
+					t.Errorf("the mocked run failed: %v", err)
+				} else {
+					t.Logf("CLI and mocks ran the program: %d resources", len(res.Resources))
+				}
 			}
 		})
 	}
