@@ -3,6 +3,7 @@ package enginetest
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -203,6 +204,9 @@ func logPolicy(t *testing.T, run Run) {
 	}
 }
 
+// resourceHeader is the line that opens a resource in a diff output.
+var resourceHeader = regexp.MustCompile(`^\s*[~+-]+ [a-z-]+:[^ ]+: \(`)
+
 // section is the part of a diff output about the named resource.
 func section(out, name string) string {
 	var b strings.Builder
@@ -212,7 +216,7 @@ func section(out, name string) string {
 		switch {
 		case strings.Contains(line, "::"+name+"]") || strings.Contains(trimmed, name+":"):
 			in = true
-		case in && strings.Contains(line, "[urn="):
+		case in && resourceHeader.MatchString(line):
 			in = false
 		}
 		if in {

@@ -15,7 +15,9 @@ const dockerImage = "docker:index/image:Image"
 func (p *Provider) provision(typ, name string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
 	id, state := mockstack.Provision(typ, name, inputs)
 	if typ == dockerImage {
-		state["repoDigest"] = resource.NewProperty(p.repoDigest(inputs))
+		// pulumi-docker's id of a pushed image is its digest reference.
+		id = p.repoDigest(inputs)
+		state["repoDigest"] = resource.NewProperty(id)
 	}
 	return id, state
 }
