@@ -37,15 +37,12 @@ var configCases = []struct {
 // runs, and by the mocks with the same message; what the CLI accepts, the
 // mocks accept.
 func TestConfigTypesAgreeWithCLI(t *testing.T) {
+	t.Parallel()
 	eng := engine(t)
 	ctx := context.Background()
 	for i, c := range configCases {
 		t.Run(fmt.Sprintf("%s=%s", c.key, c.value), func(t *testing.T) {
-			if c.rejected {
-				// The CLI stops before the program: these can share the
-				// process. Accepted values run the inline program, one at a time.
-				t.Parallel()
-			}
+			t.Parallel()
 			dir := t.TempDir()
 			name := fmt.Sprintf("config-%d", i)
 			st, err := eng.Stack(ctx, dir, "dev", name, map[string]string{c.key: c.value})

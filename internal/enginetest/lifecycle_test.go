@@ -17,6 +17,7 @@ import (
 // updates exactly the resources that carry them, a mandatory policy
 // violation that stops `up` before any change, and destroy.
 func TestDevLifecycle(t *testing.T) {
+	t.Parallel()
 	eng := engine(t)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -135,6 +136,7 @@ func TestDevLifecycle(t *testing.T) {
 
 // The prod stack previews cleanly with the policy pack.
 func TestProdPreview(t *testing.T) {
+	t.Parallel()
 	eng := engine(t)
 	ctx := context.Background()
 	st, err := eng.Stack(ctx, t.TempDir(), "prod", "prod", nil)
@@ -157,6 +159,7 @@ func TestProdPreview(t *testing.T) {
 // valid config (Container Apps allow 300) but breaks the pack's mandatory
 // containerapp-max-replicas-bounded (30).
 func TestFreshPreviewJudgesTemplates(t *testing.T) {
+	t.Parallel()
 	eng := engine(t)
 	ctx := context.Background()
 	st, err := eng.Stack(ctx, t.TempDir(), "dev", "fresh", map[string]string{"inferenceMaxReplicas": "40"})
