@@ -281,6 +281,7 @@ func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage
 		"BATCH_COMMAND":          pulumi.String(cfg.Inference.BatchCommand),
 		"INFERENCE_IMAGE":        image,
 		"REPLICA_CONCURRENCY":    pulumi.String(strconv.Itoa(cfg.Inference.Concurrency)),
+		"MIN_REPLICAS":           pulumi.String(strconv.Itoa(cfg.Inference.MinReplicas)),
 		"COLD_START":             pulumi.String(fmt.Sprintf("%ds", cfg.Routing.ColdStartSeconds)),
 		"SCALE_DOWN_DELAY":       pulumi.String(fmt.Sprintf("%ds", cfg.Inference.CooldownSeconds)),
 		"MAX_BODY_BYTES":         pulumi.String(strconv.Itoa(cfg.Routing.MaxBodyBytes)),

@@ -125,6 +125,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	s.ModelVersion = e.str("MODEL_VERSION", s.ModelVersion)
 	s.GPUMemoryLimit = e.str("GPU_MEMORY_LIMIT", s.GPUMemoryLimit)
 	s.ReplicaConcurrency = int(e.int("REPLICA_CONCURRENCY", int64(s.ReplicaConcurrency)))
+	s.MinReplicas = int(e.int("MIN_REPLICAS", int64(s.MinReplicas)))
 	s.ColdStart = e.dur("COLD_START", s.ColdStart)
 	s.ScaleDownDelay = e.dur("SCALE_DOWN_DELAY", s.ScaleDownDelay)
 	s.RealtimeLatency = e.dur("REALTIME_LATENCY", s.RealtimeLatency)

@@ -175,6 +175,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if a.dispatcher != nil {
 		wg.Go(func() { a.dispatcher.Run(bg) })
 	}
+	wg.Go(func() { a.server.KeepWarm(bg) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
