@@ -347,6 +347,7 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 		rc.EnvBatchCommand:         pulumi.String(args.Pool.Command),
 		rc.EnvInferenceImage:       image,
 		rc.EnvReplicaConcurrency:   pulumi.String(strconv.Itoa(args.Inference.Concurrency)),
+		rc.EnvMinReplicas:          pulumi.String(strconv.Itoa(args.Inference.MinReplicas)),
 		rc.EnvColdStart:            pulumi.String(fmt.Sprintf("%ds", args.Routing.ColdStartSeconds)),
 		rc.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", args.Inference.CooldownSeconds)),
 		rc.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(args.Routing.MaxBodyBytes)),

@@ -38,10 +38,12 @@ const (
 	// realtime threshold, so the caller is answered synchronously.
 	ReasonDeadlineBelowThreshold Reason = "deadline_below_threshold"
 	// ReasonWarmIdle: auto, work that may wait still goes realtime because a
-	// warm replica has room — that capacity is already paid for.
+	// replica that urgent requests keep up has a free slot — that capacity
+	// is paid for anyway (State.FreeWarmSlot).
 	ReasonWarmIdle Reason = "warm_idle_capacity"
-	// ReasonRealtimeAffordable: auto, realtime costs at most the batch cost
-	// threshold more than batch.
+	// ReasonRealtimeAffordable: auto, realtime — the replica time this
+	// request would hold or add — costs at most the batch cost threshold
+	// more than batch.
 	ReasonRealtimeAffordable Reason = "realtime_affordable"
 	// ReasonBatchCheaper: auto, realtime would cost more than the batch cost
 	// threshold above batch (typically a cold start for one request).
@@ -87,8 +89,13 @@ type Decision struct {
 	// Expected is the expected time to the answer on the chosen route.
 	Expected time.Duration
 	// RealtimeCost and BatchCost are the estimated USD cost of this request
-	// on each route, as compared by the policy.
+	// on each route, as compared by the policy: realtime's is the marginal
+	// replica time it causes (realtimeCost).
 	RealtimeCost, BatchCost float64
+	// Urgent: only realtime answers this request in time (X-Route: realtime,
+	// or batch would miss its deadline), whatever route it got. The router
+	// counts urgent arrivals and urgent requests in flight (live.Tracker).
+	Urgent bool
 }
 
 // Decide chooses the route for req given the live state and the settings.
@@ -100,9 +107,13 @@ type Decision struct {
 //  2. X-Route: realtime goes realtime unless the body is too large, the app
 //     is at capacity, or the deadline cannot be met (a cold start included).
 //  3. auto: among the routes that can meet the deadline, a deadline within
-//     the realtime threshold or idle warm capacity picks realtime; otherwise
-//     the cheaper route wins unless realtime is within the batch cost
-//     threshold of batch, because answering synchronously is worth that much.
+//     the realtime threshold or a free slot on replicas that run anyway
+//     picks realtime; otherwise the cheaper route wins unless realtime is
+//     within the batch cost threshold of batch, because answering
+//     synchronously is worth that much. Realtime's cost is what the request
+//     adds: a wake-up or a scale-out (cold start plus the scale-in tail)
+//     unless a free slot takes it, so work that may wait never scales the
+//     app out at the default threshold.
 func Decide(req Request, st State, s Settings) Decision {
 	// The request's own model time: deadlines are compared with it, not
 	// with an average over requests of every size.
@@ -121,7 +132,8 @@ func Decide(req Request, st State, s Settings) Decision {
 		fastTime += s.ColdStart
 	}
 	batchTime := st.batchETA(s)
-	d := Decision{Expected: rtTime, RealtimeCost: realtimeCost(lat, warm, s), BatchCost: batchCost(lat, s)}
+	free := st.FreeWarmSlot(s)
+	d := Decision{Expected: rtTime, RealtimeCost: realtimeCost(lat, st, free, s), BatchCost: batchCost(lat, s)}
 
 	// Why realtime is impossible, if it is ("" when possible).
 	rtBlocked, rtCode := Reason(""), ""
@@ -144,6 +156,8 @@ func Decide(req Request, st State, s Settings) Decision {
 		batchBlocked, batchCode = ReasonQueueFull, EOverloaded
 	}
 
+	batchMeets := batchBlocked == "" && (req.Deadline == 0 || batchTime <= req.Deadline)
+	d.Urgent = req.Mode == ModeRealtime || (req.Mode == ModeAuto && !batchMeets)
 	switch req.Mode {
 	case ModeBatch:
 		if batchBlocked != "" {
@@ -157,7 +171,6 @@ func Decide(req Request, st State, s Settings) Decision {
 		return d.to(RouteRealtime, ReasonForcedRealtime, rtTime)
 	}
 
-	batchMeets := batchBlocked == "" && (req.Deadline == 0 || batchTime <= req.Deadline)
 	switch {
 	case rtBlocked != "" && batchMeets:
 		return d.to(RouteBatch, rtBlocked, batchTime)
@@ -179,7 +192,7 @@ func Decide(req Request, st State, s Settings) Decision {
 		return d.to(RouteRealtime, ReasonBatchTooSlow, rtTime)
 	case req.Deadline > 0 && req.Deadline <= s.RealtimeThreshold:
 		return d.to(RouteRealtime, ReasonDeadlineBelowThreshold, rtTime)
-	case st.IdleWarmCapacity(s):
+	case free:
 		return d.to(RouteRealtime, ReasonWarmIdle, rtTime)
 	case d.RealtimeCost-d.BatchCost > s.BatchCostThreshold:
 		return d.to(RouteBatch, ReasonBatchCheaper, batchTime)
@@ -212,13 +225,25 @@ func (d Decision) reject(why Reason, code string, after time.Duration) Decision 
 	return d
 }
 
-// realtimeCost is the replica time a request pays for: its own model time
-// when warm; when cold, also the cold start and the scale-down delay the
-// woken replica then idles through.
-func realtimeCost(lat time.Duration, warm bool, s Settings) float64 {
-	t := lat
-	if !warm {
-		t += s.ColdStart + s.ScaleDownDelay
+// realtimeCost is the replica time a request adds. In a free slot of
+// replicas that run anyway, its share of one: its model time over the
+// replica's concurrency. On a cold app, a wake-up: the cold start, its
+// model time and the cooldown the woken replica idles through. Otherwise it
+// holds a replica urgent work does not need, or adds one, for the scale-in
+// window: that window and its model time, plus a cold start if the replicas
+// up are full.
+func realtimeCost(lat time.Duration, st State, free bool, s Settings) float64 {
+	var t time.Duration
+	switch {
+	case free:
+		t = lat / time.Duration(max(s.ReplicaConcurrency, 1))
+	case !st.Warm(s):
+		t = s.ColdStart + lat + s.ScaleDownDelay
+	default:
+		t = lat + ScaleInWindow
+		if st.InFlight+1 > st.WarmReplicas(s)*s.ReplicaConcurrency {
+			t += s.ColdStart
+		}
 	}
 	return t.Seconds() * s.RealtimePricePerSecond
 }

@@ -42,9 +42,14 @@ type Settings struct {
 	BatchCostThreshold float64
 	// MaxACAReplicas (max-aca-replicas) is the inference app's replica limit.
 	MaxACAReplicas int
-	// ReplicaConcurrency is how many requests one replica serves at once (the
-	// app's HTTP scale rule concurrentRequests). MaxACAReplicas ×
-	// ReplicaConcurrency realtime requests in flight is the realtime capacity.
+	// MinReplicas is the inference app's minimum replicas (the stack's
+	// inferenceMinReplicas): above zero the app is always warm.
+	MinReplicas int
+	// ReplicaConcurrency is the app's HTTP scale rule concurrentRequests: it
+	// adds a replica when in-flight requests exceed replicas × this. A
+	// replica serves more at once (continuous batching), each slower; the
+	// router treats MaxACAReplicas × ReplicaConcurrency in flight as the
+	// realtime capacity.
 	ReplicaConcurrency int
 	// MaxBatchNodes (max-batch-nodes) is the Batch pool's node limit; it is
 	// passed on for the batch estimate and reported, not enforced here.
@@ -134,6 +139,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("%s must be at least 1", SecretMaxACAReplicas)
 	case s.ReplicaConcurrency < 1:
 		return fmt.Errorf("replica concurrency must be at least 1")
+	case s.MinReplicas < 0:
+		return fmt.Errorf("minimum replicas must not be negative")
 	case s.MaxBatchNodes < 0:
 		return fmt.Errorf("%s must not be negative", SecretMaxBatchNodes)
 	case s.ColdStart < 0 || s.ScaleDownDelay < 0 || s.RealtimeLatency < 0 || s.RealtimePerKiB < 0 || s.BatchLatency < 0:

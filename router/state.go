@@ -40,7 +40,54 @@ type State struct {
 	// BatchDown is true while the work queue is failing: batch work cannot
 	// be durably accepted.
 	BatchDown bool
+	// PeakInFlight is the highest InFlight within the last ScaleInWindow,
+	// and UrgentPeakInFlight the highest count of urgent requests
+	// (Decision.Urgent) in flight: the app's HTTP rule keeps
+	// ceil(peak / concurrency) replicas that long.
+	PeakInFlight, UrgentPeakInFlight int
+	// UrgentInFlight is how many of InFlight are urgent now.
+	UrgentInFlight int
+	// UrgentRate is the recent arrival rate of urgent requests, per second,
+	// whatever route they got.
+	UrgentRate float64
 }
+
+// ScaleInWindow is how long Container Apps keeps the replica count at the
+// highest count its HTTP rule asked for: the scale-down stabilization
+// window, 300 s and not settable (azure-docs container-apps/scale-app.md,
+// "Scale behavior"; the app's scale object in API 2025-01-01 has only
+// minReplicas, maxReplicas, cooldownPeriod, pollingInterval and rules).
+const ScaleInWindow = 300 * time.Second
+
+// WarmReplicas is how many replicas the router's own traffic keeps up:
+// the HTTP rule's ceil(peak in flight / concurrency) over the scale-in
+// window, at least one while warm, at least the minimum replicas.
+func (st State) WarmReplicas(s Settings) int {
+	n := s.MinReplicas
+	if st.Warm(s) {
+		n = max(n, 1, ceilDiv(max(st.PeakInFlight, st.InFlight), s.ReplicaConcurrency))
+	}
+	return min(n, s.MaxACAReplicas)
+}
+
+// FreeWarmSlot reports whether one more request that may wait fits on
+// replicas that run anyway, without ever making the HTTP rule ask for more:
+// the replicas urgent requests keep up (ceil(urgent peak / concurrency), or
+// the minimum replicas) have kept × concurrency slots; urgent requests may
+// come back to their peak at any moment, so only the slots above that peak
+// are free, less the requests that may wait already in them. Anything more
+// would hold or add a replica for work batch does for a fraction of it.
+func (st State) FreeWarmSlot(s Settings) bool {
+	if !st.Warm(s) {
+		return false
+	}
+	kept := max(ceilDiv(st.UrgentPeakInFlight, s.ReplicaConcurrency), s.MinReplicas)
+	kept = min(kept, s.MaxACAReplicas)
+	mayWait := max(st.InFlight-st.UrgentInFlight, 0)
+	return st.UrgentPeakInFlight+mayWait+1 <= kept*s.ReplicaConcurrency
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / max(b, 1) }
 
 // Warm reports whether the inference app likely has a replica running or
 // starting: it has a request in flight, or answered one within the
@@ -49,17 +96,34 @@ func (st State) Warm(s Settings) bool {
 	return st.InFlight > 0 || st.ReplicaUp(s)
 }
 
+// KeepWarmInterval is how often the router asks KeepWarm.
+const KeepWarmInterval = 15 * time.Second
+
+// KeepWarm reports whether the router should send the inference app a
+// keep-warm request now: the app scales to zero at its cooldown, no
+// request is in flight and the cooldown is about to end, and urgent
+// requests arrive often enough that keeping one replica warm until the next
+// one costs less than waking one for it. Waking costs the cold start plus
+// the cooldown tail of replica time, and the urgent request then waits the
+// cold start (likely missing its deadline); keeping warm costs the gap,
+// expected 1/UrgentRate. So: keep warm while 1/UrgentRate ≤ ColdStart +
+// ScaleDownDelay.
+func KeepWarm(st State, s Settings) bool {
+	if s.MinReplicas > 0 || st.InFlight > 0 || !st.ReplicaUp(s) || st.UrgentRate <= 0 {
+		return false
+	}
+	if st.Idle < s.ScaleDownDelay-2*KeepWarmInterval {
+		return false
+	}
+	return 1/st.UrgentRate <= (s.ColdStart + s.ScaleDownDelay).Seconds()
+}
+
 // ReplicaUp reports whether a replica is known to be up: the app answered
 // within the scale-down delay. A request in flight alone does not show it
 // (it may be waiting for a cold start), so only an answer to a request sent
 // while ReplicaUp holds measures model time (live.AnsweredWarm).
-func (st State) ReplicaUp(s Settings) bool { return st.Idle < s.ScaleDownDelay }
-
-// IdleWarmCapacity reports whether a warm replica has room for one more
-// request — capacity that is paid for whether or not it is used. Only one
-// replica is assumed warm: the router cannot see more.
-func (st State) IdleWarmCapacity(s Settings) bool {
-	return st.Warm(s) && st.InFlight < s.ReplicaConcurrency
+func (st State) ReplicaUp(s Settings) bool {
+	return s.MinReplicas > 0 || st.Idle < s.ScaleDownDelay
 }
 
 // FastModelTime is the time within which about one warm answer in ten to a

@@ -106,7 +106,7 @@ func (e *engine) assignTasks() {
 			for i, j := range t.jobs {
 				svc[i] = e.p.Throughput.ServiceTime(j.req.ContextTokens, j.req.GeneratedTokens)
 			}
-			e.schedule(event{at: e.now + e.p.TaskStartup + makespan(svc, e.p.BatchSlots), kind: evTaskDone, node: n, gen: n.gen})
+			e.schedule(event{at: e.now + e.p.TaskStartup + e.p.Throughput.makespan(svc, e.p.Throughput.MaxStreams), kind: evTaskDone, node: n, gen: n.gen})
 		}
 	}
 }

@@ -65,7 +65,7 @@ func (e *engine) failed(r *Request, why string) {
 // live reports whether anything is still going on that periodic events must
 // watch.
 func (e *engine) live() bool {
-	return e.now < e.end && (e.open > 0 || len(e.rt.replicas) > 0 || len(e.bp.nodes) > 0 || e.bp.target > 0)
+	return e.now < e.end && (e.open > 0 || len(e.rt.replicas) > e.p.MinReplicas || len(e.bp.nodes) > 0 || e.bp.target > 0)
 }
 
 // run replays reqs under one simulated policy (not lower-bound). start is
@@ -95,9 +95,10 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 		if err := settings.Validate(); err != nil {
 			return nil, runTotals{}, fmt.Errorf("sim: router settings: %w", err)
 		}
-		e.prod = &production{tracker: new(live.Tracker), settings: settings}
+		e.prod = &production{tracker: new(live.Tracker), settings: settings, urgent: make([]bool, len(reqs))}
 		e.route = e.prod.route
 		e.schedule(event{at: 0, kind: evDepthPoll})
+		e.schedule(event{at: p.KeepWarmInterval, kind: evKeepWarm})
 	} else if e.route, err = staticPolicy(policy); err != nil {
 		return nil, runTotals{}, err
 	}
@@ -106,7 +107,8 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 	}
 	e.schedule(event{at: 0, kind: evSample})
 	e.schedule(event{at: 0, kind: evEvaluate})
-	e.schedule(event{at: p.ScalePollInterval, kind: evScalePoll})
+	e.schedule(event{at: p.ScaleEvalInterval, kind: evScaleEval})
+	e.startMinReplicas()
 
 	for e.q.Len() > 0 {
 		ev := heap.Pop(&e.q).(event)
@@ -122,13 +124,13 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 			e.arrive(&e.reqs[ev.req])
 		case evReplicaReady:
 			e.replicaReady(ev.rep)
-		case evCallDone:
-			e.callDone(ev.call)
+		case evStreamDone:
+			e.streamDone(ev.rep, ev.gen)
 		case evCallTimeout:
 			e.callTimeout(ev.call)
-		case evScalePoll:
-			e.scalePoll()
-			e.again(ev, p.ScalePollInterval)
+		case evScaleEval:
+			e.scaleEval()
+			e.again(ev, p.ScaleEvalInterval)
 		case evDispatch:
 			e.dispatchTimer()
 		case evNodeReady:
@@ -143,6 +145,9 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 		case evEvaluate:
 			e.evaluate()
 			e.again(ev, p.EvaluationInterval)
+		case evKeepWarm:
+			e.prod.keepWarm(e)
+			e.again(ev, p.KeepWarmInterval)
 		case evDepthPoll:
 			e.prod.tracker.SetQueueDepth(e.bp.stored)
 			e.again(ev, p.QueueDepthPoll)
@@ -161,7 +166,12 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 			e.out[i].Failure = "unfinished"
 		}
 	}
+	pings := 0
+	if e.prod != nil {
+		pings = e.prod.pings
+	}
 	return e.out, runTotals{
+		pings:           pings,
 		realtimeSeconds: e.rt.seconds, batchSeconds: e.bp.seconds,
 		evalFailures: e.bp.evalFails, preemptions: e.bp.preempts, end: e.now,
 	}, nil
@@ -200,5 +210,6 @@ func (e *engine) arrive(r *Request) {
 type runTotals struct {
 	realtimeSeconds, batchSeconds float64
 	evalFailures, preemptions     int
+	pings                         int
 	end                           time.Duration
 }

@@ -10,9 +10,9 @@ type eventKind uint8
 const (
 	evArrival eventKind = iota
 	evReplicaReady
-	evCallDone
+	evStreamDone
 	evCallTimeout
-	evScalePoll
+	evScaleEval
 	evDispatch
 	evNodeReady
 	evTaskDone
@@ -20,6 +20,7 @@ const (
 	evSample
 	evEvaluate
 	evDepthPoll
+	evKeepWarm
 )
 
 // event is one scheduled happening. Events at the same time run in the

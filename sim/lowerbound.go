@@ -9,8 +9,8 @@ import (
 // lowerBound places each request alone at its cheapest option that meets
 // its deadline, as if capacity were waiting for it and nothing else: no cold
 // start, no node allocation, no queueing, no idle time, and only the
-// request's own share of a GPU billed (its service time over the slots the
-// GPU runs at once). Realtime answers in the service time; batch in the task
+// request's own share of a GPU billed (its service time over the GPU's best
+// throughput gain, at MaxStreams streams). Realtime answers in the service time; batch in the task
 // start-up plus the service time (loading the model is unavoidable, but
 // free here). The caller's X-Route limits the options. A request no option
 // serves in time takes the fastest one allowed and is missed. No policy can
@@ -18,8 +18,9 @@ import (
 func lowerBound(reqs []Request, p Params) ([]Outcome, runTotals) {
 	out := make([]Outcome, len(reqs))
 	var tot runTotals
-	rtPrice := p.ReplicaPricePerSecond() / float64(p.ReplicaConcurrency)
-	btPrice := p.NodePricePerSecond() / float64(p.BatchSlots)
+	gain := p.Throughput.Gain(p.Throughput.MaxStreams)
+	rtPrice := p.ReplicaPricePerSecond() / gain
+	btPrice := p.NodePricePerSecond() / gain
 	for i, r := range reqs {
 		svc := p.Throughput.ServiceTime(r.ContextTokens, r.GeneratedTokens)
 		type option struct {
@@ -51,9 +52,9 @@ func lowerBound(reqs []Request, p Params) ([]Outcome, runTotals) {
 		out[i] = Outcome{Route: o.route, Reason: reason, Answered: true, Latency: o.time}
 		share := svc.Seconds()
 		if o.route == router.RouteRealtime {
-			tot.realtimeSeconds += share / float64(p.ReplicaConcurrency)
+			tot.realtimeSeconds += share / gain
 		} else {
-			tot.batchSeconds += share / float64(p.BatchSlots)
+			tot.batchSeconds += share / gain
 		}
 	}
 	return out, tot

@@ -15,12 +15,21 @@ type Params struct {
 	Throughput Throughput
 
 	// Serverless GPU replicas (Container Apps, Consumption-GPU-NC8as-T4).
-	MaxReplicas        int
+	MinReplicas int
+	MaxReplicas int
+	// ReplicaConcurrency is the HTTP scale rule's concurrentRequests: a
+	// scale target, not a cap (Throughput.MaxStreams caps a replica).
 	ReplicaConcurrency int
 	ColdStart          time.Duration
-	ScaleDownDelay     time.Duration
-	ScalePollInterval  time.Duration
-	IngressTimeout     time.Duration
+	// Cooldown is the scale rule's cooldownPeriod: how long after the last
+	// request the app goes to MinReplicas.
+	Cooldown time.Duration
+	// ScaleDownStabilization is the platform's scale-down stabilization
+	// window: the replica count does not fall below the highest need
+	// within it. ScaleEvalInterval is how often scale is decided.
+	ScaleDownStabilization time.Duration
+	ScaleEvalInterval      time.Duration
+	IngressTimeout         time.Duration
 	// Prices is the price table the stack's router settings and the preview
 	// estimate use (internal/pricing): one source for every price. A
 	// replica is priced as ReplicaProfile with the vCPU and memory the
@@ -41,8 +50,6 @@ type Params struct {
 	// TaskStartup is a task's fixed cost on a ready node: start the
 	// container and load the model into the GPU.
 	TaskStartup time.Duration
-	// BatchSlots is how many requests a batch task runs at once on its GPU.
-	BatchSlots int
 	// Dispatcher: a micro-batch (one Batch task) takes at most
 	// MicroBatchMax messages, and is cut when the oldest waited
 	// MicroBatchWait.
@@ -51,8 +58,10 @@ type Params struct {
 	// Autoscale are the options the stack builds its formula from.
 	Autoscale autoscale.Options
 
-	// QueueDepthPoll is how often the router reads the work queue's depth.
-	QueueDepthPoll time.Duration
+	// QueueDepthPoll is how often the router reads the work queue's depth;
+	// KeepWarmInterval how often it asks router.KeepWarm.
+	QueueDepthPoll   time.Duration
+	KeepWarmInterval time.Duration
 	// Horizon bounds a run after the last arrival (a pool that never scales
 	// in would otherwise run forever).
 	Horizon time.Duration
@@ -65,31 +74,33 @@ func DefaultParams() Params {
 	as := autoscale.DefaultOptions()
 	as.MaxNodes = 24
 	return Params{
-		Throughput:            Throughput{PrefillTokensPerSecond: 400, DecodeTokensPerSecond: 33},
-		MaxReplicas:           24,
-		ReplicaConcurrency:    4,
-		ColdStart:             90 * time.Second,
-		ScaleDownDelay:        300 * time.Second,
-		ScalePollInterval:     30 * time.Second,
-		IngressTimeout:        240 * time.Second,
-		Prices:                pricing.Default(),
-		ReplicaProfile:        "Consumption-GPU-NC8as-T4",
-		ReplicaVCPU:           8,
-		ReplicaMemoryGiB:      56,
-		MaxNodes:              24,
-		NodeVMSize:            "Standard_NC4as_T4_v3",
-		NodeSpot:              true,
-		NodeAllocationDelay:   5 * time.Minute,
-		PreemptionRatePerHour: 0.05,
-		EvaluationInterval:    5 * time.Minute,
-		SampleDelay:           autoscale.SampleDelay,
-		TaskStartup:           45 * time.Second,
-		BatchSlots:            8,
-		MicroBatchMax:         32,
-		MicroBatchWait:        30 * time.Second,
-		Autoscale:             as,
-		QueueDepthPoll:        10 * time.Second,
-		Horizon:               12 * time.Hour,
+		Throughput:             Throughput{PrefillTokensPerSecond: 400, DecodeTokensPerSecond: 33, Contention: 0.028, MaxStreams: 48},
+		MinReplicas:            0,
+		MaxReplicas:            24,
+		ReplicaConcurrency:     8,
+		ColdStart:              90 * time.Second,
+		Cooldown:               60 * time.Second,
+		ScaleDownStabilization: 300 * time.Second,
+		ScaleEvalInterval:      15 * time.Second,
+		IngressTimeout:         240 * time.Second,
+		Prices:                 pricing.Default(),
+		ReplicaProfile:         "Consumption-GPU-NC8as-T4",
+		ReplicaVCPU:            8,
+		ReplicaMemoryGiB:       56,
+		MaxNodes:               24,
+		NodeVMSize:             "Standard_NC4as_T4_v3",
+		NodeSpot:               true,
+		NodeAllocationDelay:    5 * time.Minute,
+		PreemptionRatePerHour:  0.05,
+		EvaluationInterval:     5 * time.Minute,
+		SampleDelay:            autoscale.SampleDelay,
+		TaskStartup:            45 * time.Second,
+		MicroBatchMax:          32,
+		MicroBatchWait:         30 * time.Second,
+		Autoscale:              as,
+		QueueDepthPoll:         10 * time.Second,
+		KeepWarmInterval:       router.KeepWarmInterval,
+		Horizon:                12 * time.Hour,
 	}
 }
 
@@ -112,11 +123,15 @@ func (p Params) Validate() error {
 	switch {
 	case p.Throughput.PrefillTokensPerSecond <= 0 || p.Throughput.DecodeTokensPerSecond <= 0:
 		return fmt.Errorf("sim: throughput must be positive")
-	case p.MaxReplicas < 1 || p.ReplicaConcurrency < 1:
-		return fmt.Errorf("sim: MaxReplicas and ReplicaConcurrency must be at least 1")
-	case p.MaxNodes < 1 || p.BatchSlots < 1 || p.MicroBatchMax < 1:
-		return fmt.Errorf("sim: MaxNodes, BatchSlots and MicroBatchMax must be at least 1")
-	case p.ScalePollInterval <= 0 || p.EvaluationInterval <= 0 || p.QueueDepthPoll <= 0:
+	case p.Throughput.Contention < 0 || p.Throughput.MaxStreams < 1:
+		return fmt.Errorf("sim: Contention must not be negative and MaxStreams must be at least 1")
+	case p.MaxReplicas < 1 || p.ReplicaConcurrency < 1 || p.MinReplicas < 0:
+		return fmt.Errorf("sim: MaxReplicas and ReplicaConcurrency must be at least 1, MinReplicas at least 0")
+	case p.MaxNodes < 1 || p.MicroBatchMax < 1:
+		return fmt.Errorf("sim: MaxNodes and MicroBatchMax must be at least 1")
+	case p.Cooldown < 0 || p.ScaleDownStabilization < 0:
+		return fmt.Errorf("sim: Cooldown and ScaleDownStabilization must not be negative")
+	case p.ScaleEvalInterval <= 0 || p.EvaluationInterval <= 0 || p.QueueDepthPoll <= 0 || p.KeepWarmInterval <= 0:
 		return fmt.Errorf("sim: poll and evaluation intervals must be positive")
 	case p.IngressTimeout <= 0 || p.Horizon <= 0:
 		return fmt.Errorf("sim: IngressTimeout and Horizon must be positive")
@@ -145,11 +160,12 @@ func (p Params) Formula() (string, error) {
 // parameters: the router's DefaultSettings, which are also the stack config's
 // defaults for realtimeThresholdMs, batchCostThreshold and coldStartSeconds,
 // overlaid with what the stack derives from inferenceCooldownSeconds,
-// inferenceMaxReplicas, inferenceConcurrency and batchMaxNodes — taken from
-// p where p models the same thing.
+// inferenceMinReplicas, inferenceMaxReplicas, inferenceConcurrency and
+// batchMaxNodes — taken from p where p models the same thing.
 func (p Params) StackSettings() router.Settings {
 	s := router.DefaultSettings()
-	s.ScaleDownDelay = p.ScaleDownDelay
+	s.ScaleDownDelay = p.Cooldown
+	s.MinReplicas = p.MinReplicas
 	s.MaxACAReplicas = p.MaxReplicas
 	s.ReplicaConcurrency = p.ReplicaConcurrency
 	s.MaxBatchNodes = p.MaxNodes
@@ -173,15 +189,19 @@ func (p Params) Describe() []Param {
 	d := func(v time.Duration) string { return v.String() }
 	f := func(format string, a ...any) string { return fmt.Sprintf(format, a...) }
 	return []Param{
-		{"prefill_tokens_per_s", f("%g per stream", p.Throughput.PrefillTokensPerSecond), "T4, Mistral-7B AWQ 4-bit, batch 1: ~400 prefill tok/s (casper-hansen/AutoAWQ PR #92 benchmark table)"},
-		{"decode_tokens_per_s", f("%g per stream", p.Throughput.DecodeTokensPerSecond), "same benchmark: 33–35 decode tok/s at batch 1; assumption: each of a GPU's concurrent streams keeps this rate (memory-bound decode)"},
-		{"max_replicas", f("%d", p.MaxReplicas), "assumption: the dev/prod limits (1–8) cannot carry this trace (~13 T4s busy on average on this throughput model); raised so that all-realtime is not capacity-bound"},
-		{"replica_concurrency", f("%d", p.ReplicaConcurrency), "stack config inferenceConcurrency default 4 (HTTP scale rule concurrentRequests); a replica serves at most this many at once, the rest wait"},
+		{"prefill_tokens_per_s", f("%g per stream alone", p.Throughput.PrefillTokensPerSecond), "T4, Mistral-7B AWQ 4-bit, batch 1: ~400 prefill tok/s (casper-hansen/AutoAWQ PR #92 benchmark table)"},
+		{"decode_tokens_per_s", f("%g per stream alone", p.Throughput.DecodeTokensPerSecond), "same benchmark: 33–35 decode tok/s at batch 1"},
+		{"contention", f("β = %g: each of n streams runs at 1/(1+β(n−1)) of its rate alone; GPU throughput %.2f× one stream at 4, %.2f× at 8, %.2f× at %d", p.Throughput.Contention, p.Throughput.Gain(4), p.Throughput.Gain(8), p.Throughput.Gain(p.Throughput.MaxStreams), p.Throughput.MaxStreams), "fitted to the vLLM concurrency sweep of Mistral-7B on an RTX 4090 (mushfiqrahman.dev: 210/377/644/975/1190 output tok/s at 4/8/16/32/48 concurrent); the shape only"},
+		{"max_streams", f("%d per GPU", p.Throughput.MaxStreams), "the sweep's largest point; about what a T4's KV cache holds for this trace's requests (docs/simulation.md); further requests wait; batch tasks run this many at once too"},
+		{"min_replicas", f("%d", p.MinReplicas), "stack config inferenceMinReplicas default 0; the run starts with these replicas warm"},
+		{"max_replicas", f("%d", p.MaxReplicas), "assumption: the dev/prod limits (1–8) cannot carry this trace; raised so that all-realtime is not capacity-bound"},
+		{"replica_concurrency", f("%d", p.ReplicaConcurrency), "stack config inferenceConcurrency default 8 (HTTP scale rule concurrentRequests): desired replicas = ceil(in flight / this); a scale target, not a cap"},
 		{"cold_start", d(p.ColdStart), "stack config coldStartSeconds default 90; docs/azure-facts.md: tens of seconds to minutes, no official figure"},
-		{"scale_down_delay", d(p.ScaleDownDelay), "Container Apps scale cooldownPeriod default 300 s (ARM Scale.cooldownPeriod docs); modelled as the window over which the replica count may not drop below the highest recent need"},
-		{"scale_poll_interval", d(p.ScalePollInterval), "Container Apps scale pollingInterval default 30 s (ARM Scale.pollingInterval docs); scale-out is applied at once (optimistic)"},
+		{"cooldown", d(p.Cooldown), "stack config inferenceCooldownSeconds default 60, the scale rule's cooldownPeriod: after this long without a request in flight the app goes to min_replicas (azure-docs container-apps/scale-app.md, Scale behavior)"},
+		{"scale_down_stabilization", d(p.ScaleDownStabilization), "Container Apps scale-down stabilization window 300 s, not settable in API 2025-01-01 (scale-app.md, Scale behavior): replicas do not fall below the highest need within it"},
+		{"scale_eval_interval", d(p.ScaleEvalInterval), "assumption: the Kubernetes HPA's default 15 s sync period (pollingInterval does not apply to HTTP rules, scale-app.md); scale-out is applied at once (optimistic)"},
 		{"ingress_timeout", d(p.IngressTimeout), "Container Apps HTTP ingress request timeout 240 s (docs/azure-facts.md)"},
-		{"replica_price_per_s", f("$%.6f", p.ReplicaPricePerSecond()), f("internal/pricing (the table the stack's router settings and the preview use): %s GPU meter $%.6f/s + %g vCPU × $%.6f + %g GiB × $%.6f (Consumption active rates); allocation: the whole profile, one GPU per replica; billed per second from cold start to removal",
+		{"replica_price_per_s", f("$%.6f", p.ReplicaPricePerSecond()), f("internal/pricing (the table the stack's router settings and the preview use): %s GPU meter $%.6f/s + %g vCPU × $%.6f + %g GiB × $%.6f (Consumption active rates); serverless GPU apps are always billed at the active rate, idle or not (azure-docs container-apps/billing.md); billed per second from cold start to removal",
 			p.ReplicaProfile, p.Prices.GPUProfiles[p.ReplicaProfile].GPU.USD, p.ReplicaVCPU, p.Prices.ACAvCPUSecond.USD, p.ReplicaMemoryGiB, p.Prices.ACAGiBSecond.USD)},
 		{"max_nodes", f("%d", p.MaxNodes), "assumption, as max_replicas (stack batchMaxNodes, dev 2, prod 10)"},
 		{"node_price_per_h", f("$%.4f", p.NodePricePerSecond()*3600), f("internal/pricing: %s, %s (retail prices API, eastus; Spot prices move with capacity); billed from allocation to removal", p.NodeVMSize, map[bool]string{true: "Spot", false: "pay-as-you-go"}[p.NodeSpot])},
@@ -191,9 +211,9 @@ func (p Params) Describe() []Param {
 		{"sample_delay", d(p.SampleDelay), "samples every 30 s, about 1 minute late (batch-automatic-scaling.md, docs/azure-facts.md)"},
 		{"formula", "autoscale.Build(DefaultOptions, MaxNodes=max_nodes)", "the stack's built formula, evaluated by the autoscale package's evaluator against the samples the simulated pool produced"},
 		{"task_startup", d(p.TaskStartup), "assumption: container start and loading ~4 GB of 4-bit weights per task on a node with the image cached"},
-		{"batch_slots", f("%d", p.BatchSlots), "assumption: the batch command runs 8 requests of its micro-batch at once (offline batching), each at the per-stream rates"},
 		{"micro_batch", f("≤%d messages, cut after %s", p.MicroBatchMax, p.MicroBatchWait), "32 is the Storage queue's most messages per receive and router/dispatch's DISPATCH_BATCH_SIZE default; the 30 s wait is an assumption"},
 		{"queue_depth_poll", d(p.QueueDepthPoll), "assumption: how often the router refreshes live.Tracker's queue depth"},
-		{"initial_state", "cold", "zero replicas, zero nodes, the router has never served (router.NeverServed); the trace's preceding traffic is unknown"},
+		{"keep_warm_interval", d(p.KeepWarmInterval), "router.KeepWarmInterval: how often the router asks router.KeepWarm"},
+		{"initial_state", "cold", "min_replicas replicas, zero nodes, the router has never served (router.NeverServed); the trace's preceding traffic is unknown"},
 	}
 }

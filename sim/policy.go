@@ -57,11 +57,30 @@ func staticPolicy(name string) (routeFunc, error) {
 type production struct {
 	tracker  *live.Tracker
 	settings router.Settings
+	// urgent is Decision.Urgent per request ID, for the tracker's urgent
+	// in-flight count; pings counts keep-warm requests.
+	urgent []bool
+	pings  int
 }
 
 func (p *production) route(e *engine, r *Request) (router.Route, string, string) {
 	d := router.Decide(router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}, p.tracker.Snapshot(e.wall()), p.settings)
+	if d.Urgent {
+		p.tracker.UrgentArrival(e.wall())
+	}
+	p.urgent[r.ID] = d.Urgent
 	return d.Route, string(d.Reason), d.Code
+}
+
+// keepWarm asks router.KeepWarm, as the router's keep-warm loop does, and
+// sends the app a keep-warm request when it says so.
+func (p *production) keepWarm(e *engine) {
+	if !router.KeepWarm(p.tracker.Snapshot(e.wall()), p.settings) {
+		return
+	}
+	p.pings++
+	e.rtPing()
+	p.tracker.Pinged(e.wall())
 }
 
 // fallback applies router.Fallback to a realtime request cut at its

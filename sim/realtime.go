@@ -1,19 +1,25 @@
 package sim
 
 import (
+	"math"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
-// replica is one inference app replica (one GPU).
+// replica is one inference app replica (one GPU) serving its requests as
+// concurrent streams (continuous batching).
 type replica struct {
 	id       int
 	started  time.Duration
 	ready    bool
-	busy     int
 	draining bool
 	removed  bool
+	streams  []*rtCall
+	// last is when the streams' remaining work was last advanced; gen
+	// invalidates a scheduled stream end when the stream count changes.
+	last time.Duration
+	gen  uint64
 }
 
 type callState uint8
@@ -31,15 +37,19 @@ type rtCall struct {
 	began time.Duration
 	rep   *replica
 	state callState
+	// left is the single-stream seconds of work still to do.
+	left float64
 	// replicaUp is the production router's State.ReplicaUp when the call
 	// left: only then is its answer time a model-time sample.
 	replicaUp bool
 }
 
-// realtimePool models the Container Apps GPU app: replicas with a fixed
-// number of slots, a FIFO of requests waiting for a slot (the ingress holds
-// them), HTTP-rule scale-out to ceil(in flight / concurrency), and scale-in
-// only to the highest need seen within the scale-down delay.
+// realtimePool models the Container Apps GPU app: the HTTP rule adds
+// replicas up to ceil(in flight / concurrency); the ingress sends each
+// request to the ready replica with the fewest streams (a FIFO holds
+// requests while none is ready or all run MaxStreams); scale-in follows the
+// platform's stabilization window, and the cooldown takes an app without
+// requests to its minimum.
 type realtimePool struct {
 	replicas []*replica
 	waiting  []*rtCall
@@ -47,8 +57,10 @@ type realtimePool struct {
 	serving  int
 	nextID   int
 	need     []needSample
-	peak     int     // highest need since the last poll
-	seconds  float64 // replica-seconds billed
+	peak     int // highest need since the last evaluation
+	// lastActive is the last time a request was in flight.
+	lastActive time.Duration
+	seconds    float64 // replica-seconds billed
 }
 
 type needSample struct {
@@ -58,12 +70,24 @@ type needSample struct {
 
 func (e *engine) rtInFlight() int { return e.rt.serving + e.rt.nWaiting }
 
+// startMinReplicas brings up the app's minimum replicas, warm, at the start.
+func (e *engine) startMinReplicas() {
+	for range min(e.p.MinReplicas, e.p.MaxReplicas) {
+		r := &replica{id: e.rt.nextID, ready: true}
+		e.rt.nextID++
+		e.rt.replicas = append(e.rt.replicas, r)
+	}
+}
+
 // rtSubmit sends req to the inference app at now.
 func (e *engine) rtSubmit(req *Request) {
 	c := &rtCall{req: req, began: e.now}
 	if e.prod != nil {
 		c.replicaUp = e.prod.tracker.Snapshot(e.wall()).ReplicaUp(e.prod.settings)
 		e.prod.tracker.Begin(e.wall())
+		if e.prod.urgent[req.ID] {
+			e.prod.tracker.BeginUrgent(e.wall())
+		}
 	}
 	limit := e.p.IngressTimeout
 	if e.prod != nil && req.Deadline > 0 {
@@ -71,6 +95,7 @@ func (e *engine) rtSubmit(req *Request) {
 		limit = min(limit, req.Deadline)
 	}
 	e.schedule(event{at: e.now + limit, kind: evCallTimeout, call: c})
+	e.rt.lastActive = e.now
 	if r := e.freeReplica(); r != nil {
 		e.serve(c, r)
 	} else {
@@ -80,29 +105,63 @@ func (e *engine) rtSubmit(req *Request) {
 	e.rtScaleOut()
 }
 
-// freeReplica is the ready, non-draining replica with the fewest requests
+// rtPing is the router's keep-warm request: an instant request that counts
+// as activity for the cooldown and as a need of one replica.
+func (e *engine) rtPing() {
+	e.rt.lastActive = e.now
+	e.rt.peak = max(e.rt.peak, 1)
+}
+
+// freeReplica is the ready, non-draining replica with the fewest streams
 // and room for one more (lowest id on ties), or nil.
 func (e *engine) freeReplica() *replica {
 	var best *replica
 	for _, r := range e.rt.replicas {
-		if r.ready && !r.draining && r.busy < e.p.ReplicaConcurrency && (best == nil || r.busy < best.busy) {
+		if r.ready && !r.draining && len(r.streams) < e.p.Throughput.MaxStreams && (best == nil || len(r.streams) < len(best.streams)) {
 			best = r
 		}
 	}
 	return best
 }
 
-func (e *engine) serve(c *rtCall, r *replica) {
-	c.state, c.rep = callServing, r
-	r.busy++
-	e.rt.serving++
-	svc := e.p.Throughput.ServiceTime(c.req.ContextTokens, c.req.GeneratedTokens)
-	e.schedule(event{at: e.now + svc, kind: evCallDone, call: c})
+// advance brings r's streams' remaining work up to now at the speed of the
+// stream count they ran at.
+func (e *engine) advance(r *replica) {
+	if dt := (e.now - r.last).Seconds(); dt > 0 && len(r.streams) > 0 {
+		done := dt * e.p.Throughput.Speed(len(r.streams))
+		for _, c := range r.streams {
+			c.left -= done
+		}
+	}
+	r.last = e.now
 }
 
-// fill gives waiting calls to r's free slots.
+// reschedule schedules r's next stream end at the current stream count.
+func (e *engine) reschedule(r *replica) {
+	r.gen++
+	if len(r.streams) == 0 {
+		return
+	}
+	least := r.streams[0].left
+	for _, c := range r.streams[1:] {
+		least = min(least, c.left)
+	}
+	wait := time.Duration(math.Ceil(max(least, 0) / e.p.Throughput.Speed(len(r.streams)) * 1e9))
+	e.schedule(event{at: e.now + wait, kind: evStreamDone, rep: r, gen: r.gen})
+}
+
+func (e *engine) serve(c *rtCall, r *replica) {
+	e.advance(r)
+	c.state, c.rep = callServing, r
+	c.left = e.p.Throughput.ServiceTime(c.req.ContextTokens, c.req.GeneratedTokens).Seconds()
+	r.streams = append(r.streams, c)
+	e.rt.serving++
+	e.reschedule(r)
+}
+
+// fill gives waiting calls to r's free stream slots.
 func (e *engine) fill(r *replica) {
-	for r.ready && !r.draining && r.busy < e.p.ReplicaConcurrency && len(e.rt.waiting) > 0 {
+	for r.ready && !r.draining && !r.removed && len(r.streams) < e.p.Throughput.MaxStreams && len(e.rt.waiting) > 0 {
 		c := e.rt.waiting[0]
 		e.rt.waiting[0] = nil
 		e.rt.waiting = e.rt.waiting[1:]
@@ -146,25 +205,53 @@ func (e *engine) replicaReady(r *replica) {
 		return
 	}
 	r.ready = true
+	r.last = e.now
 	e.fill(r)
 }
 
-func (e *engine) callDone(c *rtCall) {
-	if c.state != callServing {
+// streamDone ends the streams of r whose work is done.
+func (e *engine) streamDone(r *replica, gen uint64) {
+	if r.removed || r.gen != gen {
 		return
 	}
-	c.state = callDone
-	e.release(c.rep)
-	e.answered(c.req, e.now, "")
-	if e.prod != nil {
-		// As router/http does: an answer shows the app is up; it is a
-		// model-time sample only if a replica was up when the call left.
-		a := live.AnsweredCold
-		if c.replicaUp {
-			a = live.AnsweredWarm
+	e.advance(r)
+	const eps = 1e-6 // seconds of work: rounding of the scheduled time
+	kept := r.streams[:0]
+	var done []*rtCall
+	for _, c := range r.streams {
+		if c.left <= eps {
+			done = append(done, c)
+		} else {
+			kept = append(kept, c)
 		}
-		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, a)
 	}
+	r.streams = kept
+	e.rt.serving -= len(done)
+	e.rt.lastActive = e.now
+	for _, c := range done {
+		c.state = callDone
+		e.answered(c.req, e.now, "")
+		if e.prod != nil {
+			// As router/http does: an answer shows the app is up; it is a
+			// model-time sample only if a replica was up when the call left.
+			a := live.AnsweredCold
+			if c.replicaUp {
+				a = live.AnsweredWarm
+			}
+			e.prod.endCall(e, c, a)
+		}
+	}
+	e.afterRelease(r)
+}
+
+// afterRelease drains or refills r once streams left it.
+func (e *engine) afterRelease(r *replica) {
+	if r.draining && len(r.streams) == 0 {
+		e.removeReplica(r)
+		return
+	}
+	e.reschedule(r)
+	e.fill(r)
 }
 
 // callTimeout cuts a call still waiting or running at its limit: the
@@ -174,27 +261,35 @@ func (e *engine) callTimeout(c *rtCall) {
 	case callWaiting:
 		e.rt.nWaiting--
 	case callServing:
-		e.release(c.rep)
+		r := c.rep
+		e.advance(r)
+		for i, x := range r.streams {
+			if x == c {
+				r.streams = append(r.streams[:i], r.streams[i+1:]...)
+				break
+			}
+		}
+		e.rt.serving--
+		e.afterRelease(r)
 	default:
 		return
 	}
 	c.state = callCut
+	e.rt.lastActive = e.now
 	if e.prod != nil {
-		e.prod.tracker.End(e.wall(), e.now-c.began, c.req.Size, live.Failed)
+		e.prod.endCall(e, c, live.Failed)
 		e.prod.fallback(e, c.req)
 		return
 	}
 	e.failed(c.req, "realtime_timeout")
 }
 
-func (e *engine) release(r *replica) {
-	r.busy--
-	e.rt.serving--
-	if r.draining && r.busy == 0 {
-		e.removeReplica(r)
-		return
+// endCall tells the tracker a realtime call ended, as router/http does.
+func (p *production) endCall(e *engine, c *rtCall, a live.Answer) {
+	if p.urgent[c.req.ID] {
+		p.tracker.EndUrgent(e.wall())
 	}
-	e.fill(r)
+	p.tracker.End(e.wall(), e.now-c.began, c.req.Size, a)
 }
 
 func (e *engine) removeReplica(r *replica) {
@@ -202,6 +297,7 @@ func (e *engine) removeReplica(r *replica) {
 		return
 	}
 	r.removed = true
+	r.gen++
 	e.rt.seconds += (e.now - r.started).Seconds()
 	for i, x := range e.rt.replicas {
 		if x == r {
@@ -211,21 +307,29 @@ func (e *engine) removeReplica(r *replica) {
 	}
 }
 
-// scalePoll records the highest need since the previous poll and scales in
-// to the highest need recorded within the scale-down delay: so a replica
-// goes at the first poll after a whole delay without need for it. Replicas
-// still starting go first, then the least busy; a busy replica drains
-// (takes no new requests) and goes when empty.
-func (e *engine) scalePoll() {
+// scaleEval is the platform's periodic scale decision. It records the
+// highest need since the previous one and keeps the highest need recorded
+// within the scale-down stabilization window (at least one replica while
+// requests flow); once no request has been in flight for the cooldown
+// period the app goes to its minimum replicas. Replicas still starting go
+// first, then the least busy; a busy replica drains (takes no new request)
+// and goes when empty.
+func (e *engine) scaleEval() {
 	e.rt.need = append(e.rt.need, needSample{e.now, max(e.rt.peak, e.rtNeed())})
 	e.rt.peak = e.rtNeed()
-	for len(e.rt.need) > 0 && e.rt.need[0].at <= e.now-e.p.ScaleDownDelay {
+	for len(e.rt.need) > 0 && e.rt.need[0].at <= e.now-e.p.ScaleDownStabilization {
 		e.rt.need = e.rt.need[1:]
 	}
 	keep := 0
 	for _, s := range e.rt.need {
 		keep = max(keep, s.need)
 	}
+	keep = max(keep, 1)
+	if e.rtInFlight() == 0 && e.now-e.rt.lastActive >= e.p.Cooldown {
+		keep = 0
+		e.rt.need = e.rt.need[:0]
+	}
+	keep = max(keep, min(e.p.MinReplicas, e.p.MaxReplicas))
 	for e.rtActive() > keep {
 		var victim *replica
 		for _, r := range e.rt.replicas {
@@ -233,7 +337,7 @@ func (e *engine) scalePoll() {
 				victim = r
 			}
 		}
-		if victim.busy == 0 {
+		if len(victim.streams) == 0 {
 			e.removeReplica(victim)
 		} else {
 			victim.draining = true
@@ -243,7 +347,7 @@ func (e *engine) scalePoll() {
 }
 
 // scaleInBefore orders scale-in victims: replicas still starting (newest
-// first), then ready ones with the fewest requests.
+// first), then ready ones with the fewest streams.
 func scaleInBefore(a, b *replica) bool {
 	switch {
 	case a.ready != b.ready:
@@ -251,5 +355,5 @@ func scaleInBefore(a, b *replica) bool {
 	case !a.ready:
 		return a.started > b.started
 	}
-	return a.busy < b.busy
+	return len(a.streams) < len(b.streams)
 }

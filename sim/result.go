@@ -18,6 +18,10 @@ type PolicyResult struct {
 	// and failed ones included).
 	Missed        int            `json:"missed"`
 	MissedByClass map[string]int `json:"missed_by_class"`
+	// MissedInStartup counts the misses of requests that arrived within
+	// StartupWindow of the first one (the system starts cold); the rest
+	// are the steady state's.
+	MissedInStartup int `json:"missed_in_startup"`
 	// P50 and P99 are completion times in seconds (arrival to answer) of
 	// the answered requests, by class.
 	P50 map[string]float64 `json:"p50_s"`
@@ -39,6 +43,8 @@ type PolicyResult struct {
 	// StartupWindow of the first request, while the system comes up from
 	// zero replicas and nodes — which lower-bound does not pay for.
 	MissedMetByLowerBoundStartup int `json:"missed_met_by_lower_bound_in_startup"`
+	// KeepWarmPings counts production's keep-warm requests.
+	KeepWarmPings int `json:"keep_warm_pings"`
 	// Capacity events of the run.
 	AutoscaleEvalFailures int     `json:"autoscale_eval_failures"`
 	Preemptions           int     `json:"preemptions"`
@@ -64,6 +70,7 @@ func summarize(name string, reqs []Request, out []Outcome, tot runTotals, p Para
 		},
 		AutoscaleEvalFailures: tot.evalFailures,
 		Preemptions:           tot.preemptions,
+		KeepWarmPings:         tot.pings,
 		EndS:                  round(tot.end.Seconds(), 3),
 		outcomes:              out,
 	}
@@ -90,6 +97,9 @@ func summarize(name string, reqs []Request, out []Outcome, tot runTotals, p Para
 		if o.Missed(r) {
 			res.Missed++
 			res.MissedByClass[r.Class.String()]++
+			if r.Arrival < StartupWindow {
+				res.MissedInStartup++
+			}
 		}
 	}
 	for c, ls := range lat {
@@ -220,5 +230,6 @@ func describeSettings(s router.Settings) map[string]string {
 		"realtime_price_per_s":           fmt.Sprint(s.RealtimePricePerSecond),
 		"batch_price_per_s":              fmt.Sprint(s.BatchPricePerSecond),
 		"max_queue_depth":                fmt.Sprint(s.MaxQueueDepth),
+		"min_replicas":                   fmt.Sprint(s.MinReplicas),
 	}
 }

@@ -19,9 +19,9 @@ var t0 = time.Date(2023, 11, 16, 18, 0, 0, 0, time.UTC)
 // preemption.
 func handParams() Params {
 	p := DefaultParams()
-	p.Throughput = Throughput{PrefillTokensPerSecond: 100, DecodeTokensPerSecond: 10}
+	p.Throughput = Throughput{PrefillTokensPerSecond: 100, DecodeTokensPerSecond: 10, MaxStreams: 8}
 	p.MaxReplicas, p.ReplicaConcurrency = 1, 1
-	p.ColdStart, p.ScaleDownDelay, p.ScalePollInterval = 10*time.Second, 60*time.Second, 30*time.Second
+	p.ColdStart, p.Cooldown, p.ScaleDownStabilization, p.ScaleEvalInterval = 10*time.Second, 60*time.Second, 60*time.Second, 30*time.Second
 	p.Prices = pricing.Table{
 		GPUProfiles: map[string]pricing.GPUProfilePrice{"hand-gpu": {GPU: pricing.Price{USD: 0.001}}},
 		VMs:         map[string]pricing.VMPrice{"hand-vm": {Spot: pricing.Price{USD: 3.6}}},
@@ -29,7 +29,7 @@ func handParams() Params {
 	p.ReplicaProfile, p.NodeVMSize, p.NodeSpot = "hand-gpu", "hand-vm", true
 	p.MaxNodes, p.NodeAllocationDelay = 2, 60*time.Second
 	p.PreemptionRatePerHour = 0
-	p.TaskStartup, p.BatchSlots = 10*time.Second, 8
+	p.TaskStartup = 10 * time.Second
 	return p
 }
 
@@ -75,10 +75,11 @@ func TestRealtimeWarmReplicaExactCost(t *testing.T) {
 	}
 }
 
-// With one slot, a second request arriving while the first runs waits for
-// it: 1 s later it waits 1 s, then runs 2 s.
-func TestRealtimeQueuesForSlot(t *testing.T) {
+// A GPU running its most streams (one here) holds the next request at the
+// ingress: 1 s after the first it waits 1 s, then runs 2 s.
+func TestRealtimeQueuesBeyondMaxStreams(t *testing.T) {
 	p := handParams()
+	p.Throughput.MaxStreams = 1
 	reqs := []Request{
 		req(0, 0, Deferrable, router.ModeAuto, time.Hour),
 		req(1, 11*time.Second, Deferrable, router.ModeAuto, time.Hour),
@@ -86,6 +87,56 @@ func TestRealtimeQueuesForSlot(t *testing.T) {
 	out, _ := mustRun(t, reqs, AllRealtime, p, p.StackSettings())
 	if out[1].Latency != 3*time.Second {
 		t.Errorf("second request answered after %v, want 3s (1 s wait + 2 s)", out[1].Latency)
+	}
+}
+
+// Continuous batching: two streams on one GPU each run at half speed with
+// β = 1. A 2 s request alone for 1 s has 1 s of work left, which takes 2 s
+// beside the second; the second then has 1 s left and runs alone: both
+// answer after 3 s.
+func TestRealtimeStreamsShareTheGPU(t *testing.T) {
+	p := handParams()
+	p.Throughput.Contention = 1
+	p.MinReplicas = 1
+	reqs := []Request{
+		req(0, 0, Deferrable, router.ModeAuto, time.Hour),
+		req(1, time.Second, Deferrable, router.ModeAuto, time.Hour),
+	}
+	out, _ := mustRun(t, reqs, AllRealtime, p, p.StackSettings())
+	if out[0].Latency != 3*time.Second || out[1].Latency != 3*time.Second {
+		t.Errorf("answered after %v and %v, want 3s and 3s", out[0].Latency, out[1].Latency)
+	}
+}
+
+// The HTTP rule's concurrency is a scale target, not a cap: a second
+// request beyond it is served at once by the warm replica while the rule
+// starts another replica, which is billed from its start.
+func TestConcurrencyIsAScaleTargetNotACap(t *testing.T) {
+	p := handParams()
+	p.MinReplicas, p.MaxReplicas = 1, 2
+	reqs := []Request{
+		req(0, 0, Deferrable, router.ModeAuto, time.Hour),
+		req(1, time.Second, Deferrable, router.ModeAuto, time.Hour),
+	}
+	out, res := mustRun(t, reqs, AllRealtime, p, p.StackSettings())
+	if out[1].Latency != 2*time.Second {
+		t.Errorf("second request answered after %v, want 2s (no wait for the new replica)", out[1].Latency)
+	}
+	if res.GPUHours["realtime"]*3600 <= out[1].Latency.Seconds()+p.ColdStart.Seconds() {
+		t.Errorf("replica-seconds %v: the scale-out replica was not billed", res.GPUHours["realtime"]*3600)
+	}
+}
+
+func TestMakespanSharesTheGPU(t *testing.T) {
+	tp := Throughput{Contention: 1}
+	// 2 s and 4 s of work at half speed each until the first ends at 4 s;
+	// the second has 2 s left alone: 6 s.
+	if got := tp.makespan([]time.Duration{2 * time.Second, 4 * time.Second}, 2); got != 6*time.Second {
+		t.Errorf("makespan = %v, want 6s", got)
+	}
+	// One slot: in turn, 6 s whatever the contention.
+	if got := tp.makespan([]time.Duration{2 * time.Second, 4 * time.Second}, 1); got != 6*time.Second {
+		t.Errorf("makespan, one slot = %v, want 6s", got)
 	}
 }
 

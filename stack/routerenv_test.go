@@ -102,6 +102,7 @@ var fromTheStack = map[string]string{
 	routerconfig.EnvInferenceImage:         "the image the stack built",
 	routerconfig.EnvAzureClientID:          "the router's identity (read by azidentity)",
 	routerconfig.EnvReplicaConcurrency:     "the inference app's concurrentRequests",
+	routerconfig.EnvMinReplicas:            "the inference app's min replicas",
 	routerconfig.EnvScaleDownDelay:         "the inference app's cool-down period",
 	routerconfig.EnvRealtimePricePerSecond: "the price of the stack's GPU profile",
 	routerconfig.EnvBatchPricePerSecond:    "the price of the stack's pool nodes",

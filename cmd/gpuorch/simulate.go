@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/sim"
 )
@@ -42,6 +43,9 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	plot := fs.String("plot", "", "write an SVG plot of cost and misses per policy to this file")
 	maxReplicas := fs.Int("max-replicas", 0, "inference app replica limit (default: the model's)")
 	maxNodes := fs.Int("max-nodes", 0, "Batch pool node limit (default: the model's)")
+	concurrency := fs.Int("concurrency", 0, "HTTP scale rule concurrentRequests per replica, the stack's inferenceConcurrency (default: the model's)")
+	cooldown := fs.Duration("cooldown", -1, "scale rule cooldownPeriod, the stack's inferenceCooldownSeconds (default: the model's)")
+	minReplicas := fs.Int("min-replicas", -1, "inference app minimum replicas, the stack's inferenceMinReplicas (default: the model's)")
 	sets := settingFlags{}
 	fs.Var(sets, "set", "router setting as its Key Vault secret, name=value (repeatable), e.g. -set batch-cost-threshold=0")
 	if err := fs.Parse(args); err != nil {
@@ -56,15 +60,9 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simulate: -rule: %v\n", err)
 		return 2
 	}
-	f, err := os.Open(*trace)
+	rows, err := readTraceFile(*trace)
 	if err != nil {
 		fmt.Fprintf(stderr, "simulate: %v\n", err)
-		return 1
-	}
-	rows, err := sim.ReadTrace(f)
-	f.Close()
-	if err != nil {
-		fmt.Fprintf(stderr, "simulate: %s: %v\n", *trace, err)
 		return 1
 	}
 	params := sim.DefaultParams()
@@ -73,6 +71,15 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	}
 	if *maxNodes > 0 {
 		params.MaxNodes = *maxNodes
+	}
+	if *concurrency > 0 {
+		params.ReplicaConcurrency = *concurrency
+	}
+	if *cooldown >= 0 {
+		params.Cooldown = *cooldown
+	}
+	if *minReplicas >= 0 {
+		params.MinReplicas = *minReplicas
 	}
 	settings, err := params.StackSettings().ApplySecrets(sets)
 	if err != nil {
@@ -112,12 +119,13 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 func writeTable(w io.Writer, rep *sim.Report) {
 	fmt.Fprintf(w, "trace %s: %d requests\nrule: %s\n\n", rep.Trace, rep.Requests, rep.Rule)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "policy\tcost $\t$/1k req\tmissed\tmissed int\tmissed def\tp50 int s\tp99 int s\tp50 def s\tp99 def s\tGPU-h realtime\tGPU-h batch\tmissed, LB meets\t")
+	fmt.Fprintln(tw, "policy\tcost $\t$/1k req\tmissed\tfirst 5 min\tafter\tmissed int\tmissed def\tp50 int s\tp99 int s\tp50 def s\tp99 def s\tGPU-h realtime\tGPU-h batch\tmissed, LB meets\tafter 5 min\t")
 	for _, p := range rep.Policies {
-		fmt.Fprintf(tw, "%s\t%.2f\t%.3f\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t%d\t\n", p.Name, p.CostUSD, p.CostPer1K, p.Missed,
+		fmt.Fprintf(tw, "%s\t%.2f\t%.3f\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t%d\t%d\t\n", p.Name, p.CostUSD, p.CostPer1K, p.Missed,
+			p.MissedInStartup, p.Missed-p.MissedInStartup,
 			p.MissedByClass["interactive"], p.MissedByClass["deferrable"],
 			sec(p.P50, "interactive"), sec(p.P99, "interactive"), sec(p.P50, "deferrable"), sec(p.P99, "deferrable"),
-			p.GPUHours["realtime"], p.GPUHours["batch"], p.MissedMetByLowerBound)
+			p.GPUHours["realtime"], p.GPUHours["batch"], p.MissedMetByLowerBound, p.MissedMetByLowerBound-p.MissedMetByLowerBoundStartup)
 	}
 	tw.Flush()
 	for _, p := range rep.Policies {
@@ -147,3 +155,20 @@ func sec(m map[string]float64, class string) string {
 	}
 	return fmt.Sprintf("%.1f", v)
 }
+
+// readTraceFile reads a trace CSV, naming the file in errors.
+func readTraceFile(path string) ([]sim.TraceRow, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := sim.ReadTrace(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rows, nil
+}
+
+func secondsOf(n int) time.Duration      { return time.Duration(n) * time.Second }
+func millisecondsOf(n int) time.Duration { return time.Duration(n) * time.Millisecond }

@@ -145,6 +145,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if a.dispatcher != nil {
 		wg.Go(func() { a.dispatcher.Run(bg) })
 	}
+	wg.Go(func() { a.server.KeepWarm(bg) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		MaxHeaderBytes: routerhttp.ServerMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

@@ -127,6 +127,7 @@ func Load(getenv func(string) string) (Config, error) {
 	s.ModelVersion = e.str(EnvModelVersion, s.ModelVersion)
 	s.GPUMemoryLimit = e.str(EnvGPUMemoryLimit, s.GPUMemoryLimit)
 	s.ReplicaConcurrency = int(e.int(EnvReplicaConcurrency, int64(s.ReplicaConcurrency)))
+	s.MinReplicas = int(e.int(EnvMinReplicas, int64(s.MinReplicas)))
 	s.ColdStart = e.dur(EnvColdStart, s.ColdStart)
 	s.ScaleDownDelay = e.dur(EnvScaleDownDelay, s.ScaleDownDelay)
 	s.RealtimeLatency = e.dur(EnvRealtimeLatency, s.RealtimeLatency)

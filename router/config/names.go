@@ -56,6 +56,7 @@ const (
 	EnvModelVersion           = "MODEL_VERSION"
 	EnvGPUMemoryLimit         = "GPU_MEMORY_LIMIT"
 	EnvReplicaConcurrency     = "REPLICA_CONCURRENCY"
+	EnvMinReplicas            = "MIN_REPLICAS"
 	EnvColdStart              = "COLD_START"
 	EnvScaleDownDelay         = "SCALE_DOWN_DELAY"
 	EnvRealtimeLatency        = "REALTIME_LATENCY"
@@ -79,7 +80,7 @@ var Names = []string{
 	EnvDispatchBatchSize, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
 	EnvMetricsPublic, EnvLogLevel,
 	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,
-	EnvReplicaConcurrency, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
+	EnvReplicaConcurrency, EnvMinReplicas, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
 	EnvRealtimePricePerSecond, EnvBatchPricePerSecond, EnvMaxQueueDepth, EnvMaxRealtimeBytes,
 }
 

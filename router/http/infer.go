@@ -34,6 +34,9 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
 	settings := s.cfg.Settings.Current()
 	st := s.cfg.Tracker.Snapshot(start)
 	dec := router.Decide(hdr.Request, st, settings)
+	if dec.Urgent {
+		s.cfg.Tracker.UrgentArrival(start)
+	}
 	h := w.Header()
 	h.Set("X-Route", dec.Route.String())
 	h.Set("X-Route-Reason", string(dec.Reason))

@@ -148,12 +148,18 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeade
 	}
 	tr := s.cfg.Tracker
 	tr.Begin(start)
+	if dec.Urgent {
+		tr.BeginUrgent(start)
+	}
 	if m := s.cfg.Metrics; m != nil {
 		m.InFlight.Inc()
 	}
 	defer func() {
 		// Deferred so that it runs when the proxy aborts a broken stream.
 		now := s.cfg.Now()
+		if dec.Urgent {
+			tr.EndUrgent(now)
+		}
 		tr.End(now, now.Sub(start), hdr.Request.Size, answer(c.ok, replicaUp))
 		if m := s.cfg.Metrics; m != nil {
 			m.InFlight.Dec()

@@ -76,10 +76,13 @@ func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settin
 	return f
 }
 
-// warm makes the router believe the inference app served a request just now.
+// warm makes the router believe the inference app served an urgent request
+// just now: a replica is up, with free slots for work that may wait.
 func (f *fixture) warm() {
 	now := time.Now()
 	f.tracker.Begin(now)
+	f.tracker.BeginUrgent(now) // an urgent request keeps a replica up
+	f.tracker.EndUrgent(now)
 	f.tracker.End(now, 10*time.Millisecond, 0, live.AnsweredWarm)
 }
 

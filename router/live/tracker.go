@@ -13,7 +13,7 @@ import (
 
 // Tracker accumulates the live state from the router's own traffic. All
 // methods are safe for concurrent use and allocation-free: they are on the
-// hot path of every request.
+// hot path of every request (the demand record takes a short lock).
 type Tracker struct {
 	inFlight   atomic.Int64
 	lastServed atomic.Int64 // unix nanos of the last answer; 0 = never
@@ -21,6 +21,7 @@ type Tracker struct {
 	batchETA   atomic.Int64 // nanos; 0 = none observed
 	queueDepth atomic.Int64
 	batchDown  atomic.Bool
+	demand     demand
 }
 
 // ewmaWeight is the weight of a new batch observation: about the last ten
@@ -44,7 +45,27 @@ const (
 )
 
 // Begin records a realtime request leaving for the inference app.
-func (t *Tracker) Begin(time.Time) { t.inFlight.Add(1) }
+func (t *Tracker) Begin(now time.Time) {
+	t.inFlight.Add(1)
+	t.demand.add(now, 1, 0)
+}
+
+// BeginUrgent and EndUrgent bracket, inside its Begin and End, a realtime
+// request that only realtime answers in time (router.Decision.Urgent): the
+// replicas such requests keep up are the ones work that may wait can use
+// for free.
+func (t *Tracker) BeginUrgent(now time.Time) { t.demand.add(now, 0, 1) }
+
+// EndUrgent: see BeginUrgent.
+func (t *Tracker) EndUrgent(now time.Time) { t.demand.add(now, 0, -1) }
+
+// UrgentArrival counts a request that only realtime answers in time,
+// whatever route it got: the rate of such arrivals says whether keeping a
+// replica warm costs less than waking one (router.KeepWarm).
+func (t *Tracker) UrgentArrival(now time.Time) { t.demand.arrival(now) }
+
+// Pinged records an answer to a keep-warm request: a replica is up.
+func (t *Tracker) Pinged(now time.Time) { t.lastServed.Store(now.UnixNano()) }
 
 // End records the end of a realtime request that Begin recorded. Any answer
 // shows a replica is up now; only a warm answer to a request of known size
@@ -52,6 +73,7 @@ func (t *Tracker) Begin(time.Time) { t.inFlight.Add(1) }
 // would distort it, and an unknown size cannot be placed on the size model.
 func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer) {
 	t.inFlight.Add(-1)
+	t.demand.add(now, -1, 0)
 	if a == Failed {
 		return
 	}
@@ -84,15 +106,20 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		idle = max(now.Sub(time.Unix(0, last)), 0)
 	}
 	base, perKiB, fast := t.model.estimate()
+	peak, urgentPeak, urgentNow, rate := t.demand.read(now)
 	return router.State{
-		InFlight:        int(t.inFlight.Load()),
-		Idle:            idle,
-		QueueDepth:      int(t.queueDepth.Load()),
-		RealtimeLatency: base,
-		RealtimePerKiB:  perKiB,
-		RealtimeFastBy:  fast,
-		BatchETA:        time.Duration(t.batchETA.Load()),
-		BatchDown:       t.batchDown.Load(),
+		PeakInFlight:       peak,
+		UrgentPeakInFlight: urgentPeak,
+		UrgentInFlight:     urgentNow,
+		UrgentRate:         rate,
+		InFlight:           int(t.inFlight.Load()),
+		Idle:               idle,
+		QueueDepth:         int(t.queueDepth.Load()),
+		RealtimeLatency:    base,
+		RealtimePerKiB:     perKiB,
+		RealtimeFastBy:     fast,
+		BatchETA:           time.Duration(t.batchETA.Load()),
+		BatchDown:          t.batchDown.Load(),
 	}
 }
 

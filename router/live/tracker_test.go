@@ -182,3 +182,34 @@ func TestTrackerLearnsHowFastTheFastAnswersAre(t *testing.T) {
 		t.Errorf("FastModelTime = %s, want about 1.2 s", got)
 	}
 }
+
+// The tracker keeps the in-flight peaks of the scale-in window, total and
+// urgent, forgets them after it, and decays the urgent arrival rate.
+func TestTrackerDemandOverTheScaleInWindow(t *testing.T) {
+	var tr live.Tracker
+	t0 := time.Unix(5_000_000, 0)
+	for range 3 {
+		tr.Begin(t0)
+		tr.BeginUrgent(t0)
+		tr.UrgentArrival(t0)
+	}
+	tr.Begin(t0)
+	for range 3 {
+		tr.EndUrgent(t0.Add(time.Second))
+		tr.End(t0.Add(time.Second), time.Second, 0, live.AnsweredWarm)
+	}
+	st := tr.Snapshot(t0.Add(time.Minute))
+	if st.InFlight != 1 || st.UrgentInFlight != 0 || st.PeakInFlight != 4 || st.UrgentPeakInFlight != 3 {
+		t.Fatalf("a minute later: %+v, want 1 in flight, 0 urgent, peaks 4 and 3", st)
+	}
+	if st.UrgentRate <= 0 {
+		t.Fatalf("urgent rate %v after three urgent arrivals", st.UrgentRate)
+	}
+	late := tr.Snapshot(t0.Add(router.ScaleInWindow + time.Minute))
+	if late.PeakInFlight != 1 || late.UrgentPeakInFlight != 0 {
+		t.Fatalf("after the window: %+v, want the peaks forgotten", late)
+	}
+	if late.UrgentRate >= st.UrgentRate {
+		t.Fatalf("urgent rate did not decay: %v then %v", st.UrgentRate, late.UrgentRate)
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/sim"
+)
+
+func init() {
+	register("tune", "replay a trace under a grid of a stack's scale and routing settings: Pareto frontier and recommended `pulumi config set`", runTune)
+}
+
+func runTune(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tune", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	trace := fs.String("trace", "", "trace CSV with header TIMESTAMP,ContextTokens,GeneratedTokens (required)")
+	stackName := fs.String("stack", "", "stack whose Pulumi.<stack>.yaml gives the current setting (required)")
+	root := fs.String("root", ".", "directory holding Pulumi.yaml and the stack files")
+	seed := fs.Uint64("seed", 1, "seed of the deadline/mode rule and of Spot preemption")
+	ruleName := fs.String("rule", sim.RuleSlowdown, "deadline derivation rule: "+sim.RuleSlowdown+" or "+sim.RuleUniform)
+	maxReplicas := fs.Int("max-replicas", 0, "replay with this inference replica limit instead of the stack's inferenceMaxReplicas")
+	maxNodes := fs.Int("max-nodes", 0, "take this as the current batchMaxNodes instead of the stack's")
+	plot := fs.String("plot", "", "write the frontier plot (SVG) to this file")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *trace == "" || *stackName == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: gpuorch tune -trace FILE -stack NAME [-seed N] [-max-replicas N] [-max-nodes N] [-plot FILE.svg] [-json]")
+		return 2
+	}
+	rule, err := sim.RuleByName(*ruleName, *seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "tune: -rule: %v\n", err)
+		return 2
+	}
+	stackCfg, err := mockstack.LoadStackConfig(*root, *stackName)
+	if err != nil {
+		fmt.Fprintf(stderr, "tune: %v\n", err)
+		return 1
+	}
+	cfg, err := typedConfig(stackCfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "tune: stack %s: %v\n", *stackName, err)
+		return 1
+	}
+	if cfg.GPU != config.GPUT4 {
+		fmt.Fprintf(stderr, "tune: stack %s: %s:gpuType is %s; the simulator models the T4 profile (Consumption-GPU-NC8as-T4 and Standard_NC4as_T4_v3) only, so its figures would not apply\n", *stackName, config.Namespace, cfg.GPU)
+		return 1
+	}
+	rows, err := readTraceFile(*trace)
+	if err != nil {
+		fmt.Fprintf(stderr, "tune: %v\n", err)
+		return 1
+	}
+	params := sim.DefaultParams()
+	params.MaxReplicas = cfg.Inference.MaxReplicas
+	if *maxReplicas > 0 {
+		params.MaxReplicas = *maxReplicas
+	}
+	params.ColdStart = secondsOf(cfg.Routing.ColdStartSeconds)
+	cur := sim.StackSetting{
+		Concurrency:        cfg.Inference.Concurrency,
+		CooldownSeconds:    cfg.Inference.CooldownSeconds,
+		MinReplicas:        cfg.Inference.MinReplicas,
+		BatchMaxNodes:      cfg.Batch.MaxNodes,
+		BatchCostThreshold: cfg.Routing.BatchCostThreshold,
+	}
+	if *maxNodes > 0 {
+		cur.BatchMaxNodes = *maxNodes
+	}
+	base := params.StackSettings()
+	base.RealtimeThreshold = millisecondsOf(cfg.Routing.RealtimeThresholdMs)
+	base.ColdStart = params.ColdStart
+	rep, err := sim.Tune(rows, rule, params, base, cur, sim.GridAround(cur), runtime.GOMAXPROCS(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "tune: %v\n", err)
+		return 1
+	}
+	title := fmt.Sprintf("%s, stack %s, seed %d: %d settings", filepath.Base(*trace), *stackName, *seed, len(rep.Points))
+	if *plot != "" {
+		if err := os.WriteFile(*plot, []byte(sim.TunePlotSVG(rep, title)), 0o644); err != nil {
+			fmt.Fprintf(stderr, "tune: write plot: %v\n", err)
+			return 1
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "tune: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	writeTune(stdout, rep, title, *stackName, params.MaxReplicas)
+	return 0
+}
+
+func writeTune(w io.Writer, rep *sim.TuneReport, title, stack string, maxReplicas int) {
+	fmt.Fprintf(w, "%s (inference replicas at most %d)\n\nPareto frontier (cost, missed deadlines; after the first %s in brackets):\n", title, maxReplicas, sim.StartupWindow)
+	for _, p := range rep.Points {
+		if p.OnFrontier {
+			fmt.Fprintf(w, "  $%7.2f  %5d (%5d)  %s\n", p.CostUSD, p.Missed, p.MissedAfterStartup, describeSetting(p.Setting))
+		}
+	}
+	c, r := rep.Current, rep.Recommended
+	fmt.Fprintf(w, "\ncurrent:     $%.2f, %d missed (%d after the first %s)  %s\n", c.CostUSD, c.Missed, c.MissedAfterStartup, sim.StartupWindow, describeSetting(c.Setting))
+	fmt.Fprintf(w, "recommended: $%.2f, %d missed (%d after the first %s)  %s\n", r.CostUSD, r.Missed, r.MissedAfterStartup, sim.StartupWindow, describeSetting(r.Setting))
+	if r.Setting == c.Setting {
+		fmt.Fprintln(w, "\nThe current setting is the recommended one: nothing to change.")
+		return
+	}
+	fmt.Fprintf(w, "\nTo apply it (%.0f%% of the current cost, %+d missed deadlines):\n", 100*r.CostUSD/max(c.CostUSD, 1e-9), r.Missed-c.Missed)
+	cv := c.Setting.ConfigValues()
+	for i, kv := range r.Setting.ConfigValues() {
+		if kv[1] != cv[i][1] {
+			fmt.Fprintf(w, "  pulumi config set --stack %s %s:%s %s\n", stack, config.Namespace, kv[0], kv[1])
+		}
+	}
+}
+
+func describeSetting(s sim.StackSetting) string {
+	return fmt.Sprintf("concurrency %d, cooldown %ds, min replicas %d, batch max nodes %d, batch cost threshold %g",
+		s.Concurrency, s.CooldownSeconds, s.MinReplicas, s.BatchMaxNodes, s.BatchCostThreshold)
+}

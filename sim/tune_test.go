@@ -1,0 +1,39 @@
+package sim
+
+import "testing"
+
+func TestMarkFrontierKeepsOnlyUnbeatenPoints(t *testing.T) {
+	pts := []TunePoint{
+		{CostUSD: 3, Missed: 5}, // beaten by (2, 5)
+		{CostUSD: 1, Missed: 9},
+		{CostUSD: 2, Missed: 5},
+		{CostUSD: 4, Missed: 1},
+		{CostUSD: 2, Missed: 7}, // beaten by (2, 5)
+	}
+	markFrontier(pts)
+	want := map[[2]float64]bool{{1, 9}: true, {2, 5}: true, {4, 1}: true, {2, 7}: false, {3, 5}: false}
+	for _, p := range pts {
+		if w := want[[2]float64{p.CostUSD, float64(p.Missed)}]; p.OnFrontier != w {
+			t.Errorf("($%v, %d missed): on frontier %v, want %v", p.CostUSD, p.Missed, p.OnFrontier, w)
+		}
+	}
+}
+
+// On the trace fixture the recommendation is on the frontier, misses no more
+// than the current setting and costs no more.
+func TestTuneRecommendsAFrontierSettingNoWorseThanCurrent(t *testing.T) {
+	p := DefaultParams()
+	cur := StackSetting{Concurrency: 8, CooldownSeconds: 60, MinReplicas: 0, BatchMaxNodes: 4, BatchCostThreshold: 0.002}
+	g := Grid{Concurrency: []int{4, 8}, CooldownSeconds: []int{60, 300}, MinReplicas: []int{0, 1}, BatchMaxNodes: []int{4}, BatchCostThreshold: []float64{0}}
+	rep, err := Tune(fixtureRows(t), SlowdownRule(1), p, p.StackSettings(), cur, g, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Points) != 9 {
+		t.Fatalf("%d points, want the grid's 8 and the current setting", len(rep.Points))
+	}
+	r, c := rep.Recommended, rep.Current
+	if !r.OnFrontier || r.Missed > c.Missed || r.CostUSD > c.CostUSD {
+		t.Fatalf("recommended %+v against current %+v", r, c)
+	}
+}
