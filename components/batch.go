@@ -81,6 +81,9 @@ type Batch struct {
 	PoolID pulumi.StringOutput `pulumi:"poolId"`
 	// Formula is the pool's autoscale formula.
 	Formula pulumi.StringOutput `pulumi:"formula"`
+	// Endpoints are the account's private endpoints' DNS registrations (none
+	// without PrivateLink), for clients of the Batch service to depend on.
+	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
 // PoolFormula is the autoscale formula for a pool of the given limits.
@@ -141,6 +144,7 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 				return nil, err
 			}
 			poolAfter = append(poolAfter, dns)
+			comp.Endpoints = append(comp.Endpoints, dns)
 		}
 	}
 	var poolNetwork *batch.NetworkConfigurationArgs

@@ -270,6 +270,31 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return comp, ctx.RegisterResourceOutputs(comp, outputs)
 }
 
+// newNetworkIfIsolated declares the network tier when the stack asks for
+// isolation, and returns nil otherwise.
+func newNetworkIfIsolated(ctx *pulumi.Context, name string, n config.NetworkConfig, place Placement, opts ...pulumi.ResourceOption) (*Network, error) {
+	if !n.Isolation {
+		return nil, nil
+	}
+	return NewNetwork(ctx, name+"-network", &NetworkArgs{Placement: place, AddressSpace: n.AddressSpace}, opts...)
+}
+
+// link is where tiers put private endpoints; nil without isolation.
+func (n *Network) link() *PrivateLink {
+	if n == nil {
+		return nil
+	}
+	return n.Endpoints
+}
+
+// subnet is a subnet's id; nil without isolation.
+func (n *Network) subnet(name string) pulumi.StringInput {
+	if n == nil {
+		return nil
+	}
+	return n.SubnetIDs[name]
+}
+
 // securityRules fills in the subnet's rules.
 func securityRules(subnet string, plan map[string]netip.Prefix, location pulumi.StringInput) network.SecurityRuleTypeArray {
 	out := network.SecurityRuleTypeArray{}

@@ -33,6 +33,7 @@ type Platform struct {
 	pulumi.ResourceState
 
 	ResourceGroupName pulumi.StringOutput `pulumi:"resourceGroupName"`
+	Network           *Network            `pulumi:"-"` // nil without network isolation
 	Observability     *Observability      `pulumi:"-"`
 	Vault             *Vault              `pulumi:"-"`
 	Storage           *Storage            `pulumi:"-"`
@@ -91,6 +92,13 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 
 	place := Placement{ResourceGroupName: rgNameOut, Location: location, Tags: tags, Naming: naming}
 
+	// With network isolation the data-plane tiers sit behind private
+	// endpoints in this network, and their consumers start after them.
+	net, err := newNetworkIfIsolated(ctx, name, cfg.Network, place, child)
+	if err != nil {
+		return nil, err
+	}
+
 	obs, err := NewObservability(ctx, name+"-observability", &ObservabilityArgs{
 		Placement:       place,
 		ResourceGroupID: rgID,
@@ -116,6 +124,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		PurgeProtection:         cfg.KeyVaultPurgeProtection,
 		SoftDeleteRetentionDays: cfg.KeyVaultSoftDeleteDays,
 		Settings:                settings,
+		PrivateLink:             net.link(),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -124,6 +133,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	store, err := NewStorage(ctx, name+"-storage", &StorageArgs{
 		Placement:            place,
 		PayloadRetentionDays: cfg.PayloadRetentionDays,
+		PrivateLink:          net.link(),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -136,6 +146,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: cfg.Inference.Image},
 			{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: cfg.Router.Image},
 		},
+		PrivateLink: net.link(),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -155,6 +166,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		Image:          inferenceImage,
 		RegistryServer: registry.LoginServer,
 		PullIdentityID: ids.inference.ID().ToStringOutput(),
+		SubnetID:       net.subnet(SubnetContainerApps),
+		AppDependsOn:   registry.Endpoints,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -170,6 +183,9 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		Spot:              cfg.Batch.Spot,
 		Image:             inferenceImage,
 		RegistryServer:    registry.LoginServer,
+		PrivateLink:       net.link(),
+		PoolSubnetID:      net.subnet(SubnetBatchPool),
+		PoolDependsOn:     concat(registry.Endpoints, store.Endpoints),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -184,6 +200,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		IdentityID:        ids.router.ID().ToStringOutput(),
 		MaxReplicas:       cfg.Router.MaxReplicas,
 		Env:               routerEnv(cfg, ids, vault, store, inference, bat, inferenceImage),
+		DependsOn:         concat(registry.Endpoints, vault.Endpoints, store.Endpoints, bat.Endpoints),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -238,11 +255,20 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 
-	comp.ResourceGroupName = rgNameOut
+	comp.ResourceGroupName, comp.Network = rgNameOut, net
 	comp.Router, comp.Alerts, comp.Dashboard, comp.APIKey = rt, alerts, dash, key.key
 	comp.Observability, comp.Vault, comp.Storage = obs, vault, store
 	comp.Registry, comp.Inference, comp.Batch = registry, inference, bat
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"resourceGroupName": rgNameOut})
+}
+
+// concat joins resource lists for DependsOn.
+func concat(lists ...[]pulumi.Resource) []pulumi.Resource {
+	var out []pulumi.Resource
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
 
 // routingSettings are the Key Vault secrets the router reads, under the

@@ -14,7 +14,7 @@ type Exposure struct {
 	PrivateEndpoints int `json:"privateEndpoints"`
 	PrivateDNSZones  int `json:"privateDNSZones"`
 	// PublicAccess is each data-plane service's public network access
-	// ("Enabled", "Disabled", or "default" when unset), by "kind name".
+	// ("Enabled", "Disabled", or "default" when unset), by "kind/name".
 	PublicAccess map[string]string `json:"publicAccess"`
 	// PoolIPs is each Batch pool's IP provisioning ("public IPs" unless the
 	// nodes have none), by pool name.
@@ -53,7 +53,7 @@ func ExposureOf(d Document) Exposure {
 			if v == "" {
 				v = "default"
 			}
-			e.PublicAccess[svc.kind+" "+r.Name] = v
+			e.PublicAccess[svc.kind+"/"+r.Name] = v
 		}
 	}
 	return e
@@ -65,7 +65,7 @@ func ExposureOf(d Document) Exposure {
 func (e Exposure) String() string {
 	var off, on []string
 	for svc, v := range e.PublicAccess {
-		kind, _, _ := strings.Cut(svc, " ")
+		kind, _, _ := strings.Cut(svc, "/")
 		if strings.EqualFold(v, "Disabled") {
 			off = append(off, kind)
 		} else {
