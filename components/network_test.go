@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
 )
 
@@ -54,6 +55,11 @@ func TestSubnetPlanFitsTheFirst22(t *testing.T) {
 				t.Errorf("%s %s overlaps %s %s", name, p, other, q)
 			}
 		}
+	}
+	// The pool subnet holds the nodes config validation allows (Azure
+	// reserves 5 addresses per subnet).
+	if hosts := 1<<(32-plan[components.SubnetBatchPool].Bits()) - 5; hosts != config.MaxIsolatedPoolNodes {
+		t.Errorf("pool subnet holds %d nodes, config allows %d", hosts, config.MaxIsolatedPoolNodes)
 	}
 	// Container Apps' minimum for a workload profiles environment is /27.
 	if plan[components.SubnetContainerApps].Bits() > 27 {

@@ -59,6 +59,7 @@ func TestInvalidConfigurationsNameTheKey(t *testing.T) {
 		{"network too small for the subnets", map[string]string{"networkAddressSpace": "10.60.0.0/24"}, "networkAddressSpace", "/16 to /22"},
 		{"network not at its network address", map[string]string{"networkAddressSpace": "10.60.1.0/22"}, "networkAddressSpace", "10.60.0.0/22"},
 		{"network on a range Container Apps reserves", map[string]string{"networkAddressSpace": "172.30.0.0/22"}, "networkAddressSpace", "172.30.0.0/16"},
+		{"isolated pool larger than its subnet", map[string]string{"networkIsolation": "true", "batchMaxNodes": "300"}, "batchMaxNodes", "at most 251"},
 		{"network isolation given text", map[string]string{"networkIsolation": "yes"}, "networkIsolation", "true or false"},
 	}
 	for _, tc := range cases {
