@@ -19,6 +19,9 @@ const (
 	PoolImageOffer     = "ubuntu-hpc"
 	PoolImageSku       = "2204"
 	PoolNodeAgentSku   = "batch.node.ubuntu 22.04"
+	// PoolNoPublicIPs is the pool's IP address provisioning type when it
+	// sits in the stack's network.
+	PoolNoPublicIPs = "NoPublicIPAddresses"
 	// PoolName is the pool id the router's Batch executor submits to.
 	PoolName = "gpu-pool"
 	// poolEvaluationInterval is the autoscale evaluation interval; PT5M is
@@ -46,6 +49,20 @@ type BatchArgs struct {
 	Image pulumi.StringInput
 	// RegistryServer is the registry Image is pulled from.
 	RegistryServer pulumi.StringInput
+	// PrivateLink, when set, turns the account's public network access off
+	// and gives it private endpoints there for both its sub-resources:
+	// batchAccount (the Batch service API the router submits tasks to) and
+	// nodeManagement (how nodes of a pool without public IP addresses reach
+	// the Batch service under simplified node communication) — azure-docs
+	// batch/private-connectivity.md, batch/public-network-access.md.
+	PrivateLink *PrivateLink
+	// PoolSubnetID, when set, places the pool's nodes in that subnet with
+	// no public IP addresses (azure-docs
+	// batch/simplified-node-communication-pool-no-public-ip.md).
+	PoolSubnetID pulumi.StringInput
+	// PoolDependsOn are the private endpoints the nodes use besides the
+	// account's own (registry, blobs): nodes must not start before them.
+	PoolDependsOn []pulumi.Resource
 }
 
 // Batch is the Batch account (Entra ID only, Batch-service pool
@@ -64,6 +81,9 @@ type Batch struct {
 	PoolID pulumi.StringOutput `pulumi:"poolId"`
 	// Formula is the pool's autoscale formula.
 	Formula pulumi.StringOutput `pulumi:"formula"`
+	// Endpoints are the account's private endpoints' DNS registrations (none
+	// without PrivateLink), for clients of the Batch service to depend on.
+	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
 // PoolFormula is the autoscale formula for a pool of the given limits.
@@ -100,7 +120,7 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 			UserAssignedIdentities: pulumi.StringArray{args.AccountIdentityID},
 		},
 		PoolAllocationMode:  pulumi.String("BatchService"),
-		PublicNetworkAccess: pulumi.String("Enabled"),
+		PublicNetworkAccess: pulumi.String(publicAccess(args.PrivateLink)),
 		AutoStorage: &batch.AutoStorageBasePropertiesArgs{
 			StorageAccountId: args.StorageAccountID,
 			// Shared keys are off on the account: Batch reaches it as its
@@ -114,6 +134,25 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 	}, child)
 	if err != nil {
 		return nil, fmt.Errorf("batch account: %w", err)
+	}
+
+	poolAfter := append([]pulumi.Resource{}, args.PoolDependsOn...)
+	if args.PrivateLink != nil {
+		for _, group := range []string{GroupBatchAccount, GroupNodeManagement} {
+			dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
+			if err != nil {
+				return nil, err
+			}
+			poolAfter = append(poolAfter, dns)
+			comp.Endpoints = append(comp.Endpoints, dns)
+		}
+	}
+	var poolNetwork *batch.NetworkConfigurationArgs
+	if args.PoolSubnetID != nil {
+		poolNetwork = &batch.NetworkConfigurationArgs{
+			SubnetId:                     args.PoolSubnetID,
+			PublicIPAddressConfiguration: &batch.PublicIPAddressConfigurationArgs{Provision: pulumi.String(PoolNoPublicIPs)},
+		}
 	}
 
 	pullAs := &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID}
@@ -152,13 +191,14 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 			Type:                   pulumi.String("UserAssigned"),
 			UserAssignedIdentities: pulumi.StringArray{args.PoolIdentityID},
 		},
+		NetworkConfiguration:   poolNetwork,
 		InterNodeCommunication: pulumi.String("Disabled"),
 		// Classic node communication is retired; simplified needs no inbound ports.
 		TargetNodeCommunicationMode: pulumi.String("Simplified"),
 		Metadata: []batch.MetadataItemArgs{
 			{Name: pulumi.String("managed-by"), Value: pulumi.String("pulumi")},
 		},
-	}, child)
+	}, child, pulumi.DependsOn(poolAfter))
 	if err != nil {
 		return nil, fmt.Errorf("batch pool: %w", err)
 	}

@@ -53,6 +53,14 @@ type InferenceArgs struct {
 	RegistryServer pulumi.StringInput
 	// PullIdentityID is the user-assigned identity (resource id) the app pulls as.
 	PullIdentityID pulumi.StringInput
+	// SubnetID, when set, joins the environment to that subnet (delegated to
+	// Microsoft.App/environments). The environment stays external — the
+	// router's ingress is public — while the inference app's ingress stays
+	// internal to the environment.
+	SubnetID pulumi.StringInput
+	// AppDependsOn are what the app needs before its first revision starts,
+	// e.g. the registry's private endpoint it pulls through.
+	AppDependsOn []pulumi.Resource
 }
 
 // Inference is the Container Apps environment, with the Consumption profile
@@ -97,6 +105,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 		// Logs go to Azure Monitor and from there, through the diagnostic
 		// setting below, to the workspace: no workspace key in the config.
 		AppLogsConfiguration: &app.AppLogsConfigurationArgs{Destination: pulumi.String("azure-monitor")},
+		VnetConfiguration:    environmentNetwork(args.SubnetID),
 		Tags:                 args.Tags,
 	}, child)
 	if err != nil {
@@ -189,7 +198,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 			},
 		},
 		Tags: args.Tags,
-	}, child)
+	}, child, pulumi.DependsOn(args.AppDependsOn))
 	if err != nil {
 		return nil, fmt.Errorf("inference container app: %w", err)
 	}
@@ -211,4 +220,15 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 		"appName":           comp.AppName,
 		"internalUrl":       comp.InternalURL,
 	})
+}
+
+// environmentNetwork joins the environment to subnetID, or leaves it on the
+// network Azure generates (nil). Internal false keeps the environment's
+// public ingress endpoint for the router's external ingress (azure-docs
+// container-apps/networking.md, "Accessibility level").
+func environmentNetwork(subnetID pulumi.StringInput) app.VnetConfigurationPtrInput {
+	if subnetID == nil {
+		return nil
+	}
+	return &app.VnetConfigurationArgs{InfrastructureSubnetId: subnetID, Internal: pulumi.Bool(false)}
 }

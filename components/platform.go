@@ -50,6 +50,15 @@ type PlatformArgs struct {
 	// Routing is the router's initial routing settings (Key Vault and
 	// environment).
 	Routing RoutingSettings
+	// Network is the stack's network isolation.
+	Network NetworkSettings
+}
+
+// NetworkSettings say whether the data plane sits behind private endpoints
+// in a virtual network of the given IPv4 address space (/16 to /22).
+type NetworkSettings struct {
+	Isolation    bool
+	AddressSpace string
 }
 
 // MonitoringSettings configure the observability tier and the alerts.
@@ -99,6 +108,7 @@ type Platform struct {
 	pulumi.ResourceState
 
 	ResourceGroupName pulumi.StringOutput `pulumi:"resourceGroupName"`
+	Network           *Network            `pulumi:"-"` // nil without network isolation
 	Observability     *Observability      `pulumi:"-"`
 	Vault             *Vault              `pulumi:"-"`
 	Storage           *Storage            `pulumi:"-"`
@@ -155,6 +165,13 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 
 	place := Placement{ResourceGroupName: rgNameOut, Location: location, Tags: tags, Naming: naming}
 
+	// With network isolation the data-plane tiers sit behind private
+	// endpoints in this network, and their consumers start after them.
+	net, err := newNetworkIfIsolated(ctx, name, args.Network, place, child)
+	if err != nil {
+		return nil, err
+	}
+
 	obs, err := NewObservability(ctx, name+"-observability", &ObservabilityArgs{
 		Placement:       place,
 		ResourceGroupID: rgID,
@@ -180,6 +197,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		PurgeProtection:         args.KeyVault.PurgeProtection,
 		SoftDeleteRetentionDays: args.KeyVault.SoftDeleteDays,
 		Settings:                settings,
+		PrivateLink:             net.link(),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -188,6 +206,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	store, err := NewStorage(ctx, name+"-storage", &StorageArgs{
 		Placement:            place,
 		PayloadRetentionDays: args.PayloadRetentionDays,
+		PrivateLink:          net.link(),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -200,6 +219,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: args.InferenceImage},
 			{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: args.RouterImage},
 		},
+		PrivateLink: net.link(),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -219,6 +239,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		Image:          inferenceImage,
 		RegistryServer: registry.LoginServer,
 		PullIdentityID: ids.inference.ID().ToStringOutput(),
+		SubnetID:       net.subnet(SubnetContainerApps),
+		AppDependsOn:   registry.Endpoints,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -234,6 +256,9 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		Spot:              args.Pool.Spot,
 		Image:             inferenceImage,
 		RegistryServer:    registry.LoginServer,
+		PrivateLink:       net.link(),
+		PoolSubnetID:      net.subnet(SubnetBatchPool),
+		PoolDependsOn:     concat(registry.Endpoints, store.Endpoints),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -248,6 +273,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		IdentityID:        ids.router.ID().ToStringOutput(),
 		MaxReplicas:       args.RouterMaxReplicas,
 		Env:               routerEnv(args, ids, vault, store, inference, bat, inferenceImage),
+		DependsOn:         concat(registry.Endpoints, vault.Endpoints, store.Endpoints, bat.Endpoints),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -302,11 +328,20 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 
-	comp.ResourceGroupName = rgNameOut
+	comp.ResourceGroupName, comp.Network = rgNameOut, net
 	comp.Router, comp.Alerts, comp.Dashboard, comp.APIKey = rt, alerts, dash, key.key
 	comp.Observability, comp.Vault, comp.Storage = obs, vault, store
 	comp.Registry, comp.Inference, comp.Batch = registry, inference, bat
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"resourceGroupName": rgNameOut})
+}
+
+// concat joins resource lists for DependsOn.
+func concat(lists ...[]pulumi.Resource) []pulumi.Resource {
+	var out []pulumi.Resource
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
 
 // routingSettings are the Key Vault secrets the router reads, under the

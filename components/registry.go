@@ -28,6 +28,13 @@ type RegistryArgs struct {
 	AdminUser bool
 	// Images to build and push, or to pass through when prebuilt.
 	Images []ImageSpec
+	// PrivateLink, when set, makes the registry Premium (private endpoints
+	// need it: azure-docs container-registry/container-registry-private-link.md),
+	// turns public network access off and gives it a private endpoint there.
+	// Pushes then reach the registry only from inside the network, so the
+	// images are built after the endpoint's DNS record exists, by a
+	// `pulumi up` that runs inside the network (README, network isolation).
+	PrivateLink *PrivateLink
 }
 
 // Registry is the Azure Container Registry the apps and the Batch pool pull
@@ -43,6 +50,18 @@ type Registry struct {
 	// the pushed image's digest (so a new build rolls a new revision), or
 	// the prebuilt reference.
 	ImageRefs map[string]pulumi.StringOutput `pulumi:"-"`
+	// Endpoints are the private endpoint's DNS registration (none without
+	// PrivateLink): whatever pulls must depend on them.
+	Endpoints []pulumi.Resource `pulumi:"-"`
+}
+
+// RegistrySKU is the registry's tier: Standard, or Premium where private
+// endpoints need it.
+func RegistrySKU(private bool) string {
+	if private {
+		return "Premium"
+	}
+	return "Standard"
 }
 
 // NewRegistry declares the registry and builds the images.
@@ -54,15 +73,25 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	child := pulumi.Parent(comp)
 
 	registry, err := containerregistry.NewRegistry(ctx, name+"-cr", &containerregistry.RegistryArgs{
-		RegistryName:      pulumi.String(args.Naming.Global("cr")),
-		ResourceGroupName: args.ResourceGroupName,
-		Location:          args.Location,
-		Sku:               &containerregistry.SkuArgs{Name: pulumi.String("Standard")},
-		AdminUserEnabled:  pulumi.Bool(args.AdminUser),
-		Tags:              args.Tags,
+		RegistryName:        pulumi.String(args.Naming.Global("cr")),
+		ResourceGroupName:   args.ResourceGroupName,
+		Location:            args.Location,
+		Sku:                 &containerregistry.SkuArgs{Name: pulumi.String(RegistrySKU(args.PrivateLink != nil))},
+		AdminUserEnabled:    pulumi.Bool(args.AdminUser),
+		PublicNetworkAccess: pulumi.String(publicAccess(args.PrivateLink)),
+		Tags:                args.Tags,
 	}, child)
 	if err != nil {
 		return nil, fmt.Errorf("container registry: %w", err)
+	}
+	pushAfter := []pulumi.ResourceOption{child}
+	if args.PrivateLink != nil {
+		dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, registry.ID(), GroupRegistry, child)
+		if err != nil {
+			return nil, err
+		}
+		comp.Endpoints = append(comp.Endpoints, dns)
+		pushAfter = append(pushAfter, pulumi.DependsOn(comp.Endpoints))
 	}
 
 	var push *docker.RegistryArgs
@@ -94,7 +123,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 				Platform:   pulumi.String("linux/amd64"),
 			},
 			Registry: push,
-		}, child)
+		}, pushAfter...)
 		if err != nil {
 			return nil, fmt.Errorf("image %s: %w", img.Repository, err)
 		}

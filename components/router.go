@@ -28,6 +28,10 @@ type RouterArgs struct {
 	MaxReplicas int
 	// Env is the router's configuration: endpoints and names only.
 	Env map[string]pulumi.StringInput
+	// DependsOn are what the app needs before its first revision starts,
+	// e.g. the private endpoints it reaches the registry, Key Vault, storage
+	// and Batch through.
+	DependsOn []pulumi.Resource
 }
 
 // Router is the public entry point: an external HTTPS-only Container App on
@@ -114,7 +118,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			TerminationGracePeriodSeconds: pulumi.Float64(60),
 		},
 		Tags: args.Tags,
-	}, pulumi.Parent(comp))
+	}, pulumi.Parent(comp), pulumi.DependsOn(args.DependsOn))
 	if err != nil {
 		return nil, fmt.Errorf("router container app: %w", err)
 	}

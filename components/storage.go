@@ -23,6 +23,9 @@ type StorageArgs struct {
 	Placement
 	// PayloadRetentionDays is how long request payloads and results are kept.
 	PayloadRetentionDays int
+	// PrivateLink, when set, turns public network access off and gives the
+	// blob and queue services private endpoints there.
+	PrivateLink *PrivateLink
 }
 
 // Storage is the account that carries batch work: the work and poison
@@ -51,6 +54,9 @@ type Storage struct {
 	PoisonQueueName      pulumi.StringOutput `pulumi:"poisonQueueName"`
 	RequestContainerName pulumi.StringOutput `pulumi:"requestContainerName"`
 	ResultContainerName  pulumi.StringOutput `pulumi:"resultContainerName"`
+	// Endpoints are the blob and queue private endpoints' DNS registrations
+	// (none without PrivateLink), for consumers to depend on.
+	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
 // NewStorage declares the account, its queues, containers and lifecycle rule.
@@ -73,6 +79,8 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 		AllowSharedKeyAccess:         pulumi.Bool(false),
 		DefaultToOAuthAuthentication: pulumi.Bool(true),
 		AllowCrossTenantReplication:  pulumi.Bool(false),
+		PublicNetworkAccess:          pulumi.String(publicAccess(args.PrivateLink)),
+		NetworkRuleSet:               storageNetworkRules(args.PrivateLink),
 		Tags:                         args.Tags,
 	}, child)
 	if err != nil {
@@ -109,6 +117,16 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 	results, err := container("results", ResultContainerName)
 	if err != nil {
 		return nil, fmt.Errorf("results container: %w", err)
+	}
+
+	if args.PrivateLink != nil {
+		for _, group := range []string{GroupBlob, GroupQueue} {
+			dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
+			if err != nil {
+				return nil, err
+			}
+			comp.Endpoints = append(comp.Endpoints, dns)
+		}
 	}
 
 	// Payloads and results are only needed until the client has read them.
@@ -166,4 +184,16 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 		"requestContainerName": comp.RequestContainerName,
 		"resultContainerName":  comp.ResultContainerName,
 	})
+}
+
+// storageNetworkRules denies every public client, trusted Azure services
+// included, when the account sits behind private endpoints; nil leaves the
+// API's default. Management operations (queues, containers, the lifecycle
+// rule) are not subject to these rules (azure-docs
+// storage/common/storage-network-security.md).
+func storageNetworkRules(link *PrivateLink) storage.NetworkRuleSetPtrInput {
+	if link == nil {
+		return nil
+	}
+	return &storage.NetworkRuleSetArgs{DefaultAction: storage.DefaultActionDeny, Bypass: pulumi.String("None")}
 }

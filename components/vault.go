@@ -19,6 +19,12 @@ type VaultArgs struct {
 	// Settings are stored as secrets under their names; the router reads them
 	// periodically so operators tune routing without a deploy.
 	Settings map[string]pulumi.StringInput
+	// PrivateLink, when set, turns public network access off and gives the
+	// vault a private endpoint there. The secrets above are still written:
+	// they are Azure Resource Manager resources (Microsoft.KeyVault/vaults/secrets),
+	// and Key Vault's network rules apply to the data plane only (azure-docs
+	// key-vault/general/network-security.md; azure-docs issue 68668).
+	PrivateLink *PrivateLink
 }
 
 // Vault is the Key Vault holding the router's settings. Access is by Azure
@@ -34,6 +40,9 @@ type Vault struct {
 	VaultURI pulumi.StringOutput `pulumi:"vaultUri"`
 	// SettingNames are the names of the secrets the tier wrote.
 	SettingNames pulumi.StringArrayOutput `pulumi:"settingNames"`
+	// Endpoints are the private endpoint's DNS registration (none without
+	// PrivateLink), for readers of the vault to depend on.
+	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
 // NewVault declares the vault and one secret per setting.
@@ -50,6 +59,11 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 		EnableRbacAuthorization:   pulumi.Bool(true),
 		EnableSoftDelete:          pulumi.Bool(true),
 		SoftDeleteRetentionInDays: pulumi.Int(args.SoftDeleteRetentionDays),
+		PublicNetworkAccess:       pulumi.String(publicAccess(args.PrivateLink)),
+	}
+	if args.PrivateLink != nil {
+		// Deny everything public, trusted Azure services included.
+		props.NetworkAcls = &keyvault.NetworkRuleSetArgs{DefaultAction: pulumi.String("Deny"), Bypass: pulumi.String("None")}
 	}
 	// The API accepts only true here: leaving it unset is how "off" is said.
 	if args.PurgeProtection {
@@ -64,6 +78,14 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 	}, child)
 	if err != nil {
 		return nil, fmt.Errorf("key vault: %w", err)
+	}
+
+	if args.PrivateLink != nil {
+		dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, vault.ID(), GroupVault, child)
+		if err != nil {
+			return nil, err
+		}
+		comp.Endpoints = append(comp.Endpoints, dns)
 	}
 
 	names := sortedKeys(args.Settings)

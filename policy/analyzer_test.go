@@ -40,7 +40,7 @@ func TestPackServesTheAnalyzerProtocol(t *testing.T) {
 	}
 	if _, err := client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{
 		Stack: "prod", Project: "gpu-orchestration", DryRun: true,
-		Config: map[string]string{"gpu-orchestration:batchSpot": "true"},
+		Config: map[string]string{"gpu-orchestration:batchSpot": "true", "gpu-orchestration:networkIsolation": "true"},
 	}); err != nil {
 		t.Fatalf("configure stack: %v", err)
 	}
@@ -57,6 +57,7 @@ func TestPackServesTheAnalyzerProtocol(t *testing.T) {
 		"minimumTlsVersion":      resource.NewProperty("TLS1_2"),
 		"allowBlobPublicAccess":  resource.NewProperty(false),
 		"allowSharedKeyAccess":   resource.NewProperty(true), // the mistake
+		"publicNetworkAccess":    resource.NewProperty("Disabled"),
 		"tags": resource.NewProperty(resource.NewPropertyMapFromMap(map[string]any{
 			"project": "gpu-orchestration", "stack": "prod", "managed-by": "pulumi",
 		})),
@@ -86,6 +87,18 @@ func TestPackServesTheAnalyzerProtocol(t *testing.T) {
 	}
 	if n := len(resp.GetDiagnostics()); n != 0 {
 		t.Errorf("an unknown input was judged: %v", resp.GetDiagnostics())
+	}
+
+	// The stack's networkIsolation, as the engine configured it, makes the
+	// network rules mandatory.
+	account["publicNetworkAccess"] = resource.NewProperty("Enabled")
+	resp, err = client.Analyze(ctx, analyzeRequest(t, account))
+	if err != nil {
+		t.Fatalf("analyze a public account: %v", err)
+	}
+	if d := resp.GetDiagnostics(); len(d) != 1 || d[0].GetPolicyName() != "network-public-access-off" ||
+		d[0].GetEnforcementLevel() != pulumirpc.EnforcementLevel_MANDATORY {
+		t.Errorf("public account in an isolated stack: %v", d)
 	}
 }
 

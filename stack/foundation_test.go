@@ -182,6 +182,7 @@ var untaggable = map[string]bool{
 	"azure-native:authorization:RoleAssignment": true,
 	"azure-native:insights:DiagnosticSetting":   true,
 	"azure-native:batch:Pool":                   true, // carries metadata instead
+	"azure-native:network:PrivateDnsZoneGroup":  true,
 }
 
 func TestEveryTaggableResourceCarriesTheStackTags(t *testing.T) {

@@ -65,5 +65,6 @@ func platformArgs(cfg *config.Config, project, subscriptionID, tenantID, budgetS
 			GPUMemoryLimit:      cfg.Routing.GPUMemoryLimit,
 			MaxBodyBytes:        cfg.Routing.MaxBodyBytes,
 		},
+		Network: components.NetworkSettings{Isolation: cfg.Network.Isolation, AddressSpace: cfg.Network.AddressSpace},
 	}
 }

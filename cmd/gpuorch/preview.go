@@ -40,6 +40,7 @@ func runPreview(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&a.RealtimeReplicaHoursPerDay, "realtime-hours", a.RealtimeReplicaHoursPerDay, "cost example: serverless GPU replica-hours a day")
 	fs.Float64Var(&a.BatchNodeHoursPerDay, "batch-hours", a.BatchNodeHoursPerDay, "cost example: Batch node-hours a day")
 	fs.Float64Var(&a.StorageGB, "storage-gb", a.StorageGB, "cost: blob capacity per storage account, GB")
+	fs.Float64Var(&a.PrivateLinkGBPerMonth, "private-link-gb", a.PrivateLinkGBPerMonth, "cost: data through all private endpoints, GB a month (isolated stacks)")
 	if err := fs.Parse(args); err != nil {
 		return previewError
 	}
@@ -154,6 +155,7 @@ func printTree(w io.Writer, doc plan.Document) {
 		urns[r.URN] = true
 	}
 	fmt.Fprintf(w, "stack %s (project %s): %d resources\n", doc.Stack, doc.Project, len(doc.Resources))
+	fmt.Fprintf(w, "network: %s\n", plan.ExposureOf(doc))
 	var walk func(parent string, depth int)
 	walk = func(parent string, depth int) {
 		for _, r := range children[parent] {
@@ -276,6 +278,9 @@ func price(usd float64) string {
 
 func printDiff(w io.Writer, c plan.Comparison, a, b plan.Document) {
 	fmt.Fprintf(w, "plan %s → %s: %d resources → %d\n", c.From, c.To, len(a.Resources), len(b.Resources))
+	// Network isolation first: what each stack leaves public.
+	fmt.Fprintf(w, "network %s: %s\n", c.From, c.Exposure[0])
+	fmt.Fprintf(w, "network %s: %s\n", c.To, c.Exposure[1])
 	for _, kind := range []string{"removed", "added"} {
 		for _, ch := range c.Changes {
 			if ch.Kind == kind {

@@ -236,7 +236,13 @@ func TestPreviewCostReadsThePlan(t *testing.T) {
 		if _, ok := items["Log Analytics retention"]; ok != want.logRetention {
 			t.Errorf("%s: retention line present %v, want %v", stack, ok, want.logRetention)
 		}
-		if len(doc.Cost.Unpriced) != 0 {
+		// An environment in the stack's own network adds a load balancer and
+		// public IPs the table does not price; nothing else is unpriced.
+		wantUnpriced := 0
+		if stack == "prod" {
+			wantUnpriced = 1
+		}
+		if len(doc.Cost.Unpriced) != wantUnpriced {
 			t.Errorf("%s: unpriced %v", stack, doc.Cost.Unpriced)
 		}
 		if math.Abs(doc.Cost.TotalMonthlyUSD-doc.Cost.FixedMonthlyUSD-doc.Cost.Example.MonthlyUSD) > 1e-9 {
@@ -254,7 +260,9 @@ func TestPreviewTextShowsTreePolicyAndCost(t *testing.T) {
 		"batch:Pool  gpuorch-batch-pool  vmSize=Standard_NC4as_T4_v3",
 		"profile=gpu-t4 ingressExternal=false port=8000 scale=0..1 model=8cpu/56Gi",
 		"keyvault:Secret  gpuorch-vault-realtime-threshold-ms  value=[secret]",
-		"policy: 0 mandatory, 0 advisory",
+		"policy: 0 mandatory, 12 advisory",
+		"network-public-access-off  gpuorch-vault-kv:",
+		"network: 0 virtual network(s), 0 private endpoint(s)",
 		"serverless T4  gpuorch-inference-app  $1.5588/GPU-hour",
 		"fixed + example: $",
 	} {
@@ -274,6 +282,11 @@ func TestPreviewAgainstProd(t *testing.T) {
 		`template.containers[model].resources.cpu: 8 → 24`,
 		`properties.enablePurgeProtection: (absent) → true`,
 		`location: "westus3" → "swedencentral"`,
+		// Network isolation at a glance: what each stack leaves public.
+		"network dev: 0 virtual network(s), 0 private endpoint(s), 0 private DNS zone(s); public network access on: batch, key vault, registry, storage; pool: public IPs",
+		"network prod: 1 virtual network(s), 6 private endpoint(s), 5 private DNS zone(s); public network access off: batch, key vault, registry, storage; pool: no public IPs",
+		"+ network:PrivateEndpoint  gpuorch-batch-pe-nodeManagement  (only in prod)",
+		`sku.name: "Standard" → "Premium"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff lacks %q:\n%s", want, out)
@@ -287,6 +300,10 @@ func TestPreviewAgainstProd(t *testing.T) {
 	var cmp plan.Comparison
 	if err := json.Unmarshal([]byte(out), &cmp); code != 0 || err != nil || cmp.From != "dev" || cmp.To != "prod" || len(cmp.Changes) == 0 {
 		t.Errorf("JSON diff exit %d err %v: %+v", code, err, cmp)
+	}
+	if dev, prod := cmp.Exposure[0], cmp.Exposure[1]; dev.PrivateEndpoints != 0 || prod.PrivateEndpoints != 6 || prod.PrivateDNSZones != 5 ||
+		prod.PublicAccess["storage/gpuorch-storage-st"] != "Disabled" || dev.PublicAccess["storage/gpuorch-storage-st"] != "Enabled" {
+		t.Errorf("JSON exposure dev %+v prod %+v", dev, prod)
 	}
 	if code, _, _ := preview(t, "-stack", "dev", "-root", "../..", "-against", "nosuchstack"); code != 1 {
 		t.Errorf("missing stack file: exit %d, want 1", code)

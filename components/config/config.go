@@ -29,6 +29,7 @@ type Config struct {
 	Routing   RoutingConfig
 	Router    RouterConfig
 	Registry  RegistryConfig
+	Network   NetworkConfig
 
 	AlertEmails     []string
 	QueueDepthAlert int
@@ -82,6 +83,14 @@ type RouterConfig struct {
 // RegistryConfig is the container registry.
 type RegistryConfig struct {
 	AdminUser bool
+}
+
+// NetworkConfig is the stack's network isolation.
+type NetworkConfig struct {
+	// Isolation puts the data plane behind private endpoints.
+	Isolation bool
+	// AddressSpace is the virtual network's IPv4 prefix (CIDR).
+	AddressSpace string
 }
 
 // ResourceGroupCreate is the resourceGroupName value that asks for a new group.
@@ -153,6 +162,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			Image:       p.str("routerImage"),
 		},
 		Registry:                RegistryConfig{AdminUser: p.boolean("registryAdminUser")},
+		Network:                 NetworkConfig{Isolation: p.boolean("networkIsolation"), AddressSpace: p.str("networkAddressSpace")},
 		AlertEmails:             p.strings("alertEmails"),
 		QueueDepthAlert:         p.integer("queueDepthAlert"),
 		MonthlyBudget:           p.integer("monthlyBudget"),

@@ -55,6 +55,12 @@ func TestInvalidConfigurationsNameTheKey(t *testing.T) {
 		{"budget start not first of month", map[string]string{"budgetStartDate": "2026-12-15"}, "budgetStartDate", "YYYY-MM-01"},
 		{"relative inference path", map[string]string{"inferencePath": "infer"}, "inferencePath", "starting with"},
 		{"unknown key", map[string]string{"gpuTyp": "T4"}, "gpuTyp", "unknown config key"},
+		{"network not a CIDR", map[string]string{"networkAddressSpace": "10.60.0.0"}, "networkAddressSpace", "CIDR notation"},
+		{"network too small for the subnets", map[string]string{"networkAddressSpace": "10.60.0.0/24"}, "networkAddressSpace", "/16 to /22"},
+		{"network not at its network address", map[string]string{"networkAddressSpace": "10.60.1.0/22"}, "networkAddressSpace", "10.60.0.0/22"},
+		{"network on a range Container Apps reserves", map[string]string{"networkAddressSpace": "172.30.0.0/22"}, "networkAddressSpace", "172.30.0.0/16"},
+		{"isolated pool larger than its subnet", map[string]string{"networkIsolation": "true", "batchMaxNodes": "300"}, "batchMaxNodes", "at most 251"},
+		{"network isolation given text", map[string]string{"networkIsolation": "yes"}, "networkIsolation", "true or false"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,5 +60,7 @@ var Keys = []Key{
 	{"routerMaxReplicas", "integer", 3, "Maximum replicas of the router app (it always keeps one)."},
 	{"registryAdminUser", "boolean", true, "Turn on the registry's admin user so `pulumi up` can push the images it builds; off, pushes use the deployer's `az acr login`."},
 	{"routerImage", "string", "", "Prebuilt router image reference; empty builds router/Dockerfile with Docker and pushes it to the stack's registry."},
+	{"networkIsolation", "boolean", false, "Put storage, Key Vault, the registry and Batch behind private endpoints in a virtual network with public network access off, the Container Apps environment and the Batch pool in its subnets (the router's HTTPS ingress stays public). `pulumi up` must then run from inside the network (README, network isolation)."},
+	{"networkAddressSpace", "string", "10.60.0.0/22", "IPv4 address space of the stack's virtual network when networkIsolation is on: a /16 to /22 that does not overlap the ranges Container Apps reserves; the subnets are carved from its first /22."},
 	{"tags", "object", map[string]any{}, "Extra tags on every taggable resource (project, stack and managed-by are always set)."},
 }

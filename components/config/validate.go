@@ -137,6 +137,8 @@ func (c *Config) validate() []error {
 	}
 	positive("payloadRetentionDays", c.PayloadRetentionDays)
 
+	c.validateNetwork(add)
+
 	for k, v := range c.ExtraTags {
 		if k == "" || len(k) > 512 || tagKeyForbidden.MatchString(k) || len(v) > 256 {
 			add("tags", k, "allowed: tag names of 1-512 characters without < > % & \\ ? / and values of at most 256 characters")

@@ -30,11 +30,13 @@ type Comparison struct {
 	// and naming hash are set aside ("rg-gpuorch-dev" against
 	// "rg-gpuorch-prod"), and generated GUIDs; they are left out of Changes.
 	NameOnly int `json:"nameOnly"`
+	// Exposure is each stack's network isolation, From's then To's.
+	Exposure [2]Exposure `json:"exposure"`
 }
 
 // Diff compares plan a with plan b.
 func Diff(a, b Document) Comparison {
-	c := Comparison{From: a.Stack, To: b.Stack, Changes: []Change{}}
+	c := Comparison{From: a.Stack, To: b.Stack, Changes: []Change{}, Exposure: [2]Exposure{ExposureOf(a), ExposureOf(b)}}
 	key := func(r Resource) string { return r.Type + "\x00" + r.Name }
 	inB := map[string]Resource{}
 	for _, r := range b.Resources {

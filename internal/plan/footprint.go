@@ -18,6 +18,8 @@ const (
 	typeVault        = "azure-native:keyvault:Vault"
 	typeSecret       = "azure-native:keyvault:Secret"
 	typeBudget       = "azure-native:consumption:Budget"
+	typeEndpoint     = "azure-native:network:PrivateEndpoint"
+	typePrivateZone  = "azure-native:network:PrivateZone"
 )
 
 // Footprint reads what the stack is billed for from the plan's resources:
@@ -33,6 +35,9 @@ func Footprint(doc Document, cfg *config.Config) pricing.Footprint {
 		}
 		if fp.Region == "" {
 			fp.Region = r.Str("location")
+		}
+		if r.At("vnetConfiguration.infrastructureSubnetId") != nil {
+			fp.EnvironmentsInNetwork = append(fp.EnvironmentsInNetwork, r.Name)
 		}
 		list, _ := r.At("workloadProfiles").([]any)
 		for _, p := range list {
@@ -69,6 +74,10 @@ func Footprint(doc Document, cfg *config.Config) pricing.Footprint {
 			fp.KeyVaultSecrets++
 		case typeBudget:
 			fp.MonthlyBudget, _ = r.Num("amount")
+		case typeEndpoint:
+			fp.PrivateEndpoints = append(fp.PrivateEndpoints, r.Name)
+		case typePrivateZone:
+			fp.PrivateDNSZones = append(fp.PrivateDNSZones, r.Str("privateZoneName"))
 		}
 	}
 	return fp

@@ -29,6 +29,9 @@ func TestFootprintReadsSizesFromInputs(t *testing.T) {
 		{Type: typeSecret, Name: "s1", Inputs: map[string]any{}},
 		{Type: typeSecret, Name: "s2", Inputs: map[string]any{}},
 		{Type: typeBudget, Name: "b", Inputs: map[string]any{"amount": 300.0}},
+		{Type: typeEndpoint, Name: "pe-blob", Inputs: map[string]any{"groupIds": []any{"blob"}}},
+		{Type: typePrivateZone, Name: "dns-blob", Inputs: map[string]any{"privateZoneName": "privatelink.blob.core.windows.net"}},
+		{Type: typeEnvironment, Name: "cae-in-network", Inputs: map[string]any{"vnetConfiguration": map[string]any{"infrastructureSubnetId": "/sub/snet-cae"}}},
 	}}
 	cfg := &config.Config{Batch: config.BatchConfig{MaxNodes: 4, Spot: false}}
 	fp := Footprint(d, cfg)
@@ -44,5 +47,10 @@ func TestFootprintReadsSizesFromInputs(t *testing.T) {
 	if fp.Region != "westus3" || fp.KeyVaultSecrets != 2 || fp.MonthlyBudget != 300 ||
 		fp.Registries[0].SKU != "Standard" || fp.Workspaces[0].RetentionDays != 90 {
 		t.Errorf("footprint %+v", fp)
+	}
+	if len(fp.PrivateEndpoints) != 1 || fp.PrivateEndpoints[0] != "pe-blob" ||
+		len(fp.PrivateDNSZones) != 1 || fp.PrivateDNSZones[0] != "privatelink.blob.core.windows.net" ||
+		len(fp.EnvironmentsInNetwork) != 1 || fp.EnvironmentsInNetwork[0] != "cae-in-network" {
+		t.Errorf("network footprint: endpoints %v, zones %v, environments in a network %v", fp.PrivateEndpoints, fp.PrivateDNSZones, fp.EnvironmentsInNetwork)
 	}
 }

@@ -31,16 +31,18 @@ var keySettings = map[string][]setting{
 	"azure-native:resources:ResourceGroup":              {{"location", "location"}},
 	"azure-native:operationalinsights:Workspace":        {{"sku", "sku.name"}, {"retention", "retentionInDays"}},
 	"azure-native:consumption:Budget":                   {{"amount", "amount"}, {"grain", "timeGrain"}},
-	"azure-native:keyvault:Vault":                       {{"sku", "properties.sku.name"}, {"rbac", "properties.enableRbacAuthorization"}, {"softDeleteDays", "properties.softDeleteRetentionInDays"}, {"purgeProtection", "properties.enablePurgeProtection"}},
+	"azure-native:keyvault:Vault":                       {{"sku", "properties.sku.name"}, {"rbac", "properties.enableRbacAuthorization"}, {"softDeleteDays", "properties.softDeleteRetentionInDays"}, {"purgeProtection", "properties.enablePurgeProtection"}, {"publicAccess", "properties.publicNetworkAccess"}},
 	"azure-native:keyvault:Secret":                      {{"value", "properties.value"}},
-	"azure-native:storage:StorageAccount":               {{"sku", "sku.name"}, {"kind", "kind"}, {"tls", "minimumTlsVersion"}, {"sharedKey", "allowSharedKeyAccess"}},
+	"azure-native:storage:StorageAccount":               {{"sku", "sku.name"}, {"kind", "kind"}, {"tls", "minimumTlsVersion"}, {"sharedKey", "allowSharedKeyAccess"}, {"publicAccess", "publicNetworkAccess"}},
 	"azure-native:storage:Queue":                        {{"queue", "queueName"}},
 	"azure-native:storage:BlobContainer":                {{"container", "containerName"}},
-	"azure-native:containerregistry:Registry":           {{"sku", "sku.name"}, {"adminUser", "adminUserEnabled"}},
+	"azure-native:containerregistry:Registry":           {{"sku", "sku.name"}, {"adminUser", "adminUserEnabled"}, {"publicAccess", "publicNetworkAccess"}},
 	"docker:index/image:Image":                          {{"image", "imageName"}, {"dockerfile", "build.dockerfile"}},
 	"azure-native:app/v20250101:ContainerApp":           {{"profile", "workloadProfileName"}, {"ingressExternal", "configuration.ingress.external"}, {"port", "configuration.ingress.targetPort"}},
-	"azure-native:batch:BatchAccount":                   {{"allocation", "poolAllocationMode"}, {"auth", "allowedAuthenticationModes"}},
-	"azure-native:batch:Pool":                           {{"vmSize", "vmSize"}, {"nodeAgent", "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId"}, {"autoscaleEvery", "scaleSettings.autoScale.evaluationInterval"}, {"slotsPerNode", "taskSlotsPerNode"}},
+	"azure-native:batch:BatchAccount":                   {{"allocation", "poolAllocationMode"}, {"auth", "allowedAuthenticationModes"}, {"publicAccess", "publicNetworkAccess"}},
+	"azure-native:batch:Pool":                           {{"vmSize", "vmSize"}, {"nodeAgent", "deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId"}, {"autoscaleEvery", "scaleSettings.autoScale.evaluationInterval"}, {"slotsPerNode", "taskSlotsPerNode"}, {"ips", "networkConfiguration.publicIPAddressConfiguration.provision"}},
+	"azure-native:network:VirtualNetwork":               {{"space", "addressSpace.addressPrefixes"}},
+	"azure-native:network:PrivateZone":                  {{"zone", "privateZoneName"}},
 	"azure-native:insights:MetricAlert":                 {{"severity", "severity"}, {"every", "evaluationFrequency"}, {"window", "windowSize"}},
 	"azure-native:authorization:RoleAssignment":         {{"principalType", "principalType"}},
 	"azure-native:managedidentity:UserAssignedIdentity": {{"name", "resourceName"}},
@@ -64,6 +66,9 @@ func KeySettings(r Resource) []string {
 			profiles = append(profiles, fmt.Sprintf("%v(%v)", m["name"], m["workloadProfileType"]))
 		}
 		out = append(out, "profiles="+strings.Join(profiles, ","))
+		if subnet := r.Str("vnetConfiguration.infrastructureSubnetId"); subnet != "" {
+			out = append(out, "subnet="+path.Base(subnet))
+		}
 	case "azure-native:app/v20250101:ContainerApp":
 		minR, maxR := r.At("template.scale.minReplicas"), r.At("template.scale.maxReplicas")
 		out = append(out, fmt.Sprintf("scale=%s..%s", show(minR), show(maxR)))
@@ -72,6 +77,12 @@ func KeySettings(r Resource) []string {
 			m, _ := c.(map[string]any)
 			res, _ := m["resources"].(map[string]any)
 			out = append(out, fmt.Sprintf("%v=%scpu/%s", m["name"], show(res["cpu"]), show(res["memory"])))
+		}
+	case typeEndpoint:
+		conns, _ := r.At("privateLinkServiceConnections").([]any)
+		for _, c := range conns {
+			m, _ := c.(map[string]any)
+			out = append(out, "groups="+show(m["groupIds"]))
 		}
 	case "azure-native:storage:ManagementPolicy":
 		if rules, _ := r.At("policy.rules").([]any); len(rules) > 0 {

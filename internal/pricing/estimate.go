@@ -25,6 +25,9 @@ type Assumptions struct {
 	// BatchNodeHoursPerDay is Batch node time per pool in the worked example,
 	// allocation to removal.
 	BatchNodeHoursPerDay float64 `json:"batchNodeHoursPerDay"`
+	// PrivateLinkGBPerMonth is the data all private endpoints process
+	// together (image pulls by new nodes and replicas, payloads, results).
+	PrivateLinkGBPerMonth float64 `json:"privateLinkGBPerMonth"`
 }
 
 // DefaultAssumptions are the stated load of docs/preview.md.
@@ -36,6 +39,7 @@ func DefaultAssumptions() Assumptions {
 		SettingsRefreshSeconds:     60,
 		RealtimeReplicaHoursPerDay: 4,
 		BatchNodeHoursPerDay:       8,
+		PrivateLinkGBPerMonth:      200,
 	}
 }
 
@@ -176,6 +180,11 @@ func Compute(fp Footprint, t Table, a Assumptions) Estimate {
 	for _, p := range fp.Pools {
 		e.Fixed = append(e.Fixed, line("Batch account and pool (nodes are variable)", p.Name, 1, "month", t.BatchAccount.USD, []string{t.BatchAccount.ID}, "scales to zero nodes"))
 	}
+	e.Fixed = append(e.Fixed, privateNetwork(fp, t, a)...)
+	for _, env := range fp.EnvironmentsInNetwork {
+		// azure-docs container-apps/custom-virtual-networks.md, "Managed resources".
+		e.Unpriced = append(e.Unpriced, fmt.Sprintf("%s: the standard load balancer and static public IPs of an environment in your own virtual network", env))
+	}
 	for _, l := range e.Fixed {
 		e.FixedMonthlyUSD += l.MonthlyUSD
 	}
@@ -239,6 +248,23 @@ func Compute(fp Footprint, t Table, a Assumptions) Estimate {
 	}
 	e.TotalMonthlyUSD = e.FixedMonthlyUSD + e.Example.MonthlyUSD
 	return e
+}
+
+// privateNetwork prices the network tier: every private endpoint's hours,
+// the data they process together, and every private DNS zone.
+func privateNetwork(fp Footprint, t Table, a Assumptions) []Line {
+	var out []Line
+	for _, pe := range fp.PrivateEndpoints {
+		out = append(out, line("private endpoint", pe, t.HoursPerMonth, "endpoint-hours", t.PrivateEndpointHour.USD, []string{t.PrivateEndpointHour.ID}, ""))
+	}
+	if len(fp.PrivateEndpoints) > 0 {
+		out = append(out, line("private endpoint data processed", "", a.PrivateLinkGBPerMonth, "GB", t.PrivateEndpointGB.USD, []string{t.PrivateEndpointGB.ID},
+			fmt.Sprintf("%g GB a month through all endpoints, stated", a.PrivateLinkGBPerMonth)))
+	}
+	for _, z := range fp.PrivateDNSZones {
+		out = append(out, line("private DNS zone", z, 1, "zone-months", t.PrivateDNSZoneMonth.USD, []string{t.PrivateDNSZoneMonth.ID}, ""))
+	}
+	return out
 }
 
 // replicaHour is the price of one running replica for an hour: the GPU

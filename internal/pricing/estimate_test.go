@@ -138,3 +138,39 @@ func TestEveryPriceIsSourced(t *testing.T) {
 		seen[p.ID] = true
 	}
 }
+
+// An isolated stack pays for its endpoints, their traffic and its zones, by
+// hand: 6 endpoints × 730 h × $0.01 = $43.80; 200 GB × $0.01 = $2; 5 zones ×
+// $0.50 = $2.50; the Premium registry 30.4167 days × $1.667 = $50.7042.
+func TestIsolatedNetworkByHand(t *testing.T) {
+	fp := devLike()
+	fp.Registries = []Registry{{Name: "cr", SKU: "Premium"}}
+	fp.PrivateEndpoints = []string{"pe-blob", "pe-queue", "pe-vault", "pe-registry", "pe-batchAccount", "pe-nodeManagement"}
+	fp.PrivateDNSZones = []string{"privatelink.blob.core.windows.net", "privatelink.queue.core.windows.net",
+		"privatelink.vaultcore.azure.net", "privatelink.azurecr.io", "privatelink.batch.azure.com"}
+	fp.EnvironmentsInNetwork = []string{"cae"}
+	base := Compute(devLike(), Default(), DefaultAssumptions())
+	e := Compute(fp, Default(), DefaultAssumptions())
+
+	var endpoints, zones float64
+	for _, l := range e.Fixed {
+		switch l.Item {
+		case "private endpoint":
+			endpoints += l.MonthlyUSD
+		case "private DNS zone":
+			zones += l.MonthlyUSD
+		}
+	}
+	near(t, "endpoints", endpoints, 43.80)
+	near(t, "data processed", fixedLine(t, e, "private endpoint data processed").MonthlyUSD, 2)
+	near(t, "zones", zones, 2.50)
+	near(t, "registry", fixedLine(t, e, "container registry").MonthlyUSD, 50.7042)
+	near(t, "difference", e.FixedMonthlyUSD-base.FixedMonthlyUSD, 43.80+2+2.50+(50.7042-20.2879))
+	found := false
+	for _, u := range e.Unpriced {
+		found = found || strings.Contains(u, "cae: the standard load balancer")
+	}
+	if !found {
+		t.Errorf("the environment's managed load balancer and public IPs are not listed as unpriced: %v", e.Unpriced)
+	}
+}

@@ -13,6 +13,13 @@ type Footprint struct {
 	KeyVaults       []string    `json:"keyVaults"`
 	// KeyVaultSecrets is how many settings the router re-reads from Key Vault.
 	KeyVaultSecrets int `json:"keyVaultSecrets"`
+	// PrivateEndpoints and PrivateDNSZones are the network tier's billable
+	// parts (a virtual network, subnets and NSGs cost nothing).
+	PrivateEndpoints []string `json:"privateEndpoints"`
+	PrivateDNSZones  []string `json:"privateDNSZones"`
+	// EnvironmentsInNetwork are Container Apps environments joined to the
+	// stack's own virtual network.
+	EnvironmentsInNetwork []string `json:"environmentsInNetwork"`
 	// MonthlyBudget is the stack's budget amount, 0 when it has none.
 	MonthlyBudget float64 `json:"monthlyBudget"`
 }

@@ -56,11 +56,16 @@ type Table struct {
 	BlobHotLRSGBMon Price
 	StorageOps10k   Price
 	BatchAccount    Price
+
+	PrivateEndpointHour Price // per endpoint
+	PrivateEndpointGB   Price // data processed, in and out
+	PrivateDNSZoneMonth Price // per hosted zone
 }
 
 // Sources quoted by several figures.
 const (
 	srcRetailAPIEastUS = "Azure retail prices API (prices.azure.com), eastus, as quoted in a third-party GPU price survey that a reviewer re-queried the same day"
+	srcPrivateLink     = "azure.microsoft.com/pricing/details/private-link, as quoted by third-party cost guides (~$7.30 per endpoint-month plus $0.01/GB); learn.microsoft.com azure/batch/private-connectivity points there for pricing"
 	srcACAPricing      = "azure.microsoft.com/pricing/details/container-apps (Consumption plan active rates, quoted by third-party cost guides); free grant: learn.microsoft.com azure/container-apps/billing"
 )
 
@@ -110,6 +115,12 @@ func Default() Table {
 			"Azure retail prices API, Sweden Central, as quoted in a third-party cost review", "undated"},
 		BatchAccount: Price{"batch-account", "Azure Batch account and pool management", 0, "month",
 			"learn.microsoft.com azure/batch/batch-technical-overview: no additional charge for Batch; nodes are billed as VMs", "2025-07-03"},
+		PrivateEndpointHour: Price{"pe-hour", "Private Link private endpoint", 0.01, "endpoint-hour",
+			srcPrivateLink, "undated"},
+		PrivateEndpointGB: Price{"pe-gb", "Private Link data processed (inbound and outbound each count)", 0.01, "GB",
+			srcPrivateLink, "undated"},
+		PrivateDNSZoneMonth: Price{"dns-private-zone", "Azure DNS private zone, first 25 zones", 0.50, "zone-month",
+			"azure.microsoft.com/pricing/details/dns, as quoted by third-party cost guides (queries, $0.40 per million, not priced)", "undated"},
 	}
 }
 
@@ -117,7 +128,8 @@ func Default() Table {
 // document and the docs.
 func (t Table) Prices() []Price {
 	out := []Price{t.ACAvCPUSecond, t.ACAGiBSecond, t.LogIngestGB, t.LogRetentionGBMon,
-		t.KeyVaultOps10k, t.BlobHotLRSGBMon, t.StorageOps10k, t.BatchAccount}
+		t.KeyVaultOps10k, t.BlobHotLRSGBMon, t.StorageOps10k, t.BatchAccount,
+		t.PrivateEndpointHour, t.PrivateEndpointGB, t.PrivateDNSZoneMonth}
 	for _, g := range t.GPUProfiles {
 		out = append(out, g.GPU)
 	}

@@ -23,5 +23,11 @@ var Files = []string{
 	"package/batch/batchAccount.d.ts",
 	"package/batch/pool.d.ts",
 	"package/managedidentity/userAssignedIdentity.d.ts",
+	"package/network/virtualNetwork.d.ts",
+	"package/network/networkSecurityGroup.d.ts",
+	"package/network/privateEndpoint.d.ts",
+	"package/network/privateDnsZoneGroup.d.ts",
+	"package/network/privateZone.d.ts",
+	"package/network/virtualNetworkLink.d.ts",
 	"package/types/input.d.ts",
 }

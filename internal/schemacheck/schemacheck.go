@@ -51,7 +51,7 @@ type Report struct {
 // (the unpacked "package" directory of the npm tarball).
 func Check(root string, bindings []Binding) (*Report, error) {
 	rep := &Report{}
-	nsCache := map[string]map[string]map[string]bool{}
+	nsCache := map[string]interfaces{}
 	for _, b := range bindings {
 		top, err := parseInterfaces(filepath.Join(root, b.ArgsDTS), "", 0)
 		if err != nil {
@@ -73,7 +73,7 @@ func Check(root string, bindings []Binding) (*Report, error) {
 
 // walk compares t's tagged fields with the interface of the same name and
 // descends into nested Args structs.
-func walk(t reflect.Type, top, ns map[string]map[string]bool, rep *Report, seen map[reflect.Type]bool) {
+func walk(t reflect.Type, top, ns interfaces, rep *Report, seen map[reflect.Type]bool) {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 		t = t.Elem()
 	}
@@ -96,29 +96,35 @@ func walk(t reflect.Type, top, ns map[string]map[string]bool, rep *Report, seen 
 			continue
 		}
 		rep.Checked = append(rep.Checked, t.Name()+"."+name)
-		if !props[name] {
+		if _, ok := props[name]; !ok {
 			rep.Findings = append(rep.Findings, Finding{Interface: t.Name(), Property: name, Problem: "not a property the provider declares"})
 		}
 		walk(f.Type, top, ns, rep, seen)
 	}
 }
 
+// interfaces maps each interface of a .d.ts file to its properties, each
+// with the nested Args interface its value takes ("" for a scalar), e.g.
+// "subnets" → "SubnetArgs" for `pulumi.Input<inputs.network.SubnetArgs>[]`.
+type interfaces map[string]map[string]string
+
 var (
 	interfaceLine = regexp.MustCompile(`^(\s*)(?:export )?interface (\w+) \{`)
 	propertyLine  = regexp.MustCompile(`^\s*(?:readonly )?(\w+)\??:`)
+	nestedType    = regexp.MustCompile(`inputs\.\w+\.(\w+Args)\b`)
 	namespaceLine = regexp.MustCompile(`^(\s*)export declare namespace (\w+) \{|^(\s*)namespace (\w+) \{`)
 )
 
 // parseInterfaces reads the interfaces of a .d.ts file. With namespace set,
 // only interfaces declared directly in that top-level namespace count (at
 // the given indentation), not those of its versioned sub-namespaces.
-func parseInterfaces(path, namespace string, indent int) (map[string]map[string]bool, error) {
+func parseInterfaces(path, namespace string, indent int) (interfaces, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading provider types: %w", err)
 	}
 	defer f.Close()
-	out := map[string]map[string]bool{}
+	out := interfaces{}
 	inNamespace := namespace == ""
 	var current string
 	var currentIndent int
@@ -137,7 +143,7 @@ func parseInterfaces(path, namespace string, indent int) (map[string]map[string]
 		}
 		if m := interfaceLine.FindStringSubmatch(line); m != nil && (namespace == "" || len(m[1]) == indent) {
 			current, currentIndent = m[2], len(m[1])
-			out[current] = map[string]bool{}
+			out[current] = map[string]string{}
 			continue
 		}
 		if current == "" {
@@ -151,7 +157,11 @@ func parseInterfaces(path, namespace string, indent int) (map[string]map[string]
 		// Only the interface's own properties, one level in.
 		if len(line)-len(trimmed) == currentIndent+4 {
 			if m := propertyLine.FindStringSubmatch(line); m != nil {
-				out[current][m[1]] = true
+				nested := ""
+				if n := nestedType.FindStringSubmatch(line); n != nil {
+					nested = n[1]
+				}
+				out[current][m[1]] = nested
 			}
 		}
 	}

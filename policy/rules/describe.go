@@ -62,4 +62,6 @@ var kinds = map[string]string{
 	"authorization:RoleAssignment":         "role assignment",
 	"operationalinsights:Workspace":        "log analytics workspace",
 	"managedidentity:UserAssignedIdentity": "managed identity",
+	"network:PrivateEndpoint":              "private endpoint",
+	"network:PrivateZone":                  "private DNS zone",
 }

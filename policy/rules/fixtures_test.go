@@ -21,6 +21,7 @@ type fixture struct {
 	typ    string
 	name   string
 	inputs map[string]any
+	deps   []string // keys of the fixtures it depends on, as the engine records them
 }
 
 // fixtures is a complete, compliant platform for a prod stack, including the
@@ -47,7 +48,7 @@ $TargetDedicatedNodes = 0;
 $NodeDeallocationOption = taskcompletion;`
 
 func baseline() fixtures {
-	return fixtures{
+	fs := fixtures{
 		"rg": {typ: "azure-native:resources:ResourceGroup", name: "gpuorch-rg", inputs: map[string]any{
 			"resourceGroupName": "rg-gpuorch-prod", "location": "swedencentral", "tags": tags("prod"),
 		}},
@@ -73,7 +74,7 @@ func baseline() fixtures {
 			"properties": map[string]any{
 				"tenantId": "11111111-1111-1111-1111-111111111111", "sku": map[string]any{"family": "A", "name": "standard"},
 				"enableRbacAuthorization": true, "enableSoftDelete": true, "softDeleteRetentionInDays": 90,
-				"enablePurgeProtection": true,
+				"enablePurgeProtection": true, "publicNetworkAccess": "Disabled",
 			},
 			"tags": tags("prod"),
 		}},
@@ -85,7 +86,7 @@ func baseline() fixtures {
 			"accountName": "stgpuorchprodabc123", "resourceGroupName": "rg-gpuorch-prod", "kind": "StorageV2",
 			"sku": map[string]any{"name": "Standard_LRS"}, "enableHttpsTrafficOnly": true, "minimumTlsVersion": "TLS1_2",
 			"allowBlobPublicAccess": false, "allowSharedKeyAccess": false, "defaultToOAuthAuthentication": true,
-			"tags": tags("prod"),
+			"publicNetworkAccess": "Disabled", "tags": tags("prod"),
 		}},
 		"queue": {typ: "azure-native:storage:Queue", name: "gpuorch-work", inputs: map[string]any{
 			"queueName": "inference-work", "accountName": "stgpuorchprodabc123", "resourceGroupName": "rg-gpuorch-prod",
@@ -150,8 +151,8 @@ func baseline() fixtures {
 		}},
 		"batch": {typ: "azure-native:batch:BatchAccount", name: "gpuorch-batch", inputs: map[string]any{
 			"accountName": "bagpuorchprodabc123", "resourceGroupName": "rg-gpuorch-prod", "poolAllocationMode": "BatchService",
-			"allowedAuthenticationModes": []any{"AAD"},
-			"identity":                   map[string]any{"type": "UserAssigned", "userAssignedIdentities": []any{uamiID}},
+			"allowedAuthenticationModes": []any{"AAD"}, "publicNetworkAccess": "Disabled",
+			"identity": map[string]any{"type": "UserAssigned", "userAssignedIdentities": []any{uamiID}},
 			"autoStorage": map[string]any{
 				"storageAccountId":      rgID + "/providers/Microsoft.Storage/storageAccounts/stgpuorchprodabc123",
 				"authenticationMode":    "BatchAccountManagedIdentity",
@@ -171,10 +172,14 @@ func baseline() fixtures {
 			}},
 			"scaleSettings":    map[string]any{"autoScale": map[string]any{"formula": spotFormula, "evaluationInterval": "PT5M"}},
 			"taskSlotsPerNode": 1,
-		}},
+			"networkConfiguration": map[string]any{
+				"subnetId":                     vnetID + "/subnets/snet-batch",
+				"publicIPAddressConfiguration": map[string]any{"provision": "NoPublicIPAddresses"},
+			},
+		}, deps: []string{"batch", "vnet"}},
 		"acr": {typ: "azure-native:containerregistry:Registry", name: "gpuorch-acr", inputs: map[string]any{
-			"registryName": "crgpuorchprod", "resourceGroupName": "rg-gpuorch-prod", "sku": map[string]any{"name": "Basic"},
-			"adminUserEnabled": false, "tags": tags("prod"),
+			"registryName": "crgpuorchprod", "resourceGroupName": "rg-gpuorch-prod", "sku": map[string]any{"name": "Premium"},
+			"adminUserEnabled": false, "publicNetworkAccess": "Disabled", "tags": tags("prod"),
 		}},
 		"acrpull": {typ: "azure-native:authorization:RoleAssignment", name: "gpuorch-acrpull", inputs: map[string]any{
 			"principalId": "66666666-6666-6666-6666-666666666666", "principalType": "ServicePrincipal",
@@ -187,15 +192,66 @@ func baseline() fixtures {
 		}},
 		"component": {typ: "gpu-orchestration:storage:Storage", name: "gpuorch-storage", inputs: map[string]any{}},
 	}
+	addNetwork(fs)
+	return fs
+}
+
+const vnetID = rgID + "/providers/Microsoft.Network/virtualNetworks/vnet-gpuorch-prod"
+
+// addNetwork adds the isolated network: the virtual network, one private
+// endpoint per service sub-resource with its DNS zone group, and the private
+// DNS zones linked to the network.
+func addNetwork(fs fixtures) {
+	fs["vnet"] = &fixture{typ: "azure-native:network:VirtualNetwork", name: "gpuorch-vnet", inputs: map[string]any{
+		"virtualNetworkName": "vnet-gpuorch-prod", "resourceGroupName": "rg-gpuorch-prod",
+		"addressSpace": map[string]any{"addressPrefixes": []any{"10.60.0.0/22"}}, "tags": tags("prod"),
+	}}
+	zones := map[string]string{
+		"blob": "privatelink.blob.core.windows.net", "queue": "privatelink.queue.core.windows.net",
+		"vault": "privatelink.vaultcore.azure.net", "registry": "privatelink.azurecr.io",
+		"batchAccount": "privatelink.batch.azure.com", "nodeManagement": "privatelink.batch.azure.com",
+	}
+	for _, zone := range []string{"privatelink.blob.core.windows.net", "privatelink.queue.core.windows.net",
+		"privatelink.vaultcore.azure.net", "privatelink.azurecr.io", "privatelink.batch.azure.com"} {
+		fs["zone "+zone] = &fixture{typ: "azure-native:network:PrivateZone", name: "gpuorch-dns-" + zone, inputs: map[string]any{
+			"privateZoneName": zone, "resourceGroupName": "rg-gpuorch-prod", "location": "global", "tags": tags("prod"),
+		}}
+		fs["link "+zone] = &fixture{typ: "azure-native:network:VirtualNetworkLink", name: "gpuorch-dns-" + zone + "-link", inputs: map[string]any{
+			"privateZoneName": zone, "resourceGroupName": "rg-gpuorch-prod", "location": "global",
+			"virtualNetwork": map[string]any{"id": vnetID}, "registrationEnabled": false, "tags": tags("prod"),
+		}, deps: []string{"zone " + zone, "vnet"}}
+	}
+	for group, target := range map[string]string{"blob": "st", "queue": "st", "vault": "kv", "registry": "acr", "batchAccount": "batch", "nodeManagement": "batch"} {
+		fs["pe "+group] = &fixture{typ: "azure-native:network:PrivateEndpoint", name: "gpuorch-pe-" + group, inputs: map[string]any{
+			"privateEndpointName": "pe-gpuorch-prod-" + group, "resourceGroupName": "rg-gpuorch-prod",
+			"subnet": map[string]any{"id": vnetID + "/subnets/snet-pe"},
+			"privateLinkServiceConnections": []any{map[string]any{
+				"name": group, "privateLinkServiceId": rgID + "/providers/x/" + target, "groupIds": []any{group},
+			}},
+			"tags": tags("prod"),
+		}, deps: []string{target, "vnet"}}
+		fs["dns "+group] = &fixture{typ: "azure-native:network:PrivateDnsZoneGroup", name: "gpuorch-pe-" + group + "-dns", inputs: map[string]any{
+			"privateDnsZoneGroupName": "default", "privateEndpointName": "pe-gpuorch-prod-" + group, "resourceGroupName": "rg-gpuorch-prod",
+			"privateDnsZoneConfigs": []any{map[string]any{"name": group, "privateDnsZoneId": rgID + "/providers/x/" + zones[group]}},
+		}, deps: []string{"pe " + group, "zone " + zones[group]}}
+	}
 }
 
 // resources converts the fixtures to what the policy engine sees.
 func (fs fixtures) resources() []policyx.AnalyzerResource {
+	urn := func(f *fixture) string {
+		return string(resource.NewURN(tokens.QName("prod"), tokens.PackageName("gpu-orchestration"), "", tokens.Type(f.typ), f.name))
+	}
 	out := make([]policyx.AnalyzerResource, 0, len(fs))
 	for _, f := range fs {
-		urn := resource.NewURN(tokens.QName("prod"), tokens.PackageName("gpu-orchestration"), "", tokens.Type(f.typ), f.name)
+		var deps []string
+		for _, d := range f.deps {
+			if dep, ok := fs[d]; ok {
+				deps = append(deps, urn(dep))
+			}
+		}
 		out = append(out, policyx.AnalyzerResource{
-			Type: f.typ, Name: f.name, URN: string(urn),
+			Type: f.typ, Name: f.name, URN: urn(f), Dependencies: deps,
 			Properties: resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(f.inputs)),
 		})
 	}

@@ -1,6 +1,6 @@
 // Package rules is the gpu-orchestration policy pack: one file per concern
-// (storage, Key Vault, Container Apps, Batch, registry, access, monitoring,
-// tags), each rule with a name, a description, an enforcement level and a
+// (storage, Key Vault, Container Apps, Batch, registry, network, access,
+// monitoring, tags), each rule with a name, a description, an enforcement level and a
 // violation message that says what to change. Pack builds the policyx pack
 // that both the Pulumi CLI (policy/main.go) and the tests (policy/check) run.
 package rules
@@ -25,21 +25,29 @@ type Settings struct {
 	// BatchSpot is the stack's gpu-orchestration:batchSpot (default true):
 	// the Batch pool must then scale Spot (low-priority) nodes only.
 	BatchSpot bool
+	// NetworkIsolation is the stack's gpu-orchestration:networkIsolation
+	// (default false): the network rules are then mandatory, not advisory.
+	NetworkIsolation bool
 }
 
-// configBatchSpot is the stack configuration key behind Settings.BatchSpot.
-const configBatchSpot = "gpu-orchestration:batchSpot"
+// Stack configuration keys behind Settings.
+const (
+	configBatchSpot        = "gpu-orchestration:batchSpot"
+	configNetworkIsolation = "gpu-orchestration:networkIsolation"
+)
 
 // SettingsFromConfig reads Settings through a config lookup such as
 // (*pulumi.Context).GetConfig; absent keys take Pulumi.yaml's defaults.
 func SettingsFromConfig(get func(key string) (string, bool)) (Settings, error) {
 	s := Settings{BatchSpot: true}
-	if v, ok := get(configBatchSpot); ok && v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Settings{}, fmt.Errorf("config %s: %q is not true or false: %w", configBatchSpot, v, err)
+	for key, into := range map[string]*bool{configBatchSpot: &s.BatchSpot, configNetworkIsolation: &s.NetworkIsolation} {
+		if v, ok := get(key); ok && v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return Settings{}, fmt.Errorf("config %s: %q is not true or false: %w", key, v, err)
+			}
+			*into = b
 		}
-		s.BatchSpot = b
 	}
 	return s, nil
 }
@@ -53,6 +61,7 @@ func Policies(s Settings) []policyx.Policy {
 		containerAppPolicies(),
 		batchPolicies(s),
 		registryPolicies(),
+		networkPolicies(s),
 		accessPolicies(),
 		monitoringPolicies(),
 		tagPolicies(),

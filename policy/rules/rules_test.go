@@ -131,6 +131,34 @@ var ruleCases = []ruleCase{
 	{"ACR admin user in dev is allowed", "", func(f fixtures) {
 		f["acr"].set("adminUserEnabled", true).set("tags", tags("dev"))
 	}, nil, check.Options{}},
+	// network isolation (advisory here: the level follows networkIsolation, see network_test.go)
+	{"public storage account", "network-public-access-off", func(f fixtures) { f["st"].set("publicNetworkAccess", "Enabled") },
+		[]string{`storage account "gpuorch-st": set publicNetworkAccess to "Disabled" (it is "Enabled")`, "networkIsolation is off"}, check.Options{}},
+	{"vault public access left to the default", "network-public-access-off", func(f fixtures) { f["kv"].del("properties.publicNetworkAccess") },
+		[]string{`key vault "gpuorch-kv": set properties.publicNetworkAccess to "Disabled" (it is unset)`}, check.Options{}},
+	{"public registry and Batch account", "network-public-access-off", func(f fixtures) {
+		f["acr"].set("publicNetworkAccess", "Enabled")
+		f["batch"].set("publicNetworkAccess", "Enabled")
+	}, []string{`container registry "gpuorch-acr": set publicNetworkAccess`, `batch account "gpuorch-batch": set publicNetworkAccess`}, check.Options{}},
+	{"no queue endpoint", "network-private-endpoints", func(f fixtures) { delete(f, "pe queue"); delete(f, "dns queue") },
+		[]string{`storage account "gpuorch-st" has no private endpoint for sub-resource "queue"`}, check.Options{}},
+	{"Batch endpoint for the account only", "network-private-endpoints", func(f fixtures) {
+		f["pe nodeManagement"].set("privateLinkServiceConnections.0.groupIds", []any{"batchAccount"})
+	}, []string{`batch account "gpuorch-batch" has no private endpoint for sub-resource "nodeManagement"`}, check.Options{}},
+	{"private registry below Premium", "network-private-endpoints", func(f fixtures) { f["acr"].set("sku.name", "Standard") },
+		[]string{`container registry "gpuorch-acr" has a private endpoint but SKU "Standard": private endpoints need the Premium SKU`}, check.Options{}},
+	{"endpoint without DNS zone group", "network-private-dns", func(f fixtures) { delete(f, "dns vault") },
+		[]string{`private endpoint "gpuorch-pe-vault" (vault) registers in no private DNS zone privatelink.vaultcore.azure.net`}, check.Options{}},
+	{"zone group naming another service's zone", "network-private-dns", func(f fixtures) {
+		f["dns blob"].deps = []string{"pe blob", "zone privatelink.queue.core.windows.net"}
+	}, []string{`private endpoint "gpuorch-pe-blob" (blob) registers in no private DNS zone privatelink.blob.core.windows.net`}, check.Options{}},
+	{"zone not linked to the network", "network-private-dns", func(f fixtures) { delete(f, "link privatelink.azurecr.io") },
+		[]string{`private DNS zone privatelink.azurecr.io is not linked to the virtual network of private endpoint "gpuorch-pe-registry"`}, check.Options{}},
+	{"pool nodes with public IPs", "batch-pool-no-public-ip", func(f fixtures) {
+		f["pool"].set("networkConfiguration.publicIPAddressConfiguration.provision", "BatchManaged")
+	}, []string{`batch pool "gpuorch-pool": set networkConfiguration.publicIPAddressConfiguration.provision to "NoPublicIPAddresses" (it is "BatchManaged")`}, check.Options{}},
+	{"pool outside the network", "batch-pool-no-public-ip", func(f fixtures) { f["pool"].del("networkConfiguration") },
+		[]string{`batch pool "gpuorch-pool": set networkConfiguration.subnetId`, `(it is unset)`}, check.Options{}},
 	// access
 	{"Owner", "no-privileged-role-assignment", func(f fixtures) {
 		f["acrpull"].set("roleDefinitionId", "/subscriptions/0/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635")

@@ -39,6 +39,11 @@ func TestUnknownInputsAreNotViolations(t *testing.T) {
 		{"budget notifications", func(f fixtures) { f["budget"].set("notifications", unknownValue()) }},
 		{"action group receivers", func(f fixtures) { f["ag"].set("emailReceivers", unknownOutput()) }},
 		{"all tags", func(f fixtures) { f["id"].set("tags", unknownOutput()) }},
+		{"public network access", func(f fixtures) { f["st"].set("publicNetworkAccess", unknownOutput()) }},
+		{"pool network", func(f fixtures) { f["pool"].set("networkConfiguration", unknownValue()) }},
+		{"pool IP provisioning", func(f fixtures) {
+			f["pool"].set("networkConfiguration.publicIPAddressConfiguration.provision", unknownOutput())
+		}},
 		{"one tag", func(f fixtures) { f["st"].set("tags.stack", unknownValue()) }},
 	}
 	for _, c := range cases {

@@ -18,6 +18,7 @@ type PoolArgs struct {
 	TaskSlotsPerNode            pulumi.IntInput              `pulumi:"taskSlotsPerNode"`
 	TaskSchedulingPolicy        *TaskSchedulingPolicyArgs    `pulumi:"taskSchedulingPolicy"`
 	Identity                    *BatchPoolIdentityArgs       `pulumi:"identity"`
+	NetworkConfiguration        *NetworkConfigurationArgs    `pulumi:"networkConfiguration"`
 	InterNodeCommunication      pulumi.StringInput           `pulumi:"interNodeCommunication"`
 	TargetNodeCommunicationMode pulumi.StringInput           `pulumi:"targetNodeCommunicationMode"`
 	Metadata                    []MetadataItemArgs           `pulumi:"metadata"`

@@ -80,6 +80,18 @@ type TaskSchedulingPolicyArgs struct {
 	NodeFillType pulumi.StringInput `pulumi:"nodeFillType"`
 }
 
+// NetworkConfigurationArgs places the pool's nodes in a subnet.
+type NetworkConfigurationArgs struct {
+	SubnetId                     pulumi.StringInput                `pulumi:"subnetId"`
+	PublicIPAddressConfiguration *PublicIPAddressConfigurationArgs `pulumi:"publicIPAddressConfiguration"`
+}
+
+// PublicIPAddressConfigurationArgs says whether nodes get public IP
+// addresses: "NoPublicIPAddresses" gives them none.
+type PublicIPAddressConfigurationArgs struct {
+	Provision pulumi.StringInput `pulumi:"provision"`
+}
+
 // MetadataItemArgs is a name/value pair on the pool.
 type MetadataItemArgs struct {
 	Name  pulumi.StringInput `pulumi:"name"`

@@ -5,4 +5,5 @@ export declare class Widget extends pulumi.CustomResource {
 export interface WidgetArgs {
     accountName: pulumi.Input<string>;
     scaleSettings?: pulumi.Input<inputs.batch.ScaleSettingsArgs>;
+    rules?: pulumi.Input<pulumi.Input<inputs.batch.RuleArgs>[]>;
 }

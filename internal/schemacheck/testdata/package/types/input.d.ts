@@ -6,6 +6,10 @@ export declare namespace batch {
         evaluationInterval?: pulumi.Input<string>;
         formula: pulumi.Input<string>;
     }
+    interface RuleArgs {
+        name: pulumi.Input<string>;
+        priority?: pulumi.Input<number>;
+    }
     namespace v20240701 {
         interface AutoScaleSettingsArgs {
             formula: pulumi.Input<string>;
