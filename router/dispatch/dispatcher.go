@@ -7,7 +7,6 @@
 package dispatch
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -29,6 +28,8 @@ type Config struct {
 	Jobs             router.JobStore
 	Payloads         router.PayloadStore
 	Executor         router.Executor
+	// Format is the micro-batch file format (default: the reference one).
+	Format Format
 	RequestContainer string
 	ResultContainer  string
 	// Settings gives the model version and GPU memory limit passed to runs.
@@ -82,6 +83,9 @@ func New(cfg Config) *Dispatcher {
 	}
 	if cfg.Tracker == nil {
 		cfg.Tracker = &live.Tracker{}
+	}
+	if cfg.Format == nil {
+		cfg.Format = referenceFormat{}
 	}
 	return &Dispatcher{cfg: cfg}
 }
@@ -187,9 +191,8 @@ func (d *Dispatcher) admit(ctx context.Context, m router.Message) *work {
 func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 	runID := "b-" + randomHex(8)
 	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
 	for _, w := range batch {
-		if err := enc.Encode(router.BatchLine{ID: w.item.JobID, Body: w.body}); err != nil {
+		if err := d.cfg.Format.AppendInput(&in, InputLine{JobID: w.item.JobID, Endpoint: w.item.Endpoint, Body: w.body}); err != nil {
 			return fmt.Errorf("encode input line: %w", err)
 		}
 	}
@@ -242,7 +245,7 @@ wait:
 		d.requeue(batch)
 		return fmt.Errorf("read batch output %s: %w", run.OutputBlob, err)
 	}
-	results := parseResults(out)
+	results := d.cfg.Format.ParseOutput(out)
 	d.count("succeeded")
 	for _, w := range batch {
 		d.finish(ctx, w, results)
@@ -385,21 +388,6 @@ func (d *Dispatcher) count(outcome string) {
 	if d.cfg.Metrics != nil {
 		d.cfg.Metrics.BatchRuns.WithLabelValues(outcome).Inc()
 	}
-}
-
-// parseResults reads the output file; unreadable lines are skipped, so
-// their jobs are reported as missing from the output.
-func parseResults(out []byte) map[string]router.ResultLine {
-	res := map[string]router.ResultLine{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	for sc.Scan() {
-		var l router.ResultLine
-		if json.Unmarshal(sc.Bytes(), &l) == nil && l.ID != "" {
-			res[l.ID] = l
-		}
-	}
-	return res
 }
 
 func randomHex(n int) string {

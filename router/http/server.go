@@ -31,6 +31,12 @@ type Config struct {
 	// InferenceURL is the inference app's realtime endpoint (scheme, host,
 	// path); requests are POSTed to it as they came.
 	InferenceURL *url.URL
+	// OpenAIURL is the inference app's OpenAI-compatible base URL (ending
+	// in /v1); the OpenAI endpoints are proxied under it. Nil: the origin of
+	// InferenceURL plus /v1.
+	OpenAIURL *url.URL
+	// Batches serves the OpenAI Batch API; nil turns it off.
+	Batches router.BatchService
 	// Transport reaches the inference app; NewTransport's when nil.
 	Transport http.RoundTripper
 	// MaxBodyBytes is the largest request body accepted (413 above).
@@ -54,6 +60,9 @@ type Server struct {
 	proxy    *proxy
 	draining atomic.Bool
 	bufs     sync.Pool
+	openAI   map[string]upstream
+	waking   atomic.Bool
+	started  time.Time
 }
 
 // NewServer returns a server for cfg.
@@ -73,7 +82,13 @@ func NewServer(cfg Config) *Server {
 	if cfg.SubmitTimeout <= 0 {
 		cfg.SubmitTimeout = 10 * time.Second
 	}
-	s := &Server{cfg: cfg}
+	if cfg.OpenAIURL == nil && cfg.InferenceURL != nil {
+		cfg.OpenAIURL = &url.URL{Scheme: cfg.InferenceURL.Scheme, Host: cfg.InferenceURL.Host, Path: "/v1"}
+	}
+	s := &Server{cfg: cfg, started: cfg.Now()}
+	if cfg.OpenAIURL != nil {
+		s.openAI = openAIUpstreams(cfg.OpenAIURL)
+	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.proxy = newProxy(s)
 	return s
@@ -98,6 +113,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.getJob(w, r, p[len("/v1/jobs/"):])
+	case isOpenAIPath(p):
+		s.serveOpenAI(w, r, rid)
 	case p == "/healthz":
 		if s.allowPlain(w, r) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

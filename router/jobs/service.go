@@ -52,7 +52,7 @@ func (s *Service) Submit(ctx context.Context, sub router.Submission) (router.Job
 		}
 	}
 	now := s.now()
-	item := router.WorkItem{JobID: id, Body: sub.Body, ModelVersion: sub.ModelVersion, Enqueued: now}
+	item := router.WorkItem{JobID: id, Body: sub.Body, ModelVersion: sub.ModelVersion, Endpoint: sub.Endpoint, Enqueued: now}
 	msg, err := json.Marshal(item)
 	if err != nil {
 		return router.Job{}, false, router.WrapError(router.EBadRequest, "body is not valid JSON", err)

@@ -20,6 +20,7 @@ type config struct {
 	RefreshEvery   time.Duration
 	Settings       router.Settings
 	InferenceURL   string
+	OpenAIURL      string
 	MaxBodyBytes   int64
 	RealtimeTO     time.Duration
 	ShutdownTO     time.Duration
@@ -141,6 +142,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RefreshEvery: e.dur("SETTINGS_REFRESH_INTERVAL", time.Minute),
 		Settings:     s,
 		InferenceURL: e.str("INFERENCE_URL", "http://127.0.0.1:8000/infer"),
+		OpenAIURL:    e.str("INFERENCE_OPENAI_URL", ""),
 		MaxBodyBytes: e.int("MAX_BODY_BYTES", 10<<20),
 		RealtimeTO:   e.dur("REALTIME_TIMEOUT", 240*time.Second),
 		ShutdownTO:   e.dur("SHUTDOWN_TIMEOUT", 30*time.Second),

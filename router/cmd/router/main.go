@@ -128,10 +128,16 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if err != nil || inference.Scheme == "" || inference.Host == "" {
 		return nil, fmt.Errorf("INFERENCE_URL=%q is not an absolute URL", cfg.InferenceURL)
 	}
+	var openAIURL *url.URL // nil: the server derives it from INFERENCE_URL
+	if cfg.OpenAIURL != "" {
+		if openAIURL, err = url.Parse(cfg.OpenAIURL); err != nil || openAIURL.Scheme == "" || openAIURL.Host == "" {
+			return nil, fmt.Errorf("INFERENCE_OPENAI_URL=%q is not an absolute URL", cfg.OpenAIURL)
+		}
+	}
 	a.server = routerhttp.NewServer(routerhttp.Config{
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 		Jobs:         &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer},
-		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTO,
+		InferenceURL: inference, OpenAIURL: openAIURL, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTO,
 		MetricsPublic: cfg.MetricsPublic,
 	})
 
