@@ -127,7 +127,8 @@ func TestOpenAISDKRealtime(t *testing.T) {
 	}
 
 	// Errors arrive in OpenAI's shape, with the router's stable codes.
-	_, err = openai.NewClient(option.WithBaseURL(r.url+"/v1/"), option.WithAPIKey("wrong"), option.WithMaxRetries(0)).Models.List(ctx)
+	wrongKey := openai.NewClient(option.WithBaseURL(r.url+"/v1/"), option.WithAPIKey("wrong"), option.WithMaxRetries(0))
+	_, err = wrongKey.Models.List(ctx)
 	var apiErr *openai.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code != "unauthorized" || apiErr.Type != "authentication_error" {
 		t.Fatalf("wrong key: %v; want 401 authentication_error unauthorized", err)
