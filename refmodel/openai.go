@@ -95,6 +95,9 @@ type chatRequest struct {
 	MaxTokens           *int          `json:"max_tokens"`
 	MaxCompletionTokens *int          `json:"max_completion_tokens"`
 	Stream              bool          `json:"stream"`
+	// SleepMs is the reference model's own extension, as in Input: the
+	// answer takes at least this long (capped at MaxSleep).
+	SleepMs int `json:"sleep_ms"`
 	StreamOptions       *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
@@ -188,6 +191,7 @@ func (o *openAIServer) chat(w http.ResponseWriter, r *http.Request) {
 		writeOpenAIError(w, err)
 		return
 	}
+	sleep(r.Context(), req.SleepMs)
 	c := Generate(prompt.String(), n)
 	id, created := responseID("chatcmpl-", prompt.String()), time.Now().Unix()
 	if !req.Stream {
@@ -231,6 +235,7 @@ type completionRequest struct {
 	Prompt        json.RawMessage `json:"prompt"`
 	MaxTokens     *int            `json:"max_tokens"`
 	Stream        bool            `json:"stream"`
+	SleepMs       int             `json:"sleep_ms"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
@@ -270,6 +275,7 @@ func (o *openAIServer) completion(w http.ResponseWriter, r *http.Request) {
 		writeOpenAIError(w, err)
 		return
 	}
+	sleep(r.Context(), req.SleepMs)
 	c := Generate(prompt, n)
 	id, created := responseID("cmpl-", prompt), time.Now().Unix()
 	choice := func(text string, finish any) map[string]any {
@@ -412,5 +418,18 @@ func (c Config) pace(ctx context.Context, i int) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// sleep stands in for a heavier model (sleep_ms), capped at MaxSleep.
+func sleep(ctx context.Context, ms int) {
+	if ms <= 0 {
+		return
+	}
+	t := time.NewTimer(min(time.Duration(ms)*time.Millisecond, MaxSleep))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }

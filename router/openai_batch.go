@@ -156,3 +156,15 @@ type BatchService interface {
 	// it is when already terminal). Errors: not_found, unavailable.
 	CancelBatch(ctx context.Context, id string) (Batch, error)
 }
+
+// ListingStore is a PayloadStore that also lists and deletes, for records
+// found by name prefix (the Batch API's files and batches).
+type ListingStore interface {
+	PayloadStore
+	// List returns the names under prefix in lexicographic order.
+	// Errors: unavailable.
+	List(ctx context.Context, container, prefix string) ([]string, error)
+	// Delete removes a blob; one that does not exist is not an error.
+	// Errors: unavailable.
+	Delete(ctx context.Context, container, name string) error
+}

@@ -21,6 +21,8 @@ type config struct {
 	Settings       router.Settings
 	InferenceURL   string
 	OpenAIURL      string
+	InferenceAPI   string
+	BatchAPI       batchAPIConfig
 	MaxBodyBytes   int64
 	RealtimeTO     time.Duration
 	ShutdownTO     time.Duration
@@ -42,6 +44,13 @@ type storageConfig struct {
 	WorkQueue, PoisonQueue                        string
 	RequestContainer, ResultContainer             string
 	Ensure                                        bool
+}
+
+// batchAPIConfig limits the OpenAI Batch API.
+type batchAPIConfig struct {
+	MaxFileBytes int64
+	MaxLines     int
+	Poll         time.Duration
 }
 
 type batchConfig struct {
@@ -143,6 +152,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Settings:     s,
 		InferenceURL: e.str("INFERENCE_URL", "http://127.0.0.1:8000/infer"),
 		OpenAIURL:    e.str("INFERENCE_OPENAI_URL", ""),
+		InferenceAPI: e.str("INFERENCE_API", "reference"),
+		BatchAPI: batchAPIConfig{
+			MaxFileBytes: e.int("BATCH_API_MAX_FILE_BYTES", 100<<20),
+			MaxLines:     int(e.int("BATCH_API_MAX_LINES", 50_000)),
+			Poll:         e.dur("BATCH_API_POLL_INTERVAL", 2*time.Second),
+		},
 		MaxBodyBytes: e.int("MAX_BODY_BYTES", 10<<20),
 		RealtimeTO:   e.dur("REALTIME_TIMEOUT", 240*time.Second),
 		ShutdownTO:   e.dur("SHUTDOWN_TIMEOUT", 30*time.Second),
@@ -193,6 +208,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.MaxBodyBytes <= 0 {
 		return c, fmt.Errorf("MAX_BODY_BYTES must be positive")
+	}
+	if c.InferenceAPI != "reference" && c.InferenceAPI != "openai" {
+		return c, fmt.Errorf("INFERENCE_API=%q: want reference (the reference model's batch lines) or openai (OpenAI batch lines, e.g. vLLM's run_batch)", c.InferenceAPI)
+	}
+	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {
+		return c, fmt.Errorf("BATCH_API_MAX_FILE_BYTES, BATCH_API_MAX_LINES and BATCH_API_POLL_INTERVAL must be positive")
 	}
 	switch c.Executor {
 	case "local":

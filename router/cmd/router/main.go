@@ -22,6 +22,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/azure"
+	"github.com/gpu-orchestration/gpu-orchestration/router/batchapi"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
 	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
 	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
@@ -73,6 +74,7 @@ type app struct {
 	storage    *azure.Storage
 	server     *routerhttp.Server
 	dispatcher *dispatch.Dispatcher
+	batches    *batchapi.Service
 	secrets    router.SecretSource
 }
 
@@ -134,9 +136,20 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			return nil, fmt.Errorf("INFERENCE_OPENAI_URL=%q is not an absolute URL", cfg.OpenAIURL)
 		}
 	}
+	format, err := dispatch.NewFormat(cfg.InferenceAPI, inference.Path)
+	if err != nil {
+		return nil, err
+	}
+	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
+	a.batches = batchapi.New(batchapi.Config{
+		Jobs: jobService, Store: st.Jobs, Blobs: st.Blobs, Container: cfg.Storage.RequestContainer,
+		Enabled: cfg.InferenceAPI == dispatch.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
+		MaxFileBytes: cfg.BatchAPI.MaxFileBytes, MaxLines: cfg.BatchAPI.MaxLines, MaxLineBytes: int(min(cfg.MaxBodyBytes, 1<<30)),
+		Poll: cfg.BatchAPI.Poll, Log: log,
+	})
 	a.server = routerhttp.NewServer(routerhttp.Config{
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
-		Jobs:         &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer},
+		Jobs: jobService, Batches: a.batches,
 		InferenceURL: inference, OpenAIURL: openAIURL, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTO,
 		MetricsPublic: cfg.MetricsPublic,
 	})
@@ -157,7 +170,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	}
 	if exec != nil {
 		a.dispatcher = dispatch.New(dispatch.Config{
-			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec,
+			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec, Format: format,
 			RequestContainer: cfg.Storage.RequestContainer, ResultContainer: cfg.Storage.ResultContainer,
 			Settings: a.settings.Current, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 			BatchSize: cfg.DispatchSize, Visibility: cfg.DispatchVis, MaxDequeue: cfg.DispatchMaxDeq, Workers: cfg.DispatchWork,
@@ -181,6 +194,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if a.dispatcher != nil {
 		wg.Go(func() { a.dispatcher.Run(bg) })
 	}
+	wg.Go(func() { a.batches.Run(bg) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
