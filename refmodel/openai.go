@@ -97,8 +97,8 @@ type chatRequest struct {
 	Stream              bool          `json:"stream"`
 	// SleepMs is the reference model's own extension, as in Input: the
 	// answer takes at least this long (capped at MaxSleep).
-	SleepMs int `json:"sleep_ms"`
-	StreamOptions       *struct {
+	SleepMs       int `json:"sleep_ms"`
+	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 }

@@ -24,12 +24,12 @@ import (
 
 // Config wires a Dispatcher.
 type Config struct {
-	Queue, Poison    router.Queue
-	Jobs             router.JobStore
-	Payloads         router.PayloadStore
-	Executor         router.Executor
+	Queue, Poison router.Queue
+	Jobs          router.JobStore
+	Payloads      router.PayloadStore
+	Executor      router.Executor
 	// Format is the micro-batch file format (default: the reference one).
-	Format Format
+	Format           Format
 	RequestContainer string
 	ResultContainer  string
 	// Settings gives the model version and GPU memory limit passed to runs.
