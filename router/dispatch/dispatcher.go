@@ -24,12 +24,10 @@ import (
 
 // Config wires a Dispatcher.
 type Config struct {
-	Queue, Poison router.Queue
-	Jobs          router.JobStore
-	Payloads      router.PayloadStore
-	Executor      router.Executor
-	// Format is the micro-batch file format (default: the reference one).
-	Format           Format
+	Queue, Poison    router.Queue
+	Jobs             router.JobStore
+	Payloads         router.PayloadStore
+	Executor         router.Executor
 	RequestContainer string
 	ResultContainer  string
 	// Settings gives the model version and GPU memory limit passed to runs.
@@ -51,6 +49,8 @@ type Config struct {
 	Idle time.Duration
 	// Workers is the number of micro-batches run at once (default 1).
 	Workers int
+	// Format is the micro-batch file format (default: the reference one).
+	Format Format
 }
 
 // Dispatcher runs micro-batches until its context ends.
