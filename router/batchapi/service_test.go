@@ -191,7 +191,11 @@ func TestRequeueingAfterARestartQueuesNothingTwice(t *testing.T) {
 	rec, _ := f.svc.record(ctx, b.ID)
 	// A router that stopped after queueing but before recording it: the
 	// next one queues again.
+	before := rec
 	if err := f.svc.queue(ctx, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.putJSON(ctx, recordName(b.ID), before); err != nil {
 		t.Fatal(err)
 	}
 	restarted := New(f.svc.cfg)
