@@ -40,6 +40,23 @@ const (
 	CodeJobFailed = "job_failed"
 )
 
+// LineErrorCodes are every error.code an error-file line without a
+// response can carry (the API document lists them).
+var LineErrorCodes = []string{
+	CodeLineTooLarge,
+	CodeInvalidJsonLine,
+	CodeMissingCustomId,
+	CodeInvalidCustomId,
+	CodeDuplicateCustomId,
+	CodeInvalidMethod,
+	CodeMismatchedUrl,
+	CodeInvalidBody,
+	CodeMissingModel,
+	CodeModelNotFound,
+	CodeStreamNotSupported,
+	CodeCancelled, CodeExpired, CodeJobFailed,
+}
+
 // resultLine turns a finished line's job into its output line; ok says
 // whether it belongs in the output file rather than the error file.
 func resultLine(ref lineRef, job router.Job) (line outputLine, ok bool) {

@@ -21,6 +21,21 @@ type validLine struct {
 	Body     json.RawMessage
 }
 
+// Error codes of input lines that fail validation.
+const (
+	CodeLineTooLarge       = "line_too_large"
+	CodeInvalidJsonLine    = "invalid_json_line"
+	CodeMissingCustomId    = "missing_custom_id"
+	CodeInvalidCustomId    = "invalid_custom_id"
+	CodeDuplicateCustomId  = "duplicate_custom_id"
+	CodeInvalidMethod      = "invalid_method"
+	CodeMismatchedUrl      = "mismatched_url"
+	CodeInvalidBody        = "invalid_body"
+	CodeMissingModel       = "missing_model"
+	CodeModelNotFound      = "model_not_found"
+	CodeStreamNotSupported = "stream_not_supported"
+)
+
 // maxCustomID bounds custom_id, which becomes part of an idempotency key.
 const maxCustomID = 512
 
@@ -51,33 +66,33 @@ func validate(data []byte, endpoint, model string, maxLineBytes int) ([]validLin
 			bad = append(bad, lineError{Line: n, CustomID: customID, Code: code, Message: fmt.Sprintf("line %d: ", n) + fmt.Sprintf(format, args...)})
 		}
 		if len(raw) > maxLineBytes {
-			fail("", "line_too_large", "the line has %d bytes; at most %d are accepted", len(raw), maxLineBytes)
+			fail("", CodeLineTooLarge, "the line has %d bytes; at most %d are accepted", len(raw), maxLineBytes)
 			continue
 		}
 		var l inputLine
 		if err := json.Unmarshal(raw, &l); err != nil {
-			fail("", "invalid_json_line", "not a JSON object with custom_id, method, url and body: %v", err)
+			fail("", CodeInvalidJsonLine, "not a JSON object with custom_id, method, url and body: %v", err)
 			continue
 		}
 		switch {
 		case l.CustomID == nil || *l.CustomID == "":
-			fail("", "missing_custom_id", "custom_id is missing or empty")
+			fail("", CodeMissingCustomId, "custom_id is missing or empty")
 			continue
 		case len(*l.CustomID) > maxCustomID:
-			fail("", "invalid_custom_id", "custom_id has %d characters; at most %d are accepted", len(*l.CustomID), maxCustomID)
+			fail("", CodeInvalidCustomId, "custom_id has %d characters; at most %d are accepted", len(*l.CustomID), maxCustomID)
 			continue
 		case seen[*l.CustomID]:
-			fail(*l.CustomID, "duplicate_custom_id", "custom_id %q is used by an earlier line; each line needs its own", *l.CustomID)
+			fail(*l.CustomID, CodeDuplicateCustomId, "custom_id %q is used by an earlier line; each line needs its own", *l.CustomID)
 			continue
 		}
 		id := *l.CustomID
 		seen[id] = true
 		if l.Method != http.MethodPost {
-			fail(id, "invalid_method", "method must be POST, got %q", l.Method)
+			fail(id, CodeInvalidMethod, "method must be POST, got %q", l.Method)
 			continue
 		}
 		if l.URL != endpoint {
-			fail(id, "mismatched_url", "url must be the batch's endpoint %s, got %q", endpoint, l.URL)
+			fail(id, CodeMismatchedUrl, "url must be the batch's endpoint %s, got %q", endpoint, l.URL)
 			continue
 		}
 		var body struct {
@@ -85,18 +100,18 @@ func validate(data []byte, endpoint, model string, maxLineBytes int) ([]validLin
 			Stream bool    `json:"stream"`
 		}
 		if len(l.Body) == 0 || l.Body[0] != '{' || json.Unmarshal(l.Body, &body) != nil {
-			fail(id, "invalid_body", "body must be a JSON object: the request for %s", endpoint)
+			fail(id, CodeInvalidBody, "body must be a JSON object: the request for %s", endpoint)
 			continue
 		}
 		switch {
 		case body.Model == nil || *body.Model == "":
-			fail(id, "missing_model", "body.model is missing; this deployment serves %q", model)
+			fail(id, CodeMissingModel, "body.model is missing; this deployment serves %q", model)
 			continue
 		case model != "" && *body.Model != model:
-			fail(id, "model_not_found", "body.model is %q; this deployment serves %q", *body.Model, model)
+			fail(id, CodeModelNotFound, "body.model is %q; this deployment serves %q", *body.Model, model)
 			continue
 		case body.Stream:
-			fail(id, "stream_not_supported", "body.stream must not be true in a batch: each answer is written whole to the output file")
+			fail(id, CodeStreamNotSupported, "body.stream must not be true in a batch: each answer is written whole to the output file")
 			continue
 		}
 		ok = append(ok, validLine{CustomID: id, Body: l.Body})
