@@ -91,7 +91,7 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 	if len(reqs) > 0 {
 		e.end = reqs[len(reqs)-1].Arrival + p.Horizon
 	}
-	if policy == Production {
+	if policy == Production || policy == OpenAIAPI {
 		if err := settings.Validate(); err != nil {
 			return nil, runTotals{}, fmt.Errorf("sim: router settings: %w", err)
 		}
