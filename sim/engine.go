@@ -95,7 +95,7 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 		if err := settings.Validate(); err != nil {
 			return nil, runTotals{}, fmt.Errorf("sim: router settings: %w", err)
 		}
-		e.prod = &production{tracker: new(live.Tracker), settings: settings}
+		e.prod = &production{tracker: new(live.Tracker), settings: settings, wakes: policy == OpenAIAPI}
 		e.route = e.prod.route
 		e.schedule(event{at: 0, kind: evDepthPoll})
 	} else if e.route, err = staticPolicy(policy); err != nil {
@@ -122,6 +122,8 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 			e.arrive(&e.reqs[ev.req])
 		case evReplicaReady:
 			e.replicaReady(ev.rep)
+		case evWoken:
+			e.woken()
 		case evCallDone:
 			e.callDone(ev.call)
 		case evCallTimeout:
@@ -193,6 +195,9 @@ func (e *engine) arrive(r *Request) {
 		e.batchSubmit(r)
 	default:
 		e.failed(r, "rejected_"+code)
+		if e.prod != nil && e.prod.wakes && reason == string(router.ReasonColdStartTooSlow) {
+			e.wake()
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ const (
 	evSample
 	evEvaluate
 	evDepthPoll
+	evWoken
 )
 
 // event is one scheduled happening. Events at the same time run in the

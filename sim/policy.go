@@ -76,6 +76,9 @@ func staticPolicy(name string) (routeFunc, error) {
 type production struct {
 	tracker  *live.Tracker
 	settings router.Settings
+	// wakes: a refusal for cold_start_too_slow sends the router's wake
+	// request, as the OpenAI front door does (router/http/openai.go).
+	wakes bool
 }
 
 func (p *production) route(e *engine, r *Request) (router.Route, string, string) {
