@@ -155,6 +155,7 @@ func keys(m map[string]outputLine) []string {
 }
 
 func TestOpenAISDKBatchLife(t *testing.T) {
+	t.Parallel() // each has its own Azurite and router; they mostly wait
 	az := azuritetest.Start(t)
 	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_BATCH_SIZE", "1"))
 	c := openAIClient(r.url)
@@ -221,6 +222,7 @@ func TestOpenAISDKBatchLife(t *testing.T) {
 }
 
 func TestOpenAIBatchRestartMidBatchLosesNoLine(t *testing.T) {
+	t.Parallel() // each has its own Azurite and router; they mostly wait
 	az := azuritetest.Start(t)
 	env := batchEnv(az.ConnectionString(), refmodelServer(t))
 	first := startRouter(t, env)

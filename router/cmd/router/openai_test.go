@@ -59,6 +59,7 @@ func openAIModelServer(t *testing.T, g *gate) string {
 }
 
 func TestOpenAISDKRealtime(t *testing.T) {
+	t.Parallel() // each has its own Azurite and router; they mostly wait
 	az := azuritetest.Start(t)
 	g := newGate()
 	r := startRouter(t, localEnv(az.ConnectionString(), openAIModelServer(t, g)))
