@@ -285,6 +285,9 @@ func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage
 		"SCALE_DOWN_DELAY":       pulumi.String(fmt.Sprintf("%ds", cfg.Inference.CooldownSeconds)),
 		"MAX_BODY_BYTES":         pulumi.String(strconv.Itoa(cfg.Routing.MaxBodyBytes)),
 	}
+	// The micro-batch format: the dispatcher writes the lines the pool's
+	// batch command reads (docs/openai.md).
+	env["INFERENCE_API"] = pulumi.String(cfg.Inference.API)
 	for k, v := range routerPrices(cfg, pricing.Default()) {
 		env[k] = pulumi.String(v)
 	}

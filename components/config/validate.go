@@ -116,6 +116,9 @@ func (c *Config) validate() []error {
 	}
 	positive("monthlyBudget", c.MonthlyBudget)
 	positive("queueDepthAlert", c.QueueDepthAlert)
+	if in.API != "reference" && in.API != "openai" {
+		add("inferenceApi", in.API, "allowed: reference (the reference model's batch lines) or openai (OpenAI batch lines, e.g. vLLM's run-batch)")
+	}
 	if strings.TrimSpace(in.BatchCommand) == "" {
 		add("inferenceBatchCommand", in.BatchCommand, "allowed: the command line of the image's batch mode")
 	}
