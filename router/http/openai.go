@@ -72,7 +72,9 @@ func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, rid string)
 		if s.allowOpenAI(w, r, http.MethodGet) {
 			writeJSON(w, http.StatusOK, modelList{Object: "list", Data: []model{s.model()}})
 		}
-	case strings.HasPrefix(p, "/v1/models/") && !strings.Contains(p[len("/v1/models/"):], "/"):
+	case strings.HasPrefix(p, "/v1/models/"):
+		// The rest is the id, slashes included: Hugging Face names such as
+		// Qwen/Qwen2.5-3B-Instruct are vLLM's default served names.
 		if s.allowOpenAI(w, r, http.MethodGet) {
 			if m := s.model(); p[len("/v1/models/"):] == m.ID {
 				writeJSON(w, http.StatusOK, m)
@@ -181,7 +183,7 @@ func openAIRejectMessage(d router.Decision, s router.Settings) string {
 // finds a replica up: Container Apps starts a replica only for traffic that
 // reaches the app. At most one wake request is in flight.
 func (s *Server) wake() {
-	if !s.waking.CompareAndSwap(false, true) {
+	if s.cfg.OpenAIURL == nil || !s.waking.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {

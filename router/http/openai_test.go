@@ -38,6 +38,13 @@ func TestOpenAIProxiesToTheSamePath(t *testing.T) {
 	if resp.StatusCode != 200 || !json.Valid(body) || len(f.seen) != 0 {
 		t.Fatalf("models: %d %s (the app must not be asked)", resp.StatusCode, body)
 	}
+	g := newFixture(t, nil, func(s *router.Settings) { s.ModelVersion = "Qwen/Qwen2.5-3B-Instruct" })
+	if resp, body := g.do(t, "GET", "/v1/models/Qwen/Qwen2.5-3B-Instruct", ""); resp.StatusCode != 200 {
+		t.Fatalf("a model id with a slash: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := g.do(t, "GET", "/v1/models/other", ""); resp.StatusCode != 404 {
+		t.Fatalf("another model: %d %s", resp.StatusCode, body)
+	}
 }
 
 func TestOpenAIShedsWith429AndRetryAfter(t *testing.T) {
