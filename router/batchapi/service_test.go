@@ -204,3 +204,33 @@ func TestRequeueingAfterARestartQueuesNothingTwice(t *testing.T) {
 		t.Fatalf("queue holds %d messages; want 2", n)
 	}
 }
+
+// Each way a line's job can end lands in the right file with OpenAI's shape:
+// answers with their status, a poisoned job as job_failed.
+func TestResultLines(t *testing.T) {
+	ref := lineRef{CustomID: "c", JobID: "j"}
+	cases := []struct {
+		job        router.Job
+		ok         bool
+		status     int
+		code, body string
+	}{
+		{router.Job{ID: "j", State: router.JobSucceeded, ResultStatus: "ok", Result: json.RawMessage(`{"a":1}`)}, true, 200, "", `{"a":1}`},
+		{router.Job{ID: "j", State: router.JobFailed, ResultStatus: "http_400", Result: json.RawMessage(`{"error":{}}`)}, false, 400, "", `{"error":{}}`},
+		{router.Job{ID: "j", State: router.JobFailed, Error: "moved to the poison queue: received 6 times; the limit is 5"}, false, 0, CodeJobFailed, ""},
+		{router.Job{ID: "j", State: router.JobFailed, ResultStatus: CodeCancelled, Error: "cancelled"}, false, 0, CodeCancelled, ""},
+	}
+	for i, c := range cases {
+		l, ok := resultLine(ref, c.job)
+		if ok != c.ok || l.CustomID != "c" || l.ID != "batch_req_j" {
+			t.Errorf("case %d: %+v ok=%v", i, l, ok)
+			continue
+		}
+		switch {
+		case c.status != 0 && (l.Response == nil || l.Response.StatusCode != c.status || string(l.Response.Body) != c.body || l.Error != nil):
+			t.Errorf("case %d: response %+v error %+v", i, l.Response, l.Error)
+		case c.code != "" && (l.Error == nil || l.Error.Code != c.code || l.Error.Message == "" || l.Response != nil):
+			t.Errorf("case %d: error %+v response %+v", i, l.Error, l.Response)
+		}
+	}
+}
