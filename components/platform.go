@@ -10,6 +10,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // PlatformArgs configures the whole platform.
@@ -50,8 +51,6 @@ type Platform struct {
 const (
 	RefModelRepository = "refmodel"
 	RouterRepository   = "router"
-	// BatchJobID is the Batch job the router adds its tasks to.
-	BatchJobID = "gpuorch-inference"
 )
 
 // NewPlatform declares every tier of the stack.
@@ -258,36 +257,38 @@ func routingSettings(cfg *config.Config) map[string]pulumi.StringInput {
 	}
 }
 
-// routerEnv is the router's configuration (router/README.md): endpoints,
-// names and tunables only. It authenticates as its identity (AZURE_CLIENT_ID),
-// so no key or connection string appears here.
+// routerEnv is the router's configuration, under the names its contract
+// declares (router/config): endpoints, names and the tunables the stack knows
+// better than a default. It authenticates as its identity (AZURE_CLIENT_ID),
+// so no key or connection string appears here. A stack test loads this
+// environment through the router's own loader.
 func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage, inference *Inference, bat *Batch, image pulumi.StringInput) map[string]pulumi.StringInput {
 	env := map[string]pulumi.StringInput{
-		"ROUTER_ADDR":            pulumi.String(fmt.Sprintf("0.0.0.0:%d", RouterPort)),
-		"AZURE_CLIENT_ID":        ids.router.ClientId,
-		"KEY_VAULT_URI":          vault.VaultURI,
-		"STORAGE_QUEUE_ENDPOINT": store.QueueEndpoint,
-		"STORAGE_BLOB_ENDPOINT":  store.BlobEndpoint,
-		"WORK_QUEUE":             store.WorkQueueName,
-		"POISON_QUEUE":           store.PoisonQueueName,
-		"REQUEST_CONTAINER":      store.RequestContainerName,
-		"RESULT_CONTAINER":       store.ResultContainerName,
-		"INFERENCE_URL":          pulumi.Sprintf("%s%s", inference.InternalURL, cfg.Inference.Path),
-		"EXECUTOR":               pulumi.String("azure-batch"),
-		"BATCH_ACCOUNT_ENDPOINT": bat.AccountEndpoint,
-		"BATCH_POOL_ID":          bat.PoolID,
-		"BATCH_JOB_ID":           pulumi.String(BatchJobID),
-		"BATCH_NODE_IDENTITY":    ids.pool.ID().ToStringOutput(),
-		"BATCH_COMMAND":          pulumi.String(cfg.Inference.BatchCommand),
-		"INFERENCE_IMAGE":        image,
-		"REPLICA_CONCURRENCY":    pulumi.String(strconv.Itoa(cfg.Inference.Concurrency)),
-		"COLD_START":             pulumi.String(fmt.Sprintf("%ds", cfg.Routing.ColdStartSeconds)),
-		"SCALE_DOWN_DELAY":       pulumi.String(fmt.Sprintf("%ds", cfg.Inference.CooldownSeconds)),
-		"MAX_BODY_BYTES":         pulumi.String(strconv.Itoa(cfg.Routing.MaxBodyBytes)),
+		rc.EnvAddr:                 pulumi.String(fmt.Sprintf("0.0.0.0:%d", RouterPort)),
+		rc.EnvAzureClientID:        ids.router.ClientId,
+		rc.EnvKeyVaultURI:          vault.VaultURI,
+		rc.EnvQueueEndpoint:        store.QueueEndpoint,
+		rc.EnvBlobEndpoint:         store.BlobEndpoint,
+		rc.EnvWorkQueue:            store.WorkQueueName,
+		rc.EnvPoisonQueue:          store.PoisonQueueName,
+		rc.EnvRequestContainer:     store.RequestContainerName,
+		rc.EnvResultContainer:      store.ResultContainerName,
+		rc.EnvInferenceURL:         pulumi.Sprintf("%s%s", inference.InternalURL, cfg.Inference.Path),
+		rc.EnvExecutor:             pulumi.String(rc.ExecutorAzureBatch),
+		rc.EnvBatchAccountEndpoint: bat.AccountEndpoint,
+		rc.EnvBatchPoolID:          bat.PoolID,
+		rc.EnvBatchJobID:           pulumi.String(rc.Default().Batch.JobID),
+		rc.EnvBatchNodeIdentity:    ids.pool.ID().ToStringOutput(),
+		rc.EnvBatchCommand:         pulumi.String(cfg.Inference.BatchCommand),
+		rc.EnvInferenceImage:       image,
+		rc.EnvReplicaConcurrency:   pulumi.String(strconv.Itoa(cfg.Inference.Concurrency)),
+		rc.EnvColdStart:            pulumi.String(fmt.Sprintf("%ds", cfg.Routing.ColdStartSeconds)),
+		rc.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", cfg.Inference.CooldownSeconds)),
+		rc.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(cfg.Routing.MaxBodyBytes)),
 	}
 	// The micro-batch format: the dispatcher writes the lines the pool's
 	// batch command reads (docs/openai.md).
-	env["INFERENCE_API"] = pulumi.String(cfg.Inference.API)
+	env[rc.EnvInferenceAPI] = pulumi.String(cfg.Inference.API)
 	for k, v := range routerPrices(cfg, pricing.Default()) {
 		env[k] = pulumi.String(v)
 	}
@@ -301,10 +302,10 @@ func routerPrices(cfg *config.Config, t pricing.Table) map[string]string {
 	out := map[string]string{}
 	size := gpuReplicaSize[cfg.GPU]
 	if usd, ok := t.ReplicaPerSecond(cfg.GPU.WorkloadProfileType(), size.cpu, size.memGiB); ok {
-		out["REALTIME_PRICE_PER_SECOND"] = strconv.FormatFloat(usd, 'g', 6, 64)
+		out[rc.EnvRealtimePricePerSecond] = strconv.FormatFloat(usd, 'g', 6, 64)
 	}
 	if usd, ok := t.NodePerSecond(cfg.Batch.VMSize, cfg.Batch.Spot); ok {
-		out["BATCH_PRICE_PER_SECOND"] = strconv.FormatFloat(usd, 'g', 6, 64)
+		out[rc.EnvBatchPricePerSecond] = strconv.FormatFloat(usd, 'g', 6, 64)
 	}
 	return out
 }

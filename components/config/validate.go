@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 var (
@@ -116,7 +118,7 @@ func (c *Config) validate() []error {
 	}
 	positive("monthlyBudget", c.MonthlyBudget)
 	positive("queueDepthAlert", c.QueueDepthAlert)
-	if in.API != "reference" && in.API != "openai" {
+	if !slices.Contains(routerconfig.InferenceAPIs, in.API) {
 		add("inferenceApi", in.API, "allowed: reference (the reference model's batch lines) or openai (OpenAI batch lines, e.g. vLLM's run-batch)")
 	}
 	if strings.TrimSpace(in.BatchCommand) == "" {
