@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
@@ -72,7 +73,14 @@ func (s *Server) serveBatchAPI(w http.ResponseWriter, r *http.Request) {
 // the caller so that a store is never left half-written, and answers its
 // object or error.
 func (s *Server) batchCall(w http.ResponseWriter, r *http.Request, f func(context.Context) (any, error)) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.SubmitTimeout)
+	s.batchCallWithin(w, r, s.cfg.SubmitTimeout, f)
+}
+
+// uploadTimeout bounds storing an uploaded file, which may be 100 MiB.
+const uploadTimeout = 5 * time.Minute
+
+func (s *Server) batchCallWithin(w http.ResponseWriter, r *http.Request, timeout time.Duration, f func(context.Context) (any, error)) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
 	defer cancel()
 	v, err := f(ctx)
 	if err != nil {
@@ -136,7 +144,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 		writeOpenAIParamError(w, router.EBadRequest, "file", "the form has no field \"file\"", 0)
 		return
 	}
-	s.batchCall(w, r, func(ctx context.Context) (any, error) {
+	s.batchCallWithin(w, r, max(s.cfg.SubmitTimeout, uploadTimeout), func(ctx context.Context) (any, error) {
 		return s.cfg.Batches.UploadFile(ctx, filename, purpose, data)
 	})
 }
