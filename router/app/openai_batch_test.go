@@ -15,6 +15,8 @@ import (
 	"github.com/openai/openai-go/v3"
 
 	"github.com/gpu-orchestration/gpu-orchestration/refmodel"
+	"github.com/gpu-orchestration/gpu-orchestration/router/azure"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/internal/azuritetest"
 )
 
@@ -221,6 +223,36 @@ func TestOpenAISDKBatchLife(t *testing.T) {
 	}
 }
 
+// waitRunning waits until a job of the batch's lines is running, reading
+// the line list the batch manager stored (openai/batches/<id>.lines).
+func waitRunning(t *testing.T, ctx context.Context, connString, base, batchID string) {
+	t.Helper()
+	def := config.Default().Storage
+	st, err := azure.NewStorage(azure.StorageConfig{ConnectionString: connString, WorkQueue: def.WorkQueue,
+		PoisonQueue: def.PoisonQueue, RequestContainer: def.RequestContainer, ResultContainer: def.ResultContainer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.Blobs.Get(ctx, def.RequestContainer, "openai/batches/"+batchID+".lines")
+	var refs []struct {
+		JobID string `json:"job_id"`
+	}
+	if err != nil || json.Unmarshal(b, &refs) != nil || len(refs) == 0 {
+		t.Fatalf("line list of %s: %v %s", batchID, err, b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := call(t, "GET", base+"/v1/jobs/"+refs[0].JobID, "")
+		if strings.Contains(string(body), `"status":"running"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no line of %s started running: %s", batchID, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func TestOpenAIBatchRestartMidBatchLosesNoLine(t *testing.T) {
 	t.Parallel() // each has its own Azurite and router; they mostly wait
 	az := azuritetest.Start(t)
@@ -238,9 +270,9 @@ func TestOpenAIBatchRestartMidBatchLosesNoLine(t *testing.T) {
 	c1 := openAIClient(first.url)
 	b := createBatch(t, ctx, c1, upload(t, ctx, c1, lines...))
 	waitBatch(t, ctx, c1, b.ID, time.Minute, openai.BatchStatusInProgress)
-	// The dispatcher takes the lines within its idle wait (1 s) and the
-	// micro-batch runs 3 s: stop the router while it runs.
-	time.Sleep(1500 * time.Millisecond)
+	// Stop the router while the lines' micro-batch runs (3 s): their jobs,
+	// named in the batch's stored line list, show running.
+	waitRunning(t, ctx, az.ConnectionString(), first.url, b.ID)
 	first.stop()
 
 	second := startRouter(t, env)
