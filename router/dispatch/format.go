@@ -13,8 +13,6 @@ import (
 // Format is the micro-batch file format the pool's batch command reads and
 // writes (the stack's inferenceApi setting chooses it).
 type Format interface {
-	// Name is the setting's value.
-	Name() string
 	// AppendInput writes one job as an input line.
 	AppendInput(buf *bytes.Buffer, l InputLine) error
 	// ParseOutput reads the output file into results by job id; lines it
@@ -53,8 +51,6 @@ func NewFormat(name, inferPath string) (Format, error) {
 // {"id", "status", "body"} out.
 type referenceFormat struct{}
 
-func (referenceFormat) Name() string { return FormatReference }
-
 func (referenceFormat) AppendInput(buf *bytes.Buffer, l InputLine) error {
 	return json.NewEncoder(buf).Encode(router.BatchLine{ID: l.JobID, Body: l.Body})
 }
@@ -75,8 +71,6 @@ func (referenceFormat) ParseOutput(out []byte) map[string]router.ResultLine {
 // "custom_id", "response": {"status_code", "request_id", "body"}, "error"}
 // out. The job id is the custom_id.
 type openAIFormat struct{ inferPath string }
-
-func (openAIFormat) Name() string { return FormatOpenAI }
 
 type openAIInputLine struct {
 	CustomID string          `json:"custom_id"`
