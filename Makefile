@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the whole request flow locally on Azurite)
 # and `make test` (everything CI checks). Both install what they need themselves.
-.PHONY: run test bench vet fmt
+.PHONY: run test bench chaos vet fmt
 
 run:
 	bash scripts/run-local.sh
@@ -10,6 +10,10 @@ test:
 
 bench:
 	bash scripts/bench.sh
+
+# The fault suite (router/chaos) with every scenario, process kills included.
+chaos:
+	bash scripts/chaos.sh
 
 vet:
 	go vet ./...

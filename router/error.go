@@ -14,6 +14,7 @@ const (
 	ENotFound            = "not_found"            // no such job or path
 	EMethodNotAllowed    = "method_not_allowed"   // wrong HTTP method for the path
 	EPayloadTooLarge     = "payload_too_large"    // body over the configured limit
+	EHeaderTooLarge      = "header_too_large"     // request headers over the limit
 	EIdempotencyConflict = "idempotency_conflict" // Idempotency-Key reused with another body
 	EOverloaded          = "overloaded"           // shedding load; retry after Retry-After
 	EUnavailable         = "unavailable"          // a dependency (queue, store, backend) is down

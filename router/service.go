@@ -30,6 +30,10 @@ type Queue interface {
 	// PopReceipt. Errors: not_found (the message was lost to another
 	// receiver or deleted), unavailable.
 	Extend(ctx context.Context, m *Message, visibility time.Duration) error
+	// Release makes m visible to receivers again at once: work given back
+	// unfinished (a shutdown, a failed run) is taken up without waiting out
+	// its visibility timeout. Errors: not_found, unavailable.
+	Release(ctx context.Context, m Message) error
 	// Delete removes m for good. Errors: not_found, unavailable.
 	Delete(ctx context.Context, m Message) error
 	// Depth is the approximate number of messages. Errors: unavailable.
@@ -48,10 +52,28 @@ type JobStore interface {
 	// Get returns the job. Errors: not_found, unavailable.
 	Get(ctx context.Context, id string) (Job, error)
 	// Claim binds an idempotency key (given as its hash) to a job id and a
-	// body hash, atomically. If the key is already bound to the same body
-	// hash it returns the bound job id and existing=true; to another body, an
+	// body hash, atomically, for an attempt that must store the job by
+	// until. If the key is already bound to the same body hash it returns
+	// the binding with Existing set; to another body, an
 	// idempotency_conflict error. Errors: idempotency_conflict, unavailable.
-	Claim(ctx context.Context, keyHash, bodyHash, jobID string) (boundID string, existing bool, err error)
+	Claim(ctx context.Context, keyHash, bodyHash, jobID string, until time.Time) (IdempotencyClaim, error)
+	// TakeOver gives the binding of keyHash a new deadline, atomically and
+	// only if its deadline is still held (nobody else took it over first);
+	// it reports whether it did. A retry takes over the binding of an
+	// attempt whose deadline passed; an attempt that failed before its job
+	// was durable gives its binding up with a zero until.
+	// Errors: not_found, unavailable.
+	TakeOver(ctx context.Context, keyHash string, held, until time.Time) (bool, error)
+}
+
+// IdempotencyClaim is an Idempotency-Key's binding to a job.
+type IdempotencyClaim struct {
+	JobID string
+	// Existing is set when the key was bound before the call.
+	Existing bool
+	// Until is when the attempt holding the binding is given up for lost
+	// if it has not stored its job by then; zero once given up.
+	Until time.Time
 }
 
 // PayloadStore keeps request bodies too large for a queue message and the

@@ -119,7 +119,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 		Jobs: jobService, Batches: a.batches, OpenAIURL: openAIURL,
 		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
-		MetricsPublic: cfg.MetricsPublic,
+		MetricsPublic:   cfg.MetricsPublic,
+		BodyReadTimeout: cfg.BodyRead.Timeout, BodyReadRate: cfg.BodyRead.MinRate, MaxBodyReads: cfg.BodyRead.MaxAtOnce,
 	})
 
 	var exec router.Executor
@@ -148,9 +149,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 }
 
 // Serve runs the HTTP server, the dispatcher and the background refreshers
-// until ctx ends, then shuts down: readiness fails first, requests in flight
-// finish (within SHUTDOWN_TIMEOUT), and the dispatcher abandons its runs,
-// whose messages reappear for the next router.
+// until ctx ends, then shuts down: readiness fails first and the router
+// keeps serving for DRAIN_PERIOD, so that the load balancer sees "not ready"
+// before connections are refused; then requests in flight finish (within
+// SHUTDOWN_TIMEOUT), and the dispatcher gives its runs back to the queue.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
@@ -164,7 +166,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	wg.Go(func() { a.batches.Run(bg) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		MaxHeaderBytes: routerhttp.ServerMaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("router listening", "addr", ln.Addr().String(), "executor", a.cfg.Executor, "inference_url", a.cfg.InferenceURL)
@@ -173,11 +176,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		a.log.Info("shutting down")
+		a.log.Info("shutting down: not ready, draining", "drain_period", a.cfg.DrainPeriod.String())
 		a.server.Drain()
-		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
-		err = srv.Shutdown(sctx)
-		cancel()
+		select {
+		case err = <-errc: // the server failed while draining
+		case <-time.After(a.cfg.DrainPeriod):
+			sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+			err = srv.Shutdown(sctx)
+			cancel()
+		}
 	}
 	stopBG()
 	wg.Wait()

@@ -94,6 +94,7 @@ func localEnv(connString, inferenceURL string) map[string]string {
 		"ROUTER_API_KEY": apiKey, "STORAGE_CONNECTION_STRING": connString, "INFERENCE_URL": inferenceURL,
 		"EXECUTOR": "local", "LOCAL_BATCH_COMMAND": refmodelBin + " batch",
 		"DISPATCH_VISIBILITY": "2s", "QUEUE_DEPTH_INTERVAL": "200ms", "SHUTDOWN_TIMEOUT": "5s",
+		"DRAIN_PERIOD": "0s",
 	}
 }
 
@@ -270,5 +271,40 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	}
 	if _, err := http.Get(r.url + "/healthz"); err == nil {
 		t.Fatal("the router still accepts connections after shutdown")
+	}
+}
+
+// After the stop signal the router answers /readyz "not ready" for the
+// drain period while still serving, and only then refuses connections.
+func TestShutdownDrainsBeforeClosing(t *testing.T) {
+	az := azuritetest.Start(t)
+	env := localEnv(az.ConnectionString(), refmodelServer(t))
+	env["DRAIN_PERIOD"] = "1500ms"
+	r := startRouter(t, env)
+	if status, _ := call(t, "GET", r.url+"/readyz", ""); status != 200 {
+		t.Fatalf("readyz before shutdown: %d", status)
+	}
+	stopped := make(chan struct{})
+	go func() { r.stop(); close(stopped) }()
+	time.Sleep(300 * time.Millisecond)
+	resp, err := http.Get(r.url + "/readyz")
+	if err != nil {
+		t.Fatalf("readyz 0.3 s after the stop signal: %v; want 503 while draining", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Fatalf("readyz while draining: %d, want 503", resp.StatusCode)
+	}
+	if status, b := call(t, "POST", r.url+"/v1/infer", `{"text":"late"}`, "X-Route", "batch"); status != 202 {
+		t.Fatalf("a request while draining: %d %s, want it still served", status, b)
+	}
+	select {
+	case <-stopped:
+		t.Fatal("the router stopped before its drain period ended")
+	case <-time.After(500 * time.Millisecond):
+	}
+	<-stopped
+	if _, err := http.Get(r.url + "/healthz"); err == nil {
+		t.Fatal("the router still accepts connections after the drain and shutdown")
 	}
 }

@@ -50,12 +50,18 @@ func (b *Blobs) putIfAbsent(ctx context.Context, container, name string, data []
 
 // Get implements router.PayloadStore.
 func (b *Blobs) Get(ctx context.Context, container, name string) ([]byte, error) {
+	data, _, err := b.getWithETag(ctx, container, name)
+	return data, err
+}
+
+// getWithETag returns the blob and the ETag of the version read.
+func (b *Blobs) getWithETag(ctx context.Context, container, name string) ([]byte, azcore.ETag, error) {
 	resp, err := b.blob(container, name).DownloadStream(ctx, nil)
 	if err != nil {
 		if bloberror.HasCode(err, bloberror.BlobNotFound, bloberror.ContainerNotFound) {
-			return nil, router.WrapError(router.ENotFound, "no blob "+container+"/"+name, err)
+			return nil, "", router.WrapError(router.ENotFound, "no blob "+container+"/"+name, err)
 		}
-		return nil, asUnavailable("read blob "+container+"/"+name, err)
+		return nil, "", asUnavailable("read blob "+container+"/"+name, err)
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
@@ -63,9 +69,28 @@ func (b *Blobs) Get(ctx context.Context, container, name string) ([]byte, error)
 		buf.Grow(int(*resp.ContentLength))
 	}
 	if _, err := io.Copy(&buf, resp.Body); err != nil {
-		return nil, asUnavailable("read blob "+container+"/"+name, err)
+		return nil, "", asUnavailable("read blob "+container+"/"+name, err)
 	}
-	return buf.Bytes(), nil
+	var etag azcore.ETag
+	if resp.ETag != nil {
+		etag = *resp.ETag
+	}
+	return buf.Bytes(), etag, nil
+}
+
+// putIfMatch replaces the blob only if it is still at etag; replaced
+// reports whether it was.
+func (b *Blobs) putIfMatch(ctx context.Context, container, name string, data []byte, etag azcore.ETag) (replaced bool, err error) {
+	_, err = b.blob(container, name).UploadBuffer(ctx, data, &blockblob.UploadBufferOptions{
+		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: to.Ptr(etag)}},
+	})
+	if err == nil {
+		return true, nil
+	}
+	if bloberror.HasCode(err, bloberror.ConditionNotMet) || statusOf(err) == 412 {
+		return false, nil
+	}
+	return false, asUnavailable("replace blob "+container+"/"+name, err)
 }
 
 // ContainerURL is the URL of a container, for Batch resource and output files.

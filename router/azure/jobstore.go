@@ -2,8 +2,11 @@ package azure
 
 import (
 	"context"
+
 	"encoding/json"
 	"fmt"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
@@ -24,9 +27,12 @@ var _ router.JobStore = (*JobStore)(nil)
 func jobBlob(id string) string { return "jobs/" + id + ".json" }
 
 type idempotencyRecord struct {
-	JobID    string `json:"job_id"`
-	BodyHash string `json:"body_sha256"`
+	JobID    string    `json:"job_id"`
+	BodyHash string    `json:"body_sha256"`
+	Until    time.Time `json:"until,omitzero"`
 }
+
+func claimBlob(keyHash string) string { return "idempotency/" + keyHash + ".json" }
 
 // Create implements router.JobStore.
 func (s *JobStore) Create(ctx context.Context, job router.Job) error {
@@ -64,26 +70,48 @@ func (s *JobStore) Get(ctx context.Context, id string) (router.Job, error) {
 }
 
 // Claim implements router.JobStore.
-func (s *JobStore) Claim(ctx context.Context, keyHash, bodyHash, jobID string) (string, bool, error) {
-	name := "idempotency/" + keyHash + ".json"
-	rec, _ := json.Marshal(idempotencyRecord{JobID: jobID, BodyHash: bodyHash})
-	created, err := s.Blobs.putIfAbsent(ctx, s.RequestContainer, name, rec)
+func (s *JobStore) Claim(ctx context.Context, keyHash, bodyHash, jobID string, until time.Time) (router.IdempotencyClaim, error) {
+	rec, _ := json.Marshal(idempotencyRecord{JobID: jobID, BodyHash: bodyHash, Until: until})
+	created, err := s.Blobs.putIfAbsent(ctx, s.RequestContainer, claimBlob(keyHash), rec)
 	if err != nil {
-		return "", false, err
+		return router.IdempotencyClaim{}, err
 	}
 	if created {
-		return jobID, false, nil
+		return router.IdempotencyClaim{JobID: jobID, Until: until}, nil
 	}
-	b, err := s.Blobs.Get(ctx, s.RequestContainer, name)
+	old, _, err := s.readClaim(ctx, keyHash)
 	if err != nil {
-		return "", false, err
-	}
-	var old idempotencyRecord
-	if err := json.Unmarshal(b, &old); err != nil {
-		return "", false, router.WrapError(router.EInternal, "idempotency record unreadable", err)
+		return router.IdempotencyClaim{}, err
 	}
 	if old.BodyHash != bodyHash {
-		return "", false, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was already used with a different body")
+		return router.IdempotencyClaim{}, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was already used with a different body")
 	}
-	return old.JobID, true, nil
+	return router.IdempotencyClaim{JobID: old.JobID, Existing: true, Until: old.Until}, nil
+}
+
+// TakeOver implements router.JobStore: the record is rewritten only if its
+// ETag is still the one read, so two retries cannot both take it over.
+func (s *JobStore) TakeOver(ctx context.Context, keyHash string, held, until time.Time) (bool, error) {
+	old, etag, err := s.readClaim(ctx, keyHash)
+	if err != nil {
+		return false, err
+	}
+	if !old.Until.Equal(held) {
+		return false, nil
+	}
+	old.Until = until
+	rec, _ := json.Marshal(old)
+	return s.Blobs.putIfMatch(ctx, s.RequestContainer, claimBlob(keyHash), rec, etag)
+}
+
+func (s *JobStore) readClaim(ctx context.Context, keyHash string) (idempotencyRecord, azcore.ETag, error) {
+	var rec idempotencyRecord
+	b, etag, err := s.Blobs.getWithETag(ctx, s.RequestContainer, claimBlob(keyHash))
+	if err != nil {
+		return rec, "", err
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return rec, "", router.WrapError(router.EInternal, "idempotency record unreadable", err)
+	}
+	return rec, etag, nil
 }

@@ -75,6 +75,21 @@ func (q *Queue) Extend(ctx context.Context, m *router.Message, vis time.Duration
 	return nil
 }
 
+// Release implements router.Queue: a visibility timeout of zero makes the
+// message visible at once (Update Message accepts 0,
+// https://learn.microsoft.com/rest/api/storageservices/update-message).
+func (q *Queue) Release(ctx context.Context, m router.Message) error {
+	_, err := q.c.UpdateMessage(ctx, m.ID, m.PopReceipt, base64.StdEncoding.EncodeToString(m.Body),
+		&azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))})
+	if err != nil {
+		if queueerror.HasCode(err, queueerror.MessageNotFound, queueerror.PopReceiptMismatch) {
+			return router.WrapError(router.ENotFound, "message "+m.ID+" is no longer ours", err)
+		}
+		return asUnavailable("release message", err)
+	}
+	return nil
+}
+
 // Delete implements router.Queue.
 func (q *Queue) Delete(ctx context.Context, m router.Message) error {
 	_, err := q.c.DeleteMessage(ctx, m.ID, m.PopReceipt, nil)

@@ -2,6 +2,7 @@ package azure_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -11,8 +12,8 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/azure"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
 	"github.com/gpu-orchestration/gpu-orchestration/router/internal/azuritetest"
+	"github.com/gpu-orchestration/gpu-orchestration/router/internal/storetest"
 	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
-	"github.com/gpu-orchestration/gpu-orchestration/router/local"
 )
 
 func newStorage(t *testing.T) *azure.Storage {
@@ -38,37 +39,11 @@ func service(st *azure.Storage) *jobs.Service {
 	return &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: "requests"}
 }
 
-func TestQueueContract(t *testing.T) {
+// The Azure adapters keep the same contract as the in-memory stores that
+// the layers above are unit-tested on.
+func TestStorageContract(t *testing.T) {
 	st := newStorage(t)
-	ctx := t.Context()
-	body := []byte("{\"x\":\"<&>\\u0000 binary-safe\"}")
-	if err := st.Work.Enqueue(ctx, body); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := st.Work.Depth(ctx); err != nil || n != 1 {
-		t.Fatalf("depth %d, %v", n, err)
-	}
-	msgs, err := st.Work.Receive(ctx, 10, 30*time.Second)
-	if err != nil || len(msgs) != 1 || !bytes.Equal(msgs[0].Body, body) || msgs[0].DequeueCount != 1 {
-		t.Fatalf("receive: %v %+v", err, msgs)
-	}
-	if again, _ := st.Work.Receive(ctx, 10, 30*time.Second); len(again) != 0 {
-		t.Fatal("a received message was visible to a second receiver")
-	}
-	m := msgs[0]
-	old := m.PopReceipt
-	if err := st.Work.Extend(ctx, &m, 30*time.Second); err != nil || m.PopReceipt == old {
-		t.Fatalf("extend: %v (pop receipt changed: %v)", err, m.PopReceipt != old)
-	}
-	if err := st.Work.Delete(ctx, msgs[0]); router.ErrorCode(err) != router.ENotFound {
-		t.Fatalf("delete with a stale pop receipt: %v, want not_found", err)
-	}
-	if err := st.Work.Delete(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := st.Work.Depth(ctx); n != 0 {
-		t.Fatalf("depth %d after delete", n)
-	}
+	storetest.Run(t, storetest.Stores{Queue: st.Work, Jobs: st.Jobs, Payloads: st.Blobs, Container: "requests"})
 }
 
 func TestSubmitEnqueuesAndStoresJob(t *testing.T) {
@@ -143,7 +118,7 @@ func TestPoisonAfterDequeueLimit(t *testing.T) {
 	}
 	d := dispatch.New(dispatch.Config{
 		Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs,
-		Executor:         &local.Executor{Command: []string{"false"}, Payloads: st.Blobs}, // every run fails
+		Executor:         unavailable{}, // every run is given back
 		RequestContainer: "requests", ResultContainer: "results",
 		Visibility: time.Second, MaxDequeue: 2,
 	})
@@ -177,4 +152,12 @@ func TestPoisonAfterDequeueLimit(t *testing.T) {
 	if err != nil || got.State != router.JobFailed || !strings.Contains(got.Error, "poison") {
 		t.Fatalf("poisoned job %+v, %v", got, err)
 	}
+}
+
+// unavailable is an executor that can never run (a pool that cannot be
+// reached): its runs are given back to the queue, not blamed on an input.
+type unavailable struct{}
+
+func (unavailable) Execute(context.Context, router.Run) error {
+	return router.Errorf(router.EUnavailable, "pool unreachable")
 }

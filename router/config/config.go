@@ -30,20 +30,34 @@ type Config struct {
 	MaxBodyBytes    int64
 	RealtimeTimeout time.Duration
 	ShutdownTimeout time.Duration
-	DepthEvery      time.Duration
-	LogLevel        string
-	Storage         Storage
-	Executor        string
-	LocalCommand    []string
-	Batch           Batch
-	Dispatch        Dispatch
-	MetricsPublic   bool
+	// DrainPeriod is how long, after SIGTERM, /readyz answers 503 while
+	// the router still serves, before it stops listening.
+	DrainPeriod time.Duration
+	// BodyRead bounds the receiving of request bodies.
+	BodyRead      BodyRead
+	DepthEvery    time.Duration
+	LogLevel      string
+	Storage       Storage
+	Executor      string
+	LocalCommand  []string
+	Batch         Batch
+	Dispatch      Dispatch
+	MetricsPublic bool
 	// OpenAIURL is the app's OpenAI base URL; empty derives it from
 	// InferenceURL (its origin plus /v1).
 	OpenAIURL string
 	// InferenceAPI is the micro-batch line format, one of InferenceAPIs.
 	InferenceAPI string
 	BatchAPI     BatchAPI
+}
+
+// BodyRead bounds the receiving of request bodies: a body must arrive within
+// Timeout plus its declared size at MinRate bytes/s, and at most MaxAtOnce
+// are received at once.
+type BodyRead struct {
+	Timeout   time.Duration
+	MinRate   int64
+	MaxAtOnce int
 }
 
 // Storage names the storage account's endpoints, queues and containers.
@@ -97,8 +111,12 @@ func Default() Config {
 		MaxBodyBytes:    4 << 20,
 		RealtimeTimeout: 240 * time.Second,
 		ShutdownTimeout: 30 * time.Second,
-		DepthEvery:      5 * time.Second,
-		LogLevel:        "info",
+		// 15 s: the router app's readiness probe (every 5 s, 3 failures,
+		// components/router.go) takes that long to stop sending it traffic.
+		DrainPeriod: 15 * time.Second,
+		BodyRead:    BodyRead{Timeout: 10 * time.Second, MinRate: 64 << 10, MaxAtOnce: 256},
+		DepthEvery:  5 * time.Second,
+		LogLevel:    "info",
 		Storage: Storage{
 			WorkQueue:        "inference-work",
 			PoisonQueue:      "inference-poison",
@@ -151,6 +169,10 @@ func Load(getenv func(string) string) (Config, error) {
 	c.MaxBodyBytes = e.int(EnvMaxBodyBytes, c.MaxBodyBytes)
 	c.RealtimeTimeout = e.dur(EnvRealtimeTimeout, c.RealtimeTimeout)
 	c.ShutdownTimeout = e.dur(EnvShutdownTimeout, c.ShutdownTimeout)
+	c.DrainPeriod = e.dur(EnvDrainPeriod, c.DrainPeriod)
+	c.BodyRead.Timeout = e.dur(EnvBodyReadTimeout, c.BodyRead.Timeout)
+	c.BodyRead.MinRate = e.int(EnvBodyReadMinRate, c.BodyRead.MinRate)
+	c.BodyRead.MaxAtOnce = int(e.int(EnvMaxBodyReads, int64(c.BodyRead.MaxAtOnce)))
 	c.DepthEvery = e.dur(EnvQueueDepthInterval, c.DepthEvery)
 	c.LogLevel = e.str(EnvLogLevel, c.LogLevel)
 
@@ -218,6 +240,15 @@ func (c Config) validate() error {
 	}
 	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {
 		return fmt.Errorf("%s, %s and %s must be positive", EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll)
+	}
+	if c.BodyRead.Timeout <= 0 {
+		return fmt.Errorf("%s=%s: want a positive duration", EnvBodyReadTimeout, c.BodyRead.Timeout)
+	}
+	if c.BodyRead.MinRate <= 0 {
+		return fmt.Errorf("%s=%d: want a positive number of bytes per second", EnvBodyReadMinRate, c.BodyRead.MinRate)
+	}
+	if c.BodyRead.MaxAtOnce <= 0 {
+		return fmt.Errorf("%s=%d: want a positive number of bodies", EnvMaxBodyReads, c.BodyRead.MaxAtOnce)
 	}
 	switch c.Executor {
 	case ExecutorLocal:

@@ -37,6 +37,10 @@ const (
 	EnvMaxBodyBytes       = "MAX_BODY_BYTES"
 	EnvRealtimeTimeout    = "REALTIME_TIMEOUT"
 	EnvShutdownTimeout    = "SHUTDOWN_TIMEOUT"
+	EnvDrainPeriod        = "DRAIN_PERIOD"
+	EnvBodyReadTimeout    = "BODY_READ_TIMEOUT"
+	EnvBodyReadMinRate    = "BODY_READ_MIN_RATE"
+	EnvMaxBodyReads       = "MAX_BODY_READS"
 	EnvQueueDepthInterval = "QUEUE_DEPTH_INTERVAL"
 	EnvDispatchBatchSize  = "DISPATCH_BATCH_SIZE"
 	EnvDispatchVisibility = "DISPATCH_VISIBILITY"
@@ -84,7 +88,8 @@ var Names = []string{
 	EnvInferenceURL, EnvInferenceOpenAIURL, EnvInferenceAPI, EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll,
 	EnvExecutor, EnvLocalBatchCommand,
 	EnvBatchAccountEndpoint, EnvBatchPoolID, EnvBatchJobID, EnvInferenceImage, EnvBatchCommand, EnvBatchNodeIdentity,
-	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout, EnvQueueDepthInterval,
+	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,
+	EnvDrainPeriod, EnvBodyReadTimeout, EnvBodyReadMinRate, EnvMaxBodyReads, EnvQueueDepthInterval,
 	EnvDispatchBatchSize, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
 	EnvMetricsPublic, EnvLogLevel,
 	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,

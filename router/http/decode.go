@@ -53,6 +53,10 @@ func ReadJSONBody(body io.Reader, maxBody int64, buf *bytes.Buffer) ([]byte, err
 		if errors.As(err, &mbe) {
 			return nil, router.Errorf(router.EPayloadTooLarge, "body exceeds the limit of %d bytes", maxBody)
 		}
+		var re *router.Error
+		if errors.As(err, &re) {
+			return nil, re
+		}
 		return nil, router.WrapError(router.EBadRequest, "could not read the body", err)
 	}
 	if int64(buf.Len()) > maxBody {

@@ -18,6 +18,7 @@ var statusOf = map[string]int{
 	router.ENotFound:            http.StatusNotFound,
 	router.EMethodNotAllowed:    http.StatusMethodNotAllowed,
 	router.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
+	router.EHeaderTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
 	router.EIdempotencyConflict: http.StatusUnprocessableEntity,
 	router.EOverloaded:          http.StatusTooManyRequests,
 	router.EUnavailable:         http.StatusServiceUnavailable,

@@ -3,6 +3,7 @@ package http_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func TestIdempotencyConflict(t *testing.T) {
 func TestEveryStatusMapsFromOneCode(t *testing.T) {
 	// Every code a user can see has a status other than 500, except internal.
 	for _, code := range []string{router.EBadHeader, router.EBadRequest, router.EUnauthorized, router.ENotFound,
-		router.EMethodNotAllowed, router.EPayloadTooLarge, router.EIdempotencyConflict, router.EOverloaded,
+		router.EMethodNotAllowed, router.EPayloadTooLarge, router.EHeaderTooLarge, router.EIdempotencyConflict, router.EOverloaded,
 		router.EUnavailable, router.EDeadlineUnmeetable, router.EBackendTimeout} {
 		if st := routerhttp.StatusCode(code); st == 500 {
 			t.Errorf("code %s maps to 500", code)
@@ -98,4 +99,17 @@ func TestEveryStatusMapsFromOneCode(t *testing.T) {
 	if st := routerhttp.StatusCode("no_such_code"); st != 500 {
 		t.Errorf("unknown code maps to %d", st)
 	}
+}
+
+// Headers over the limit get the API's JSON error, not net/http's plain text
+// (which the server still sends above ServerMaxHeaderBytes).
+func TestOversizedHeadersGetTheJSONError(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	srv := httptest.NewUnstartedServer(f.srv.Config.Handler)
+	srv.Config.MaxHeaderBytes = routerhttp.ServerMaxHeaderBytes
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f.srv = srv
+	resp, body := f.do(t, "POST", "/v1/infer", `{}`, "X-Route", "batch", "X-Padding", strings.Repeat("a", routerhttp.MaxHeaderBytes))
+	wantError(t, resp, body, 431, router.EHeaderTooLarge)
 }

@@ -24,7 +24,13 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
 		writeError(w, err, 0)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	body, done := s.boundBody(w, r, r.ContentLength)
+	if body == nil {
+		s.count("none", "body_reads_full", router.EOverloaded)
+		return
+	}
+	defer done()
+	r.Body = http.MaxBytesReader(w, body, s.cfg.MaxBodyBytes)
 	settings := s.cfg.Settings.Current()
 	st := s.cfg.Tracker.Snapshot(start)
 	dec := router.Decide(hdr.Request, st, settings)

@@ -15,7 +15,7 @@ func TestOpenAPIDocumentsEveryCodeAndReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := []string{router.EBadHeader, router.EBadRequest, router.EUnauthorized, router.ENotFound,
-		router.EMethodNotAllowed, router.EPayloadTooLarge, router.EIdempotencyConflict, router.EOverloaded,
+		router.EMethodNotAllowed, router.EPayloadTooLarge, router.EHeaderTooLarge, router.EIdempotencyConflict, router.EOverloaded,
 		router.EUnavailable, router.EDeadlineUnmeetable, router.EBackendTimeout, router.EInternal}
 	for _, r := range []router.Reason{router.ReasonForcedRealtime, router.ReasonForcedBatch, router.ReasonDeadlineBelowThreshold,
 		router.ReasonWarmIdle, router.ReasonRealtimeAffordable, router.ReasonBatchCheaper, router.ReasonBatchTooSlow,

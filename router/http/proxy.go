@@ -103,6 +103,8 @@ func newProxy(s *Server) *proxy {
 					delete(pr.Out.Header, k)
 				}
 			}
+			// The assigned id, so that the app's logs and ours share it.
+			pr.Out.Header.Set("X-Request-Id", assignedID(pr.In))
 			if c.settings.ModelVersion != "" {
 				pr.Out.Header.Set("X-Model-Version", c.settings.ModelVersion)
 			}
@@ -212,7 +214,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("X-Route", router.RouteBatch.String())
 			w.Header().Set("X-Route-Reason", string(fd.Reason))
 			c.outcome = s.submit(w, r, c.hdr, fd, c.settings, body)
-			s.cfg.Log.Info("realtime failed; accepted as batch job", "err", err, "request_id", r.Header.Get("X-Request-Id"))
+			s.cfg.Log.Info("realtime failed; accepted as batch job", "err", err, "request_id", assignedID(r))
 			return
 		}
 	}
@@ -224,7 +226,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	c.outcome = code
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "realtime failed", slog.String("err", err.Error()),
-		slog.String("code", code), slog.String("request_id", r.Header.Get("X-Request-Id")))
+		slog.String("code", code), slog.String("request_id", assignedID(r)))
 	c.up.writeErr(w, code, msg, fd.RetryAfter)
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,14 @@ type Config struct {
 	SubmitTimeout time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// BodyReadTimeout and BodyReadRate bound the time to receive a request
+	// body: BodyReadTimeout plus its size at BodyReadRate bytes/s (defaults
+	// 10 s and 64 KiB/s: a 10 MiB body has 170 s).
+	BodyReadTimeout time.Duration
+	BodyReadRate    int64
+	// MaxBodyReads is how many request bodies may be received at once; a
+	// request beyond it is answered 429 at once (default 256).
+	MaxBodyReads int
 	// MetricsPublic serves /metrics without the API key. By default it
 	// needs one, like /v1: the router's ingress is public, and its metrics
 	// show traffic, routing and queue depth. Prometheus sends the key as a
@@ -56,13 +65,14 @@ type Config struct {
 
 // Server serves the router's HTTP API.
 type Server struct {
-	cfg      Config
-	proxy    *proxy
-	draining atomic.Bool
-	bufs     sync.Pool
-	openAI   map[string]upstream
-	waking   atomic.Bool
-	started  time.Time
+	cfg       Config
+	proxy     *proxy
+	draining  atomic.Bool
+	bufs      sync.Pool
+	bodyReads chan struct{} // a slot per body being received
+	openAI    map[string]upstream
+	waking    atomic.Bool
+	started   time.Time
 }
 
 // NewServer returns a server for cfg.
@@ -82,10 +92,19 @@ func NewServer(cfg Config) *Server {
 	if cfg.SubmitTimeout <= 0 {
 		cfg.SubmitTimeout = 10 * time.Second
 	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = 10 * time.Second
+	}
+	if cfg.BodyReadRate <= 0 {
+		cfg.BodyReadRate = 64 << 10
+	}
+	if cfg.MaxBodyReads <= 0 {
+		cfg.MaxBodyReads = 256
+	}
 	if cfg.OpenAIURL == nil && cfg.InferenceURL != nil {
 		cfg.OpenAIURL = &url.URL{Scheme: cfg.InferenceURL.Scheme, Host: cfg.InferenceURL.Host, Path: "/v1"}
 	}
-	s := &Server{cfg: cfg, started: cfg.Now()}
+	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), started: cfg.Now()}
 	if cfg.OpenAIURL != nil {
 		s.openAI = openAIUpstreams(cfg.OpenAIURL)
 	}
@@ -98,10 +117,26 @@ func NewServer(cfg Config) *Server {
 // http.Server.Shutdown finishes the requests in flight.
 func (s *Server) Drain() { s.draining.Store(true) }
 
+// MaxHeaderBytes bounds a request's headers; larger ones are answered 431
+// with the JSON error. The http.Server must allow more (ServerMaxHeaderBytes)
+// for the handler to see them: at its own limit net/http answers 431 in plain
+// text, and it answers malformed requests 400 in plain text, before any
+// handler runs — those cannot be changed.
+const MaxHeaderBytes = 64 << 10
+
+// ServerMaxHeaderBytes is the http.Server's MaxHeaderBytes for a Server.
+const ServerMaxHeaderBytes = 2 * MaxHeaderBytes
+
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rid := requestID(r.Header.Get("X-Request-Id"))
 	w.Header().Set("X-Request-Id", rid)
+	if headerBytes(r) > MaxHeaderBytes {
+		w.Header().Set("Connection", "close")
+		writeErrorCode(w, router.EHeaderTooLarge, "the request's headers exceed "+strconv.Itoa(MaxHeaderBytes)+" bytes", 0)
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
 	switch p := r.URL.Path; {
 	case p == "/v1/infer":
 		if !s.allow(w, r, http.MethodPost) {
@@ -191,7 +226,28 @@ func (s *Server) logError(r *http.Request, err error) {
 		return
 	}
 	s.cfg.Log.Warn("request failed", "path", r.URL.Path, "code", router.ErrorCode(err), "err", err,
-		"request_id", r.Header.Get("X-Request-Id"))
+		"request_id", assignedID(r))
+}
+
+// headerBytes is about the size of r's request line and headers as sent.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + len(r.Host) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	return n
+}
+
+type requestIDKey struct{}
+
+// assignedID is the request id the router assigned to r (the caller's
+// X-Request-Id if it was acceptable, else a new one): the id of every log
+// line about r and of the answer's X-Request-Id.
+func assignedID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
 }
 
 // requestID keeps a caller's X-Request-Id when it is a short token, so a

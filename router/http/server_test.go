@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,3 +128,42 @@ func wantError(t *testing.T, resp *http.Response, body []byte, status int, code 
 		t.Fatalf("%d without Retry-After", status)
 	}
 }
+
+// Warning lines carry the id the router assigned (and answered with), not
+// the caller's header, which is usually absent.
+func TestWarningLogsCarryTheAssignedRequestID(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}, nil, func(c *routerhttp.Config) { c.Log = log })
+	f.warm()
+	f.queue.Fail = true
+	batch, _ := f.do(t, "POST", "/v1/infer", `{"k":"v"}`, "X-Route", "batch")
+	realtime, _ := f.do(t, "POST", "/v1/infer", `{"k":"v"}`, "X-Route", "realtime")
+	mu.Lock()
+	defer mu.Unlock()
+	for name, resp := range map[string]*http.Response{"batch (logError)": batch, "realtime (proxy fail)": realtime} {
+		id := resp.Header.Get("X-Request-Id")
+		found := false
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) != nil || m["level"] != "WARN" {
+				continue
+			}
+			found = found || m["request_id"] == id
+		}
+		if id == "" || !found {
+			t.Errorf("%s: no warning line with request_id %q (the answer's X-Request-Id); logs:\n%s", name, id, logs.String())
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -6,10 +6,14 @@ package local
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,6 +27,8 @@ type Executor struct {
 	Payloads router.PayloadStore
 	// Env is added to the command's environment (besides the run's own).
 	Env []string
+
+	sweep sync.Once
 }
 
 var _ router.Executor = (*Executor)(nil)
@@ -36,7 +42,8 @@ func (e *Executor) Execute(ctx context.Context, r router.Run) error {
 	if err != nil {
 		return fmt.Errorf("download batch input: %w", err)
 	}
-	dir, err := os.MkdirTemp("", "batch-"+r.ID+"-")
+	e.sweep.Do(sweepStale)
+	dir, err := os.MkdirTemp("", fmt.Sprintf("batch-%d-%s-", os.Getpid(), r.ID))
 	if err != nil {
 		return router.WrapError(router.EUnavailable, "local executor: no working directory", err)
 	}
@@ -60,7 +67,7 @@ func (e *Executor) Execute(ctx context.Context, r router.Run) error {
 		if ctx.Err() != nil {
 			return router.WrapError(router.EUnavailable, "batch run "+r.ID+" abandoned", ctx.Err())
 		}
-		return router.WrapError(router.EInternal, "batch command failed: "+tail(stderr.Bytes(), 512), err)
+		return router.WrapError(router.EInternal, "batch command failed ("+err.Error()+"): "+tail(stderr.Bytes(), 512), err)
 	}
 	output, err := os.ReadFile(out)
 	if err != nil {
@@ -77,4 +84,30 @@ func tail(b []byte, n int) string {
 		b = b[len(b)-n:]
 	}
 	return string(bytes.TrimSpace(b))
+}
+
+// sweepStale removes the working directories that executors of processes
+// no longer running left behind: a router killed mid-run never ran its
+// deferred RemoveAll, and the directory holds request bodies. Directories
+// are named batch-<pid>-<run>-*, so live routers' runs are left alone.
+func sweepStale() {
+	tmp := os.TempDir()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "batch-")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			_ = os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
 }

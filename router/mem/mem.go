@@ -21,6 +21,8 @@ type Queue struct {
 	msgs    []*queued
 	MaxSize int
 	Fail    bool
+	// Now is the clock that visibility timeouts follow; time.Now when nil.
+	Now func() time.Time
 }
 
 type queued struct {
@@ -29,6 +31,13 @@ type queued struct {
 }
 
 var _ router.Queue = (*Queue)(nil)
+
+func (q *Queue) now() time.Time {
+	if q.Now != nil {
+		return q.Now()
+	}
+	return time.Now()
+}
 
 func (q *Queue) down() error {
 	if q.Fail {
@@ -56,7 +65,7 @@ func (q *Queue) Receive(_ context.Context, max int, vis time.Duration) ([]router
 	if err := q.down(); err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := q.now()
 	var out []router.Message
 	for _, m := range q.msgs {
 		if len(out) == max {
@@ -96,8 +105,26 @@ func (q *Queue) Extend(_ context.Context, m *router.Message, vis time.Duration) 
 	}
 	q.next++
 	q.msgs[i].m.PopReceipt = strconv.Itoa(q.next)
-	q.msgs[i].visibleAt = time.Now().Add(vis)
+	q.msgs[i].visibleAt = q.now().Add(vis)
 	m.PopReceipt = q.msgs[i].m.PopReceipt
+	return nil
+}
+
+// Release implements router.Queue. Like a visibility update in Azure, it
+// replaces the pop receipt, so the releaser no longer owns the message.
+func (q *Queue) Release(_ context.Context, m router.Message) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return err
+	}
+	i, err := q.find(m)
+	if err != nil {
+		return err
+	}
+	q.next++
+	q.msgs[i].m.PopReceipt = strconv.Itoa(q.next)
+	q.msgs[i].visibleAt = time.Time{}
 	return nil
 }
 
@@ -138,14 +165,19 @@ func (q *Queue) MaxMessageSize() int {
 type Store struct {
 	mu    sync.Mutex
 	jobs  map[string]router.Job
-	claim map[string][2]string
+	claim map[string]claim
+}
+
+type claim struct {
+	jobID, bodyHash string
+	until           time.Time
 }
 
 var _ router.JobStore = (*Store)(nil)
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{jobs: map[string]router.Job{}, claim: map[string][2]string{}}
+	return &Store{jobs: map[string]router.Job{}, claim: map[string]claim{}}
 }
 
 // Create implements router.JobStore.
@@ -178,17 +210,33 @@ func (s *Store) Get(_ context.Context, id string) (router.Job, error) {
 }
 
 // Claim implements router.JobStore.
-func (s *Store) Claim(_ context.Context, keyHash, bodyHash, jobID string) (string, bool, error) {
+func (s *Store) Claim(_ context.Context, keyHash, bodyHash, jobID string, until time.Time) (router.IdempotencyClaim, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.claim[keyHash]; ok {
-		if c[1] != bodyHash {
-			return "", false, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was used with a different body")
+		if c.bodyHash != bodyHash {
+			return router.IdempotencyClaim{}, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was used with a different body")
 		}
-		return c[0], true, nil
+		return router.IdempotencyClaim{JobID: c.jobID, Existing: true, Until: c.until}, nil
 	}
-	s.claim[keyHash] = [2]string{jobID, bodyHash}
-	return jobID, false, nil
+	s.claim[keyHash] = claim{jobID: jobID, bodyHash: bodyHash, until: until}
+	return router.IdempotencyClaim{JobID: jobID, Until: until}, nil
+}
+
+// TakeOver implements router.JobStore.
+func (s *Store) TakeOver(_ context.Context, keyHash string, held, until time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.claim[keyHash]
+	if !ok {
+		return false, router.Errorf(router.ENotFound, "no claim of this Idempotency-Key")
+	}
+	if !c.until.Equal(held) {
+		return false, nil
+	}
+	c.until = until
+	s.claim[keyHash] = c
+	return true, nil
 }
 
 // Blobs is an in-memory router.PayloadStore.

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -13,11 +14,12 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/router/app"
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
+	"github.com/gpu-orchestration/gpu-orchestration/router/redact"
 )
 
 func main() {
 	cfg, err := config.Load(os.Getenv)
-	log := newLogger(cfg.LogLevel)
+	log := newLogger(os.Stdout, cfg.LogLevel)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(2)
@@ -40,10 +42,13 @@ func main() {
 	}
 }
 
-func newLogger(level string) *slog.Logger {
+// newLogger writes JSON lines to w with credentials redacted from every
+// value: storage errors carry request URLs, which carry a SAS signature when
+// the account is reached with a SAS connection string.
+func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: redact.ReplaceAttr}))
 }

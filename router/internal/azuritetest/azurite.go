@@ -31,6 +31,9 @@ type Server struct {
 	logPath                        string
 	cmd                            *exec.Cmd
 	exited                         chan struct{}
+	// location is the data directory of an on-disk Azurite; empty for
+	// an in-memory one.
+	location string
 }
 
 // Start runs an in-memory Azurite for the rest of the test.
@@ -49,6 +52,47 @@ func Start(t testing.TB) *Server {
 	s.start()
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// StartOnDisk runs an Azurite that keeps its data in a directory, so that
+// it can be stopped gracefully and started again with its data (Restart).
+func StartOnDisk(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v: run `make test`, which installs it with npm ci", err)
+		}
+		t.Skipf("%v: run `make test`, which installs it with npm ci", err)
+	}
+	dir := t.TempDir()
+	s := &Server{t: t, bin: bin, logPath: filepath.Join(dir, "azurite.log"), location: filepath.Join(dir, "data")}
+	s.blobPort, s.queuePort, s.tablePort = freePort(t), freePort(t), freePort(t)
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StopGracefully stops Azurite with SIGINT, which lets an on-disk one save
+// its data (it otherwise saves only every few seconds), and waits for it.
+func (s *Server) StopGracefully() {
+	if s.cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+	}
+	s.cmd = nil
+}
+
+// Restart starts a stopped Azurite again on the same ports.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.start()
 }
 
 // Binary finds the azurite executable.
@@ -82,7 +126,12 @@ func (s *Server) start() {
 		"--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(s.blobPort),
 		"--queueHost", "127.0.0.1", "--queuePort", strconv.Itoa(s.queuePort),
 		"--tableHost", "127.0.0.1", "--tablePort", strconv.Itoa(s.tablePort),
-		"--skipApiVersionCheck", "--silent", "--inMemoryPersistence",
+		"--skipApiVersionCheck", "--silent",
+	}
+	if s.location != "" {
+		args = append(args, "--location", s.location)
+	} else {
+		args = append(args, "--inMemoryPersistence")
 	}
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

@@ -1,0 +1,12 @@
+// Package chaos is the router's fault suite: it runs the router binary as a
+// process, with the reference model as its batch command, against Azurite,
+// and injects the faults an operator would meet — kill -9 of the router and
+// of the model mid-batch, the storage emulator stopped during acceptance,
+// concurrent retries with one Idempotency-Key, an input that kills the
+// model in a full micro-batch, slow clients — then counts, per scenario,
+// accepted, succeeded, failed, lost and duplicated runs.
+//
+// `go test ./router/chaos` (part of `make test`) runs the scenarios without
+// process kills; `make chaos` runs them all (CHAOS=1). Every scenario fails
+// on a lost job; the no-fault race also fails on a duplicated run.
+package chaos

@@ -1,0 +1,99 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// work is one job of a micro-batch.
+type work struct {
+	item router.WorkItem
+	body []byte
+	// job is the job's record as read at admission and as this dispatcher
+	// has written it since: nobody else writes a job whose message it holds.
+	job router.Job
+
+	mu   sync.Mutex // guards msg and its fate while the holder extends it
+	msg  router.Message
+	gone bool // the message was lost to another receiver
+	done bool // the message was deleted or released: stop extending it
+}
+
+// admitAll admits the received messages, cfg.Parallel at a time, and
+// returns the work to run in receive order. A second message for a job
+// already in the batch (a duplicate enqueue) is left hidden: when it
+// reappears the job is finished and it is dropped.
+func (d *Dispatcher) admitAll(ctx context.Context, msgs []router.Message) []*work {
+	admitted := make([]*work, len(msgs))
+	d.parallel(len(msgs), func(i int) { admitted[i] = d.admit(ctx, msgs[i]) })
+	var batch []*work
+	seen := map[string]bool{}
+	for _, w := range admitted {
+		if w == nil || seen[w.item.JobID] {
+			continue
+		}
+		seen[w.item.JobID] = true
+		batch = append(batch, w)
+	}
+	return batch
+}
+
+// admit decides what to do with one received message: drop a duplicate of a
+// finished job, poison it, or take it into the micro-batch. The job's state
+// is read before the receive count is looked at: a finished job is final,
+// however many times its message was delivered.
+func (d *Dispatcher) admit(ctx context.Context, m router.Message) *work {
+	var item router.WorkItem
+	if err := json.Unmarshal(m.Body, &item); err != nil || item.JobID == "" || (item.Body == nil && item.PayloadBlob == "") {
+		d.poison(ctx, m, "not a work item")
+		return nil
+	}
+	job, err := d.cfg.Jobs.Get(ctx, item.JobID)
+	switch {
+	case err == nil && job.State.Terminal():
+		// A duplicate delivery of a finished job (a delete that was lost).
+		d.delete(ctx, m)
+		return nil
+	case router.ErrorCode(err) == router.ENotFound:
+		// The router stopped between enqueueing and storing the job.
+		job = d.rebuild(item)
+	case err != nil:
+		d.cfg.Log.Warn("job record unreadable; message left to reappear", "job", item.JobID, "err", err)
+		return nil
+	}
+	if m.DequeueCount > d.cfg.MaxDequeue {
+		d.poison(ctx, m, fmt.Sprintf("received %d times; the limit is %d", m.DequeueCount, d.cfg.MaxDequeue))
+		return nil
+	}
+	w := &work{msg: m, item: item, body: item.Body, job: job}
+	if item.PayloadBlob != "" {
+		b, err := d.cfg.Payloads.Get(ctx, d.cfg.RequestContainer, item.PayloadBlob)
+		if err != nil {
+			if router.ErrorCode(err) == router.ENotFound {
+				d.poison(ctx, m, "payload blob "+item.PayloadBlob+" is missing")
+			} else {
+				d.cfg.Log.Warn("payload unreadable; message left to reappear", "job", item.JobID, "err", err)
+			}
+			return nil
+		}
+		w.body = b
+	}
+	if d.cfg.Metrics != nil && !item.Enqueued.IsZero() && m.DequeueCount == 1 {
+		d.cfg.Metrics.DispatchLag.Observe(d.now().Sub(item.Enqueued).Seconds())
+	}
+	return w
+}
+
+// rebuild makes the record of a job whose message exists but whose record
+// was never stored.
+func (d *Dispatcher) rebuild(item router.WorkItem) router.Job {
+	created := item.Enqueued
+	if created.IsZero() {
+		created = d.now()
+	}
+	return router.Job{ID: item.JobID, State: router.JobQueued, ModelVersion: item.ModelVersion, Created: created, Updated: created}
+}

@@ -1,0 +1,152 @@
+package dispatch
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// commandFailed is a run whose batch command itself failed (the executor's
+// internal error): some input of the run may be the cause.
+type commandFailed struct{ err error }
+
+func (e *commandFailed) Error() string { return e.err.Error() }
+func (e *commandFailed) Unwrap() error { return e.err }
+
+// runSplitting runs batch; if the batch command fails, it runs each half
+// again, down to single jobs. A job that fails alone goes to the poison
+// queue with the command's error; the others finish normally. Any other
+// failure gives the whole batch back to the queue.
+func (d *Dispatcher) runSplitting(ctx context.Context, batch []*work) error {
+	err := d.run(ctx, batch)
+	var cf *commandFailed
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil || !errors.As(err, &cf):
+		d.requeue(batch)
+		if ctx.Err() != nil {
+			return nil // stopping: the next dispatcher takes the work up
+		}
+		return err
+	case len(batch) == 1:
+		w := batch[0]
+		d.poisonWork(ctx, w, "the batch command failed on this input alone: "+router.ErrorMessage(cf.err))
+		return nil
+	}
+	d.cfg.Log.Warn("batch command failed; running each half again", "jobs", len(batch), "err", err)
+	half := len(batch) / 2
+	return errors.Join(d.runSplitting(ctx, batch[:half]), d.runSplitting(ctx, batch[half:]))
+}
+
+// run executes one micro-batch and records each job's result.
+func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
+	runID := "b-" + randomHex(8)
+	var in bytes.Buffer
+	for _, w := range batch {
+		if err := d.cfg.Format.AppendInput(&in, InputLine{JobID: w.item.JobID, Endpoint: w.item.Endpoint, Body: w.body}); err != nil {
+			return fmt.Errorf("encode input line: %w", err)
+		}
+	}
+	settings := d.cfg.Settings()
+	run := router.Run{
+		ID: runID, InputContainer: d.cfg.RequestContainer, InputBlob: "batches/" + runID + "/input.jsonl",
+		OutputContainer: d.cfg.ResultContainer, OutputBlob: "batches/" + runID + "/output.jsonl",
+		Env: map[string]string{"MODEL_VERSION": settings.ModelVersion},
+	}
+	if g := settings.GPUMemoryLimit; g != "" {
+		run.Env["GPU_MEMORY_LIMIT"] = g
+	}
+	if err := d.cfg.Payloads.Put(ctx, run.InputContainer, run.InputBlob, in.Bytes()); err != nil {
+		return fmt.Errorf("write batch input: %w", err)
+	}
+	now := d.now()
+	d.each(batch, func(w *work) { d.setState(ctx, w, router.JobRunning, now) })
+	d.cfg.Log.Info("batch run started", "run", runID, "jobs", len(batch))
+
+	if err := d.cfg.Executor.Execute(ctx, run); err != nil {
+		d.count("failed")
+		if ctx.Err() == nil && router.ErrorCode(err) == router.EInternal {
+			return &commandFailed{fmt.Errorf("batch run %s: %w", runID, err)}
+		}
+		return fmt.Errorf("batch run %s: %w", runID, err)
+	}
+	out, err := d.cfg.Payloads.Get(ctx, run.OutputContainer, run.OutputBlob)
+	if err != nil {
+		d.count("failed")
+		return fmt.Errorf("read batch output %s: %w", run.OutputBlob, err)
+	}
+	results := d.cfg.Format.ParseOutput(out)
+	d.count("succeeded")
+	d.each(batch, func(w *work) { d.finish(ctx, w, results) })
+	d.cfg.Log.Info("batch run finished", "run", runID, "jobs", len(batch))
+	return nil
+}
+
+// finish records one job's result and then deletes its message; if the
+// record cannot be written the message is released and the job runs again.
+func (d *Dispatcher) finish(ctx context.Context, w *work, results map[string]router.ResultLine) {
+	now := d.now()
+	job := w.job
+	job.Updated = now
+	line, ok := results[w.item.JobID]
+	switch {
+	case !ok:
+		job.State, job.Error = router.JobFailed, "the model's output has no line for this job"
+	case line.Status == "ok":
+		job.State, job.ResultStatus, job.Result, job.Error = router.JobSucceeded, line.Status, line.Body, ""
+	default:
+		job.State, job.ResultStatus, job.Result, job.Error = router.JobFailed, line.Status, line.Body, "the model rejected the input: "+line.Status
+	}
+	if err := d.cfg.Jobs.Put(ctx, job); err != nil {
+		d.cfg.Log.Warn("job result not stored; message released to run again", "job", job.ID, "err", err)
+		d.settle(ctx, w, false)
+		return
+	}
+	w.job = job
+	if d.cfg.Metrics != nil {
+		d.cfg.Metrics.JobsFinished.WithLabelValues(string(job.State)).Inc()
+	}
+	if !w.item.Enqueued.IsZero() {
+		d.cfg.Tracker.ObserveBatch(now.Sub(w.item.Enqueued))
+	}
+	d.settle(ctx, w, true)
+}
+
+func (d *Dispatcher) setState(ctx context.Context, w *work, s router.JobState, now time.Time) {
+	if w.job.State.Terminal() {
+		return
+	}
+	job := w.job
+	job.State, job.Updated, job.Attempts = s, now, int(w.msg.DequeueCount)
+	if err := d.cfg.Jobs.Put(ctx, job); err != nil {
+		d.cfg.Log.Warn("job state not stored", "job", job.ID, "state", s, "err", err)
+		return
+	}
+	w.job = job
+}
+
+// requeue marks the jobs queued again and releases their messages at once,
+// best effort and even while stopping: a message not released reappears
+// after its visibility timeout anyway.
+func (d *Dispatcher) requeue(batch []*work) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	now := d.now()
+	d.each(batch, func(w *work) {
+		d.setState(ctx, w, router.JobQueued, now)
+		d.settle(ctx, w, false)
+	})
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

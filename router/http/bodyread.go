@@ -1,0 +1,88 @@
+package http
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// Body reads are bounded in time and in number: without a deadline a
+// client trickling its body a byte at a time holds a connection and a
+// goroutine for ever, and a few hundred such clients exhaust the router.
+// The deadline is scaled to the body's declared size (the limit when it is
+// not declared), so a large body on a slow but honest link still arrives.
+
+// bodyDeadline is how long a body of size bytes may take to arrive.
+func (s *Server) bodyDeadline(size int64) time.Duration {
+	if size < 0 {
+		size = s.cfg.MaxBodyBytes
+	}
+	return s.cfg.BodyReadTimeout + time.Duration(float64(size)/float64(s.cfg.BodyReadRate)*float64(time.Second))
+}
+
+// boundedBody is a request body being read under a deadline and holding
+// one of the server's body-read slots until it is read to the end, fails,
+// or the handler returns, whichever is first.
+type boundedBody struct {
+	src  io.ReadCloser
+	once sync.Once
+	// end releases the slot; with lift, it also lifts the deadline.
+	end func(lift bool)
+	// timeout is the deadline's length, for the error a late read gets.
+	timeout time.Duration
+}
+
+// boundBody starts the deadline and takes a slot; it answers 429 and
+// returns nil when all slots are taken. The caller must call done when the
+// handler returns.
+func (s *Server) boundBody(w http.ResponseWriter, r *http.Request, size int64) (body *boundedBody, done func()) {
+	select {
+	case s.bodyReads <- struct{}{}:
+	default:
+		writeErrorCode(w, router.EOverloaded, "too many request bodies are being received; retry after Retry-After", time.Second)
+		return nil, nil
+	}
+	rc := http.NewResponseController(w)
+	d := s.bodyDeadline(size)
+	_ = rc.SetReadDeadline(time.Now().Add(d)) // not every ResponseWriter supports it (tests)
+	b := &boundedBody{src: r.Body, timeout: d}
+	var mu sync.Mutex
+	handlerDone := false
+	b.end = func(lift bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if lift && !handlerDone {
+			// The body is in: lift the deadline, which would otherwise
+			// cancel the request while the answer is still being made.
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		<-s.bodyReads
+	}
+	return b, func() {
+		b.once.Do(func() { b.end(false) })
+		mu.Lock()
+		handlerDone = true // the ResponseController may not be used after the handler
+		mu.Unlock()
+	}
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	n, err := b.src.Read(p)
+	if err != nil {
+		// A late body keeps its expired deadline: the server then gives up
+		// at once on the rest it would otherwise read before answering.
+		late := errors.Is(err, os.ErrDeadlineExceeded)
+		b.once.Do(func() { b.end(!late) })
+		if late {
+			return n, router.Errorf(router.EBadRequest, "the body did not arrive within %s", b.timeout.Round(time.Millisecond))
+		}
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.src.Close() }

@@ -1,0 +1,145 @@
+// Package storetest is the contract of the router's storage interfaces as
+// one test that every implementation runs: the in-memory stores (router/mem)
+// and the Azure adapters on Azurite (router/azure). Code above storage is
+// unit-tested on the in-memory stores, so they must behave as Azure does.
+package storetest
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+)
+
+// Stores are the implementations under test, empty and ready.
+type Stores struct {
+	Queue    router.Queue
+	Jobs     router.JobStore
+	Payloads router.PayloadStore
+	// Container is an existing container of Payloads.
+	Container string
+}
+
+// Run runs the whole contract.
+func Run(t *testing.T, s Stores) {
+	t.Run("queue", func(t *testing.T) { queue(t, s.Queue) })
+	t.Run("jobs", func(t *testing.T) { jobStore(t, s.Jobs) })
+	t.Run("payloads", func(t *testing.T) { payloads(t, s.Payloads, s.Container) })
+}
+
+func queue(t *testing.T, q router.Queue) {
+	ctx := t.Context()
+	body := []byte("{\"x\":\"<&>\\u0000 binary-safe\"}")
+	if err := q.Enqueue(ctx, body); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Depth(ctx); err != nil || n != 1 {
+		t.Fatalf("depth %d, %v; want 1", n, err)
+	}
+	msgs, err := q.Receive(ctx, 10, 30*time.Second)
+	if err != nil || len(msgs) != 1 || !bytes.Equal(msgs[0].Body, body) || msgs[0].DequeueCount != 1 {
+		t.Fatalf("receive: %v %+v", err, msgs)
+	}
+	if again, _ := q.Receive(ctx, 10, 30*time.Second); len(again) != 0 {
+		t.Fatal("a received message was visible to a second receiver")
+	}
+	m := msgs[0]
+	old := m.PopReceipt
+	if err := q.Extend(ctx, &m, 30*time.Second); err != nil || m.PopReceipt == old {
+		t.Fatalf("extend: %v (pop receipt changed: %v)", err, m.PopReceipt != old)
+	}
+	if err := q.Delete(ctx, msgs[0]); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("delete with a stale pop receipt: %v, want not_found", err)
+	}
+	if err := q.Extend(ctx, &msgs[0], 30*time.Second); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("extend with a stale pop receipt: %v, want not_found (the message was lost)", err)
+	}
+	if err := q.Release(ctx, m); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	back, err := q.Receive(ctx, 10, 30*time.Second)
+	if err != nil || len(back) != 1 || back[0].DequeueCount != 2 {
+		t.Fatalf("receive right after release: %v %+v, want the message again (second delivery)", err, back)
+	}
+	if err := q.Release(ctx, m); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("release with the pop receipt before the new receive: %v, want not_found", err)
+	}
+	if err := q.Delete(ctx, back[0]); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := q.Depth(ctx); n != 0 {
+		t.Fatalf("depth %d after delete", n)
+	}
+	if q.MaxMessageSize() < 32<<10 {
+		t.Fatalf("MaxMessageSize %d: the work item of a small body must fit", q.MaxMessageSize())
+	}
+}
+
+func jobStore(t *testing.T, s router.JobStore) {
+	ctx := t.Context()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	job := router.Job{ID: "0123456789abcdef0123456789abcdef", State: router.JobQueued, Created: t0, Updated: t0}
+	if _, err := s.Get(ctx, job.ID); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("get of a missing job: %v, want not_found", err)
+	}
+	if err := s.Create(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	done := job
+	done.State, done.Result = router.JobSucceeded, []byte(`{"y":1}`)
+	if err := s.Put(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, job); err != nil {
+		t.Fatalf("create of an existing job: %v, want nil", err)
+	}
+	got, err := s.Get(ctx, job.ID)
+	if err != nil || got.State != router.JobSucceeded || string(got.Result) != `{"y":1}` || !got.Created.Equal(t0) {
+		t.Fatalf("get: %+v %v; want the stored succeeded job, untouched by a later Create", got, err)
+	}
+
+	until := t0.Add(time.Minute)
+	c, err := s.Claim(ctx, "key", "body", "job-1", until)
+	if err != nil || c.Existing || c.JobID != "job-1" || !c.Until.Equal(until) {
+		t.Fatalf("first claim: %+v %v", c, err)
+	}
+	c, err = s.Claim(ctx, "key", "body", "job-2", until.Add(time.Hour))
+	if err != nil || !c.Existing || c.JobID != "job-1" || !c.Until.Equal(until) {
+		t.Fatalf("second claim: %+v %v, want job-1's binding with its deadline", c, err)
+	}
+	if _, err := s.Claim(ctx, "key", "other body", "job-3", until); router.ErrorCode(err) != router.EIdempotencyConflict {
+		t.Fatalf("claim with another body: %v, want idempotency_conflict", err)
+	}
+	later := until.Add(time.Minute)
+	if took, err := s.TakeOver(ctx, "key", until, later); err != nil || !took {
+		t.Fatalf("take-over of the held deadline: %v %v", took, err)
+	}
+	if took, err := s.TakeOver(ctx, "key", until, later.Add(time.Hour)); err != nil || took {
+		t.Fatalf("second take-over from the same deadline: %v %v, want refused (someone took it first)", took, err)
+	}
+	if took, err := s.TakeOver(ctx, "key", later, time.Time{}); err != nil || !took {
+		t.Fatalf("giving the claim up: %v %v", took, err)
+	}
+	if c, _ := s.Claim(ctx, "key", "body", "job-4", later); !c.Existing || c.JobID != "job-1" || !c.Until.IsZero() {
+		t.Fatalf("claim after giving it up: %+v, want job-1's binding with no deadline", c)
+	}
+	if _, err := s.TakeOver(ctx, "no such key", time.Time{}, later); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("take-over of an unbound key: %v, want not_found", err)
+	}
+}
+
+func payloads(t *testing.T, p router.PayloadStore, container string) {
+	ctx := t.Context()
+	if _, err := p.Get(ctx, container, "missing"); router.ErrorCode(err) != router.ENotFound {
+		t.Fatalf("get of a missing blob: %v, want not_found", err)
+	}
+	for _, data := range [][]byte{[]byte("first"), []byte("second, replacing it")} {
+		if err := p.Put(ctx, container, "dir/name.json", data); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := p.Get(ctx, container, "dir/name.json"); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("get: %q %v, want %q", got, err, data)
+		}
+	}
+}
