@@ -129,7 +129,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 		}
 	}
 	appName := args.Naming.Hyphenated("ca") + "-inference"
-	inference, err := app.NewContainerApp(ctx, name+"-app", &app.ContainerAppArgs{
+	inference, err := newContainerApp(ctx, name+"-app", &app.ContainerAppArgs{
 		ContainerAppName:     pulumi.String(appName),
 		ResourceGroupName:    args.ResourceGroupName,
 		Location:             args.Location,

@@ -63,7 +63,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			FailureThreshold: pulumi.Int(failures),
 		}
 	}
-	router, err := app.NewContainerApp(ctx, name+"-app", &app.ContainerAppArgs{
+	router, err := newContainerApp(ctx, name+"-app", &app.ContainerAppArgs{
 		ContainerAppName:     pulumi.String(args.Naming.Hyphenated("ca") + "-router"),
 		ResourceGroupName:    args.ResourceGroupName,
 		Location:             args.Location,

@@ -41,15 +41,34 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		r.record(res)
 		return "", resource.PropertyMap{}, nil
 	}
-	state := args.Inputs.Copy()
-	azureName := physicalName(args.TypeToken, args.Name, args.Inputs)
-	id := armID(args.TypeToken, azureName, args.Inputs)
-	state["name"] = resource.NewProperty(azureName)
-	for k, v := range computedOutputs(args.TypeToken, azureName, args.Inputs) {
-		state[k] = v
-	}
+	id, state := Provision(args.TypeToken, args.Name, args.Inputs)
 	r.record(res)
 	return id, state, nil
+}
+
+// Provision is what the mocked cloud answers when a custom resource of type
+// typ with the logical name and inputs is created: its ARM-shaped id and its
+// state (the inputs, its Azure name, and the computed outputs the program
+// reads). The engine tests' fake provider answers with the same values, so
+// the mocked and the engine-run stack see one cloud.
+func Provision(typ, logicalName string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+	state := inputs.Copy()
+	azureName := physicalName(typ, logicalName, inputs)
+	state["name"] = resource.NewProperty(azureName)
+	for k, v := range computedOutputs(typ, azureName, inputs) {
+		state[k] = v
+	}
+	return armID(typ, azureName, inputs), state
+}
+
+// ComputedKeys are the outputs Provision computes for typ (beyond the
+// inputs): a preview cannot know them before the resource exists.
+func ComputedKeys(typ string) []resource.PropertyKey {
+	keys := []resource.PropertyKey{"name"}
+	for k := range computedOutputs(typ, "", resource.PropertyMap{}) {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 func (r *recorder) record(res Resource) {
@@ -59,7 +78,13 @@ func (r *recorder) record(res Resource) {
 }
 
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	switch args.Token {
+	return Answer(args.Token)
+}
+
+// Answer is the mocked cloud's result of the invoke token: the deploying
+// client's identity and the registry's admin credentials.
+func Answer(token string) (resource.PropertyMap, error) {
+	switch token {
 	case "azure-native:authorization:getClientConfig":
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"subscriptionId": SubscriptionID,
@@ -73,7 +98,7 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 			"passwords": []any{map[string]any{"name": "password", "value": "mock-registry-password"}},
 		}), nil
 	}
-	return nil, fmt.Errorf("mockstack: no mock for invoke %s", args.Token)
+	return nil, fmt.Errorf("mockstack: no mock for invoke %s", token)
 }
 
 // PrincipalID and ClientID are the mocked ids of an identity named name.
@@ -134,14 +159,18 @@ var nameKeys = map[string]string{
 	"azure-native:app/v20250101:ContainerApp":           "containerAppName",
 }
 
-func physicalName(typ, logical string, inputs resource.PropertyMap) string {
-	key, ok := nameKeys[typ]
-	if !ok {
-		parts := strings.Split(typ, ":")
-		t := parts[len(parts)-1]
-		key = strings.ToLower(t[:1]) + t[1:] + "Name"
+// NameKey is the input that carries the Azure name of a resource of typ.
+func NameKey(typ string) string {
+	if key, ok := nameKeys[typ]; ok {
+		return key
 	}
-	if v, ok := inputs[resource.PropertyKey(key)]; ok && v.IsString() {
+	parts := strings.Split(typ, ":")
+	t := parts[len(parts)-1]
+	return strings.ToLower(t[:1]) + t[1:] + "Name"
+}
+
+func physicalName(typ, logical string, inputs resource.PropertyMap) string {
+	if v, ok := inputs[resource.PropertyKey(NameKey(typ))]; ok && v.IsString() {
 		return v.StringValue()
 	}
 	return logical

@@ -50,6 +50,9 @@ func LoadStackConfig(root, stack string) (*StackConfig, error) {
 	if err := readYAML(filepath.Join(root, "Pulumi."+stack+".yaml"), &st); err != nil {
 		return nil, err
 	}
+	if err := checkTypes(root, stack); err != nil {
+		return nil, err
+	}
 	sc := &StackConfig{Project: proj.Name, Stack: stack, Values: map[string]string{}}
 	for key, decl := range proj.Config {
 		if decl.Default == nil {
