@@ -87,6 +87,9 @@ type PoolSettings struct {
 	Spot     bool
 	// Command is the inference image's batch command.
 	Command string
+	// API is the line format Command reads and writes: "reference" or
+	// "openai" (router/config.InferenceAPIs).
+	API string
 }
 
 // RoutingSettings are the router's routing figures the platform deploys:
@@ -387,6 +390,9 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 		rc.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", args.Inference.CooldownSeconds)),
 		rc.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(args.Routing.MaxBodyBytes)),
 	}
+	// The micro-batch format: the dispatcher writes the lines the pool's
+	// batch command reads (docs/openai.md).
+	env[rc.EnvInferenceAPI] = pulumi.String(args.Pool.API)
 	for k, v := range routerPrices(args, pricing.Default()) {
 		env[k] = pulumi.String(v)
 	}

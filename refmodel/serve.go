@@ -1,19 +1,53 @@
 package refmodel
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 )
 
 // maxBody bounds a realtime request body.
 const maxBody = 8 << 20
 
-// Handler serves the realtime contract: POST path with the input as JSON,
-// answered with the Output as JSON (400 with {"error": …} for bad input);
-// GET /healthz answers 200.
-func Handler(path string) http.Handler {
+// Config is how the realtime server behaves.
+type Config struct {
+	// InferPath is the classifier's realtime path (default /infer).
+	InferPath string
+	// ModelName is the model id the OpenAI endpoints serve and require in
+	// "model" (default Version), like vLLM's --served-model-name.
+	ModelName string
+	// TokenDelay paces streamed words after the first, so that a stream is
+	// visibly a stream; zero sends them at once.
+	TokenDelay time.Duration
+	// Pace, when set, replaces TokenDelay: it runs before streamed word i
+	// and ends the stream when it returns an error (tests gate on it).
+	Pace func(ctx context.Context, i int) error
+}
+
+// Handler serves the realtime contracts with the default Config and the
+// classifier at path.
+func Handler(path string) http.Handler { return NewHandler(Config{InferPath: path}) }
+
+// NewHandler serves the realtime contracts: POST InferPath with the input as
+// JSON, answered with the Output as JSON (400 with {"error": …} for bad
+// input); the OpenAI-compatible endpoints (openai.go); GET /healthz answers 200.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.InferPath == "" {
+		cfg.InferPath = "/infer"
+	}
+	if cfg.ModelName == "" {
+		cfg.ModelName = Version
+	}
+	path := cfg.InferPath
 	mux := http.NewServeMux()
+	o := &openAIServer{model: cfg.ModelName, cfg: cfg}
+	mux.HandleFunc("POST /v1/chat/completions", o.chat)
+	mux.HandleFunc("POST /v1/completions", o.completion)
+	mux.HandleFunc("POST /v1/embeddings", o.embeddings)
+	mux.HandleFunc("GET /v1/models", o.models)
+	mux.HandleFunc("GET /v1/models/{id}", o.getModel)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")

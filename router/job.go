@@ -52,7 +52,10 @@ type WorkItem struct {
 	Body         json.RawMessage `json:"body,omitempty"`
 	PayloadBlob  string          `json:"payload_blob,omitempty"`
 	ModelVersion string          `json:"model_version,omitempty"`
-	Enqueued     time.Time       `json:"enqueued"`
+	// Endpoint is the OpenAI path of a Batch API line ("/v1/embeddings");
+	// empty for a /v1/infer job.
+	Endpoint string    `json:"endpoint,omitempty"`
+	Enqueued time.Time `json:"enqueued"`
 }
 
 // BatchLine is one line of a micro-batch input file (the inference image's

@@ -123,6 +123,8 @@ type Submission struct {
 	IdempotencyKey string
 	// ModelVersion is the model-version setting at acceptance.
 	ModelVersion string
+	// Endpoint is the OpenAI path of a Batch API line; empty for /v1/infer.
+	Endpoint string
 }
 
 // JobService accepts batch jobs and reports on them.

@@ -44,6 +44,9 @@ dev_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTO
 export STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$dev_key;BlobEndpoint=http://127.0.0.1:$AZURITE_BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$AZURITE_QUEUE_PORT/devstoreaccount1;"
 export INFERENCE_URL="http://127.0.0.1:$REFMODEL_PORT/infer"
 export EXECUTOR=local LOCAL_BATCH_COMMAND="$root/bin/refmodel batch"
+# OpenAI batch lines in the micro-batches: the reference model reads them, and
+# the OpenAI Batch API needs them (docs/openai.md).
+export INFERENCE_API="${INFERENCE_API:-openai}"
 export DISPATCH_VISIBILITY="${DISPATCH_VISIBILITY:-30s}"
 
 bin/router &
@@ -60,6 +63,10 @@ cat <<MSG
   batch:     curl -s -H "Authorization: Bearer $ROUTER_API_KEY" -H "X-Route: batch" \\
                -d '{"text":"hello"}' http://$ROUTER_ADDR/v1/infer
              curl -s -H "Authorization: Bearer $ROUTER_API_KEY" http://$ROUTER_ADDR/v1/jobs/<id>
+  openai:    export OPENAI_BASE_URL=http://$ROUTER_ADDR/v1 OPENAI_API_KEY=$ROUTER_API_KEY
+             curl -sS \$OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer \$OPENAI_API_KEY" \\
+               -d '{"model":"reference-1","messages":[{"role":"user","content":"hi"}],"stream":true}'
+             (the Batch API walkthrough: docs/openai.md)
   smoke:     bash scripts/smoke.sh      (Ctrl-C here stops everything)
 
 MSG

@@ -13,7 +13,9 @@
 //     micro-batches and the Batch pool, scaled by the stack's autoscale
 //     formula through the autoscale package's evaluator.
 //   - policy.go holds the routing policies; "production" calls
-//     router.Decide with State built by the router's own live.Tracker.
+//     router.Decide with State built by the router's own live.Tracker;
+//     "openai-api" is production for callers of the OpenAI-compatible API
+//     (chat completions forced realtime, Batch API lines forced batch).
 //   - lowerbound.go computes the bound no policy can beat; result.go the
 //     figures; plot.go the SVG.
 //

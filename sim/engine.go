@@ -91,11 +91,11 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 	if len(reqs) > 0 {
 		e.end = reqs[len(reqs)-1].Arrival + p.Horizon
 	}
-	if policy == Production {
+	if policy == Production || policy == OpenAIAPI {
 		if err := settings.Validate(); err != nil {
 			return nil, runTotals{}, fmt.Errorf("sim: router settings: %w", err)
 		}
-		e.prod = &production{tracker: new(live.Tracker), settings: settings, urgent: make([]bool, len(reqs))}
+		e.prod = &production{tracker: new(live.Tracker), settings: settings, urgent: make([]bool, len(reqs)), wakes: policy == OpenAIAPI}
 		e.route = e.prod.route
 		e.schedule(event{at: 0, kind: evDepthPoll})
 		e.schedule(event{at: p.KeepWarmInterval, kind: evKeepWarm})
@@ -126,6 +126,8 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 			e.replicaReady(ev.rep)
 		case evStreamDone:
 			e.streamDone(ev.rep, ev.gen)
+		case evWoken:
+			e.woken()
 		case evCallTimeout:
 			e.callTimeout(ev.call)
 		case evScaleEval:
@@ -203,6 +205,9 @@ func (e *engine) arrive(r *Request) {
 		e.batchSubmit(r)
 	default:
 		e.failed(r, "rejected_"+code)
+		if e.prod != nil && e.prod.wakes && reason == string(router.ReasonColdStartTooSlow) {
+			e.wake()
+		}
 	}
 }
 

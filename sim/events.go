@@ -21,6 +21,7 @@ const (
 	evEvaluate
 	evDepthPoll
 	evKeepWarm
+	evWoken
 )
 
 // event is one scheduled happening. Events at the same time run in the

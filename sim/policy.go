@@ -15,10 +15,29 @@ const (
 	AllBatch        = "all-batch"
 	RecipeThreshold = "recipe-threshold"
 	LowerBound      = "lower-bound"
+	// OpenAIAPI is the production router with every caller on the
+	// OpenAI-compatible API: interactive requests are chat completions,
+	// which the router decides as X-Route: realtime and never turns into
+	// jobs; deferrable ones are lines of Batch API batches, X-Route: batch.
+	OpenAIAPI = "openai-api"
 )
 
 // PolicyNames lists every policy in report order.
-var PolicyNames = []string{Production, AllRealtime, AllBatch, RecipeThreshold, LowerBound}
+var PolicyNames = []string{Production, OpenAIAPI, AllRealtime, AllBatch, RecipeThreshold, LowerBound}
+
+// openAIRequests is reqs as OpenAI clients send them: the mode follows
+// from the endpoint the class uses, whatever X-Route the rule drew.
+func openAIRequests(reqs []Request) []Request {
+	out := make([]Request, len(reqs))
+	for i, r := range reqs {
+		r.Mode = router.ModeRealtime
+		if r.Class == Deferrable {
+			r.Mode = router.ModeBatch
+		}
+		out[i] = r
+	}
+	return out
+}
 
 // RecipeThresholdValue is the recipe's static rule: X-Deadline-Ms of at most
 // 2000 goes to Container Apps, everything else to Batch — no cost, warmth or
@@ -45,7 +64,7 @@ func staticPolicy(name string) (routeFunc, error) {
 			return router.RouteBatch, "above_threshold", ""
 		}, nil
 	}
-	return nil, fmt.Errorf("sim: unknown policy %q; known: production, all-realtime, all-batch, recipe-threshold, lower-bound", name)
+	return nil, fmt.Errorf("sim: unknown policy %q; known: %v", name, PolicyNames)
 }
 
 // production is the router's own decision: router.Decide over the State
@@ -61,6 +80,9 @@ type production struct {
 	// in-flight count; pings counts keep-warm requests.
 	urgent []bool
 	pings  int
+	// wakes: a refusal for cold_start_too_slow sends the router's wake
+	// request, as the OpenAI front door does (router/http/openai.go).
+	wakes bool
 }
 
 func (p *production) route(e *engine, r *Request) (router.Route, string, string) {

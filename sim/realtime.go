@@ -61,6 +61,7 @@ type realtimePool struct {
 	// lastActive is the last time a request was in flight.
 	lastActive time.Duration
 	seconds    float64 // replica-seconds billed
+	waking     bool    // the router's wake request is under way
 }
 
 type needSample struct {
@@ -198,6 +199,29 @@ func (e *engine) rtScaleOut() {
 		e.rt.replicas = append(e.rt.replicas, r)
 		e.schedule(event{at: e.now + e.p.ColdStart, kind: evReplicaReady, rep: r})
 	}
+}
+
+// wake models the router's wake request after a cold refusal: like any
+// request reaching a cold app it starts a replica (a cold start), and its
+// answer tells the tracker the app is up. At most one is under way.
+func (e *engine) wake() {
+	if e.rt.waking || e.rtActive() > 0 {
+		return
+	}
+	e.rt.waking = true
+	e.rt.peak = max(e.rt.peak, 1)
+	r := &replica{id: e.rt.nextID, started: e.now}
+	e.rt.nextID++
+	e.rt.replicas = append(e.rt.replicas, r)
+	e.schedule(event{at: e.now + e.p.ColdStart, kind: evReplicaReady, rep: r})
+	e.prod.tracker.Begin(e.wall())
+	e.schedule(event{at: e.now + e.p.ColdStart, kind: evWoken})
+}
+
+// woken is the wake request's answer: never a model-time sample.
+func (e *engine) woken() {
+	e.rt.waking = false
+	e.prod.tracker.End(e.wall(), e.p.ColdStart, -1, live.AnsweredCold)
 }
 
 func (e *engine) replicaReady(r *replica) {

@@ -203,7 +203,11 @@ func Simulate(rows []TraceRow, cfg Config) (*Report, error) {
 		if n == LowerBound {
 			res = summarize(n, reqs, boundOut, boundTot, cfg.Params)
 		} else {
-			out, tot, err := run(reqs, rows[0].Time, n, cfg.Params, cfg.Settings, cfg.Rule.Seed)
+			runReqs := reqs
+			if n == OpenAIAPI {
+				runReqs = openAIRequests(reqs)
+			}
+			out, tot, err := run(runReqs, rows[0].Time, n, cfg.Params, cfg.Settings, cfg.Rule.Seed)
 			if err != nil {
 				return nil, fmt.Errorf("policy %s: %w", n, err)
 			}

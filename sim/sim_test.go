@@ -405,3 +405,43 @@ func TestStartupMissesAreCountedApart(t *testing.T) {
 		t.Fatalf("missed that lower-bound meets %d, in start-up %d; want 2 and 1", res.MissedMetByLowerBound, res.MissedMetByLowerBoundStartup)
 	}
 }
+
+// openai-api callers never get a job for a chat completion (the front door
+// decides it as X-Route: realtime, so an interactive request that production
+// would turn into a job is refused instead) and their Batch API lines always
+// queue, whatever X-Route the rule drew.
+func TestOpenAIAPIRoutesByEndpoint(t *testing.T) {
+	rows := fixtureRows(t)
+	cfg := Config{Rule: SlowdownRule(7), Params: DefaultParams(), Settings: DefaultParams().StackSettings(), Policies: []string{Production, OpenAIAPI}}
+	rep, err := Simulate(rows, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := cfg.Rule.Derive(rows, cfg.Params.Throughput)
+	prod, api := rep.Policies[0], rep.Policies[1]
+	prodBatchedInteractive := 0
+	for i, r := range reqs {
+		o := api.outcomes[i]
+		switch {
+		case r.Class == Interactive && o.Route == router.RouteBatch:
+			t.Fatalf("interactive request %d became a job under %s: %+v", i, OpenAIAPI, o)
+		case r.Class == Deferrable && o.Route != router.RouteBatch && o.Route != router.RouteReject:
+			t.Fatalf("deferrable request %d ran %s under %s; Batch API lines only queue", i, o.Route, OpenAIAPI)
+		}
+		if r.Class == Interactive && prod.outcomes[i].Route == router.RouteBatch {
+			prodBatchedInteractive++
+		}
+	}
+	t.Logf("interactive requests production turned into jobs: %d", prodBatchedInteractive)
+	// A cold refusal wakes the app, so the ones after it find it warm: a
+	// front door that did not wake it refused 73 of these 90 requests.
+	cold := 0
+	for i := range reqs {
+		if api.outcomes[i].Reason == string(router.ReasonColdStartTooSlow) {
+			cold++
+		}
+	}
+	if cold > 5 {
+		t.Errorf("%d requests refused as cold_start_too_slow; the first refusal should wake the app", cold)
+	}
+}

@@ -55,6 +55,7 @@ func platformArgs(cfg *config.Config, project, subscriptionID, tenantID, budgetS
 			MaxNodes: cfg.Batch.MaxNodes,
 			Spot:     cfg.Batch.Spot,
 			Command:  cfg.Inference.BatchCommand,
+			API:      cfg.Inference.API,
 		},
 		RouterMaxReplicas: cfg.Router.MaxReplicas,
 		Routing: components.RoutingSettings{

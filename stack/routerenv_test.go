@@ -145,3 +145,18 @@ func TestDevStackRestatesNoRouterDefaultDifferently(t *testing.T) {
 			strings.Join(differ, "\n  "))
 	}
 }
+
+// inferenceApi reaches the router: with openai its dispatcher writes OpenAI
+// batch lines and its Batch API is on.
+func TestInferenceAPIReachesTheRouter(t *testing.T) {
+	res, err := deployWith(t, "dev", map[string]string{"gpu-orchestration:inferenceApi": "openai"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := routerInputs(t, res).load(t, "", ""); c.InferenceAPI != "openai" {
+		t.Fatalf("router INFERENCE_API %q; want openai", c.InferenceAPI)
+	}
+	if _, err := deployWith(t, "dev", map[string]string{"gpu-orchestration:inferenceApi": "tgi"}); err == nil || !strings.Contains(err.Error(), "inferenceApi") {
+		t.Fatalf("inferenceApi tgi: %v; want an error naming the key", err)
+	}
+}

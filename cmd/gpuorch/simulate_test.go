@@ -38,7 +38,7 @@ func TestSimulateJSONCoversEveryPolicy(t *testing.T) {
 		_ = json.Unmarshal(p["name"], &n)
 		names = append(names, n)
 	}
-	if got := strings.Join(names, ","); got != "production,all-realtime,all-batch,recipe-threshold,lower-bound" {
+	if got := strings.Join(names, ","); got != "production,openai-api,all-realtime,all-batch,recipe-threshold,lower-bound" {
 		t.Errorf("policies %s", got)
 	}
 }

@@ -55,6 +55,8 @@ type InferenceConfig struct {
 	Path            string
 	HealthPath      string
 	BatchCommand    string
+	// API is the micro-batch line format: "reference" or "openai".
+	API string
 }
 
 // BatchConfig is the Batch GPU pool.
@@ -143,6 +145,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			Path:            p.str("inferencePath"),
 			HealthPath:      p.str("inferenceHealthPath"),
 			BatchCommand:    p.str("inferenceBatchCommand"),
+			API:             p.str("inferenceApi"),
 		},
 		Batch: BatchConfig{
 			VMSize:   p.str("batchVmSize"),

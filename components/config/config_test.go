@@ -54,6 +54,7 @@ func TestInvalidConfigurationsNameTheKey(t *testing.T) {
 		{"GPU memory above the GPU's", map[string]string{"gpuMemoryLimit": "40Gi"}, "gpuMemoryLimit", "1Gi to 16Gi"},
 		{"budget start not first of month", map[string]string{"budgetStartDate": "2026-12-15"}, "budgetStartDate", "YYYY-MM-01"},
 		{"relative inference path", map[string]string{"inferencePath": "infer"}, "inferencePath", "starting with"},
+		{"unknown inference api", map[string]string{"inferenceApi": "tgi"}, "inferenceApi", "reference (the reference model's batch lines) or openai"},
 		{"unknown key", map[string]string{"gpuTyp": "T4"}, "gpuTyp", "unknown config key"},
 		{"network not a CIDR", map[string]string{"networkAddressSpace": "10.60.0.0"}, "networkAddressSpace", "CIDR notation"},
 		{"network too small for the subnets", map[string]string{"networkAddressSpace": "10.60.0.0/24"}, "networkAddressSpace", "/16 to /22"},

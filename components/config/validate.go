@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 var (
@@ -116,6 +118,9 @@ func (c *Config) validate() []error {
 	}
 	positive("monthlyBudget", c.MonthlyBudget)
 	positive("queueDepthAlert", c.QueueDepthAlert)
+	if !slices.Contains(routerconfig.InferenceAPIs, in.API) {
+		add("inferenceApi", in.API, "allowed: reference (the reference model's batch lines) or openai (OpenAI batch lines, e.g. vLLM's run-batch)")
+	}
 	if strings.TrimSpace(in.BatchCommand) == "" {
 		add("inferenceBatchCommand", in.BatchCommand, "allowed: the command line of the image's batch mode")
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/azure"
+	"github.com/gpu-orchestration/gpu-orchestration/router/batchapi"
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
 	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
@@ -39,6 +40,7 @@ type App struct {
 	storage    *azure.Storage
 	server     *routerhttp.Server
 	dispatcher *dispatch.Dispatcher
+	batches    *batchapi.Service
 	secrets    router.SecretSource
 }
 
@@ -96,9 +98,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil || inference.Scheme == "" || inference.Host == "" {
 		return nil, fmt.Errorf("%s=%q is not an absolute URL", config.EnvInferenceURL, cfg.InferenceURL)
 	}
+	var openAIURL *url.URL // nil: the server derives it from INFERENCE_URL
+	if cfg.OpenAIURL != "" {
+		if openAIURL, err = url.Parse(cfg.OpenAIURL); err != nil || openAIURL.Scheme == "" || openAIURL.Host == "" {
+			return nil, fmt.Errorf("%s=%q is not an absolute URL", config.EnvInferenceOpenAIURL, cfg.OpenAIURL)
+		}
+	}
+	format, err := dispatch.NewFormat(cfg.InferenceAPI, inference.Path)
+	if err != nil {
+		return nil, err
+	}
+	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
+	a.batches = batchapi.New(batchapi.Config{
+		Jobs: jobService, Store: st.Jobs, Blobs: st.Blobs, Container: cfg.Storage.RequestContainer,
+		Enabled: cfg.InferenceAPI == dispatch.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
+		MaxFileBytes: cfg.BatchAPI.MaxFileBytes, MaxLines: cfg.BatchAPI.MaxLines, MaxLineBytes: int(min(cfg.MaxBodyBytes, 1<<30)),
+		Poll: cfg.BatchAPI.Poll, Log: log,
+	})
 	a.server = routerhttp.NewServer(routerhttp.Config{
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
-		Jobs:         &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer},
+		Jobs: jobService, Batches: a.batches, OpenAIURL: openAIURL,
 		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
 		MetricsPublic:   cfg.MetricsPublic,
 		BodyReadTimeout: cfg.BodyRead.Timeout, BodyReadRate: cfg.BodyRead.MinRate, MaxBodyReads: cfg.BodyRead.MaxAtOnce,
@@ -120,7 +139,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	if exec != nil {
 		a.dispatcher = dispatch.New(dispatch.Config{
-			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec,
+			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec, Format: format,
 			RequestContainer: cfg.Storage.RequestContainer, ResultContainer: cfg.Storage.ResultContainer,
 			Settings: a.settings.Current, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 			BatchSize: cfg.Dispatch.BatchSize, Visibility: cfg.Dispatch.Visibility, MaxDequeue: cfg.Dispatch.MaxDequeue, Workers: cfg.Dispatch.Workers,
@@ -146,6 +165,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Go(func() { a.dispatcher.Run(bg) })
 	}
 	wg.Go(func() { a.server.KeepWarm(bg) })
+	wg.Go(func() { a.batches.Run(bg) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		MaxHeaderBytes: routerhttp.ServerMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

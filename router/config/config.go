@@ -9,10 +9,12 @@ package config
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
@@ -41,6 +43,12 @@ type Config struct {
 	Batch         Batch
 	Dispatch      Dispatch
 	MetricsPublic bool
+	// OpenAIURL is the app's OpenAI base URL; empty derives it from
+	// InferenceURL (its origin plus /v1).
+	OpenAIURL string
+	// InferenceAPI is the micro-batch line format, one of InferenceAPIs.
+	InferenceAPI string
+	BatchAPI     BatchAPI
 }
 
 // BodyRead bounds the receiving of request bodies: a body must arrive within
@@ -64,6 +72,13 @@ type Storage struct {
 // Batch is where the azure-batch executor sends micro-batches.
 type Batch struct {
 	Endpoint, PoolID, JobID, Image, Command, NodeIdentity string
+}
+
+// BatchAPI limits the OpenAI Batch API (router/batchapi).
+type BatchAPI struct {
+	MaxFileBytes int64
+	MaxLines     int
+	Poll         time.Duration
 }
 
 // Dispatch tunes the dispatcher.
@@ -111,6 +126,10 @@ func Default() Config {
 		Executor: ExecutorAzureBatch,
 		Batch:    Batch{JobID: "gpuorch-inference", Command: ReferenceBatchCommand},
 		Dispatch: Dispatch{BatchSize: 32, Visibility: 2 * time.Minute, MaxDequeue: 5, Workers: 1},
+		// OpenAI's own limits per batch: 50,000 requests (files up to 200 MB;
+		// 100 MiB here, as the router holds a file in memory while storing it).
+		InferenceAPI: dispatch.FormatReference,
+		BatchAPI:     BatchAPI{MaxFileBytes: 100 << 20, MaxLines: 50_000, Poll: 2 * time.Second},
 	}
 }
 
@@ -142,6 +161,12 @@ func Load(getenv func(string) string) (Config, error) {
 	c.KeyVaultURI = e.str(EnvKeyVaultURI, c.KeyVaultURI)
 	c.RefreshEvery = e.dur(EnvSettingsRefresh, c.RefreshEvery)
 	c.InferenceURL = e.str(EnvInferenceURL, c.InferenceURL)
+	c.OpenAIURL = e.str(EnvInferenceOpenAIURL, c.OpenAIURL)
+	c.InferenceAPI = e.str(EnvInferenceAPI, c.InferenceAPI)
+	ba := &c.BatchAPI
+	ba.MaxFileBytes = e.int(EnvBatchAPIMaxFileBytes, ba.MaxFileBytes)
+	ba.MaxLines = int(e.int(EnvBatchAPIMaxLines, int64(ba.MaxLines)))
+	ba.Poll = e.dur(EnvBatchAPIPoll, ba.Poll)
 	c.MaxBodyBytes = e.int(EnvMaxBodyBytes, c.MaxBodyBytes)
 	c.RealtimeTimeout = e.dur(EnvRealtimeTimeout, c.RealtimeTimeout)
 	c.ShutdownTimeout = e.dur(EnvShutdownTimeout, c.ShutdownTimeout)
@@ -209,6 +234,13 @@ func (c Config) validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("%s=%d: want a positive number of bytes", EnvMaxBodyBytes, c.MaxBodyBytes)
+	}
+	if !slices.Contains(InferenceAPIs, c.InferenceAPI) {
+		return fmt.Errorf("%s=%q: want %s (the reference model's batch lines) or %s (OpenAI batch lines, e.g. vLLM's run-batch)",
+			EnvInferenceAPI, c.InferenceAPI, dispatch.FormatReference, dispatch.FormatOpenAI)
+	}
+	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {
+		return fmt.Errorf("%s, %s and %s must be positive", EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll)
 	}
 	if c.BodyRead.Timeout <= 0 {
 		return fmt.Errorf("%s=%s: want a positive duration", EnvBodyReadTimeout, c.BodyRead.Timeout)

@@ -1,5 +1,7 @@
 package config
 
+import "github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
+
 // The environment variables the router reads, one constant each, so the stack
 // that sets them (components), the benchmark harness and the tests name them
 // from here. router/README.md documents each; a test keeps the two lists equal.
@@ -68,12 +70,24 @@ const (
 	EnvMaxRealtimeBytes       = "MAX_REALTIME_BYTES"
 )
 
+// The OpenAI front door's variables (docs/openai.md): the app's
+// OpenAI-compatible base URL, the micro-batch line format (InferenceAPIs) and
+// the Batch API's limits.
+const (
+	EnvInferenceOpenAIURL   = "INFERENCE_OPENAI_URL"
+	EnvInferenceAPI         = "INFERENCE_API"
+	EnvBatchAPIMaxFileBytes = "BATCH_API_MAX_FILE_BYTES"
+	EnvBatchAPIMaxLines     = "BATCH_API_MAX_LINES"
+	EnvBatchAPIPoll         = "BATCH_API_POLL_INTERVAL"
+)
+
 // Names is every variable the router reads, in router/README.md's order.
 var Names = []string{
 	EnvAddr, EnvAPIKey, EnvAPIKeySHA256, EnvKeyVaultURI, EnvSettingsRefresh, EnvAzureClientID,
 	EnvQueueEndpoint, EnvBlobEndpoint, EnvConnectionString, EnvStorageEnsure,
 	EnvWorkQueue, EnvPoisonQueue, EnvRequestContainer, EnvResultContainer,
-	EnvInferenceURL, EnvExecutor, EnvLocalBatchCommand,
+	EnvInferenceURL, EnvInferenceOpenAIURL, EnvInferenceAPI, EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll,
+	EnvExecutor, EnvLocalBatchCommand,
 	EnvBatchAccountEndpoint, EnvBatchPoolID, EnvBatchJobID, EnvInferenceImage, EnvBatchCommand, EnvBatchNodeIdentity,
 	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,
 	EnvDrainPeriod, EnvBodyReadTimeout, EnvBodyReadMinRate, EnvMaxBodyReads, EnvQueueDepthInterval,
@@ -83,6 +97,10 @@ var Names = []string{
 	EnvReplicaConcurrency, EnvMinReplicas, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
 	EnvRealtimePricePerSecond, EnvBatchPricePerSecond, EnvMaxQueueDepth, EnvMaxRealtimeBytes,
 }
+
+// InferenceAPIs are the values of INFERENCE_API (the stack's inferenceApi):
+// the micro-batch line formats the dispatcher writes (dispatch.NewFormat).
+var InferenceAPIs = []string{dispatch.FormatReference, dispatch.FormatOpenAI}
 
 // Executors the router can dispatch batch work to (EXECUTOR).
 const (

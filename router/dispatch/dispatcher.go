@@ -54,6 +54,8 @@ type Config struct {
 	// (job records, deletes) are made at once (default 16). One at a time,
 	// a round trip per call bounds the dispatcher at a few dozen jobs/s.
 	Parallel int
+	// Format is the micro-batch file format (default: the reference one).
+	Format Format
 }
 
 // Dispatcher runs micro-batches until its context ends.
@@ -92,6 +94,9 @@ func New(cfg Config) *Dispatcher {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Format == nil {
+		cfg.Format = referenceFormat{}
 	}
 	return &Dispatcher{cfg: cfg}
 }

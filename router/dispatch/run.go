@@ -1,12 +1,10 @@
 package dispatch
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -51,9 +49,8 @@ func (d *Dispatcher) runSplitting(ctx context.Context, batch []*work) error {
 func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 	runID := "b-" + randomHex(8)
 	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
 	for _, w := range batch {
-		if err := enc.Encode(router.BatchLine{ID: w.item.JobID, Body: w.body}); err != nil {
+		if err := d.cfg.Format.AppendInput(&in, InputLine{JobID: w.item.JobID, Endpoint: w.item.Endpoint, Body: w.body}); err != nil {
 			return fmt.Errorf("encode input line: %w", err)
 		}
 	}
@@ -85,7 +82,7 @@ func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 		d.count("failed")
 		return fmt.Errorf("read batch output %s: %w", run.OutputBlob, err)
 	}
-	results := parseResults(out)
+	results := d.cfg.Format.ParseOutput(out)
 	d.count("succeeded")
 	d.each(batch, func(w *work) { d.finish(ctx, w, results) })
 	d.cfg.Log.Info("batch run finished", "run", runID, "jobs", len(batch))
@@ -146,21 +143,6 @@ func (d *Dispatcher) requeue(batch []*work) {
 		d.setState(ctx, w, router.JobQueued, now)
 		d.settle(ctx, w, false)
 	})
-}
-
-// parseResults reads the output file; unreadable lines are skipped, so
-// their jobs are reported as missing from the output.
-func parseResults(out []byte) map[string]router.ResultLine {
-	res := map[string]router.ResultLine{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	for sc.Scan() {
-		var l router.ResultLine
-		if json.Unmarshal(sc.Bytes(), &l) == nil && l.ID != "" {
-			res[l.ID] = l
-		}
-	}
-	return res
 }
 
 func randomHex(n int) string {

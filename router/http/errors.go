@@ -52,6 +52,12 @@ func writeError(w http.ResponseWriter, err error, retryAfter time.Duration) {
 }
 
 func writeErrorCode(w http.ResponseWriter, code, message string, retryAfter time.Duration) {
+	writeErrorDoc(w, code, retryAfter, errorBody{Error: errorDetail{Code: code, Message: message}})
+}
+
+// writeErrorDoc answers with the status of code, the headers every error
+// carries, and doc as the body.
+func writeErrorDoc(w http.ResponseWriter, code string, retryAfter time.Duration, doc any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -65,7 +71,7 @@ func writeErrorCode(w http.ResponseWriter, code, message string, retryAfter time
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="router"`)
 	}
-	b, _ := json.Marshal(errorBody{Error: errorDetail{Code: code, Message: message}})
+	b, _ := json.Marshal(doc)
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -60,6 +61,7 @@ type proxy struct {
 // call is the per-request state the proxy's hooks need. It is not pooled:
 // the transport may touch the body after the request has been answered.
 type call struct {
+	up       upstream
 	hdr      InferHeaders
 	dec      router.Decision
 	settings router.Settings
@@ -73,6 +75,14 @@ type call struct {
 
 type callKey struct{}
 
+// upstream is where a realtime call goes and how its errors are written:
+// /v1/infer goes to INFERENCE_URL with the router's error document, the
+// OpenAI endpoints to the app's same path with OpenAI's.
+type upstream struct {
+	url      *url.URL
+	writeErr func(w http.ResponseWriter, code, message string, retryAfter time.Duration)
+}
+
 type bufferPool struct{ p sync.Pool }
 
 func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
@@ -81,10 +91,10 @@ func (b *bufferPool) Put(v []byte) { b.p.Put(&v) }
 func newProxy(s *Server) *proxy {
 	p := &proxy{s: s}
 	bp := &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
-	target := s.cfg.InferenceURL
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			c := pr.In.Context().Value(callKey{}).(*call)
+			target := c.up.url
 			u := pr.Out.URL
 			u.Scheme, u.Host, u.Path, u.RawPath, u.RawQuery = target.Scheme, target.Host, target.Path, target.RawPath, target.RawQuery
 			pr.Out.Host = ""
@@ -126,7 +136,7 @@ func newProxy(s *Server) *proxy {
 // realtime proxies the request, streaming both ways, and returns the outcome.
 // replicaUp is State.ReplicaUp when the request was decided: only then does
 // its answer time measure the model rather than a cold start.
-func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time, replicaUp bool) string {
+func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time, replicaUp bool) string {
 	timeout := s.cfg.RealtimeTimeout
 	if hdr.Request.Deadline > 0 {
 		timeout = hdr.Request.Deadline - s.cfg.Now().Sub(start)
@@ -134,7 +144,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, hdr InferHeade
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
-	c := &call{hdr: hdr, dec: dec, settings: settings, outcome: "ok", route: router.RouteRealtime, reason: dec.Reason}
+	c := &call{up: up, hdr: hdr, dec: dec, settings: settings, outcome: "ok", route: router.RouteRealtime, reason: dec.Reason}
 	if hdr.Request.Mode == router.ModeAuto {
 		// Auto requests keep a copy of what was sent so that a refusal can
 		// turn them into a batch job; the body still streams to the app.
@@ -196,7 +206,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		c.outcome = router.EPayloadTooLarge
-		writeErrorCode(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
+		c.up.writeErr(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
 		return
 	}
 	if errors.Is(r.Context().Err(), context.Canceled) {
@@ -223,7 +233,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	c.outcome = code
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "realtime failed", slog.String("err", err.Error()),
 		slog.String("code", code), slog.String("request_id", assignedID(r)))
-	writeErrorCode(w, code, msg, fd.RetryAfter)
+	c.up.writeErr(w, code, msg, fd.RetryAfter)
 }
 
 // nonClosing keeps the transport from closing the caller's body: the server

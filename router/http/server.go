@@ -32,6 +32,12 @@ type Config struct {
 	// InferenceURL is the inference app's realtime endpoint (scheme, host,
 	// path); requests are POSTed to it as they came.
 	InferenceURL *url.URL
+	// OpenAIURL is the inference app's OpenAI-compatible base URL (ending
+	// in /v1); the OpenAI endpoints are proxied under it. Nil: the origin of
+	// InferenceURL plus /v1.
+	OpenAIURL *url.URL
+	// Batches serves the OpenAI Batch API; nil turns it off.
+	Batches router.BatchService
 	// Transport reaches the inference app; NewTransport's when nil.
 	Transport http.RoundTripper
 	// MaxBodyBytes is the largest request body accepted (413 above).
@@ -64,6 +70,9 @@ type Server struct {
 	draining  atomic.Bool
 	bufs      sync.Pool
 	bodyReads chan struct{} // a slot per body being received
+	openAI    map[string]upstream
+	waking    atomic.Bool
+	started   time.Time
 }
 
 // NewServer returns a server for cfg.
@@ -92,7 +101,13 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxBodyReads <= 0 {
 		cfg.MaxBodyReads = 256
 	}
-	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads)}
+	if cfg.OpenAIURL == nil && cfg.InferenceURL != nil {
+		cfg.OpenAIURL = &url.URL{Scheme: cfg.InferenceURL.Scheme, Host: cfg.InferenceURL.Host, Path: "/v1"}
+	}
+	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), started: cfg.Now()}
+	if cfg.OpenAIURL != nil {
+		s.openAI = openAIUpstreams(cfg.OpenAIURL)
+	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.proxy = newProxy(s)
 	return s
@@ -133,6 +148,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.getJob(w, r, p[len("/v1/jobs/"):])
+	case isOpenAIPath(p):
+		s.serveOpenAI(w, r, rid)
 	case p == "/healthz":
 		if s.allowPlain(w, r) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

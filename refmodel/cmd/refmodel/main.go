@@ -1,7 +1,12 @@
 // Command refmodel runs the reference model under either inference contract:
 //
 //	refmodel serve   HTTP on $PORT (default 8000), POST $INFER_PATH (default /infer)
-//	refmodel batch   JSON lines from $BATCH_INPUT_PATH to $BATCH_OUTPUT_PATH
+//	                 and the OpenAI-compatible /v1 endpoints
+//	refmodel batch   JSON lines from $BATCH_INPUT_PATH to $BATCH_OUTPUT_PATH,
+//	                 in the reference or the OpenAI batch format
+//
+// SERVED_MODEL_NAME (default reference-1) is the model id of the OpenAI
+// endpoints; TOKEN_DELAY (a Go duration, default 20ms) paces streamed words.
 package main
 
 import (
@@ -55,9 +60,22 @@ func env(name, def string) string {
 	return def
 }
 
+// config reads the model's settings from the environment.
+func config() (refmodel.Config, error) {
+	delay, err := time.ParseDuration(env("TOKEN_DELAY", "20ms"))
+	if err != nil || delay < 0 {
+		return refmodel.Config{}, fmt.Errorf("TOKEN_DELAY=%q: want a Go duration such as 20ms", os.Getenv("TOKEN_DELAY"))
+	}
+	return refmodel.Config{InferPath: env("INFER_PATH", "/infer"), ModelName: env("SERVED_MODEL_NAME", refmodel.Version), TokenDelay: delay}, nil
+}
+
 func serve(log *slog.Logger) error {
 	addr := net.JoinHostPort(env("HOST", "0.0.0.0"), env("PORT", "8000"))
-	srv := &http.Server{Addr: addr, Handler: refmodel.Handler(env("INFER_PATH", "/infer")), ReadHeaderTimeout: 10 * time.Second}
+	cfg, err := config()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: addr, Handler: refmodel.NewHandler(cfg), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -93,7 +111,11 @@ func batch(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	n, err := refmodel.RunBatch(in, out)
+	cfg, err := config()
+	if err != nil {
+		return err
+	}
+	n, err := cfg.RunBatch(in, out)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
