@@ -113,14 +113,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			return nil, err
 		}
 		a.secrets = kv
-		// The first read must succeed when the keys live only in Key Vault.
-		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = a.settings.Refresh(rctx, kv)
-		cancel()
-		if err != nil && len(cfg.KeyHashes) == 0 {
-			return nil, fmt.Errorf("first settings read: %w", err)
-		} else if err != nil {
-			log.Warn("first settings read failed; starting from the environment", "err", err)
+		// Without key hashes in the environment (the deployed configuration)
+		// the router cannot authenticate anyone until Key Vault answers: it
+		// stays up, alive but not ready, and refreshSettings retries.
+		if len(cfg.KeyHashes) == 0 {
+			a.settings.AwaitSource()
 		}
 	}
 
@@ -200,18 +197,29 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// refreshSettings reads the settings at once, then every RefreshEvery. Until
+// a first read succeeds it retries sooner, doubling from one second up to
+// RefreshEvery, so the router becomes ready soon after Key Vault access
+// takes effect (role assignments can take minutes to apply).
 func (a *app) refreshSettings(ctx context.Context) {
-	t := time.NewTicker(a.cfg.RefreshEvery)
-	defer t.Stop()
+	backoff := min(time.Second, a.cfg.RefreshEvery)
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		wait := a.cfg.RefreshEvery
 		if err := a.settings.Refresh(ctx, a.secrets); err != nil && ctx.Err() == nil {
 			a.metrics.SettingsRefreshFailures.Inc()
-			a.log.Warn("settings refresh failed; keeping the last good settings", "err", err)
+			if !a.settings.Ready() {
+				a.log.Warn("settings not read yet; not ready, retrying", "err", err, "retry_in", backoff.String())
+				wait, backoff = backoff, min(2*backoff, a.cfg.RefreshEvery)
+			} else {
+				a.log.Warn("settings refresh failed; keeping the last good settings", "err", err)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
 		}
 	}
 }
