@@ -35,6 +35,12 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		res.Parent = rpc.GetParent()
 		res.ProviderVersion = rpc.GetVersion()
 		res.Dependencies = rpc.GetDependencies()
+		if pd := rpc.GetPropertyDependencies(); len(pd) > 0 {
+			res.PropertyDependencies = map[string][]string{}
+			for k, v := range pd {
+				res.PropertyDependencies[k] = v.GetUrns()
+			}
+		}
 		res.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
 	if !args.Custom {

@@ -25,9 +25,13 @@ type Resource struct {
 	Parent          string // parent URN; "" for the stack itself
 	Custom          bool   // false for component resources
 	ProviderVersion string
-	Dependencies    []string
-	IgnoreChanges   []string
-	Inputs          resource.PropertyMap
+	// Dependencies are the URNs the engine records as the resource's
+	// dependencies: explicit DependsOn and those its inputs carry.
+	Dependencies []string
+	// PropertyDependencies are the URNs each input property depends on.
+	PropertyDependencies map[string][]string
+	IgnoreChanges        []string
+	Inputs               resource.PropertyMap
 }
 
 // URN is the resource's URN in the mocked stack.

@@ -42,6 +42,10 @@ type Document struct {
 // Resource is one registration of the plan. Inputs are the values the
 // program sends, as JSON: a secret at any depth is "[secret]", a value not
 // known before deployment is "[unknown]", a resource reference is its URN.
+// Dependencies are the URNs the engine records for the resource, sorted:
+// explicit DependsOn (a component expanded to its children) and every
+// resource an input was computed from. The engine creates a resource only
+// after all of them, and deletes it before them.
 type Resource struct {
 	URN             string         `json:"urn"`
 	Type            string         `json:"type"`
@@ -49,6 +53,7 @@ type Resource struct {
 	Parent          string         `json:"parent"`
 	Custom          bool           `json:"custom"`
 	ProviderVersion string         `json:"providerVersion"`
+	Dependencies    []string       `json:"dependencies"`
 	Inputs          map[string]any `json:"inputs"`
 }
 
@@ -78,6 +83,7 @@ func Build(res *mockstack.Result) Document {
 			Parent:          r.Parent,
 			Custom:          r.Custom,
 			ProviderVersion: r.ProviderVersion,
+			Dependencies:    sortedCopy(r.Dependencies),
 			Inputs:          objectJSON(r.Inputs),
 		})
 	}
@@ -144,4 +150,11 @@ func valueJSON(v resource.PropertyValue) any {
 	default:
 		return v.V
 	}
+}
+
+// sortedCopy is a sorted copy of urns, [] (not null) when there are none.
+func sortedCopy(urns []string) []string {
+	out := append([]string{}, urns...)
+	sort.Strings(out)
+	return out
 }
