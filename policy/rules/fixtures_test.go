@@ -21,6 +21,12 @@ type fixture struct {
 	typ    string
 	name   string
 	inputs map[string]any
+	// dependsOn and propDeps name other fixtures (by key) this one depends
+	// on: as a whole, and per input property, as the engine records them.
+	dependsOn []string
+	propDeps  map[string][]string
+	// parent is the key of the fixture's parent component, if any.
+	parent string
 }
 
 // fixtures is a complete, compliant platform for a prod stack, including the
@@ -122,7 +128,7 @@ func baseline() fixtures {
 				"scale": map[string]any{"minReplicas": 0, "maxReplicas": 8},
 			},
 			"tags": tags("prod"),
-		}},
+		}, dependsOn: []string{"acrpull"}, propDeps: map[string][]string{"identity": {"id"}}},
 		"router": {typ: "azure-native:app/v20250101:ContainerApp", name: "gpuorch-router", inputs: map[string]any{
 			"containerAppName": "ca-gpuorch-router-prod", "resourceGroupName": "rg-gpuorch-prod",
 			"workloadProfileName": "Consumption",
@@ -147,7 +153,7 @@ func baseline() fixtures {
 				"scale": map[string]any{"minReplicas": 1, "maxReplicas": 10},
 			},
 			"tags": tags("prod"),
-		}},
+		}, dependsOn: []string{"acrpull"}, propDeps: map[string][]string{"identity": {"id"}}},
 		"batch": {typ: "azure-native:batch:BatchAccount", name: "gpuorch-batch", inputs: map[string]any{
 			"accountName": "bagpuorchprodabc123", "resourceGroupName": "rg-gpuorch-prod", "poolAllocationMode": "BatchService",
 			"allowedAuthenticationModes": []any{"AAD"},
@@ -179,7 +185,7 @@ func baseline() fixtures {
 		"acrpull": {typ: "azure-native:authorization:RoleAssignment", name: "gpuorch-acrpull", inputs: map[string]any{
 			"principalId": "66666666-6666-6666-6666-666666666666", "principalType": "ServicePrincipal",
 			"roleDefinitionId": acrPull, "scope": rgID + "/providers/Microsoft.ContainerRegistry/registries/crgpuorchprod",
-		}},
+		}, propDeps: map[string][]string{"principalId": {"id"}, "scope": {"acr"}}},
 		"alert": {typ: "azure-native:insights:MetricAlert", name: "gpuorch-alert-preempted", inputs: map[string]any{
 			"ruleName": "alert-preempted-prod", "resourceGroupName": "rg-gpuorch-prod", "enabled": true, "severity": 2,
 			"evaluationFrequency": "PT5M", "windowSize": "PT15M", "location": "global",
@@ -191,13 +197,37 @@ func baseline() fixtures {
 
 // resources converts the fixtures to what the policy engine sees.
 func (fs fixtures) resources() []policyx.AnalyzerResource {
+	urn := func(f *fixture) string {
+		return string(resource.NewURN(tokens.QName("prod"), tokens.PackageName("gpu-orchestration"), "", tokens.Type(f.typ), f.name))
+	}
+	urns := func(keys []string) []string {
+		var out []string
+		for _, k := range keys {
+			if d, ok := fs[k]; ok {
+				out = append(out, urn(d))
+			}
+		}
+		return out
+	}
 	out := make([]policyx.AnalyzerResource, 0, len(fs))
 	for _, f := range fs {
-		urn := resource.NewURN(tokens.QName("prod"), tokens.PackageName("gpu-orchestration"), "", tokens.Type(f.typ), f.name)
-		out = append(out, policyx.AnalyzerResource{
-			Type: f.typ, Name: f.name, URN: string(urn),
-			Properties: resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(f.inputs)),
-		})
+		r := policyx.AnalyzerResource{
+			Type: f.typ, Name: f.name, URN: urn(f),
+			Properties:   resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(f.inputs)),
+			Dependencies: urns(f.dependsOn),
+		}
+		if p, ok := fs[f.parent]; ok {
+			r.Parent = urn(p)
+		}
+		if len(f.propDeps) > 0 {
+			r.PropertyDependencies = map[string][]string{}
+			for prop, keys := range f.propDeps {
+				deps := urns(keys)
+				r.PropertyDependencies[prop] = deps
+				r.Dependencies = append(r.Dependencies, deps...)
+			}
+		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -54,6 +54,7 @@ func Policies(s Settings) []policyx.Policy {
 		batchPolicies(s),
 		registryPolicies(),
 		accessPolicies(),
+		grantsPolicies(),
 		monitoringPolicies(),
 		tagPolicies(),
 	} {

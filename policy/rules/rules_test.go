@@ -152,6 +152,13 @@ var ruleCases = []ruleCase{
 		[]string{`action group "gpuorch-ag" has no receiver or is disabled`}, check.Options{}},
 	{"action group disabled", "budget-and-alert-receiver", func(f fixtures) { f["ag"].set("enabled", false) },
 		[]string{"has no receiver or is disabled", "set enabled to true"}, check.Options{}},
+	// grants before their consumers
+	{"app created in parallel with its AcrPull grant", "grant-consumers-depend-on-grants", func(f fixtures) { f["inference"].dependsOn = nil },
+		[]string{`"gpuorch-inference" acts as identity "gpuorch-id"`, `role assignment "gpuorch-acrpull" (AcrPull)`, "pulumi.DependsOn"}, check.Options{}},
+	{"grant ordered through the parent component", "", func(f fixtures) {
+		f["infcomp"] = &fixture{typ: "gpu-orchestration:inference:Inference", name: "gpuorch-inference-tier", inputs: map[string]any{}, dependsOn: []string{"acrpull"}}
+		f["inference"].dependsOn, f["inference"].parent = nil, "infcomp"
+	}, nil, check.Options{}},
 	// tags
 	{"missing managed-by", "required-tags", func(f fixtures) { f["st"].del("tags.managed-by") },
 		[]string{`storage account "gpuorch-st": add tags managed-by`}, check.Options{}},
