@@ -190,6 +190,16 @@ func baseline() fixtures {
 			"ruleName": "alert-preempted-prod", "resourceGroupName": "rg-gpuorch-prod", "enabled": true, "severity": 2,
 			"evaluationFrequency": "PT5M", "windowSize": "PT15M", "location": "global",
 			"scopes": []any{rgID + "/providers/Microsoft.Batch/batchAccounts/bagpuorchprodabc123"}, "tags": tags("prod"),
+			"criteria": map[string]any{"odataType": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", "allOf": []any{map[string]any{
+				"criterionType": "StaticThresholdCriterion", "name": "PreemptedNodeCount", "metricName": "PreemptedNodeCount",
+				"metricNamespace": "Microsoft.Batch/batchAccounts", "operator": "GreaterThan", "threshold": 0, "timeAggregation": "Total",
+			}}},
+		}},
+		"workbook": {typ: "azure-native:insights:Workbook", name: "gpuorch-workbook", inputs: map[string]any{
+			"resourceName": "6f1c1d3e-0000-4000-8000-000000000000", "resourceGroupName": "rg-gpuorch-prod", "kind": "shared",
+			"category": "workbook", "displayName": "GPU inference routing (prod)", "tags": tags("prod"),
+			"serializedData": `{"version":"Notebook/1.0","items":[{"type":10,"content":{"version":"MetricsItem/2.0","title":"Batch nodes",` +
+				`"metrics":[{"namespace":"microsoft.batch/batchaccounts","metric":"microsoft.batch/batchaccounts--TotalLowPriorityNodeCount","aggregation":1}]}}]}`,
 		}},
 		"component": {typ: "gpu-orchestration:storage:Storage", name: "gpuorch-storage", inputs: map[string]any{}},
 	}

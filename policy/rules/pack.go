@@ -56,6 +56,7 @@ func Policies(s Settings) []policyx.Policy {
 		accessPolicies(),
 		grantsPolicies(),
 		monitoringPolicies(),
+		metricPolicies(),
 		tagPolicies(),
 	} {
 		all = append(all, group...)
