@@ -22,6 +22,9 @@ const (
 type recorder struct {
 	mu        sync.Mutex
 	resources []Resource
+	// build tells image builds apart: the same Dockerfile built again
+	// after a change pushes a new digest.
+	build string
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -51,7 +54,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	azureName := physicalName(args.TypeToken, args.Name, args.Inputs)
 	id := armID(args.TypeToken, azureName, args.Inputs)
 	state["name"] = resource.NewProperty(azureName)
-	for k, v := range computedOutputs(args.TypeToken, azureName, args.Inputs) {
+	for k, v := range computedOutputs(args.TypeToken, azureName, args.Inputs, r.build) {
 		state[k] = v
 	}
 	r.record(res)
@@ -89,10 +92,40 @@ func ClientID(name string) string    { return fakeGUID("client/" + name) }
 // APIKey is the mocked value of a random password with the logical name.
 func APIKey(name string) string { return "mock-api-key-" + fakeGUID(name) }
 
+// RandomString is the mocked result of a random string: lower-case letters
+// and digits of the requested length, derived from the logical name and
+// every input (keepers included), so it differs wherever the keepers do —
+// as a new random value would in Azure.
+func RandomString(name string, inputs resource.PropertyMap) string {
+	n := 8
+	if v, ok := inputs["length"]; ok && v.IsNumber() {
+		n = int(v.NumberValue())
+	}
+	seed := name + "\x00" + fmt.Sprint(inputs.Mappable())
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, 0, n)
+	for i := 0; len(out) < n; i++ {
+		for _, b := range sha256.Sum256([]byte(fmt.Sprintf("%s/%d", seed, i))) {
+			if len(out) == n {
+				break
+			}
+			out = append(out, alphabet[int(b)%len(alphabet)])
+		}
+	}
+	return string(out)
+}
+
 // RepoDigest is the mocked digest reference of a pushed image name.
-func RepoDigest(image string) string {
+func RepoDigest(image string) string { return RepoDigestOfBuild(image, "") }
+
+// RepoDigestOfBuild is the digest the image name gets in a given build
+// (WithImageBuild); the default build is "".
+func RepoDigestOfBuild(image, build string) string {
 	repo := strings.SplitN(image, ":", 2)[0]
-	return repo + "@sha256:" + Sha256Hex(image)
+	if build == "" {
+		return repo + "@sha256:" + Sha256Hex(image)
+	}
+	return repo + "@sha256:" + Sha256Hex(image+"\x00"+build)
 }
 
 // Sha256Hex is the lower-case hex SHA-256 of s.
@@ -140,6 +173,22 @@ var nameKeys = map[string]string{
 	"azure-native:app/v20250101:ContainerApp":           "containerAppName",
 }
 
+// AzureName is the Azure name the resource's inputs give it, and the input
+// that carries it; ok is false when the type names nothing or the name is
+// not known before deployment.
+func (r Resource) AzureName() (key, name string, ok bool) {
+	key, found := nameKeys[r.Type]
+	if !found {
+		parts := strings.Split(r.Type, ":")
+		t := parts[len(parts)-1]
+		key = strings.ToLower(t[:1]) + t[1:] + "Name"
+	}
+	if v := r.Input(key); v.IsString() {
+		return key, v.StringValue(), true
+	}
+	return key, "", false
+}
+
 func physicalName(typ, logical string, inputs resource.PropertyMap) string {
 	key, ok := nameKeys[typ]
 	if !ok {
@@ -155,7 +204,7 @@ func physicalName(typ, logical string, inputs resource.PropertyMap) string {
 
 // computedOutputs are the provider-computed values the program reads, shaped
 // as the azure-native provider returns them.
-func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.PropertyMap {
+func computedOutputs(typ, name string, inputs resource.PropertyMap, build string) resource.PropertyMap {
 	out := resource.PropertyMap{}
 	switch typ {
 	case "azure-native:storage:StorageAccount":
@@ -192,12 +241,14 @@ func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.Pro
 		out["provisioningState"] = resource.NewProperty("Succeeded")
 	case "random:index/randomPassword:RandomPassword":
 		out["result"] = resource.MakeSecret(resource.NewProperty(APIKey(name)))
+	case "random:index/randomString:RandomString":
+		out["result"] = resource.NewProperty(RandomString(name, inputs))
 	case "docker:index/image:Image":
 		image := ""
 		if v, ok := inputs["imageName"]; ok && v.IsString() {
 			image = v.StringValue()
 		}
-		out["repoDigest"] = resource.NewProperty(RepoDigest(image))
+		out["repoDigest"] = resource.NewProperty(RepoDigestOfBuild(image, build))
 	}
 	return out
 }
