@@ -106,37 +106,45 @@ func Build(res *mockstack.Result) Document {
 	return doc
 }
 
-func objectJSON(m resource.PropertyMap) map[string]any {
+func objectJSON(m resource.PropertyMap) map[string]any { return objectJSONOf(m, false) }
+
+func objectJSONOf(m resource.PropertyMap, reveal bool) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		out[string(k)] = valueJSON(v)
+		out[string(k)] = valueJSONOf(v, reveal)
 	}
 	return out
 }
 
 // valueJSON masks secrets and unknowns at any depth.
-func valueJSON(v resource.PropertyValue) any {
+func valueJSON(v resource.PropertyValue) any { return valueJSONOf(v, false) }
+
+// valueJSONOf masks unknowns, and secrets unless reveal is set (for
+// comparing two runs; never printed).
+func valueJSONOf(v resource.PropertyValue, reveal bool) any {
 	switch {
+	case v.IsSecret() && reveal:
+		return valueJSONOf(v.SecretValue().Element, reveal)
 	case v.IsSecret():
 		return Secret
 	case v.IsComputed():
 		return Unknown
 	case v.IsOutput():
 		o := v.OutputValue()
-		if o.Secret {
-			return Secret
-		}
 		if !o.Known {
 			return Unknown
 		}
-		return valueJSON(o.Element)
+		if o.Secret && !reveal {
+			return Secret
+		}
+		return valueJSONOf(o.Element, reveal)
 	case v.IsObject():
-		return objectJSON(v.ObjectValue())
+		return objectJSONOf(v.ObjectValue(), reveal)
 	case v.IsArray():
 		arr := v.ArrayValue()
 		out := make([]any, len(arr))
 		for i, e := range arr {
-			out[i] = valueJSON(e)
+			out[i] = valueJSONOf(e, reveal)
 		}
 		return out
 	case v.IsResourceReference():
