@@ -3,9 +3,13 @@ package components
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // DashboardArgs configures the operator dashboard.
@@ -64,13 +68,17 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"workbookId": comp.WorkbookID, "url": comp.URL})
 }
 
-// routerLogs selects the router's request log lines ("infer", log/slog JSON)
-// from the environment's console logs (resource-specific table, written by
-// the environment's diagnostic setting).
-const routerLogs = `ContainerAppConsoleLogs
+// routerLogs selects the router's request log lines (log/slog JSON, message
+// and fields as router/config declares them) from the environment's console
+// logs (resource-specific table, written by the environment's diagnostic
+// setting).
+var routerLogs = `ContainerAppConsoleLogs
 | where ContainerAppName == '%s'
 | extend e = parse_json(Log)
-| where tostring(e.msg) == 'infer'`
+| where tostring(e.` + slog.MessageKey + `) == '` + rc.LogInfer + `'`
+
+// logField is the KQL for a request log field of the parsed line e.
+func logField(name string) string { return "e." + name }
 
 // workbookJSON is the workbook's content (Notebook/1.0 schema).
 func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budgetID string) (string, error) {
@@ -109,9 +117,9 @@ func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budge
 		"version": "Notebook/1.0",
 		"items": []map[string]any{
 			{"type": 1, "content": map[string]any{"json": "## GPU inference routing\nWhere requests go and why, how fast realtime answers, how deep the batch queue is, what runs on GPUs, and what it costs."}},
-			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring(e.route), ' / ', tostring(e.reason)), bin(TimeGenerated, 5m)", "timechart"),
-			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring(e.route) == 'realtime'\n| summarize p50 = percentile(todouble(e.duration) / 1e6, 50), p99 = percentile(todouble(e.duration) / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
-			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring(e.outcome)", "piechart"),
+			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring("+logField(rc.LogFieldRoute)+"), ' / ', tostring("+logField(rc.LogFieldReason)+")), bin(TimeGenerated, 5m)", "timechart"),
+			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring("+logField(rc.LogFieldRoute)+") == '"+router.RouteRealtime.String()+"'\n| summarize p50 = percentile(todouble("+logField(rc.LogFieldDuration)+") / 1e6, 50), p99 = percentile(todouble("+logField(rc.LogFieldDuration)+") / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
+			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring("+logField(rc.LogFieldOutcome)+")", "piechart"),
 			metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", "QueueMessageCount"),
 			metric("Inference replicas (each one GPU)", "microsoft.app/containerapps", inferenceID, "Replicas"),
 			metric("Batch nodes", "microsoft.batch/batchaccounts", batchID, "TotalLowPriorityNodeCount", "TotalDedicatedNodeCount", "PreemptedNodeCount"),

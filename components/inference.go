@@ -7,20 +7,35 @@ import (
 	app "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20250101"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
-// gpuReplicaSize is the CPU and memory one replica of a serverless GPU
-// profile gets: the whole profile, since a replica has exactly one GPU.
-// Consumption-GPU-NC8as-T4 is 8 vCPU / 56 GiB and Consumption-GPU-NC24-A100
-// 24 vCPU / 220 GiB (azure-docs container-apps/workload-profiles-overview.md,
-// "Consumption profile details": 8–24 vCPU, 56–220 GiB, per replica).
-var gpuReplicaSize = map[config.GPUType]struct {
-	cpu, memGiB float64
-}{
-	config.GPUT4:   {8, 56},
-	config.GPUA100: {24, 220},
+// GPUProfile is the serverless GPU workload profile the inference app runs
+// on, and what one replica of it gets.
+type GPUProfile struct {
+	// Name is the GPU's short name, e.g. "T4"; the environment's profile is
+	// called gpu-<name>.
+	Name string
+	// WorkloadProfileType is the Container Apps profile type, e.g.
+	// Consumption-GPU-NC8as-T4.
+	WorkloadProfileType string
+	// CPU and MemoryGiB are one replica's share: the whole profile, since a
+	// replica has exactly one GPU.
+	CPU, MemoryGiB float64
+}
+
+// InferenceApp is the inference image's HTTP contract and the app's scaling.
+type InferenceApp struct {
+	// Port the image serves HTTP on; Path its realtime endpoint; HealthPath
+	// what the probes ask.
+	Port             int
+	Path, HealthPath string
+	// MinReplicas 0 lets the app scale to zero; MaxReplicas bounds it (one
+	// GPU each).
+	MinReplicas, MaxReplicas int
+	// Concurrency is the requests per replica before the HTTP rule adds one.
+	Concurrency int
+	// CooldownSeconds without traffic before the app scales in.
+	CooldownSeconds int
 }
 
 // InferenceArgs configures the inference tier.
@@ -28,10 +43,10 @@ type InferenceArgs struct {
 	Placement
 	// WorkspaceID receives the environment's logs through diagnostic settings.
 	WorkspaceID pulumi.StringInput
-	// GPU is the serverless GPU type of the app's profile.
-	GPU config.GPUType
+	// GPU is the serverless GPU profile of the app.
+	GPU GPUProfile
 	// App is the inference app's scale, port and paths.
-	App config.InferenceConfig
+	App InferenceApp
 	// Image is the inference image reference.
 	Image pulumi.StringInput
 	// RegistryServer is the registry Image is pulled from with PullIdentityID.
@@ -69,7 +84,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 		return nil, err
 	}
 	child := pulumi.Parent(comp)
-	gpuProfile := "gpu-" + strings.ToLower(string(args.GPU))
+	gpuProfile := "gpu-" + strings.ToLower(args.GPU.Name)
 
 	env, err := app.NewManagedEnvironment(ctx, name+"-cae", &app.ManagedEnvironmentArgs{
 		EnvironmentName:   pulumi.String(args.Naming.Hyphenated("cae")),
@@ -77,7 +92,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 		Location:          args.Location,
 		WorkloadProfiles: app.WorkloadProfileArray{
 			app.WorkloadProfileArgs{Name: pulumi.String("Consumption"), WorkloadProfileType: pulumi.String("Consumption")},
-			app.WorkloadProfileArgs{Name: pulumi.String(gpuProfile), WorkloadProfileType: pulumi.String(args.GPU.WorkloadProfileType())},
+			app.WorkloadProfileArgs{Name: pulumi.String(gpuProfile), WorkloadProfileType: pulumi.String(args.GPU.WorkloadProfileType)},
 		},
 		// Logs go to Azure Monitor and from there, through the diagnostic
 		// setting below, to the workspace: no workspace key in the config.
@@ -103,7 +118,6 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 	}
 
 	in := args.App
-	size := gpuReplicaSize[args.GPU]
 	probe := func(kind string, initial, period, timeout, failures int) app.ContainerAppProbeArgs {
 		return app.ContainerAppProbeArgs{
 			Type:                pulumi.String(kind),
@@ -144,7 +158,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 					// The first container is the one that gets the GPU.
 					Name:      pulumi.String("model"),
 					Image:     args.Image,
-					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(size.cpu), Memory: pulumi.Sprintf("%gGi", size.memGiB)},
+					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(args.GPU.CPU), Memory: pulumi.Sprintf("%gGi", args.GPU.MemoryGiB)},
 					// The reference model's variables; other images may ignore them.
 					Env: app.EnvironmentVarArray{
 						app.EnvironmentVarArgs{Name: pulumi.String("PORT"), Value: pulumi.Sprintf("%d", in.Port)},

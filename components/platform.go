@@ -7,22 +7,88 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
-// PlatformArgs configures the whole platform.
+// PlatformArgs configures the whole platform with plain values, so the
+// platform can be declared by any program, not only by this stack's config
+// loader (stack.Program maps the stack's configuration onto it).
 type PlatformArgs struct {
-	// Config is the validated stack configuration.
-	Config *config.Config
-	// Project is the Pulumi project name, used in tags.
-	Project string
+	// Project and Stack name the deployment; they go in tags and names.
+	Project, Stack string
 	// SubscriptionID and TenantID come from the deploying identity.
-	SubscriptionID string
-	TenantID       string
-	// BudgetStartDate is the budget's first day (YYYY-MM-01).
+	SubscriptionID, TenantID string
+	// Location is the Azure region of every regional resource.
+	Location string
+	// ResourceGroupName is an existing group to deploy into; empty creates
+	// rg-gpuorch-<stack>.
+	ResourceGroupName string
+	// Tags are extra tags on every taggable resource (StackTags adds the
+	// platform's own).
+	Tags map[string]string
+
+	// Monitoring is the workspace, alerts and budget.
+	Monitoring MonitoringSettings
+	// KeyVault is the settings vault's protection.
+	KeyVault KeyVaultSettings
+	// PayloadRetentionDays is how long request payloads and results are kept.
+	PayloadRetentionDays int
+	// RegistryAdminUser lets this program push with the registry's admin user.
+	RegistryAdminUser bool
+	// InferenceImage and RouterImage, when set, are prebuilt images used as
+	// they are; empty builds refmodel/Dockerfile and router/Dockerfile.
+	InferenceImage, RouterImage string
+	// GPU is the inference app's serverless GPU profile; Inference the app.
+	GPU       GPUProfile
+	Inference InferenceApp
+	// Pool is the Batch GPU pool.
+	Pool PoolSettings
+	// RouterMaxReplicas bounds the router app.
+	RouterMaxReplicas int
+	// Routing is the router's initial routing settings (Key Vault and
+	// environment).
+	Routing RoutingSettings
+}
+
+// MonitoringSettings configure the observability tier and the alerts.
+type MonitoringSettings struct {
+	// LogRetentionDays of the workspace (30 to 730).
+	LogRetentionDays int
+	// AlertEmails receive alerts and budget notifications.
+	AlertEmails []string
+	// MonthlyBudget of the resource group, from BudgetStartDate (YYYY-MM-01).
+	MonthlyBudget   int
 	BudgetStartDate string
+	// QueueDepthAlert is the work-queue depth that pages someone.
+	QueueDepthAlert int
+}
+
+// KeyVaultSettings configure the vault's deletion protection.
+type KeyVaultSettings struct {
+	PurgeProtection bool
+	SoftDeleteDays  int
+}
+
+// PoolSettings configure the Batch pool and what it runs.
+type PoolSettings struct {
+	VMSize   string
+	MaxNodes int
+	Spot     bool
+	// Command is the inference image's batch command.
+	Command string
+}
+
+// RoutingSettings are the router's routing figures the platform deploys:
+// the recipe's Key Vault settings and the environment's tunables.
+type RoutingSettings struct {
+	RealtimeThresholdMs int
+	BatchCostThreshold  float64
+	ColdStartSeconds    int
+	ModelVersion        string
+	GPUMemoryLimit      string
+	MaxBodyBytes        int
 }
 
 // Platform composes the tiers in the order data flows through them:
@@ -50,8 +116,6 @@ type Platform struct {
 const (
 	RefModelRepository = "refmodel"
 	RouterRepository   = "router"
-	// BatchJobID is the Batch job the router adds its tasks to.
-	BatchJobID = "gpuorch-inference"
 )
 
 // NewPlatform declares every tier of the stack.
@@ -61,19 +125,19 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 	child := pulumi.Parent(comp)
-	cfg := args.Config
-	tags := StackTags(args.Project, cfg.Stack, cfg.ExtraTags)
+	tags := StackTags(args.Project, args.Stack, args.Tags)
 
-	rgName := cfg.ResourceGroupName
-	if rgName == config.ResourceGroupCreate {
-		rgName = "rg-gpuorch-" + sanitizeStack(cfg.Stack)
+	create := args.ResourceGroupName == ""
+	rgName := args.ResourceGroupName
+	if create {
+		rgName = "rg-gpuorch-" + sanitizeStack(args.Stack)
 	}
-	naming := NewNaming(cfg.Stack, args.SubscriptionID, rgName)
-	location := pulumi.String(cfg.Location)
+	naming := NewNaming(args.Stack, args.SubscriptionID, rgName)
+	location := pulumi.String(args.Location)
 
 	var rgNameOut pulumi.StringOutput
 	var rgID pulumi.StringOutput
-	if cfg.ResourceGroupName == config.ResourceGroupCreate {
+	if create {
 		rg, err := resources.NewResourceGroup(ctx, name+"-rg", &resources.ResourceGroupArgs{
 			ResourceGroupName: pulumi.String(rgName),
 			Location:          location,
@@ -94,10 +158,10 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	obs, err := NewObservability(ctx, name+"-observability", &ObservabilityArgs{
 		Placement:       place,
 		ResourceGroupID: rgID,
-		RetentionDays:   cfg.LogRetentionDays,
-		AlertEmails:     cfg.AlertEmails,
-		MonthlyBudget:   cfg.MonthlyBudget,
-		BudgetStartDate: args.BudgetStartDate,
+		RetentionDays:   args.Monitoring.LogRetentionDays,
+		AlertEmails:     args.Monitoring.AlertEmails,
+		MonthlyBudget:   args.Monitoring.MonthlyBudget,
+		BudgetStartDate: args.Monitoring.BudgetStartDate,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -107,14 +171,14 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	settings := routingSettings(cfg)
+	settings := routingSettings(args)
 	settings[router.SecretAPIKeyHashes] = key.hash
 
 	vault, err := NewVault(ctx, name+"-vault", &VaultArgs{
 		Placement:               place,
 		TenantID:                args.TenantID,
-		PurgeProtection:         cfg.KeyVaultPurgeProtection,
-		SoftDeleteRetentionDays: cfg.KeyVaultSoftDeleteDays,
+		PurgeProtection:         args.KeyVault.PurgeProtection,
+		SoftDeleteRetentionDays: args.KeyVault.SoftDeleteDays,
 		Settings:                settings,
 	}, child)
 	if err != nil {
@@ -123,7 +187,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 
 	store, err := NewStorage(ctx, name+"-storage", &StorageArgs{
 		Placement:            place,
-		PayloadRetentionDays: cfg.PayloadRetentionDays,
+		PayloadRetentionDays: args.PayloadRetentionDays,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -131,10 +195,10 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 
 	registry, err := NewRegistry(ctx, name+"-registry", &RegistryArgs{
 		Placement: place,
-		AdminUser: cfg.Registry.AdminUser,
+		AdminUser: args.RegistryAdminUser,
 		Images: []ImageSpec{
-			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: cfg.Inference.Image},
-			{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: cfg.Router.Image},
+			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: args.InferenceImage},
+			{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: args.RouterImage},
 		},
 	}, child)
 	if err != nil {
@@ -150,8 +214,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	inference, err := NewInference(ctx, name+"-inference", &InferenceArgs{
 		Placement:      place,
 		WorkspaceID:    obs.WorkspaceID,
-		GPU:            cfg.GPU,
-		App:            cfg.Inference,
+		GPU:            args.GPU,
+		App:            args.Inference,
 		Image:          inferenceImage,
 		RegistryServer: registry.LoginServer,
 		PullIdentityID: ids.inference.ID().ToStringOutput(),
@@ -165,9 +229,9 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		StorageAccountID:  store.AccountID,
 		AccountIdentityID: ids.batchAccount.ID().ToStringOutput(),
 		PoolIdentityID:    ids.pool.ID().ToStringOutput(),
-		VMSize:            cfg.Batch.VMSize,
-		MaxNodes:          cfg.Batch.MaxNodes,
-		Spot:              cfg.Batch.Spot,
+		VMSize:            args.Pool.VMSize,
+		MaxNodes:          args.Pool.MaxNodes,
+		Spot:              args.Pool.Spot,
 		Image:             inferenceImage,
 		RegistryServer:    registry.LoginServer,
 	}, child)
@@ -182,8 +246,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		Image:             registry.ImageRefs[RouterRepository],
 		RegistryServer:    registry.LoginServer,
 		IdentityID:        ids.router.ID().ToStringOutput(),
-		MaxReplicas:       cfg.Router.MaxReplicas,
-		Env:               routerEnv(cfg, ids, vault, store, inference, bat, inferenceImage),
+		MaxReplicas:       args.RouterMaxReplicas,
+		Env:               routerEnv(args, ids, vault, store, inference, bat, inferenceImage),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -207,7 +271,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		// (azure-docs batch/managed-identity-pools.md, auto-storage).
 		{"batch-blob-account", ids.batchAccount.PrincipalId, RoleStorageBlobDataContributor, store.AccountID},
 	}
-	if err := assignRoles(ctx, cfg.Stack, args.SubscriptionID, grants, child); err != nil {
+	if err := assignRoles(ctx, args.Stack, args.SubscriptionID, grants, child); err != nil {
 		return nil, err
 	}
 
@@ -218,15 +282,15 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		InferenceAppID:       inference.AppID,
 		StorageAccountID:     store.AccountID,
 		BatchAccountID:       bat.AccountID,
-		InferenceMaxReplicas: cfg.Inference.MaxReplicas,
-		QueueDepthThreshold:  cfg.QueueDepthAlert,
+		InferenceMaxReplicas: args.Inference.MaxReplicas,
+		QueueDepthThreshold:  args.Monitoring.QueueDepthAlert,
 	}, child)
 	if err != nil {
 		return nil, err
 	}
 	dash, err := NewDashboard(ctx, name+"-dashboard", &DashboardArgs{
 		Placement:        place,
-		Stack:            cfg.Stack,
+		Stack:            args.Stack,
 		WorkspaceID:      obs.WorkspaceID,
 		RouterAppName:    rt.AppName,
 		InferenceAppID:   inference.AppID,
@@ -247,45 +311,47 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 
 // routingSettings are the Key Vault secrets the router reads, under the
 // recipe's names as the router declares them.
-func routingSettings(cfg *config.Config) map[string]pulumi.StringInput {
+func routingSettings(args *PlatformArgs) map[string]pulumi.StringInput {
 	return map[string]pulumi.StringInput{
-		router.SecretRealtimeThresholdMs: pulumi.String(strconv.Itoa(cfg.Routing.RealtimeThresholdMs)),
-		router.SecretBatchCostThreshold:  pulumi.String(strconv.FormatFloat(cfg.Routing.BatchCostThreshold, 'f', -1, 64)),
-		router.SecretMaxACAReplicas:      pulumi.String(strconv.Itoa(cfg.Inference.MaxReplicas)),
-		router.SecretMaxBatchNodes:       pulumi.String(strconv.Itoa(cfg.Batch.MaxNodes)),
-		router.SecretModelVersion:        pulumi.String(cfg.Routing.ModelVersion),
-		router.SecretGPUMemoryLimit:      pulumi.String(cfg.Routing.GPUMemoryLimit),
+		router.SecretRealtimeThresholdMs: pulumi.String(strconv.Itoa(args.Routing.RealtimeThresholdMs)),
+		router.SecretBatchCostThreshold:  pulumi.String(strconv.FormatFloat(args.Routing.BatchCostThreshold, 'f', -1, 64)),
+		router.SecretMaxACAReplicas:      pulumi.String(strconv.Itoa(args.Inference.MaxReplicas)),
+		router.SecretMaxBatchNodes:       pulumi.String(strconv.Itoa(args.Pool.MaxNodes)),
+		router.SecretModelVersion:        pulumi.String(args.Routing.ModelVersion),
+		router.SecretGPUMemoryLimit:      pulumi.String(args.Routing.GPUMemoryLimit),
 	}
 }
 
-// routerEnv is the router's configuration (router/README.md): endpoints,
-// names and tunables only. It authenticates as its identity (AZURE_CLIENT_ID),
-// so no key or connection string appears here.
-func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage, inference *Inference, bat *Batch, image pulumi.StringInput) map[string]pulumi.StringInput {
+// routerEnv is the router's configuration, under the names its contract
+// declares (router/config): endpoints, names and the tunables the stack knows
+// better than a default. It authenticates as its identity (AZURE_CLIENT_ID),
+// so no key or connection string appears here. A stack test loads this
+// environment through the router's own loader.
+func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage, inference *Inference, bat *Batch, image pulumi.StringInput) map[string]pulumi.StringInput {
 	env := map[string]pulumi.StringInput{
-		"ROUTER_ADDR":            pulumi.String(fmt.Sprintf("0.0.0.0:%d", RouterPort)),
-		"AZURE_CLIENT_ID":        ids.router.ClientId,
-		"KEY_VAULT_URI":          vault.VaultURI,
-		"STORAGE_QUEUE_ENDPOINT": store.QueueEndpoint,
-		"STORAGE_BLOB_ENDPOINT":  store.BlobEndpoint,
-		"WORK_QUEUE":             store.WorkQueueName,
-		"POISON_QUEUE":           store.PoisonQueueName,
-		"REQUEST_CONTAINER":      store.RequestContainerName,
-		"RESULT_CONTAINER":       store.ResultContainerName,
-		"INFERENCE_URL":          pulumi.Sprintf("%s%s", inference.InternalURL, cfg.Inference.Path),
-		"EXECUTOR":               pulumi.String("azure-batch"),
-		"BATCH_ACCOUNT_ENDPOINT": bat.AccountEndpoint,
-		"BATCH_POOL_ID":          bat.PoolID,
-		"BATCH_JOB_ID":           pulumi.String(BatchJobID),
-		"BATCH_NODE_IDENTITY":    ids.pool.ID().ToStringOutput(),
-		"BATCH_COMMAND":          pulumi.String(cfg.Inference.BatchCommand),
-		"INFERENCE_IMAGE":        image,
-		"REPLICA_CONCURRENCY":    pulumi.String(strconv.Itoa(cfg.Inference.Concurrency)),
-		"COLD_START":             pulumi.String(fmt.Sprintf("%ds", cfg.Routing.ColdStartSeconds)),
-		"SCALE_DOWN_DELAY":       pulumi.String(fmt.Sprintf("%ds", cfg.Inference.CooldownSeconds)),
-		"MAX_BODY_BYTES":         pulumi.String(strconv.Itoa(cfg.Routing.MaxBodyBytes)),
+		rc.EnvAddr:                 pulumi.String(fmt.Sprintf("0.0.0.0:%d", RouterPort)),
+		rc.EnvAzureClientID:        ids.router.ClientId,
+		rc.EnvKeyVaultURI:          vault.VaultURI,
+		rc.EnvQueueEndpoint:        store.QueueEndpoint,
+		rc.EnvBlobEndpoint:         store.BlobEndpoint,
+		rc.EnvWorkQueue:            store.WorkQueueName,
+		rc.EnvPoisonQueue:          store.PoisonQueueName,
+		rc.EnvRequestContainer:     store.RequestContainerName,
+		rc.EnvResultContainer:      store.ResultContainerName,
+		rc.EnvInferenceURL:         pulumi.Sprintf("%s%s", inference.InternalURL, args.Inference.Path),
+		rc.EnvExecutor:             pulumi.String(rc.ExecutorAzureBatch),
+		rc.EnvBatchAccountEndpoint: bat.AccountEndpoint,
+		rc.EnvBatchPoolID:          bat.PoolID,
+		rc.EnvBatchJobID:           pulumi.String(rc.Default().Batch.JobID),
+		rc.EnvBatchNodeIdentity:    ids.pool.ID().ToStringOutput(),
+		rc.EnvBatchCommand:         pulumi.String(args.Pool.Command),
+		rc.EnvInferenceImage:       image,
+		rc.EnvReplicaConcurrency:   pulumi.String(strconv.Itoa(args.Inference.Concurrency)),
+		rc.EnvColdStart:            pulumi.String(fmt.Sprintf("%ds", args.Routing.ColdStartSeconds)),
+		rc.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", args.Inference.CooldownSeconds)),
+		rc.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(args.Routing.MaxBodyBytes)),
 	}
-	for k, v := range routerPrices(cfg, pricing.Default()) {
+	for k, v := range routerPrices(args, pricing.Default()) {
 		env[k] = pulumi.String(v)
 	}
 	return env
@@ -294,14 +360,13 @@ func routerEnv(cfg *config.Config, ids *identities, vault *Vault, store *Storage
 // routerPrices gives the router the prices its cost comparison uses, for the
 // stack's GPU profile and pool size, from the same table as the offline
 // estimate (internal/pricing). A size the table lacks keeps the router's default.
-func routerPrices(cfg *config.Config, t pricing.Table) map[string]string {
+func routerPrices(args *PlatformArgs, t pricing.Table) map[string]string {
 	out := map[string]string{}
-	size := gpuReplicaSize[cfg.GPU]
-	if usd, ok := t.ReplicaPerSecond(cfg.GPU.WorkloadProfileType(), size.cpu, size.memGiB); ok {
-		out["REALTIME_PRICE_PER_SECOND"] = strconv.FormatFloat(usd, 'g', 6, 64)
+	if usd, ok := t.ReplicaPerSecond(args.GPU.WorkloadProfileType, args.GPU.CPU, args.GPU.MemoryGiB); ok {
+		out[rc.EnvRealtimePricePerSecond] = strconv.FormatFloat(usd, 'g', 6, 64)
 	}
-	if usd, ok := t.NodePerSecond(cfg.Batch.VMSize, cfg.Batch.Spot); ok {
-		out["BATCH_PRICE_PER_SECOND"] = strconv.FormatFloat(usd, 'g', 6, 64)
+	if usd, ok := t.NodePerSecond(args.Pool.VMSize, args.Pool.Spot); ok {
+		out[rc.EnvBatchPricePerSecond] = strconv.FormatFloat(usd, 'g', 6, 64)
 	}
 	return out
 }

@@ -87,22 +87,31 @@ type Settings struct {
 }
 
 // DefaultSettings are sane figures for a T4 Container Apps GPU profile and a
-// Spot NC4as_T4_v3 pool. The prices are internal/pricing's (eastus, retail
-// prices API, 2026-10-02), the table the stack sets REALTIME_PRICE_PER_SECOND
-// and BATCH_PRICE_PER_SECOND from; a test keeps them equal.
+// Spot NC4as_T4_v3 pool, and the stack's defaults for the settings it
+// exposes (realtimeThresholdMs, batchCostThreshold, coldStartSeconds,
+// modelVersion take theirs from here). The prices are internal/pricing's
+// (eastus, retail prices API, 2026-10-02), the table the stack sets
+// REALTIME_PRICE_PER_SECOND and BATCH_PRICE_PER_SECOND from; a test keeps
+// them equal.
+//
+// BatchCostThreshold 0.002 USD and ColdStart 90 s are what the deployed
+// stacks and the simulator's figures have always used; the router's own
+// former 0.01 and 60 s only applied to local runs.
 func DefaultSettings() Settings {
 	return Settings{
 		RealtimeThreshold:  2 * time.Second,
-		BatchCostThreshold: 0.01,
+		BatchCostThreshold: 0.002,
 		MaxACAReplicas:     4,
 		ReplicaConcurrency: 10,
 		MaxBatchNodes:      4,
 		ModelVersion:       "reference-1",
 		GPUMemoryLimit:     "",
-		ColdStart:          60 * time.Second,
-		ScaleDownDelay:     300 * time.Second,
-		RealtimeLatency:    time.Second,
-		BatchLatency:       10 * time.Minute,
+		// A GPU replica's image pull and model load: tens of seconds to
+		// minutes, no official figure (docs/azure-facts.md).
+		ColdStart:       90 * time.Second,
+		ScaleDownDelay:  300 * time.Second,
+		RealtimeLatency: time.Second,
+		BatchLatency:    10 * time.Minute,
 		// pricing.Default().ReplicaPerSecond("Consumption-GPU-NC8as-T4", 8, 56):
 		// T4 GPU $0.000073/s + 8 vCPU × $0.000024/s + 56 GiB × $0.000003/s.
 		RealtimePricePerSecond: 0.000433,

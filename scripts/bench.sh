@@ -229,12 +229,14 @@ for round in $(seq 1 "$rounds"); do
   fi
 done
 
-# The profile: the same server in the routerprof harness (the binary has no
-# profiling endpoint), same CPU and GOMAXPROCS, under the same wrk load.
+# The profile: the same router (router/app, same environment) in the
+# routerprof harness, which adds pprof (the binary has no profiling endpoint),
+# same CPU and GOMAXPROCS, under the same wrk load.
 median_rps() { grep -P "^realtime-load\t$1\t" "$figures" | cut -f3 | sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 if [[ $profile == 1 ]] || { [[ $profile == auto ]] && awk -v r="$(median_rps router)" -v n="$(median_rps nginx)" 'BEGIN {exit !(r < n)}'; }; then
-  GOMAXPROCS=$procs "${on_server[@]}" "$tmp/bin/routerprof" -addr "127.0.0.1:$prof_port" -pprof "127.0.0.1:$pprof_port" \
-    -inference-url "http://127.0.0.1:$backend_port/infer" -key "$key" -connection-string "$conn" -max-aca-replicas 1000 \
+  ROUTER_ADDR="127.0.0.1:$prof_port" ROUTER_API_KEY="$key" EXECUTOR=none MAX_ACA_REPLICAS=1000 \
+    INFERENCE_URL="http://127.0.0.1:$backend_port/infer" STORAGE_CONNECTION_STRING="$conn" \
+    GOMAXPROCS=$procs "${on_server[@]}" "$tmp/bin/routerprof" -pprof "127.0.0.1:$pprof_port" \
     >"$tmp/routerprof.log" 2>&1 &
   pids+=($!)
   wait_port "$prof_port" routerprof

@@ -142,16 +142,13 @@ func (p Params) Formula() (string, error) {
 }
 
 // StackSettings are the router settings the stack deploys for these
-// parameters: the router's DefaultSettings overlaid with the stack config
-// defaults (components/config/schema.go) that feed them — realtimeThresholdMs
-// 2000, batchCostThreshold 0.002, coldStartSeconds 90,
-// inferenceCooldownSeconds, inferenceMaxReplicas, inferenceConcurrency,
-// batchMaxNodes — taken from p where p models the same thing.
+// parameters: the router's DefaultSettings, which are also the stack config's
+// defaults for realtimeThresholdMs, batchCostThreshold and coldStartSeconds,
+// overlaid with what the stack derives from inferenceCooldownSeconds,
+// inferenceMaxReplicas, inferenceConcurrency and batchMaxNodes — taken from
+// p where p models the same thing.
 func (p Params) StackSettings() router.Settings {
 	s := router.DefaultSettings()
-	s.RealtimeThreshold = 2000 * time.Millisecond
-	s.BatchCostThreshold = 0.002
-	s.ColdStart = 90 * time.Second
 	s.ScaleDownDelay = p.ScaleDownDelay
 	s.MaxACAReplicas = p.MaxReplicas
 	s.ReplicaConcurrency = p.ReplicaConcurrency

@@ -40,13 +40,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if start == "" {
 		start = time.Now().UTC().Format("2006-01") + "-01"
 	}
-	platform, err := components.NewPlatform(ctx, "gpuorch", &components.PlatformArgs{
-		Config:          cfg,
-		Project:         ctx.Project(),
-		SubscriptionID:  client.SubscriptionId,
-		TenantID:        client.TenantId,
-		BudgetStartDate: start,
-	})
+	platform, err := components.NewPlatform(ctx, "gpuorch", platformArgs(cfg, ctx.Project(), client.SubscriptionId, client.TenantId, start))
 	if err != nil {
 		return nil, err
 	}

@@ -15,28 +15,37 @@ const (
 
 // gpuCatalog holds what the stack needs to know per serverless GPU type: the
 // workload profile type it is declared as, the regions that offer it and the
-// GPU's memory. Profiles: azure-docs container-apps/workload-profiles-overview.md;
+// GPU's memory, and the CPU and memory one replica of the profile gets (the
+// whole profile, since a replica has exactly one GPU: azure-docs
+// container-apps/workload-profiles-overview.md, "Consumption profile details",
+// 8–24 vCPU and 56–220 GiB per replica). Profiles: azure-docs container-apps/workload-profiles-overview.md;
 // regions: azure-docs container-apps/gpu-serverless-overview.md "Supported
 // regions" table (West US 3, West US, Australia East, Sweden Central, West
 // Europe). Regions added after that table are allowed with
 // gpuRegionCheck=off.
 var gpuCatalog = map[GPUType]gpuFacts{
 	GPUT4: {
-		profileType: "Consumption-GPU-NC8as-T4",
-		memoryGiB:   16,
-		regions:     []string{"westus3", "australiaeast", "swedencentral", "westeurope"},
+		profileType:     "Consumption-GPU-NC8as-T4",
+		memoryGiB:       16,
+		replicaCPU:      8,
+		replicaMemoryGB: 56,
+		regions:         []string{"westus3", "australiaeast", "swedencentral", "westeurope"},
 	},
 	GPUA100: {
-		profileType: "Consumption-GPU-NC24-A100",
-		memoryGiB:   80,
-		regions:     []string{"westus3", "westus", "australiaeast", "swedencentral"},
+		profileType:     "Consumption-GPU-NC24-A100",
+		memoryGiB:       80,
+		replicaCPU:      24,
+		replicaMemoryGB: 220,
+		regions:         []string{"westus3", "westus", "australiaeast", "swedencentral"},
 	},
 }
 
 type gpuFacts struct {
-	profileType string
-	memoryGiB   int
-	regions     []string
+	profileType     string
+	memoryGiB       int
+	replicaCPU      float64
+	replicaMemoryGB float64 // GiB
+	regions         []string
 }
 
 // WorkloadProfileType is the Container Apps workload profile type of the GPU.
@@ -44,6 +53,11 @@ func (g GPUType) WorkloadProfileType() string { return gpuCatalog[g].profileType
 
 // MemoryGiB is the GPU's own memory.
 func (g GPUType) MemoryGiB() int { return gpuCatalog[g].memoryGiB }
+
+// ReplicaCPU and ReplicaMemoryGiB are what one replica of the GPU's
+// profile gets.
+func (g GPUType) ReplicaCPU() float64       { return gpuCatalog[g].replicaCPU }
+func (g GPUType) ReplicaMemoryGiB() float64 { return gpuCatalog[g].replicaMemoryGB }
 
 // Regions lists the regions that offer the GPU as a serverless profile.
 func (g GPUType) Regions() []string { return gpuCatalog[g].regions }

@@ -1,5 +1,12 @@
 package config
 
+import (
+	"strconv"
+	"time"
+
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
+)
+
 // Namespace is the project's config namespace: keys are "gpu-orchestration:<key>".
 const Namespace = "gpu-orchestration"
 
@@ -12,6 +19,11 @@ type Key struct {
 	Default     any    // JSON-shaped: string, int, bool, []any, map[string]any
 	Description string
 }
+
+// routerDefault is the router's own configuration contract: the keys that set
+// a router setting take its default from there, so a stack that leaves them
+// alone runs the router exactly as a router started without them would.
+var routerDefault = routerconfig.Default()
 
 // Keys is every config key the program reads, in documentation order.
 var Keys = []Key{
@@ -27,16 +39,16 @@ var Keys = []Key{
 	{"inferencePort", "integer", 8000, "Port the inference image serves HTTP on."},
 	{"inferencePath", "string", "/infer", "HTTP path of the inference image's realtime endpoint."},
 	{"inferenceHealthPath", "string", "/healthz", "HTTP path the inference image answers health probes on."},
-	{"inferenceBatchCommand", "string", "/usr/local/bin/refmodel batch", "Command the Batch pool runs in the inference image for a micro-batch (reads BATCH_INPUT_PATH, writes BATCH_OUTPUT_PATH)."},
-	{"coldStartSeconds", "integer", 90, "Estimated cold start of a GPU replica (image pull plus model load), used by the router's decision."},
+	{"inferenceBatchCommand", "string", routerDefault.Batch.Command, "Command the Batch pool runs in the inference image for a micro-batch (reads BATCH_INPUT_PATH, writes BATCH_OUTPUT_PATH)."},
+	{"coldStartSeconds", "integer", int(routerDefault.Settings.ColdStart / time.Second), "Estimated cold start of a GPU replica (image pull plus model load), used by the router's decision."},
 	{"batchVmSize", "string", "Standard_NC4as_T4_v3", "VM size of the Batch spot GPU pool (a current NVIDIA GPU size; the NCv3 family is retired)."},
 	{"batchMaxNodes", "integer", 2, "Upper bound of the Batch pool's autoscale formula."},
 	{"batchSpot", "boolean", true, "Use Spot (low-priority) nodes for the Batch pool; false uses dedicated nodes."},
-	{"realtimeThresholdMs", "integer", 2000, "Key Vault realtime-threshold-ms: requests with a deadline at or below this go realtime."},
-	{"batchCostThreshold", "string", "0.002", "Key Vault batch-cost-threshold: estimated realtime cost in USD per request above which work that may wait goes to batch."},
-	{"modelVersion", "string", "reference-1", "Key Vault model-version: the model version the router reports and pins jobs to."},
+	{"realtimeThresholdMs", "integer", int(routerDefault.Settings.RealtimeThreshold / time.Millisecond), "Key Vault realtime-threshold-ms: requests with a deadline at or below this go realtime."},
+	{"batchCostThreshold", "string", strconv.FormatFloat(routerDefault.Settings.BatchCostThreshold, 'f', -1, 64), "Key Vault batch-cost-threshold: estimated realtime cost in USD per request above which work that may wait goes to batch."},
+	{"modelVersion", "string", routerDefault.Settings.ModelVersion, "Key Vault model-version: the model version the router reports and pins jobs to."},
 	{"gpuMemoryLimit", "string", "", `Key Vault gpu-memory-limit, e.g. "14Gi"; empty means the GPU's memory (16Gi T4, 80Gi A100).`},
-	{"maxBodyBytes", "integer", 4194304, "Largest request body the router accepts, in bytes."},
+	{"maxBodyBytes", "integer", int(routerDefault.MaxBodyBytes), "Largest request body the router accepts, in bytes."},
 	{"alertEmails", "array", []any{}, "E-mail addresses that receive alerts and budget notifications (at least one)."},
 	{"queueDepthAlert", "integer", 1000, "Queue messages (hourly average) above which the queue-depth alert fires."},
 	{"monthlyBudget", "integer", 500, "Monthly budget of the stack's resource group, in the billing currency."},

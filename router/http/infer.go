@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // maxPooledBuffer keeps the body-buffer pool from holding on to rare huge
@@ -44,11 +45,11 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
 		// realtime counts itself: its route can still change to batch.
 		outcome = s.realtime(w, r, hdr, dec, settings, start, st.ReplicaUp(settings))
 	}
-	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "infer",
-		slog.String("request_id", rid), slog.String("mode", hdr.Request.Mode.String()),
-		slog.Int64("deadline_ms", hdr.Request.Deadline.Milliseconds()), slog.Int64("size", hdr.Request.Size),
-		slog.String("route", h.Get("X-Route")), slog.String("reason", h.Get("X-Route-Reason")),
-		slog.String("outcome", outcome), slog.Duration("duration", s.cfg.Now().Sub(start)))
+	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, config.LogInfer,
+		slog.String(config.LogFieldRequestID, rid), slog.String(config.LogFieldMode, hdr.Request.Mode.String()),
+		slog.Int64(config.LogFieldDeadlineMs, hdr.Request.Deadline.Milliseconds()), slog.Int64(config.LogFieldSize, hdr.Request.Size),
+		slog.String(config.LogFieldRoute, h.Get("X-Route")), slog.String(config.LogFieldReason, h.Get("X-Route-Reason")),
+		slog.String(config.LogFieldOutcome, outcome), slog.Duration(config.LogFieldDuration, s.cfg.Now().Sub(start)))
 }
 
 // jobAccepted is the 202 answer for a batch job.

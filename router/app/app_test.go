@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/refmodel"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/internal/azuritetest"
 )
 
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// routerProc is a router running in the test process, wired by newApp from
+// routerProc is a router running in the test process, wired by New from
 // environment variables exactly as the binary is.
 type routerProc struct {
 	url  string
@@ -54,7 +55,7 @@ type routerProc struct {
 
 func startRouter(t *testing.T, env map[string]string) *routerProc {
 	t.Helper()
-	cfg, err := loadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func startRouter(t *testing.T, env map[string]string) *routerProc {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, log)
+	a, err := New(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func startRouter(t *testing.T, env map[string]string) *routerProc {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- a.serve(ctx, ln) }()
+	go func() { done <- a.Serve(ctx, ln) }()
 	var once sync.Once
 	p := &routerProc{url: "http://" + ln.Addr().String(), stop: func() {
 		once.Do(func() {

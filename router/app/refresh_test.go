@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
 )
@@ -41,8 +42,8 @@ func (s *flakySource) Secrets(context.Context, []string) (map[string]string, err
 // a read succeeds.
 func TestSettingsRetryUntilKeyVaultAnswers(t *testing.T) {
 	src := &flakySource{fails: 2}
-	a := &app{
-		cfg:      config{RefreshEvery: time.Hour},
+	a := &App{
+		cfg:      config.Config{RefreshEvery: time.Hour},
 		log:      slog.New(slog.DiscardHandler),
 		metrics:  metrics.New(),
 		settings: live.NewSettings(router.DefaultSettings(), nil),
@@ -93,11 +94,11 @@ func TestStartsWhileKeyVaultIsUnreadable(t *testing.T) {
 		"INFERENCE_IMAGE":        "example.azurecr.io/refmodel@sha256:" + strings.Repeat("0", 64),
 		"BATCH_NODE_IDENTITY":    "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pool",
 	}
-	cfg, err := loadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	a, err := New(t.Context(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("the router exits while Key Vault is unreadable: %v", err)
 	}

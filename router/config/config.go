@@ -1,0 +1,213 @@
+// Package config is the router's configuration as a contract: the names of
+// the environment variables it reads (names.go), their defaults (Default)
+// and their parsing and validation (Load), plus the request log's field names
+// (logfields.go). The stack that deploys the router sets its environment from
+// these names and defaults, and a test in the stack loads the mocked stacks'
+// router environment through Load, so the two cannot drift apart.
+package config
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
+)
+
+// Config is everything the router reads from its environment; router/README.md
+// documents each variable.
+type Config struct {
+	Addr            string
+	KeyHashes       [][sha256.Size]byte
+	KeyVaultURI     string
+	RefreshEvery    time.Duration
+	Settings        router.Settings
+	InferenceURL    string
+	MaxBodyBytes    int64
+	RealtimeTimeout time.Duration
+	ShutdownTimeout time.Duration
+	DepthEvery      time.Duration
+	LogLevel        string
+	Storage         Storage
+	Executor        string
+	LocalCommand    []string
+	Batch           Batch
+	Dispatch        Dispatch
+	MetricsPublic   bool
+}
+
+// Storage names the storage account's endpoints, queues and containers.
+type Storage struct {
+	QueueEndpoint, BlobEndpoint, ConnectionString string
+	WorkQueue, PoisonQueue                        string
+	RequestContainer, ResultContainer             string
+	// Ensure creates the queues and containers at start.
+	Ensure bool
+}
+
+// Batch is where the azure-batch executor sends micro-batches.
+type Batch struct {
+	Endpoint, PoolID, JobID, Image, Command, NodeIdentity string
+}
+
+// Dispatch tunes the dispatcher.
+type Dispatch struct {
+	BatchSize  int
+	Visibility time.Duration
+	MaxDequeue int64
+	Workers    int
+}
+
+// ReferenceBatchCommand is the reference model's batch command inside its
+// image (refmodel/Dockerfile installs the binary at /usr/local/bin/refmodel).
+const ReferenceBatchCommand = "/usr/local/bin/refmodel batch"
+
+// Default is the configuration of an empty environment: what the router runs
+// with for every variable not set. The stack's defaults for the same settings
+// are these (components/config/schema.go reads them from here).
+//
+// MAX_BODY_BYTES is 4 MiB and BATCH_JOB_ID gpuorch-inference, the values the
+// deployed stacks have always run with: the router's former defaults (10 MiB,
+// router-jobs) only ever applied to local runs, where the larger limit was
+// not needed and no Batch job exists, while changing the stack's would have
+// changed live deployments (a new Batch job, a looser body limit).
+func Default() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		RefreshEvery:    time.Minute,
+		Settings:        router.DefaultSettings(),
+		InferenceURL:    "http://127.0.0.1:8000/infer",
+		MaxBodyBytes:    4 << 20,
+		RealtimeTimeout: 240 * time.Second,
+		ShutdownTimeout: 30 * time.Second,
+		DepthEvery:      5 * time.Second,
+		LogLevel:        "info",
+		Storage: Storage{
+			WorkQueue:        "inference-work",
+			PoisonQueue:      "inference-poison",
+			RequestContainer: "requests",
+			ResultContainer:  "results",
+		},
+		Executor: ExecutorAzureBatch,
+		Batch:    Batch{JobID: "gpuorch-inference", Command: ReferenceBatchCommand},
+		Dispatch: Dispatch{BatchSize: 32, Visibility: 2 * time.Minute, MaxDequeue: 5, Workers: 1},
+	}
+}
+
+// Load reads the environment through getenv over Default and validates it.
+// An error names the variable and what it allows.
+func Load(getenv func(string) string) (Config, error) {
+	e := &envReader{get: getenv}
+	c := Default()
+	s := &c.Settings
+	s.RealtimeThreshold = time.Duration(e.int(EnvRealtimeThresholdMs, s.RealtimeThreshold.Milliseconds())) * time.Millisecond
+	s.BatchCostThreshold = e.float(EnvBatchCostThreshold, s.BatchCostThreshold)
+	s.MaxACAReplicas = int(e.int(EnvMaxACAReplicas, int64(s.MaxACAReplicas)))
+	s.MaxBatchNodes = int(e.int(EnvMaxBatchNodes, int64(s.MaxBatchNodes)))
+	s.ModelVersion = e.str(EnvModelVersion, s.ModelVersion)
+	s.GPUMemoryLimit = e.str(EnvGPUMemoryLimit, s.GPUMemoryLimit)
+	s.ReplicaConcurrency = int(e.int(EnvReplicaConcurrency, int64(s.ReplicaConcurrency)))
+	s.ColdStart = e.dur(EnvColdStart, s.ColdStart)
+	s.ScaleDownDelay = e.dur(EnvScaleDownDelay, s.ScaleDownDelay)
+	s.RealtimeLatency = e.dur(EnvRealtimeLatency, s.RealtimeLatency)
+	s.RealtimePerKiB = e.dur(EnvRealtimeLatencyPerKiB, s.RealtimePerKiB)
+	s.BatchLatency = e.dur(EnvBatchLatency, s.BatchLatency)
+	s.RealtimePricePerSecond = e.float(EnvRealtimePricePerSecond, s.RealtimePricePerSecond)
+	s.BatchPricePerSecond = e.float(EnvBatchPricePerSecond, s.BatchPricePerSecond)
+	s.MaxQueueDepth = int(e.int(EnvMaxQueueDepth, int64(s.MaxQueueDepth)))
+	s.MaxRealtimeBytes = e.int(EnvMaxRealtimeBytes, s.MaxRealtimeBytes)
+
+	c.Addr = e.str(EnvAddr, c.Addr)
+	c.KeyVaultURI = e.str(EnvKeyVaultURI, c.KeyVaultURI)
+	c.RefreshEvery = e.dur(EnvSettingsRefresh, c.RefreshEvery)
+	c.InferenceURL = e.str(EnvInferenceURL, c.InferenceURL)
+	c.MaxBodyBytes = e.int(EnvMaxBodyBytes, c.MaxBodyBytes)
+	c.RealtimeTimeout = e.dur(EnvRealtimeTimeout, c.RealtimeTimeout)
+	c.ShutdownTimeout = e.dur(EnvShutdownTimeout, c.ShutdownTimeout)
+	c.DepthEvery = e.dur(EnvQueueDepthInterval, c.DepthEvery)
+	c.LogLevel = e.str(EnvLogLevel, c.LogLevel)
+
+	st := &c.Storage
+	st.QueueEndpoint = e.str(EnvQueueEndpoint, st.QueueEndpoint)
+	st.BlobEndpoint = e.str(EnvBlobEndpoint, st.BlobEndpoint)
+	st.ConnectionString = e.str(EnvConnectionString, st.ConnectionString)
+	st.WorkQueue = e.str(EnvWorkQueue, st.WorkQueue)
+	st.PoisonQueue = e.str(EnvPoisonQueue, st.PoisonQueue)
+	st.RequestContainer = e.str(EnvRequestContainer, st.RequestContainer)
+	st.ResultContainer = e.str(EnvResultContainer, st.ResultContainer)
+	// Creating queues is for Azurite; in Azure the stack declares them.
+	st.Ensure = e.bool(EnvStorageEnsure, st.ConnectionString != "")
+
+	c.Executor = e.str(EnvExecutor, c.Executor)
+	if cmd := e.str(EnvLocalBatchCommand, ""); cmd != "" {
+		c.LocalCommand = strings.Fields(cmd)
+	}
+	b := &c.Batch
+	b.Endpoint = e.str(EnvBatchAccountEndpoint, b.Endpoint)
+	b.PoolID = e.str(EnvBatchPoolID, b.PoolID)
+	b.JobID = e.str(EnvBatchJobID, b.JobID)
+	b.Image = e.str(EnvInferenceImage, b.Image)
+	b.Command = e.str(EnvBatchCommand, b.Command)
+	b.NodeIdentity = e.str(EnvBatchNodeIdentity, b.NodeIdentity)
+
+	d := &c.Dispatch
+	d.BatchSize = int(e.int(EnvDispatchBatchSize, int64(d.BatchSize)))
+	d.Visibility = e.dur(EnvDispatchVisibility, d.Visibility)
+	d.MaxDequeue = e.int(EnvDispatchMaxDequeue, d.MaxDequeue)
+	d.Workers = int(e.int(EnvDispatchWorkers, int64(d.Workers)))
+	c.MetricsPublic = e.bool(EnvMetricsPublic, c.MetricsPublic)
+
+	if e.err != nil {
+		return c, e.err
+	}
+	if err := c.Settings.Validate(); err != nil {
+		return c, fmt.Errorf("settings: %w", err)
+	}
+	if k := e.str(EnvAPIKey, ""); k != "" {
+		c.KeyHashes = append(c.KeyHashes, sha256.Sum256([]byte(k)))
+	}
+	hashes, err := live.ParseKeyHashes(e.str(EnvAPIKeySHA256, ""))
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", EnvAPIKeySHA256, err)
+	}
+	c.KeyHashes = append(c.KeyHashes, hashes...)
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func (c Config) validate() error {
+	if len(c.KeyHashes) == 0 && c.KeyVaultURI == "" {
+		return fmt.Errorf("no API key accepted: set %s, %s (secret %s) or, locally, %s",
+			EnvAPIKeySHA256, EnvKeyVaultURI, router.SecretAPIKeyHashes, EnvAPIKey)
+	}
+	if c.MaxBodyBytes <= 0 {
+		return fmt.Errorf("%s=%d: want a positive number of bytes", EnvMaxBodyBytes, c.MaxBodyBytes)
+	}
+	switch c.Executor {
+	case ExecutorLocal:
+		if len(c.LocalCommand) == 0 {
+			return fmt.Errorf("%s=%s needs %s (the batch command, e.g. \"bin/refmodel batch\")", EnvExecutor, ExecutorLocal, EnvLocalBatchCommand)
+		}
+	case ExecutorAzureBatch:
+		var missing []string
+		for _, v := range []struct{ name, value string }{
+			{EnvBatchAccountEndpoint, c.Batch.Endpoint}, {EnvBatchPoolID, c.Batch.PoolID},
+			{EnvInferenceImage, c.Batch.Image}, {EnvBatchNodeIdentity, c.Batch.NodeIdentity},
+		} {
+			if v.value == "" {
+				missing = append(missing, v.name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%s=%s needs %s", EnvExecutor, ExecutorAzureBatch, strings.Join(missing, ", "))
+		}
+	case ExecutorNone:
+	default:
+		return fmt.Errorf("%s=%q: want %s, %s or %s", EnvExecutor, c.Executor, ExecutorAzureBatch, ExecutorLocal, ExecutorNone)
+	}
+	return nil
+}

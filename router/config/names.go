@@ -1,0 +1,87 @@
+package config
+
+// The environment variables the router reads, one constant each, so the stack
+// that sets them (components), the benchmark harness and the tests name them
+// from here. router/README.md documents each; a test keeps the two lists equal.
+const (
+	EnvAddr            = "ROUTER_ADDR"
+	EnvAPIKey          = "ROUTER_API_KEY"
+	EnvAPIKeySHA256    = "ROUTER_API_KEY_SHA256"
+	EnvKeyVaultURI     = "KEY_VAULT_URI"
+	EnvSettingsRefresh = "SETTINGS_REFRESH_INTERVAL"
+	// EnvAzureClientID is read by azidentity, not by Load: it picks the
+	// user-assigned managed identity the router authenticates as.
+	EnvAzureClientID = "AZURE_CLIENT_ID"
+
+	EnvQueueEndpoint     = "STORAGE_QUEUE_ENDPOINT"
+	EnvBlobEndpoint      = "STORAGE_BLOB_ENDPOINT"
+	EnvConnectionString  = "STORAGE_CONNECTION_STRING"
+	EnvStorageEnsure     = "STORAGE_ENSURE"
+	EnvWorkQueue         = "WORK_QUEUE"
+	EnvPoisonQueue       = "POISON_QUEUE"
+	EnvRequestContainer  = "REQUEST_CONTAINER"
+	EnvResultContainer   = "RESULT_CONTAINER"
+	EnvInferenceURL      = "INFERENCE_URL"
+	EnvExecutor          = "EXECUTOR"
+	EnvLocalBatchCommand = "LOCAL_BATCH_COMMAND"
+
+	EnvBatchAccountEndpoint = "BATCH_ACCOUNT_ENDPOINT"
+	EnvBatchPoolID          = "BATCH_POOL_ID"
+	EnvBatchJobID           = "BATCH_JOB_ID"
+	EnvInferenceImage       = "INFERENCE_IMAGE"
+	EnvBatchCommand         = "BATCH_COMMAND"
+	EnvBatchNodeIdentity    = "BATCH_NODE_IDENTITY"
+
+	EnvMaxBodyBytes       = "MAX_BODY_BYTES"
+	EnvRealtimeTimeout    = "REALTIME_TIMEOUT"
+	EnvShutdownTimeout    = "SHUTDOWN_TIMEOUT"
+	EnvQueueDepthInterval = "QUEUE_DEPTH_INTERVAL"
+	EnvDispatchBatchSize  = "DISPATCH_BATCH_SIZE"
+	EnvDispatchVisibility = "DISPATCH_VISIBILITY"
+	EnvDispatchMaxDequeue = "DISPATCH_MAX_DEQUEUE"
+	EnvDispatchWorkers    = "DISPATCH_WORKERS"
+	EnvMetricsPublic      = "METRICS_PUBLIC"
+	EnvLogLevel           = "LOG_LEVEL"
+
+	// The initial routing settings; Key Vault secrets of the same meaning
+	// (router.SettingSecrets) override the first six when present.
+	EnvRealtimeThresholdMs    = "REALTIME_THRESHOLD_MS"
+	EnvBatchCostThreshold     = "BATCH_COST_THRESHOLD"
+	EnvMaxACAReplicas         = "MAX_ACA_REPLICAS"
+	EnvMaxBatchNodes          = "MAX_BATCH_NODES"
+	EnvModelVersion           = "MODEL_VERSION"
+	EnvGPUMemoryLimit         = "GPU_MEMORY_LIMIT"
+	EnvReplicaConcurrency     = "REPLICA_CONCURRENCY"
+	EnvColdStart              = "COLD_START"
+	EnvScaleDownDelay         = "SCALE_DOWN_DELAY"
+	EnvRealtimeLatency        = "REALTIME_LATENCY"
+	EnvRealtimeLatencyPerKiB  = "REALTIME_LATENCY_PER_KIB"
+	EnvBatchLatency           = "BATCH_LATENCY"
+	EnvRealtimePricePerSecond = "REALTIME_PRICE_PER_SECOND"
+	EnvBatchPricePerSecond    = "BATCH_PRICE_PER_SECOND"
+	EnvMaxQueueDepth          = "MAX_QUEUE_DEPTH"
+	EnvMaxRealtimeBytes       = "MAX_REALTIME_BYTES"
+)
+
+// Names is every variable the router reads, in router/README.md's order.
+var Names = []string{
+	EnvAddr, EnvAPIKey, EnvAPIKeySHA256, EnvKeyVaultURI, EnvSettingsRefresh, EnvAzureClientID,
+	EnvQueueEndpoint, EnvBlobEndpoint, EnvConnectionString, EnvStorageEnsure,
+	EnvWorkQueue, EnvPoisonQueue, EnvRequestContainer, EnvResultContainer,
+	EnvInferenceURL, EnvExecutor, EnvLocalBatchCommand,
+	EnvBatchAccountEndpoint, EnvBatchPoolID, EnvBatchJobID, EnvInferenceImage, EnvBatchCommand, EnvBatchNodeIdentity,
+	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout, EnvQueueDepthInterval,
+	EnvDispatchBatchSize, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
+	EnvMetricsPublic, EnvLogLevel,
+	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,
+	EnvReplicaConcurrency, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
+	EnvRealtimePricePerSecond, EnvBatchPricePerSecond, EnvMaxQueueDepth, EnvMaxRealtimeBytes,
+}
+
+// Executors the router can dispatch batch work to (EXECUTOR).
+const (
+	ExecutorAzureBatch = "azure-batch"
+	ExecutorLocal      = "local"
+	// ExecutorNone runs no dispatcher in this process.
+	ExecutorNone = "none"
+)
