@@ -48,9 +48,14 @@ type alertRule struct {
 	severity            int
 	frequency, window   string
 	dimension, dimValue string
+	// preview marks a preview metric: the rule skips metric validation so
+	// its creation does not depend on the metric (internal/azmetrics).
+	preview bool
 }
 
-// NewAlerts declares the metric alerts. Metric names are those each namespace
+// NewAlerts declares the metric alerts. Every metric and aggregation is one
+// internal/azmetrics lists (Batch metrics are Total only; policy
+// metric-supported-aggregation checks it). Metric names are those each namespace
 // publishes (azure-docs azure-monitor/reference/supported-metrics/
 // microsoft-app-containerapps-metrics.md, microsoft-storage-storageaccounts-
 // queueservices-metrics.md, microsoft-batch-batchaccounts-metrics.md).
@@ -70,23 +75,23 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 			aggregation: "Minimum", op: "GreaterThanOrEqual", threshold: float64(args.InferenceMaxReplicas), severity: 2, frequency: "PT5M", window: "PT15M"},
 		{name: "inference-gpu-high", description: "GPU utilization of the inference app stayed above 90%.",
 			scope: args.InferenceAppID, namespace: NamespaceContainerApps, metric: "GpuUtilizationPercentage",
-			aggregation: "Average", op: "GreaterThan", threshold: 90, severity: 3, frequency: "PT5M", window: "PT15M"},
+			aggregation: "Average", op: "GreaterThan", threshold: 90, severity: 3, frequency: "PT5M", window: "PT15M", preview: true},
 		// QueueMessageCount is account-wide and hourly, hence the hour frequency.
 		{name: "queue-depth", description: "Messages are piling up in the storage queues: the Batch pool is not keeping up.",
 			scope: queueService, namespace: NamespaceQueueServices, metric: "QueueMessageCount",
 			aggregation: "Average", op: "GreaterThan", threshold: float64(args.QueueDepthThreshold), severity: 2, frequency: "PT1H", window: "PT6H"},
 		{name: "batch-preempted", description: "Spot nodes of the Batch pool were preempted.",
 			scope: args.BatchAccountID, namespace: NamespaceBatch, metric: "PreemptedNodeCount",
-			aggregation: "Maximum", op: "GreaterThan", threshold: 0, severity: 3, frequency: "PT5M", window: "PT15M"},
+			aggregation: "Total", op: "GreaterThan", threshold: 0, severity: 3, frequency: "PT5M", window: "PT15M"},
 		{name: "batch-task-failures", description: "Batch tasks failed.",
 			scope: args.BatchAccountID, namespace: NamespaceBatch, metric: "TaskFailEvent",
 			aggregation: "Total", op: "GreaterThan", threshold: 0, severity: 2, frequency: "PT5M", window: "PT15M"},
 		{name: "batch-start-task-failed", description: "Batch nodes failed their start task.",
 			scope: args.BatchAccountID, namespace: NamespaceBatch, metric: "StartTaskFailedNodeCount",
-			aggregation: "Maximum", op: "GreaterThan", threshold: 0, severity: 2, frequency: "PT5M", window: "PT15M"},
+			aggregation: "Total", op: "GreaterThan", threshold: 0, severity: 2, frequency: "PT5M", window: "PT15M"},
 		{name: "batch-unusable-nodes", description: "Batch nodes became unusable.",
 			scope: args.BatchAccountID, namespace: NamespaceBatch, metric: "UnusableNodeCount",
-			aggregation: "Maximum", op: "GreaterThan", threshold: 0, severity: 2, frequency: "PT5M", window: "PT15M"},
+			aggregation: "Total", op: "GreaterThan", threshold: 0, severity: 2, frequency: "PT5M", window: "PT15M"},
 	}
 
 	var names []string
@@ -99,6 +104,9 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 			Operator:        pulumi.String(r.op),
 			Threshold:       pulumi.Float64(r.threshold),
 			TimeAggregation: pulumi.String(r.aggregation),
+		}
+		if r.preview {
+			criterion.SkipMetricValidation = pulumi.BoolPtr(true)
 		}
 		if r.dimension != "" {
 			criterion.Dimensions = insights.MetricDimensionArray{insights.MetricDimensionArgs{

@@ -171,9 +171,16 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 					Version:   pulumi.String("latest"),
 				},
 				NodeAgentSkuId: pulumi.String(PoolNodeAgentSku),
+				// No containerImageNames: a pre-pulled image by digest would
+				// change deploymentConfiguration with every build, which Batch
+				// refuses to update on an existing pool (PropertyCannotBeUpdated;
+				// azure-docs batch/batch-pool-update-properties.md), and a
+				// replacement would delete the pool under running Spot tasks.
+				// Each task names its image (INFERENCE_IMAGE) and the node pulls
+				// it with the pool identity on first use; a rebuild changes the
+				// router's tasks, never the pool.
 				ContainerConfiguration: &batch.ContainerConfigurationArgs{
-					Type:                pulumi.String("DockerCompatible"),
-					ContainerImageNames: pulumi.StringArray{args.Image},
+					Type: pulumi.String("DockerCompatible"),
 					ContainerRegistries: []batch.ContainerRegistryArgs{
 						{RegistryServer: args.RegistryServer, IdentityReference: pullAs},
 					},

@@ -91,10 +91,13 @@ func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budge
 			"crossComponentResources": []string{workspaceID}, "visualization": chart,
 		}}
 	}
-	metric := func(title, resourceType, resourceID string, metrics ...string) map[string]any {
+	// aggregation codes of a workbook metrics item: 1 Total (Sum), 3 Maximum,
+	// 4 Average (internal/azmetrics.WorkbookAggregation); each metric with
+	// one it supports — Batch metrics are Total only, QueueMessageCount Average.
+	metric := func(title, resourceType, resourceID string, aggregation int, metrics ...string) map[string]any {
 		ms := []map[string]any{}
 		for _, m := range metrics {
-			ms = append(ms, map[string]any{"namespace": resourceType, "metric": resourceType + "--" + m, "aggregation": 3})
+			ms = append(ms, map[string]any{"namespace": resourceType, "metric": resourceType + "--" + m, "aggregation": aggregation})
 		}
 		return map[string]any{"type": 10, "content": map[string]any{
 			"version": "MetricsItem/2.0", "title": title, "size": 0, "chartType": 2, "timeContext": day,
@@ -120,9 +123,9 @@ func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budge
 			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring("+logField(rc.LogFieldRoute)+"), ' / ', tostring("+logField(rc.LogFieldReason)+")), bin(TimeGenerated, 5m)", "timechart"),
 			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring("+logField(rc.LogFieldRoute)+") == '"+router.RouteRealtime.String()+"'\n| summarize p50 = percentile(todouble("+logField(rc.LogFieldDuration)+") / 1e6, 50), p99 = percentile(todouble("+logField(rc.LogFieldDuration)+") / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
 			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring("+logField(rc.LogFieldOutcome)+")", "piechart"),
-			metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", "QueueMessageCount"),
-			metric("Inference replicas (each one GPU)", "microsoft.app/containerapps", inferenceID, "Replicas"),
-			metric("Batch nodes", "microsoft.batch/batchaccounts", batchID, "TotalLowPriorityNodeCount", "TotalDedicatedNodeCount", "PreemptedNodeCount"),
+			metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", 4, "QueueMessageCount"),
+			metric("Inference replicas (each one GPU)", "microsoft.app/containerapps", inferenceID, 3, "Replicas"),
+			metric("Batch nodes", "microsoft.batch/batchaccounts", batchID, 1, "TotalLowPriorityNodeCount", "TotalNodeCount", "PreemptedNodeCount"),
 			budget,
 		},
 		"fallbackResourceIds": []string{workspaceID},

@@ -234,6 +234,17 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 
+	// Each identity holds only what its workload does, at the narrowest
+	// scope, and every workload is declared after its grants: a Container App
+	// created before its AcrPull applies cannot pull its image, a router
+	// before its Key Vault grant cannot read its settings (README,
+	// "Role assignments and the first deployment").
+	inferenceGrants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+		{"inference-acrpull-registry", ids.inference.PrincipalId, RoleAcrPull, registry.RegistryID},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	inference, err := NewInference(ctx, name+"-inference", &InferenceArgs{
 		Placement:      place,
 		WorkspaceID:    obs.WorkspaceID,
@@ -244,11 +255,23 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		PullIdentityID: ids.inference.ID().ToStringOutput(),
 		SubnetID:       net.subnet(SubnetContainerApps),
 		AppDependsOn:   registry.Endpoints,
-	}, child)
+	}, child, pulumi.DependsOn(inferenceGrants))
 	if err != nil {
 		return nil, err
 	}
 
+	batchGrants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+		{"pool-acrpull-registry", ids.pool.PrincipalId, RoleAcrPull, registry.RegistryID},
+		{"pool-blob-requests", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
+		{"pool-blob-results", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
+		// Auto-storage with BatchAccountManagedIdentity needs the account's
+		// identity to hold blob data access on the storage account
+		// (azure-docs batch/managed-identity-pools.md, auto-storage).
+		{"batch-blob-account", ids.batchAccount.PrincipalId, RoleStorageBlobDataContributor, store.AccountID},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	bat, err := NewBatch(ctx, name+"-batch", &BatchArgs{
 		Placement:         place,
 		StorageAccountID:  store.AccountID,
@@ -262,11 +285,23 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		PrivateLink:       net.link(),
 		PoolSubnetID:      net.subnet(SubnetBatchPool),
 		PoolDependsOn:     concat(registry.Endpoints, store.Endpoints),
-	}, child)
+	}, child, pulumi.DependsOn(batchGrants))
 	if err != nil {
 		return nil, err
 	}
 
+	routerGrants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+		{"router-secrets-vault", ids.router.PrincipalId, RoleKeyVaultSecretsUser, vault.VaultID},
+		{"router-queue-work", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.WorkQueueID},
+		{"router-queue-poison", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.PoisonQueueID},
+		{"router-blob-requests", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
+		{"router-blob-results", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
+		{"router-jobs-batch", ids.router.PrincipalId, RoleBatchJobSubmitter, bat.AccountID},
+		{"router-acrpull-registry", ids.router.PrincipalId, RoleAcrPull, registry.RegistryID},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	rt, err := NewRouter(ctx, name+"-router", &RouterArgs{
 		Placement:         place,
 		EnvironmentID:     inference.EnvironmentID,
@@ -277,30 +312,9 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		MaxReplicas:       args.RouterMaxReplicas,
 		Env:               routerEnv(args, ids, vault, store, inference, bat, inferenceImage),
 		DependsOn:         concat(registry.Endpoints, vault.Endpoints, store.Endpoints, bat.Endpoints),
-	}, child)
+		// The vault component: its secrets (settings, key hash) exist first.
+	}, child, pulumi.DependsOn(append(routerGrants, vault)))
 	if err != nil {
-		return nil, err
-	}
-
-	// Each identity holds only what its workload does, at the narrowest scope.
-	grants := []grant{
-		{"router-secrets-vault", ids.router.PrincipalId, RoleKeyVaultSecretsUser, vault.VaultID},
-		{"router-queue-work", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.WorkQueueID},
-		{"router-queue-poison", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.PoisonQueueID},
-		{"router-blob-requests", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
-		{"router-blob-results", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
-		{"router-jobs-batch", ids.router.PrincipalId, RoleBatchJobSubmitter, bat.AccountID},
-		{"router-acrpull-registry", ids.router.PrincipalId, RoleAcrPull, registry.RegistryID},
-		{"inference-acrpull-registry", ids.inference.PrincipalId, RoleAcrPull, registry.RegistryID},
-		{"pool-acrpull-registry", ids.pool.PrincipalId, RoleAcrPull, registry.RegistryID},
-		{"pool-blob-requests", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
-		{"pool-blob-results", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
-		// Auto-storage with BatchAccountManagedIdentity needs the account's
-		// identity to hold blob data access on the storage account
-		// (azure-docs batch/managed-identity-pools.md, auto-storage).
-		{"batch-blob-account", ids.batchAccount.PrincipalId, RoleStorageBlobDataContributor, store.AccountID},
-	}
-	if err := assignRoles(ctx, args.Stack, args.SubscriptionID, grants, child); err != nil {
 		return nil, err
 	}
 

@@ -38,23 +38,38 @@ type grant struct {
 	scope       pulumi.StringInput
 }
 
-// assignRoles declares the grants. Assignment names are GUIDs derived from
-// the stack and the grant's logical name, so a redeploy keeps them and two
-// stacks never collide.
-func assignRoles(ctx *pulumi.Context, stack, subscriptionID string, grants []grant, opts ...pulumi.ResourceOption) error {
+// assignRoles declares the grants and returns them, for the resources that
+// use them to depend on (policy grant-consumers-depend-on-grants).
+//
+// A role assignment's name must be unique within the whole Microsoft Entra
+// tenant, whatever its scope (azure-docs
+// role-based-access-control/role-assignments.md): names are GUIDs of scope,
+// principal and role — what Bicep templates write as
+// guid(scope, principalId, roleDefinitionId) — so a second stack of the
+// same name in another resource group or subscription gets other names, and
+// a redeploy keeps them. Azure also allows one assignment per (principal,
+// role, scope): a replacement must delete the old one first.
+func assignRoles(ctx *pulumi.Context, subscriptionID string, grants []grant, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	var out []pulumi.Resource
 	for _, g := range grants {
-		if _, err := authorization.NewRoleAssignment(ctx, "ra-"+g.name, &authorization.RoleAssignmentArgs{
-			RoleAssignmentName: pulumi.String(stableGUID(stack + "/" + g.name)),
+		roleDefinitionID := fmt.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", subscriptionID, g.roleID)
+		name := pulumi.All(g.scope, g.principalID).ApplyT(func(v []any) string {
+			return stableGUID(v[0].(string) + "|" + v[1].(string) + "|" + roleDefinitionID)
+		}).(pulumi.StringOutput)
+		ra, err := authorization.NewRoleAssignment(ctx, "ra-"+g.name, &authorization.RoleAssignmentArgs{
+			RoleAssignmentName: name,
 			PrincipalId:        g.principalID,
 			PrincipalType:      pulumi.String("ServicePrincipal"),
-			RoleDefinitionId:   pulumi.String(fmt.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", subscriptionID, g.roleID)),
+			RoleDefinitionId:   pulumi.String(roleDefinitionID),
 			Scope:              g.scope,
 			Description:        pulumi.String(g.name),
-		}, opts...); err != nil {
-			return fmt.Errorf("role assignment %s: %w", g.name, err)
+		}, append(opts, pulumi.DeleteBeforeReplace(true))...)
+		if err != nil {
+			return nil, fmt.Errorf("role assignment %s: %w", g.name, err)
 		}
+		out = append(out, ra)
 	}
-	return nil
+	return out, nil
 }
 
 // stableGUID formats a SHA-256 of s as a version-5-shaped GUID.

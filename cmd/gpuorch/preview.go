@@ -325,7 +325,22 @@ func printDiff(w io.Writer, c plan.Comparison, a, b plan.Document) {
 		}
 		printChange(w, ch)
 	}
-	fmt.Fprintf(w, "%d settings differ; %d differences only in stack-derived names or generated ids not shown\n", changed, c.NameOnly)
+	deps := 0
+	for _, ch := range c.Changes {
+		if ch.Kind != "dependencies" {
+			continue
+		}
+		deps++
+		fmt.Fprintf(w, "  ~ %s  %s  waits for", shortType(ch.Type), ch.Name)
+		for _, d := range asStrings(ch.From) {
+			fmt.Fprintf(w, "  -%s", d)
+		}
+		for _, d := range asStrings(ch.To) {
+			fmt.Fprintf(w, "  +%s", d)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "%d settings differ, %d resources wait for different resources; %d differences only in stack-derived names or generated ids not shown\n", changed, deps, c.NameOnly)
 	fmt.Fprintf(w, "policy: %s %s, %s %s\n", c.From, policyCounts(a.Policy), c.To, policyCounts(b.Policy))
 	fmt.Fprintf(w, "cost: fixed $%.2f → $%.2f a month; fixed + example $%.2f → $%.2f\n",
 		a.Cost.FixedMonthlyUSD, b.Cost.FixedMonthlyUSD, a.Cost.TotalMonthlyUSD, b.Cost.TotalMonthlyUSD)
@@ -373,4 +388,10 @@ func policyCounts(vs []plan.Violation) string {
 		}
 	}
 	return fmt.Sprintf("%d mandatory/%d advisory", m, a)
+}
+
+// asStrings reads a change's list of dependencies.
+func asStrings(v any) []string {
+	out, _ := v.([]string)
+	return out
 }

@@ -13,7 +13,7 @@ const dockerImage = "docker:index/image:Image"
 // provision is the deployed state: the mocked cloud's, with a docker
 // image's digest following its build context.
 func (p *Provider) provision(typ, name string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
-	id, state := mockstack.Provision(typ, name, inputs)
+	id, state := mockstack.Provision(typ, name, inputs, "")
 	if typ == dockerImage {
 		// pulumi-docker's id of a pushed image is its digest reference.
 		id = p.repoDigest(inputs)
@@ -26,7 +26,7 @@ func (p *Provider) provision(typ, name string, inputs resource.PropertyMap) (str
 // computed outputs (at any depth) are unknown. The Azure name is known,
 // since it is an input.
 func previewState(typ string, inputs resource.PropertyMap) resource.PropertyMap {
-	_, full := mockstack.Provision(typ, "", inputs)
+	_, full := mockstack.Provision(typ, "", inputs, "")
 	return unknownBeyond(full, inputs, true)
 }
 
@@ -54,7 +54,7 @@ func unknownBeyond(full, inputs resource.PropertyMap, top bool) resource.Propert
 // inputs provision, with the computed outputs that only the deployment
 // itself produces unknown (a rebuilt image's digest, known once pushed).
 func previewUpdate(typ, name string, olds, news resource.PropertyMap) resource.PropertyMap {
-	_, state := mockstack.Provision(typ, name, news)
+	_, state := mockstack.Provision(typ, name, news, "")
 	if typ == dockerImage {
 		if olds["build"].DeepEquals(news["build"]) && olds["imageName"].DeepEquals(news["imageName"]) {
 			state["repoDigest"] = olds["repoDigest"]

@@ -22,6 +22,9 @@ const (
 type recorder struct {
 	mu        sync.Mutex
 	resources []Resource
+	// build tells image builds apart: the same Dockerfile built again
+	// after a change pushes a new digest.
+	build string
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -35,13 +38,19 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		res.Parent = rpc.GetParent()
 		res.ProviderVersion = rpc.GetVersion()
 		res.Dependencies = rpc.GetDependencies()
+		if pd := rpc.GetPropertyDependencies(); len(pd) > 0 {
+			res.PropertyDependencies = map[string][]string{}
+			for k, v := range pd {
+				res.PropertyDependencies[k] = v.GetUrns()
+			}
+		}
 		res.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
 	if !args.Custom {
 		r.record(res)
 		return "", resource.PropertyMap{}, nil
 	}
-	id, state := Provision(args.TypeToken, args.Name, args.Inputs)
+	id, state := Provision(args.TypeToken, args.Name, args.Inputs, r.build)
 	r.record(res)
 	return id, state, nil
 }
@@ -51,11 +60,11 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 // state (the inputs, its Azure name, and the computed outputs the program
 // reads). The engine tests' fake provider answers with the same values, so
 // the mocked and the engine-run stack see one cloud.
-func Provision(typ, logicalName string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+func Provision(typ, logicalName string, inputs resource.PropertyMap, build string) (string, resource.PropertyMap) {
 	state := inputs.Copy()
 	azureName := physicalName(typ, logicalName, inputs)
 	state["name"] = resource.NewProperty(azureName)
-	for k, v := range computedOutputs(typ, azureName, inputs) {
+	for k, v := range computedOutputs(typ, azureName, inputs, build) {
 		state[k] = v
 	}
 	return armID(typ, azureName, inputs), state
@@ -65,7 +74,7 @@ func Provision(typ, logicalName string, inputs resource.PropertyMap) (string, re
 // inputs): a preview cannot know them before the resource exists.
 func ComputedKeys(typ string) []resource.PropertyKey {
 	keys := []resource.PropertyKey{"name"}
-	for k := range computedOutputs(typ, "", resource.PropertyMap{}) {
+	for k := range computedOutputs(typ, "", resource.PropertyMap{}, "") {
 		keys = append(keys, k)
 	}
 	return keys
@@ -108,10 +117,40 @@ func ClientID(name string) string    { return fakeGUID("client/" + name) }
 // APIKey is the mocked value of a random password with the logical name.
 func APIKey(name string) string { return "mock-api-key-" + fakeGUID(name) }
 
+// RandomString is the mocked result of a random string: lower-case letters
+// and digits of the requested length, derived from the logical name and
+// every input (keepers included), so it differs wherever the keepers do —
+// as a new random value would in Azure.
+func RandomString(name string, inputs resource.PropertyMap) string {
+	n := 8
+	if v, ok := inputs["length"]; ok && v.IsNumber() {
+		n = int(v.NumberValue())
+	}
+	seed := name + "\x00" + fmt.Sprint(inputs.Mappable())
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, 0, n)
+	for i := 0; len(out) < n; i++ {
+		for _, b := range sha256.Sum256([]byte(fmt.Sprintf("%s/%d", seed, i))) {
+			if len(out) == n {
+				break
+			}
+			out = append(out, alphabet[int(b)%len(alphabet)])
+		}
+	}
+	return string(out)
+}
+
 // RepoDigest is the mocked digest reference of a pushed image name.
-func RepoDigest(image string) string {
+func RepoDigest(image string) string { return RepoDigestOfBuild(image, "") }
+
+// RepoDigestOfBuild is the digest the image name gets in a given build
+// (WithImageBuild); the default build is "".
+func RepoDigestOfBuild(image, build string) string {
 	repo := strings.SplitN(image, ":", 2)[0]
-	return repo + "@sha256:" + Sha256Hex(image)
+	if build == "" {
+		return repo + "@sha256:" + Sha256Hex(image)
+	}
+	return repo + "@sha256:" + Sha256Hex(image+"\x00"+build)
 }
 
 // Sha256Hex is the lower-case hex SHA-256 of s.
@@ -159,6 +198,17 @@ var nameKeys = map[string]string{
 	"azure-native:app/v20250101:ContainerApp":           "containerAppName",
 }
 
+// AzureName is the Azure name the resource's inputs give it, and the input
+// that carries it; ok is false when the type names nothing or the name is
+// not known before deployment.
+func (r Resource) AzureName() (key, name string, ok bool) {
+	key = NameKey(r.Type)
+	if v := r.Input(key); v.IsString() {
+		return key, v.StringValue(), true
+	}
+	return key, "", false
+}
+
 // NameKey is the input that carries the Azure name of a resource of typ.
 func NameKey(typ string) string {
 	if key, ok := nameKeys[typ]; ok {
@@ -178,7 +228,7 @@ func physicalName(typ, logical string, inputs resource.PropertyMap) string {
 
 // computedOutputs are the provider-computed values the program reads, shaped
 // as the azure-native provider returns them.
-func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.PropertyMap {
+func computedOutputs(typ, name string, inputs resource.PropertyMap, build string) resource.PropertyMap {
 	out := resource.PropertyMap{}
 	switch typ {
 	case "azure-native:storage:StorageAccount":
@@ -215,12 +265,14 @@ func computedOutputs(typ, name string, inputs resource.PropertyMap) resource.Pro
 		out["provisioningState"] = resource.NewProperty("Succeeded")
 	case "random:index/randomPassword:RandomPassword":
 		out["result"] = resource.MakeSecret(resource.NewProperty(APIKey(name)))
+	case "random:index/randomString:RandomString":
+		out["result"] = resource.NewProperty(RandomString(name, inputs))
 	case "docker:index/image:Image":
 		image := ""
 		if v, ok := inputs["imageName"]; ok && v.IsString() {
 			image = v.StringValue()
 		}
-		out["repoDigest"] = resource.NewProperty(RepoDigest(image))
+		out["repoDigest"] = resource.NewProperty(RepoDigestOfBuild(image, build))
 	}
 	return out
 }

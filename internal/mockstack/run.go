@@ -25,9 +25,13 @@ type Resource struct {
 	Parent          string // parent URN; "" for the stack itself
 	Custom          bool   // false for component resources
 	ProviderVersion string
-	Dependencies    []string
-	IgnoreChanges   []string
-	Inputs          resource.PropertyMap
+	// Dependencies are the URNs the engine records as the resource's
+	// dependencies: explicit DependsOn and those its inputs carry.
+	Dependencies []string
+	// PropertyDependencies are the URNs each input property depends on.
+	PropertyDependencies map[string][]string
+	IgnoreChanges        []string
+	Inputs               resource.PropertyMap
 }
 
 // URN is the resource's URN in the mocked stack.
@@ -62,12 +66,23 @@ func Run(root, stack string, program Program) (*Result, error) {
 	return RunConfig(cfg, program)
 }
 
+// Option tunes a mocked run.
+type Option func(*recorder)
+
+// WithImageBuild makes every image the program builds push a digest of
+// that build: two runs with different builds are the same program after
+// an image rebuild.
+func WithImageBuild(build string) Option { return func(r *recorder) { r.build = build } }
+
 // RunConfig runs program with the given stack configuration.
-func RunConfig(cfg *StackConfig, program Program) (*Result, error) {
+func RunConfig(cfg *StackConfig, program Program, opts ...Option) (*Result, error) {
 	runMu.Lock()
 	defer runMu.Unlock()
 
 	rec := &recorder{}
+	for _, o := range opts {
+		o(rec)
+	}
 	res := &Result{Project: cfg.Project, Stack: cfg.Stack, Outputs: map[string]Output{}}
 	// The same decoding the SDK applies to PULUMI_CONFIG and
 	// PULUMI_CONFIG_SECRET_KEYS, without touching the process environment.

@@ -11,7 +11,11 @@ import (
 // Change is one difference between two stacks' plans. Resources match by
 // type and logical name.
 type Change struct {
-	Kind string `json:"kind"` // "added" (only in the other stack), "removed" (only in this one), "changed"
+	// Kind is "added" (only in the other stack), "removed" (only in this
+	// one), "changed" (an input) or "dependencies" (what the resource waits
+	// for: From lists dependencies only this stack has, To those only the
+	// other has, each as "<type>::<name>").
+	Kind string `json:"kind"`
 	Type string `json:"type"`
 	Name string `json:"name"`
 	// Path, From and To are set for "changed": the input's dotted path and
@@ -50,6 +54,16 @@ func Diff(a, b Document) Comparison {
 		if !ok {
 			c.Changes = append(c.Changes, Change{Kind: "removed", Type: ra.Type, Name: ra.Name})
 			continue
+		}
+		if gone, added := dependencyChanges(ra, rb); len(gone)+len(added) > 0 {
+			ch := Change{Kind: "dependencies", Type: ra.Type, Name: ra.Name, Path: "dependencies"}
+			if len(gone) > 0 {
+				ch.From = gone
+			}
+			if len(added) > 0 {
+				ch.To = added
+			}
+			c.Changes = append(c.Changes, ch)
 		}
 		fa, fb := flatten(ra.Inputs), flatten(rb.Inputs)
 		for _, p := range unionKeys(fa, fb) {
@@ -192,4 +206,43 @@ func equalJSON(a, b any) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
+}
+
+// dependencyChanges compares two resources' dependencies by type and logical
+// name (URNs differ between stacks by the stack's name).
+func dependencyChanges(a, b Resource) (gone, added []string) {
+	key := func(urn string) string {
+		i := strings.LastIndex(urn, "::")
+		if i < 0 {
+			return urn
+		}
+		typ := urn[:i]
+		if j := strings.LastIndex(typ, "$"); j >= 0 {
+			typ = typ[j+1:]
+		} else if j := strings.LastIndex(typ, "::"); j >= 0 {
+			typ = typ[j+2:]
+		}
+		return typ + "::" + urn[i+2:]
+	}
+	in := func(urns []string) map[string]bool {
+		m := map[string]bool{}
+		for _, u := range urns {
+			m[key(u)] = true
+		}
+		return m
+	}
+	da, db := in(a.Dependencies), in(b.Dependencies)
+	for k := range da {
+		if !db[k] {
+			gone = append(gone, k)
+		}
+	}
+	for k := range db {
+		if !da[k] {
+			added = append(added, k)
+		}
+	}
+	sort.Strings(gone)
+	sort.Strings(added)
+	return gone, added
 }

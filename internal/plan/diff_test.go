@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -50,5 +51,32 @@ func TestDiffKeepsSecretsMasked(t *testing.T) {
 	c := Diff(a, b)
 	if len(c.Changes) != 1 || c.Changes[0].From != Secret {
 		t.Errorf("changes %+v", c.Changes)
+	}
+}
+
+// A consumer that waits for a grant in one plan and not in the other is a
+// difference a reviewer must see, whatever the stacks' names.
+func TestDiffReportsDependencyChanges(t *testing.T) {
+	grant := func(stack string) string {
+		return "urn:pulumi:" + stack + "::p::gpu-orchestration:platform:Platform$azure-native:authorization:RoleAssignment::ra-inference-acrpull-registry"
+	}
+	env := func(stack string) string {
+		return "urn:pulumi:" + stack + "::p::gpu-orchestration:platform:Platform$gpu-orchestration:inference:Inference$azure-native:app/v20250101:ManagedEnvironment::gpuorch-inference-cae"
+	}
+	app := func(stack string, deps ...string) Document {
+		return Document{Stack: stack, Resources: []Resource{{
+			Type: "azure-native:app/v20250101:ContainerApp", Name: "gpuorch-inference-app", Dependencies: deps, Inputs: map[string]any{},
+		}}}
+	}
+	c := Diff(app("dev", env("dev"), grant("dev")), app("prod", env("prod")))
+	if len(c.Changes) != 1 {
+		t.Fatalf("changes %+v, want one dependency change", c.Changes)
+	}
+	ch := c.Changes[0]
+	if ch.Kind != "dependencies" || !reflect.DeepEqual(ch.From, []string{"azure-native:authorization:RoleAssignment::ra-inference-acrpull-registry"}) || ch.To != nil {
+		t.Fatalf("change %+v", ch)
+	}
+	if c := Diff(app("dev", env("dev")), app("prod", env("prod"))); len(c.Changes) != 0 {
+		t.Fatalf("the same dependencies under two stack names differ: %+v", c.Changes)
 	}
 }

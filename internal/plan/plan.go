@@ -42,6 +42,10 @@ type Document struct {
 // Resource is one registration of the plan. Inputs are the values the
 // program sends, as JSON: a secret at any depth is "[secret]", a value not
 // known before deployment is "[unknown]", a resource reference is its URN.
+// Dependencies are the URNs the engine records for the resource, sorted:
+// explicit DependsOn (a component expanded to its children) and every
+// resource an input was computed from. The engine creates a resource only
+// after all of them, and deletes it before them.
 type Resource struct {
 	URN             string         `json:"urn"`
 	Type            string         `json:"type"`
@@ -49,6 +53,7 @@ type Resource struct {
 	Parent          string         `json:"parent"`
 	Custom          bool           `json:"custom"`
 	ProviderVersion string         `json:"providerVersion"`
+	Dependencies    []string       `json:"dependencies"`
 	Inputs          map[string]any `json:"inputs"`
 }
 
@@ -78,6 +83,7 @@ func Build(res *mockstack.Result) Document {
 			Parent:          r.Parent,
 			Custom:          r.Custom,
 			ProviderVersion: r.ProviderVersion,
+			Dependencies:    sortedCopy(r.Dependencies),
 			Inputs:          objectJSON(r.Inputs),
 		})
 	}
@@ -100,37 +106,45 @@ func Build(res *mockstack.Result) Document {
 	return doc
 }
 
-func objectJSON(m resource.PropertyMap) map[string]any {
+func objectJSON(m resource.PropertyMap) map[string]any { return objectJSONOf(m, false) }
+
+func objectJSONOf(m resource.PropertyMap, reveal bool) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		out[string(k)] = valueJSON(v)
+		out[string(k)] = valueJSONOf(v, reveal)
 	}
 	return out
 }
 
 // valueJSON masks secrets and unknowns at any depth.
-func valueJSON(v resource.PropertyValue) any {
+func valueJSON(v resource.PropertyValue) any { return valueJSONOf(v, false) }
+
+// valueJSONOf masks unknowns, and secrets unless reveal is set (for
+// comparing two runs; never printed).
+func valueJSONOf(v resource.PropertyValue, reveal bool) any {
 	switch {
+	case v.IsSecret() && reveal:
+		return valueJSONOf(v.SecretValue().Element, reveal)
 	case v.IsSecret():
 		return Secret
 	case v.IsComputed():
 		return Unknown
 	case v.IsOutput():
 		o := v.OutputValue()
-		if o.Secret {
-			return Secret
-		}
 		if !o.Known {
 			return Unknown
 		}
-		return valueJSON(o.Element)
+		if o.Secret && !reveal {
+			return Secret
+		}
+		return valueJSONOf(o.Element, reveal)
 	case v.IsObject():
-		return objectJSON(v.ObjectValue())
+		return objectJSONOf(v.ObjectValue(), reveal)
 	case v.IsArray():
 		arr := v.ArrayValue()
 		out := make([]any, len(arr))
 		for i, e := range arr {
-			out[i] = valueJSON(e)
+			out[i] = valueJSONOf(e, reveal)
 		}
 		return out
 	case v.IsResourceReference():
@@ -144,4 +158,11 @@ func valueJSON(v resource.PropertyValue) any {
 	default:
 		return v.V
 	}
+}
+
+// sortedCopy is a sorted copy of urns, [] (not null) when there are none.
+func sortedCopy(urns []string) []string {
+	out := append([]string{}, urns...)
+	sort.Strings(out)
+	return out
 }

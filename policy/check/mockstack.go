@@ -16,12 +16,13 @@ func Resources(res *mockstack.Result) []policyx.AnalyzerResource {
 	out := make([]policyx.AnalyzerResource, 0, len(res.Resources))
 	for _, r := range res.Resources {
 		out = append(out, policyx.AnalyzerResource{
-			Type:         r.Type,
-			Name:         r.Name,
-			URN:          r.URN(res.Project, res.Stack),
-			Parent:       r.Parent,
-			Dependencies: r.Dependencies,
-			Properties:   resource.FromResourcePropertyMap(r.Inputs),
+			Type:                 r.Type,
+			Name:                 r.Name,
+			URN:                  r.URN(res.Project, res.Stack),
+			Parent:               r.Parent,
+			Dependencies:         r.Dependencies,
+			PropertyDependencies: r.PropertyDependencies,
+			Properties:           resource.FromResourcePropertyMap(r.Inputs),
 		})
 	}
 	return out

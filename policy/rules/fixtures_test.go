@@ -22,6 +22,12 @@ type fixture struct {
 	name   string
 	inputs map[string]any
 	deps   []string // keys of the fixtures it depends on, as the engine records them
+	// dependsOn and propDeps name other fixtures (by key) this one depends
+	// on: as a whole, and per input property, as the engine records them.
+	dependsOn []string
+	propDeps  map[string][]string
+	// parent is the key of the fixture's parent component, if any.
+	parent string
 }
 
 // fixtures is a complete, compliant platform for a prod stack, including the
@@ -123,7 +129,7 @@ func baseline() fixtures {
 				"scale": map[string]any{"minReplicas": 0, "maxReplicas": 8},
 			},
 			"tags": tags("prod"),
-		}},
+		}, dependsOn: []string{"acrpull"}, propDeps: map[string][]string{"identity": {"id"}}},
 		"router": {typ: "azure-native:app/v20250101:ContainerApp", name: "gpuorch-router", inputs: map[string]any{
 			"containerAppName": "ca-gpuorch-router-prod", "resourceGroupName": "rg-gpuorch-prod",
 			"workloadProfileName": "Consumption",
@@ -148,7 +154,7 @@ func baseline() fixtures {
 				"scale": map[string]any{"minReplicas": 1, "maxReplicas": 10},
 			},
 			"tags": tags("prod"),
-		}},
+		}, dependsOn: []string{"acrpull"}, propDeps: map[string][]string{"identity": {"id"}}},
 		"batch": {typ: "azure-native:batch:BatchAccount", name: "gpuorch-batch", inputs: map[string]any{
 			"accountName": "bagpuorchprodabc123", "resourceGroupName": "rg-gpuorch-prod", "poolAllocationMode": "BatchService",
 			"allowedAuthenticationModes": []any{"AAD"}, "publicNetworkAccess": "Disabled",
@@ -184,11 +190,21 @@ func baseline() fixtures {
 		"acrpull": {typ: "azure-native:authorization:RoleAssignment", name: "gpuorch-acrpull", inputs: map[string]any{
 			"principalId": "66666666-6666-6666-6666-666666666666", "principalType": "ServicePrincipal",
 			"roleDefinitionId": acrPull, "scope": rgID + "/providers/Microsoft.ContainerRegistry/registries/crgpuorchprod",
-		}},
+		}, propDeps: map[string][]string{"principalId": {"id"}, "scope": {"acr"}}},
 		"alert": {typ: "azure-native:insights:MetricAlert", name: "gpuorch-alert-preempted", inputs: map[string]any{
 			"ruleName": "alert-preempted-prod", "resourceGroupName": "rg-gpuorch-prod", "enabled": true, "severity": 2,
 			"evaluationFrequency": "PT5M", "windowSize": "PT15M", "location": "global",
 			"scopes": []any{rgID + "/providers/Microsoft.Batch/batchAccounts/bagpuorchprodabc123"}, "tags": tags("prod"),
+			"criteria": map[string]any{"odataType": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", "allOf": []any{map[string]any{
+				"criterionType": "StaticThresholdCriterion", "name": "PreemptedNodeCount", "metricName": "PreemptedNodeCount",
+				"metricNamespace": "Microsoft.Batch/batchAccounts", "operator": "GreaterThan", "threshold": 0, "timeAggregation": "Total",
+			}}},
+		}},
+		"workbook": {typ: "azure-native:insights:Workbook", name: "gpuorch-workbook", inputs: map[string]any{
+			"resourceName": "6f1c1d3e-0000-4000-8000-000000000000", "resourceGroupName": "rg-gpuorch-prod", "kind": "shared",
+			"category": "workbook", "displayName": "GPU inference routing (prod)", "tags": tags("prod"),
+			"serializedData": `{"version":"Notebook/1.0","items":[{"type":10,"content":{"version":"MetricsItem/2.0","title":"Batch nodes",` +
+				`"metrics":[{"namespace":"microsoft.batch/batchaccounts","metric":"microsoft.batch/batchaccounts--TotalLowPriorityNodeCount","aggregation":1}]}}]}`,
 		}},
 		"component": {typ: "gpu-orchestration:storage:Storage", name: "gpuorch-storage", inputs: map[string]any{}},
 	}
@@ -242,18 +258,34 @@ func (fs fixtures) resources() []policyx.AnalyzerResource {
 	urn := func(f *fixture) string {
 		return string(resource.NewURN(tokens.QName("prod"), tokens.PackageName("gpu-orchestration"), "", tokens.Type(f.typ), f.name))
 	}
-	out := make([]policyx.AnalyzerResource, 0, len(fs))
-	for _, f := range fs {
-		var deps []string
-		for _, d := range f.deps {
-			if dep, ok := fs[d]; ok {
-				deps = append(deps, urn(dep))
+	urns := func(keys []string) []string {
+		var out []string
+		for _, k := range keys {
+			if d, ok := fs[k]; ok {
+				out = append(out, urn(d))
 			}
 		}
-		out = append(out, policyx.AnalyzerResource{
-			Type: f.typ, Name: f.name, URN: urn(f), Dependencies: deps,
-			Properties: resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(f.inputs)),
-		})
+		return out
+	}
+	out := make([]policyx.AnalyzerResource, 0, len(fs))
+	for _, f := range fs {
+		r := policyx.AnalyzerResource{
+			Type: f.typ, Name: f.name, URN: urn(f),
+			Properties:   resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(f.inputs)),
+			Dependencies: urns(append(append([]string{}, f.dependsOn...), f.deps...)),
+		}
+		if p, ok := fs[f.parent]; ok {
+			r.Parent = urn(p)
+		}
+		if len(f.propDeps) > 0 {
+			r.PropertyDependencies = map[string][]string{}
+			for prop, keys := range f.propDeps {
+				deps := urns(keys)
+				r.PropertyDependencies[prop] = deps
+				r.Dependencies = append(r.Dependencies, deps...)
+			}
+		}
+		out = append(out, r)
 	}
 	return out
 }

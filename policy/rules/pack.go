@@ -63,7 +63,9 @@ func Policies(s Settings) []policyx.Policy {
 		registryPolicies(),
 		networkPolicies(s),
 		accessPolicies(),
+		grantsPolicies(),
 		monitoringPolicies(),
+		metricPolicies(),
 		tagPolicies(),
 	} {
 		all = append(all, group...)

@@ -180,6 +180,27 @@ var ruleCases = []ruleCase{
 		[]string{`action group "gpuorch-ag" has no receiver or is disabled`}, check.Options{}},
 	{"action group disabled", "budget-and-alert-receiver", func(f fixtures) { f["ag"].set("enabled", false) },
 		[]string{"has no receiver or is disabled", "set enabled to true"}, check.Options{}},
+	// metrics
+	{"Batch node count aggregated by Maximum", "metric-supported-aggregation", func(f fixtures) { f["alert"].set("criteria.allOf.0.timeAggregation", "Maximum") },
+		[]string{`metric alert "gpuorch-alert-preempted": Microsoft.Batch/batchAccounts/PreemptedNodeCount supports Total, not Maximum`}, check.Options{}},
+	{"alert on a metric Batch does not publish", "metric-supported-aggregation", func(f fixtures) { f["alert"].set("criteria.allOf.0.metricName", "TotalDedicatedNodeCount") },
+		[]string{`has no metric "TotalDedicatedNodeCount"`}, check.Options{}},
+	{"preview metric validated at creation", "metric-supported-aggregation", func(f fixtures) {
+		f["alert"].set("criteria.allOf.0.metricNamespace", "Microsoft.App/containerApps").set("criteria.allOf.0.metricName", "GpuUtilizationPercentage").set("criteria.allOf.0.timeAggregation", "Average")
+	}, []string{"GpuUtilizationPercentage is a preview metric: set skipMetricValidation"}, check.Options{}},
+	{"workbook charts a metric that does not exist", "metric-supported-aggregation", func(f fixtures) {
+		f["workbook"].set("serializedData", `{"items":[{"type":10,"content":{"title":"Batch nodes","metrics":[{"namespace":"microsoft.batch/batchaccounts","metric":"microsoft.batch/batchaccounts--TotalDedicatedNodeCount","aggregation":1}]}}]}`)
+	}, []string{`workbook "gpuorch-workbook" chart "Batch nodes": microsoft.batch/batchaccounts has no metric "TotalDedicatedNodeCount"`}, check.Options{}},
+	{"workbook charts a Batch count by its maximum", "metric-supported-aggregation", func(f fixtures) {
+		f["workbook"].set("serializedData", `{"items":[{"type":10,"content":{"title":"Batch nodes","metrics":[{"namespace":"microsoft.batch/batchaccounts","metric":"microsoft.batch/batchaccounts--PreemptedNodeCount","aggregation":3}]}}]}`)
+	}, []string{"PreemptedNodeCount supports Total, not Maximum (code 3)"}, check.Options{}},
+	// grants before their consumers
+	{"app created in parallel with its AcrPull grant", "grant-consumers-depend-on-grants", func(f fixtures) { f["inference"].dependsOn = nil },
+		[]string{`"gpuorch-inference" acts as identity "gpuorch-id"`, `role assignment "gpuorch-acrpull" (AcrPull)`, "pulumi.DependsOn"}, check.Options{}},
+	{"grant ordered through the parent component", "", func(f fixtures) {
+		f["infcomp"] = &fixture{typ: "gpu-orchestration:inference:Inference", name: "gpuorch-inference-tier", inputs: map[string]any{}, dependsOn: []string{"acrpull"}}
+		f["inference"].dependsOn, f["inference"].parent = nil, "infcomp"
+	}, nil, check.Options{}},
 	// tags
 	{"missing managed-by", "required-tags", func(f fixtures) { f["st"].del("tags.managed-by") },
 		[]string{`storage account "gpuorch-st": add tags managed-by`}, check.Options{}},

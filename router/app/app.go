@@ -44,7 +44,7 @@ type App struct {
 	secrets    router.SecretSource
 }
 
-// New builds the router from cfg: adapters, settings (first Key Vault read),
+// New builds the router from cfg: adapters, settings (read from Key Vault once Serve runs),
 // HTTP server and, unless the executor is none, the dispatcher.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log, tracker: &live.Tracker{}, metrics: metrics.New()}
@@ -83,14 +83,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			return nil, err
 		}
 		a.secrets = kv
-		// The first read must succeed when the keys live only in Key Vault.
-		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = a.settings.Refresh(rctx, kv)
-		cancel()
-		if err != nil && len(cfg.KeyHashes) == 0 {
-			return nil, fmt.Errorf("first settings read: %w", err)
-		} else if err != nil {
-			log.Warn("first settings read failed; starting from the environment", "err", err)
+		// Without key hashes in the environment (the deployed configuration)
+		// the router cannot authenticate anyone until Key Vault answers: it
+		// stays up, alive but not ready, and refreshSettings retries.
+		if len(cfg.KeyHashes) == 0 {
+			a.settings.AwaitSource()
 		}
 	}
 
@@ -196,18 +193,29 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// refreshSettings reads the settings at once, then every RefreshEvery. Until
+// a first read succeeds it retries sooner, doubling from one second up to
+// RefreshEvery, so the router becomes ready soon after Key Vault access
+// takes effect (role assignments can take minutes to apply).
 func (a *App) refreshSettings(ctx context.Context) {
-	t := time.NewTicker(a.cfg.RefreshEvery)
-	defer t.Stop()
+	backoff := min(time.Second, a.cfg.RefreshEvery)
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		wait := a.cfg.RefreshEvery
 		if err := a.settings.Refresh(ctx, a.secrets); err != nil && ctx.Err() == nil {
 			a.metrics.SettingsRefreshFailures.Inc()
-			a.log.Warn("settings refresh failed; keeping the last good settings", "err", err)
+			if !a.settings.Ready() {
+				a.log.Warn("settings not read yet; not ready, retrying", "err", err, "retry_in", backoff.String())
+				wait, backoff = backoff, min(2*backoff, a.cfg.RefreshEvery)
+			} else {
+				a.log.Warn("settings refresh failed; keeping the last good settings", "err", err)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
 		}
 	}
 }

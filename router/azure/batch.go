@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,7 +24,9 @@ type BatchConfig struct {
 	// PoolID is the spot GPU pool; JobID the Batch job the router's tasks
 	// go into (created if missing).
 	PoolID, JobID string
-	// Image is the inference image; Command its batch command line.
+	// Image is the inference image; Command its batch command, the program
+	// and its arguments separated by spaces (no shell: distroless images
+	// have none).
 	Image, Command string
 	// NodeIdentity is the ARM resource id of the pool's user-assigned
 	// identity, which reads the input blob and writes the output blob.
@@ -41,6 +44,8 @@ type BatchConfig struct {
 // task is what starts a node.
 type Batch struct {
 	cfg       BatchConfig
+	program   string   // Command's first field, run as the container's entrypoint
+	args      []string // the rest of Command
 	c         *azbatch.Client
 	jobOnce   sync.Mutex
 	jobExists bool
@@ -63,11 +68,15 @@ func NewBatch(cfg BatchConfig) (*Batch, error) {
 	if cfg.MaxWallClock <= 0 {
 		cfg.MaxWallClock = time.Hour
 	}
+	cmd := strings.Fields(cfg.Command)
+	if len(cmd) == 0 {
+		return nil, fmt.Errorf("batch command is empty: set the program the inference image runs for a micro-batch, e.g. \"/usr/local/bin/refmodel batch\"")
+	}
 	c, err := azbatch.NewClient(cfg.Endpoint, cfg.Credential, &azbatch.ClientOptions{ClientOptions: policy.ClientOptions{Retry: retryOptions()}})
 	if err != nil {
 		return nil, fmt.Errorf("batch client: %w", err)
 	}
-	return &Batch{cfg: cfg, c: c}, nil
+	return &Batch{cfg: cfg, program: cmd[0], args: cmd[1:], c: c}, nil
 }
 
 // ensureJob creates the Batch job on the pool unless it exists.
@@ -89,6 +98,15 @@ func (b *Batch) ensureJob(ctx context.Context) error {
 
 // Task builds the container task for a run: the input blob as a resource
 // file, the output file uploaded on success, both through the pool's identity.
+//
+// Batch creates the task's container with `docker create [run options]
+// <image> <command line>`, so the command line is appended to the image's
+// ENTRYPOINT, which only `--entrypoint` in the run options replaces
+// (azure-docs batch/batch-docker-container-workloads.md, "Container task
+// command line"). The inference image may have an ENTRYPOINT (the reference
+// model's is /usr/local/bin/refmodel): the command's program goes in
+// --entrypoint and its arguments in the command line, so the task runs the
+// configured command whatever the image's ENTRYPOINT.
 func (b *Batch) Task(r router.Run) azbatch.CreateTaskContent {
 	ident := &azbatch.NodeIdentityReference{ResourceID: to.Ptr(b.cfg.NodeIdentity)}
 	env := []azbatch.EnvironmentSetting{
@@ -105,10 +123,11 @@ func (b *Batch) Task(r router.Run) azbatch.CreateTaskContent {
 	}
 	return azbatch.CreateTaskContent{
 		ID:          to.Ptr(r.ID),
-		CommandLine: to.Ptr(b.cfg.Command),
+		CommandLine: to.Ptr(strings.Join(b.args, " ")),
 		ContainerSettings: &azbatch.TaskContainerSettings{
-			ImageName:        to.Ptr(b.cfg.Image),
-			WorkingDirectory: to.Ptr(azbatch.ContainerWorkingDirectoryTaskWorkingDirectory),
+			ImageName:           to.Ptr(b.cfg.Image),
+			ContainerRunOptions: to.Ptr("--entrypoint " + b.program),
+			WorkingDirectory:    to.Ptr(azbatch.ContainerWorkingDirectoryTaskWorkingDirectory),
 		},
 		EnvironmentSettings: env,
 		ResourceFiles: []azbatch.ResourceFile{{

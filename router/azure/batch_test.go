@@ -38,7 +38,7 @@ func TestBatchTaskUsesPoolIdentityForFiles(t *testing.T) {
 	}
 	task := b.Task(router.Run{ID: "b-1", InputContainer: "requests", InputBlob: "batches/b-1/input.jsonl",
 		OutputContainer: "results", OutputBlob: "batches/b-1/output.jsonl", Env: map[string]string{"MODEL_VERSION": "m1"}})
-	if *task.ID != "b-1" || *task.CommandLine != "/usr/local/bin/refmodel batch" || *task.ContainerSettings.ImageName != "acr.azurecr.io/model:1" {
+	if *task.ID != "b-1" || *task.ContainerSettings.ImageName != "acr.azurecr.io/model:1" {
 		t.Fatalf("task %+v", task)
 	}
 	in := task.ResourceFiles[0]
@@ -58,5 +58,55 @@ func TestBatchTaskUsesPoolIdentityForFiles(t *testing.T) {
 	}
 	if env["BATCH_INPUT_PATH"] == "" || env["BATCH_OUTPUT_PATH"] == "" || env["MODEL_VERSION"] != "m1" {
 		t.Fatalf("environment %v", env)
+	}
+}
+
+// containerArgv is what `docker create [options] <image> [command line]` runs
+// (Batch creates task containers so): --entrypoint replaces the image's
+// ENTRYPOINT, and the command line follows it as arguments.
+func containerArgv(imageEntrypoint []string, runOptions, commandLine string) []string {
+	entry := imageEntrypoint
+	opts := strings.Fields(runOptions)
+	for i := 0; i < len(opts); i++ {
+		if opts[i] == "--entrypoint" && i+1 < len(opts) {
+			entry = []string{opts[i+1]}
+			i++
+		}
+	}
+	return append(append([]string(nil), entry...), strings.Fields(commandLine)...)
+}
+
+// The reference model's image has ENTRYPOINT ["/usr/local/bin/refmodel"]
+// (refmodel/Dockerfile) and the stack's batch command is
+// "/usr/local/bin/refmodel batch": the task must run exactly that, not the
+// command appended to the entrypoint; an image without ENTRYPOINT too.
+func TestBatchTaskRunsTheCommandWhateverTheEntrypoint(t *testing.T) {
+	st, err := azure.NewStorage(azure.StorageConfig{
+		QueueEndpoint: "https://acct.queue.core.windows.net/", BlobEndpoint: "https://acct.blob.core.windows.net/",
+		Credential: noCredential{}, WorkQueue: "w", PoisonQueue: "p", RequestContainer: "requests", ResultContainer: "results",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := azure.NewBatch(azure.BatchConfig{
+		Endpoint: "https://acct.eastus.batch.azure.com", Credential: noCredential{}, PoolID: "gpu", JobID: "j",
+		Image: "acr.azurecr.io/refmodel@sha256:0", Command: "/usr/local/bin/refmodel batch", NodeIdentity: "id", Blobs: st.Blobs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := b.Task(router.Run{ID: "b-1", InputContainer: "requests", InputBlob: "in", OutputContainer: "results", OutputBlob: "out"})
+	opts := ""
+	if task.ContainerSettings.ContainerRunOptions != nil {
+		opts = *task.ContainerSettings.ContainerRunOptions
+	}
+	want := "/usr/local/bin/refmodel batch"
+	for _, entry := range [][]string{{"/usr/local/bin/refmodel"}, nil} {
+		if got := strings.Join(containerArgv(entry, opts, *task.CommandLine), " "); got != want {
+			t.Errorf("image ENTRYPOINT %q: the container runs %q, want %q", entry, got, want)
+		}
+	}
+	if _, err := azure.NewBatch(azure.BatchConfig{Endpoint: "https://a.b", Credential: noCredential{}, Command: "  "}); err == nil {
+		t.Error("an empty batch command was accepted")
 	}
 }

@@ -1,6 +1,9 @@
 package http_test
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
 func TestRealtimeProxiesAndFiltersHeaders(t *testing.T) {
@@ -207,3 +211,50 @@ func TestMetricsNeedTheAPIKeyUnlessPublic(t *testing.T) {
 		t.Fatalf("METRICS_PUBLIC: %d %s", resp.StatusCode, body)
 	}
 }
+
+// Deployed, the API-key hashes exist only in Key Vault, and the first reads
+// fail until the identity's role assignment applies: the router stays alive
+// (/healthz 200) but not ready (/readyz 503, no request authenticates) until
+// settings arrive, then becomes ready.
+func TestNotReadyUntilSettingsArrive(t *testing.T) {
+	settings := live.NewSettings(router.DefaultSettings(), nil)
+	settings.AwaitSource()
+	f := newFixture(t, nil, nil, func(c *routerhttp.Config) { c.Settings = settings })
+
+	if resp, body := f.do(t, "GET", "/healthz", ""); resp.StatusCode != 200 {
+		t.Fatalf("/healthz while settings are pending: %d %s", resp.StatusCode, body)
+	}
+	resp, body := f.do(t, "GET", "/readyz", "")
+	wantError(t, resp, body, 503, router.EUnavailable)
+	if !strings.Contains(string(body), "settings") {
+		t.Fatalf("/readyz does not say why it is not ready: %s", body)
+	}
+
+	failing := secretSource(func() (map[string]string, error) {
+		return nil, router.Errorf(router.EUnavailable, "403 from Key Vault")
+	})
+	if err := settings.Refresh(t.Context(), failing); err == nil {
+		t.Fatal("refresh from a failing source succeeded")
+	}
+	if resp, body := f.do(t, "GET", "/readyz", ""); resp.StatusCode != 503 {
+		t.Fatalf("/readyz after a failed read: %d %s", resp.StatusCode, body)
+	}
+
+	key := sha256.Sum256([]byte(testKey))
+	ok := secretSource(func() (map[string]string, error) {
+		return map[string]string{router.SecretAPIKeyHashes: hex.EncodeToString(key[:])}, nil
+	})
+	if err := settings.Refresh(t.Context(), ok); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := f.do(t, "GET", "/readyz", ""); resp.StatusCode != 200 {
+		t.Fatalf("/readyz after settings arrived: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := f.do(t, "POST", "/v1/infer", `{}`, "X-Route", "batch"); resp.StatusCode != 202 {
+		t.Fatalf("request with the key from Key Vault: %d %s", resp.StatusCode, body)
+	}
+}
+
+type secretSource func() (map[string]string, error)
+
+func (s secretSource) Secrets(context.Context, []string) (map[string]string, error) { return s() }

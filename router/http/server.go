@@ -196,12 +196,17 @@ func (s *Server) allowPlain(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// readyz fails while draining or while the work queue is unreachable: a
-// router that cannot accept batch work durably should not get new traffic.
+// readyz fails while draining, while the settings (and the API-key hashes
+// among them) have not been read yet, or while the work queue is
+// unreachable: a router that cannot authenticate callers or accept batch
+// work durably should not get new traffic. /healthz stays ok meanwhile, so
+// the platform keeps the replica instead of restarting it.
 func (s *Server) readyz(w http.ResponseWriter) {
 	switch {
 	case s.draining.Load():
 		writeErrorCode(w, router.EUnavailable, "shutting down", 0)
+	case !s.cfg.Settings.Ready():
+		writeErrorCode(w, router.EUnavailable, "settings not read yet", 0)
 	case s.cfg.Tracker.BatchDown():
 		writeErrorCode(w, router.EUnavailable, "work queue unreachable", 0)
 	default:

@@ -17,6 +17,8 @@ import (
 type Settings struct {
 	settings atomic.Pointer[router.Settings]
 	keys     atomic.Pointer[[][sha256.Size]byte]
+	// pending is true from AwaitSource until the first successful Refresh.
+	pending atomic.Bool
 	// fixedKeys are accepted whatever the secret source says (ROUTER_API_KEY
 	// and ROUTER_API_KEY_SHA256 from the environment).
 	fixedKeys [][sha256.Size]byte
@@ -30,6 +32,17 @@ func NewSettings(base router.Settings, fixedKeys [][sha256.Size]byte) *Settings 
 	s.keys.Store(&keys)
 	return s
 }
+
+// AwaitSource marks the settings in force as not yet usable: the API-key
+// hashes (and the operators' tuning) exist only in the secret source, so the
+// router must not report ready before a Refresh succeeds. In Azure the first
+// reads fail until the identity's Key Vault role assignment takes effect,
+// which can take minutes.
+func (s *Settings) AwaitSource() { s.pending.Store(true) }
+
+// Ready reports whether the settings in force may be served: always, unless
+// AwaitSource was called and no Refresh has succeeded since.
+func (s *Settings) Ready() bool { return !s.pending.Load() }
 
 // Current returns the settings in force.
 func (s *Settings) Current() router.Settings { return *s.settings.Load() }
@@ -59,6 +72,7 @@ func (s *Settings) Refresh(ctx context.Context, src router.SecretSource) error {
 	}
 	s.settings.Store(&next)
 	s.keys.Store(&keys)
+	s.pending.Store(false)
 	return nil
 }
 
