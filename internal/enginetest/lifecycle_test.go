@@ -91,10 +91,9 @@ func TestDevLifecycle(t *testing.T) {
 			"gpuorch-registry-refmodel": apitype.OpUpdate,
 			"gpuorch-inference-app":     apitype.OpUpdate,
 			"gpuorch-router-app":        apitype.OpUpdate, // its env names the inference image
-			// The pool's containerImageNames carry the digest. Azure refuses
-			// updates of a pool's deploymentConfiguration (PropertyCannotBeUpdated),
-			// which this fake cloud does not model: see the README's engine tests.
-			"gpuorch-batch-pool": apitype.OpUpdate,
+			// Not the pool: Azure refuses updates of a pool's
+			// deploymentConfiguration (PropertyCannotBeUpdated), so the pool
+			// names no image; each task names the one it runs.
 			// The routing setting's Key Vault secret.
 			"gpuorch-vault-realtime-threshold-ms": apitype.OpUpdate,
 		}
