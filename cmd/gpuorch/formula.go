@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -167,9 +166,7 @@ func formulaEval(args []string, stdout, stderr io.Writer) int {
 		code = formulaExitEvalFail
 	}
 	if *in.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(stdout, out); err != nil {
 			fmt.Fprintf(stderr, "gpuorch formula eval: %v\n", err)
 			return formulaExitInput
 		}
@@ -233,9 +230,7 @@ func formulaSimulate(args []string, stdout, stderr io.Writer) int {
 		return formulaExitUsage
 	}
 	if *in.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(steps); err != nil {
+		if err := writeJSON(stdout, steps); err != nil {
 			fmt.Fprintf(stderr, "gpuorch formula simulate: %v\n", err)
 			return formulaExitInput
 		}
