@@ -59,7 +59,7 @@ const (
 	ReasonColdStartTooSlow Reason = "cold_start_too_slow"
 	// ReasonDeadlineTooShort: even a fast warm answer misses the deadline,
 	// by the estimate of this request's model time from its size (the time
-	// within which about one warm answer in ten of that size arrives).
+	// within which about one warm answer in 100 of that size arrives).
 	ReasonDeadlineTooShort Reason = "deadline_too_short"
 	// ReasonRealtimeSaturated: realtime requests in flight are at the app's
 	// capacity. Auto requests go to batch; realtime requests get 429.
@@ -118,19 +118,15 @@ func Decide(req Request, st State, s Settings) Decision {
 	// The request's own model time: deadlines are compared with it, not
 	// with an average over requests of every size.
 	lat := st.ModelTime(req.Size, s)
-	warm := st.Warm(s)
-	rtTime := lat
-	if !warm {
-		rtTime += s.ColdStart
-	}
+	// A request that finds the app starting waits for the rest of that
+	// start, not for none: requests in flight alone do not show a replica.
+	wait := st.ColdStartLeft(s)
+	rtTime := lat + wait
 	// Refusals for the deadline use a fast answer, not the expected one:
 	// the size does not show how long an answer was asked for, and
 	// refusing turns a likely miss into a certain one. Trying costs at
 	// most the deadline of one replica slot (the proxy cuts the call then).
-	fastTime := st.FastModelTime(req.Size, s)
-	if !warm {
-		fastTime += s.ColdStart
-	}
+	fastTime := st.FastModelTime(req.Size, s) + wait
 	batchTime := st.batchETA(s)
 	free := st.FreeWarmSlot(s)
 	d := Decision{Expected: rtTime, RealtimeCost: realtimeCost(lat, st, free, s), BatchCost: batchCost(lat, s)}
@@ -156,7 +152,9 @@ func Decide(req Request, st State, s Settings) Decision {
 		batchBlocked, batchCode = ReasonQueueFull, EOverloaded
 	}
 
-	batchMeets := batchBlocked == "" && (req.Deadline == 0 || batchTime <= req.Deadline)
+	// Batch meets a deadline only if its slow tail does: at the mean, half
+	// the jobs would be late.
+	batchMeets := batchBlocked == "" && (req.Deadline == 0 || st.batchSlowETA(s) <= req.Deadline)
 	d.Urgent = req.Mode == ModeRealtime || (req.Mode == ModeAuto && !batchMeets)
 	switch req.Mode {
 	case ModeBatch:
@@ -209,7 +207,7 @@ func Fallback(req Request, st State, s Settings) Decision {
 	batchTime := st.batchETA(s)
 	d := Decision{Expected: batchTime, BatchCost: batchCost(st.ModelTime(req.Size, s), s)}
 	batchOK := !st.BatchDown && (s.MaxQueueDepth == 0 || st.QueueDepth < s.MaxQueueDepth)
-	if req.Mode == ModeAuto && batchOK && (req.Deadline == 0 || batchTime <= req.Deadline) {
+	if req.Mode == ModeAuto && batchOK && (req.Deadline == 0 || st.batchSlowETA(s) <= req.Deadline) {
 		return d.to(RouteBatch, ReasonRealtimeFailed, batchTime)
 	}
 	return d.reject(ReasonBackendUnavailable, EUnavailable, s.ColdStart)

@@ -77,6 +77,10 @@ func TestDecide(t *testing.T) {
 		{"auto, unknown size is estimated as empty, not refused on a guess", router.Request{Deadline: 2 * sec, Size: -1}, sized, router.RouteRealtime, router.ReasonDeadlineBelowThreshold, ""},
 		{"forced realtime, the mean answer misses but a fast one meets: try", router.Request{Mode: router.ModeRealtime, Deadline: sec}, spread, router.RouteRealtime, router.ReasonForcedRealtime, ""},
 		{"forced realtime, even a fast answer misses: refuse", router.Request{Mode: router.ModeRealtime, Deadline: 400 * time.Millisecond}, spread, router.RouteReject, router.ReasonDeadlineTooShort, router.EDeadlineUnmeetable},
+		{"forced realtime, late in a cold start under way: its rest and the answer meet the deadline", router.Request{Mode: router.ModeRealtime, Deadline: 10 * sec}, router.State{Idle: router.NeverServed, InFlight: 3, ColdStarting: true, ColdStartingFor: 55 * sec}, router.RouteRealtime, router.ReasonForcedRealtime, ""},
+		{"forced realtime, early in a cold start under way: requests in flight do not make the app warm", router.Request{Mode: router.ModeRealtime, Deadline: 10 * sec}, router.State{Idle: router.NeverServed, InFlight: 3, ColdStarting: true, ColdStartingFor: 10 * sec}, router.RouteReject, router.ReasonColdStartTooSlow, router.EDeadlineUnmeetable},
+		{"auto, the deadline is past batch's mean but not its slow tail: realtime", router.Request{Deadline: 2 * time.Minute}, router.State{Idle: sec, BatchETA: 90 * sec, BatchSlowETA: 150 * sec}, router.RouteRealtime, router.ReasonBatchTooSlow, ""},
+		{"auto, the deadline is past batch's slow tail: batch", router.Request{Deadline: 3 * time.Minute}, router.State{Idle: sec, BatchETA: 90 * sec, BatchSlowETA: 150 * sec}, router.RouteBatch, router.ReasonBatchCheaper, ""},
 		{"auto, queue full, cold: realtime", router.Request{}, router.State{Idle: router.NeverServed, QueueDepth: 5000}, router.RouteRealtime, router.ReasonBatchUnavailable, ""},
 	}
 	for _, tt := range tests {

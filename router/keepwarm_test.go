@@ -23,6 +23,8 @@ func TestKeepWarm(t *testing.T) {
 		{"urgent work every 2 minutes, cooldown about to end", aboutToCool, 0, true},
 		{"urgent work every 10 minutes: waking costs less", router.State{Idle: 290 * time.Second, UrgentRate: 1.0 / 600}, 0, false},
 		{"no urgent work", router.State{Idle: 290 * time.Second}, 0, false},
+		{"urgent work came every 2 minutes, but none for 7: the rate is stale", router.State{Idle: 290 * time.Second, UrgentRate: 1.0 / 120, SinceUrgent: 7 * time.Minute}, 0, false},
+		{"urgent work every 2 minutes, the last one 5 minutes ago", router.State{Idle: 290 * time.Second, UrgentRate: 1.0 / 120, SinceUrgent: 5 * time.Minute}, 0, true},
 		{"cooldown far from its end", router.State{Idle: 100 * time.Second, UrgentRate: 1.0 / 120}, 0, false},
 		{"already cold", router.State{Idle: 301 * time.Second, UrgentRate: 1.0 / 120}, 0, false},
 		{"a request in flight keeps it warm anyway", router.State{Idle: 290 * time.Second, InFlight: 1, UrgentRate: 1.0 / 120}, 0, false},

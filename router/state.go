@@ -16,6 +16,11 @@ const NeverServed = time.Duration(math.MaxInt64)
 type State struct {
 	// InFlight is the number of realtime requests this router is proxying now.
 	InFlight int
+	// ColdStarting: some of InFlight left while no replica was known up and
+	// no answer has come since — a cold start has been under way for
+	// ColdStartingFor.
+	ColdStarting    bool
+	ColdStartingFor time.Duration
 	// Idle is how long ago the inference app last answered a request
 	// through this router; NeverServed if it never did.
 	Idle time.Duration
@@ -29,14 +34,18 @@ type State struct {
 	// and Settings.RealtimePerKiB are used instead.
 	RealtimeLatency time.Duration
 	RealtimePerKiB  time.Duration
-	// RealtimeFastBy is how much faster than that model the fastest tenth
-	// of recent warm answers were: the size shows the prompt, not how long
+	// RealtimeFastBy is how much faster than that model the fastest
+	// hundredth of recent warm answers were: the size shows the prompt, not how long
 	// an answer the caller asked for, so answers of one size spread widely.
 	// Zero: no spread known.
 	RealtimeFastBy time.Duration
 	// BatchETA is the recent time from enqueue to result on the batch path;
 	// zero means none observed, use Settings.BatchLatency.
 	BatchETA time.Duration
+	// BatchSlowETA is the time within which about nineteen jobs in twenty
+	// recently finished; zero means none observed. A request goes to batch
+	// for its deadline only if this meets it.
+	BatchSlowETA time.Duration
 	// BatchDown is true while the work queue is failing: batch work cannot
 	// be durably accepted.
 	BatchDown bool
@@ -48,8 +57,10 @@ type State struct {
 	// UrgentInFlight is how many of InFlight are urgent now.
 	UrgentInFlight int
 	// UrgentRate is the recent arrival rate of urgent requests, per second,
-	// whatever route they got.
-	UrgentRate float64
+	// whatever route they got; SinceUrgent is how long ago the last one
+	// arrived (NeverServed if none did).
+	UrgentRate  float64
+	SinceUrgent time.Duration
 }
 
 // ScaleInWindow is how long Container Apps keeps the replica count at the
@@ -107,7 +118,9 @@ const KeepWarmInterval = 15 * time.Second
 // the cooldown tail of replica time, and the urgent request then waits the
 // cold start (likely missing its deadline); keeping warm costs the gap,
 // expected 1/UrgentRate. So: keep warm while 1/UrgentRate ≤ ColdStart +
-// ScaleDownDelay.
+// ScaleDownDelay. A decayed rate falls slowly after traffic stops, so a
+// silence longer than that gap already counts as the gap: once no urgent
+// request has come for ColdStart + ScaleDownDelay, the app may cool.
 func KeepWarm(st State, s Settings) bool {
 	if s.MinReplicas > 0 || st.InFlight > 0 || !st.ReplicaUp(s) || st.UrgentRate <= 0 {
 		return false
@@ -115,7 +128,8 @@ func KeepWarm(st State, s Settings) bool {
 	if st.Idle < s.ScaleDownDelay-2*KeepWarmInterval {
 		return false
 	}
-	return 1/st.UrgentRate <= (s.ColdStart + s.ScaleDownDelay).Seconds()
+	gap := max(1/st.UrgentRate, st.SinceUrgent.Seconds())
+	return gap <= (s.ColdStart + s.ScaleDownDelay).Seconds()
 }
 
 // ReplicaUp reports whether a replica is known to be up: the app answered
@@ -126,7 +140,22 @@ func (st State) ReplicaUp(s Settings) bool {
 	return s.MinReplicas > 0 || st.Idle < s.ScaleDownDelay
 }
 
-// FastModelTime is the time within which about one warm answer in ten to a
+// ColdStartLeft is how long a request sent now waits for a replica: nothing
+// when one is known up or the requests in flight left for a warm app, the
+// rest of a cold start under way, a whole cold start otherwise.
+func (st State) ColdStartLeft(s Settings) time.Duration {
+	switch {
+	case st.ReplicaUp(s):
+		return 0
+	case st.ColdStarting:
+		return max(s.ColdStart-st.ColdStartingFor, 0)
+	case st.InFlight > 0:
+		return 0
+	}
+	return s.ColdStart
+}
+
+// FastModelTime is the time within which about one warm answer in 100 to a
 // request of size bytes arrives: ModelTime less RealtimeFastBy. A request
 // is refused for its deadline only if even this misses it.
 func (st State) FastModelTime(size int64, s Settings) time.Duration {
@@ -153,6 +182,12 @@ func (st State) ModelTime(size int64, s Settings) time.Duration {
 		base += time.Duration(float64(perKiB) * float64(size) / 1024)
 	}
 	return base
+}
+
+// batchSlowETA is the batch time a deadline must allow: the slow tail of
+// recent jobs, at least the expected time.
+func (st State) batchSlowETA(s Settings) time.Duration {
+	return max(st.BatchSlowETA, st.batchETA(s))
 }
 
 func (st State) batchETA(s Settings) time.Duration {

@@ -86,6 +86,9 @@ func (e *engine) rtSubmit(req *Request) {
 	if e.prod != nil {
 		c.replicaUp = e.prod.tracker.Snapshot(e.wall()).ReplicaUp(e.prod.settings)
 		e.prod.tracker.Begin(e.wall())
+		if !c.replicaUp {
+			e.prod.tracker.BeginCold(e.wall())
+		}
 		if e.prod.urgent[req.ID] {
 			e.prod.tracker.BeginUrgent(e.wall())
 		}
@@ -215,6 +218,7 @@ func (e *engine) wake() {
 	e.rt.replicas = append(e.rt.replicas, r)
 	e.schedule(event{at: e.now + e.p.ColdStart, kind: evReplicaReady, rep: r})
 	e.prod.tracker.Begin(e.wall())
+	e.prod.tracker.BeginCold(e.wall())
 	e.schedule(event{at: e.now + e.p.ColdStart, kind: evWoken})
 }
 

@@ -198,6 +198,7 @@ func (s *Server) wake() {
 		}
 		start := s.cfg.Now()
 		s.cfg.Tracker.Begin(start)
+		s.cfg.Tracker.BeginCold(start)
 		resp, err := s.cfg.Transport.RoundTrip(req)
 		ok := err == nil && resp.StatusCode < 500
 		if resp != nil {

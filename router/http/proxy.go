@@ -158,6 +158,9 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 	}
 	tr := s.cfg.Tracker
 	tr.Begin(start)
+	if !replicaUp {
+		tr.BeginCold(start)
+	}
 	if dec.Urgent {
 		tr.BeginUrgent(start)
 	}

@@ -76,8 +76,9 @@ func (d *demand) decayed(now time.Time) float64 {
 
 // read returns the highest in-flight count and urgent in-flight count
 // within the scale-in window ending at now (the current counts included),
-// the urgent count now and the urgent arrival rate per second.
-func (d *demand) read(now time.Time) (peak, urgentPeak, urgentNow int, rate float64) {
+// the urgent count now, the urgent arrival rate per second and the time
+// since the last urgent arrival (router.NeverServed if none).
+func (d *demand) read(now time.Time) (peak, urgentPeak, urgentNow int, rate float64, since time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	epoch := now.UnixNano() / int64(peakBucket)
@@ -87,5 +88,9 @@ func (d *demand) read(now time.Time) (peak, urgentPeak, urgentNow int, rate floa
 			peak, urgentPeak = max(peak, d.peaks[i]), max(urgentPeak, d.upeaks[i])
 		}
 	}
-	return peak, urgentPeak, d.urgent, d.decayed(now)
+	since = router.NeverServed
+	if !d.rateAt.IsZero() {
+		since = max(now.Sub(d.rateAt), 0)
+	}
+	return peak, urgentPeak, d.urgent, d.decayed(now), since
 }

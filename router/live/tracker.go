@@ -19,9 +19,14 @@ type Tracker struct {
 	lastServed atomic.Int64 // unix nanos of the last answer; 0 = never
 	model      sizeModel
 	batchETA   atomic.Int64 // nanos; 0 = none observed
+	batchSlow  slowTail
 	queueDepth atomic.Int64
 	batchDown  atomic.Bool
 	demand     demand
+	// coldSince is when a request left for an app with no replica known up
+	// (unix nanos; 0: no cold start under way): until an answer arrives,
+	// a request sent now waits the rest of that cold start.
+	coldSince atomic.Int64
 }
 
 // ewmaWeight is the weight of a new batch observation: about the last ten
@@ -48,6 +53,16 @@ const (
 func (t *Tracker) Begin(now time.Time) {
 	t.inFlight.Add(1)
 	t.demand.add(now, 1, 0)
+}
+
+// BeginCold marks the request Begin just recorded as sent while no replica
+// was known up (State.ReplicaUp false): it starts a cold start, or joins the
+// one under way. A request that finds nothing else in flight starts a new
+// one: earlier requests that all failed say nothing of how far theirs got.
+func (t *Tracker) BeginCold(now time.Time) {
+	if t.inFlight.Load() <= 1 || t.coldSince.Load() == 0 {
+		t.coldSince.Store(now.UnixNano())
+	}
 }
 
 // BeginUrgent and EndUrgent bracket, inside its Begin and End, a realtime
@@ -78,13 +93,17 @@ func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer
 		return
 	}
 	t.lastServed.Store(now.UnixNano())
+	t.coldSince.Store(0)
 	if a == AnsweredWarm && size >= 0 {
 		t.model.observe(size, latency)
 	}
 }
 
 // ObserveBatch records the time from enqueue to result of a finished job.
-func (t *Tracker) ObserveBatch(d time.Duration) { updateEWMA(&t.batchETA, d) }
+func (t *Tracker) ObserveBatch(d time.Duration) {
+	updateEWMA(&t.batchETA, d)
+	t.batchSlow.observe(d)
+}
 
 // SetQueueDepth records a fresh queue depth reading; a successful reading
 // also means the queue is reachable again.
@@ -106,19 +125,29 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		idle = max(now.Sub(time.Unix(0, last)), 0)
 	}
 	base, perKiB, fast := t.model.estimate()
-	peak, urgentPeak, urgentNow, rate := t.demand.read(now)
+	peak, urgentPeak, urgentNow, rate, sinceUrgent := t.demand.read(now)
+	inFlight := int(t.inFlight.Load())
+	var coldFor time.Duration
+	cold := false
+	if since := t.coldSince.Load(); since != 0 && inFlight > 0 {
+		cold, coldFor = true, max(now.Sub(time.Unix(0, since)), 0)
+	}
 	return router.State{
 		PeakInFlight:       peak,
 		UrgentPeakInFlight: urgentPeak,
 		UrgentInFlight:     urgentNow,
 		UrgentRate:         rate,
-		InFlight:           int(t.inFlight.Load()),
+		SinceUrgent:        sinceUrgent,
+		InFlight:           inFlight,
+		ColdStarting:       cold,
+		ColdStartingFor:    coldFor,
 		Idle:               idle,
 		QueueDepth:         int(t.queueDepth.Load()),
 		RealtimeLatency:    base,
 		RealtimePerKiB:     perKiB,
 		RealtimeFastBy:     fast,
 		BatchETA:           time.Duration(t.batchETA.Load()),
+		BatchSlowETA:       t.batchSlow.estimate(),
 		BatchDown:          t.batchDown.Load(),
 	}
 }

@@ -160,14 +160,14 @@ func TestTrackerSizeModelNeverShrinksWithSize(t *testing.T) {
 }
 
 // Answers to requests of one size spread (the caller asked for short or
-// long answers): the fast estimate is near the tenth percentile, so a
-// deadline that a good share of warm answers meets is not refused.
+// long answers): the fast estimate is near the first percentile, so a
+// deadline that some warm answers meet is not refused.
 func TestTrackerLearnsHowFastTheFastAnswersAre(t *testing.T) {
 	s := router.DefaultSettings()
 	var tr live.Tracker
 	now := time.Unix(4_000_000, 0)
 	// Answer times spread evenly over 1–3 s (a low-discrepancy sequence):
-	// mean 2 s, tenth percentile 1.2 s.
+	// mean 2 s, first percentile 1.02 s.
 	u := 0.0
 	for range 2000 {
 		u = math.Mod(u+0.6180339887, 1)
@@ -178,8 +178,8 @@ func TestTrackerLearnsHowFastTheFastAnswersAre(t *testing.T) {
 	if got := st.ModelTime(2048, s); got < 1900*time.Millisecond || got > 2100*time.Millisecond {
 		t.Errorf("ModelTime = %s, want about 2 s", got)
 	}
-	if got := st.FastModelTime(2048, s); got < 1050*time.Millisecond || got > 1350*time.Millisecond {
-		t.Errorf("FastModelTime = %s, want about 1.2 s", got)
+	if got := st.FastModelTime(2048, s); got < 950*time.Millisecond || got > 1150*time.Millisecond {
+		t.Errorf("FastModelTime = %s, want about 1.02 s", got)
 	}
 }
 
@@ -211,5 +211,72 @@ func TestTrackerDemandOverTheScaleInWindow(t *testing.T) {
 	}
 	if late.UrgentRate >= st.UrgentRate {
 		t.Fatalf("urgent rate did not decay: %v then %v", st.UrgentRate, late.UrgentRate)
+	}
+	if late.SinceUrgent != router.ScaleInWindow+time.Minute {
+		t.Fatalf("since the last urgent arrival: %s, want %s", late.SinceUrgent, router.ScaleInWindow+time.Minute)
+	}
+	var none live.Tracker
+	if got := none.Snapshot(t0).SinceUrgent; got != router.NeverServed {
+		t.Fatalf("no urgent arrival yet: SinceUrgent %s, want NeverServed", got)
+	}
+}
+
+// A request sent to an app with no replica known up starts a cold start;
+// requests sent while it is under way wait only for its rest, and an
+// answer ends it. A request that finds nothing in flight starts afresh.
+func TestTrackerFollowsAColdStartUnderWay(t *testing.T) {
+	s := router.DefaultSettings() // cold start 90 s
+	var tr live.Tracker
+	t0 := time.Unix(6_000_000, 0)
+	if got := tr.Snapshot(t0).ColdStartLeft(s); got != s.ColdStart {
+		t.Fatalf("never served: %s to wait, want the whole cold start %s", got, s.ColdStart)
+	}
+	tr.Begin(t0)
+	tr.BeginCold(t0)
+	st := tr.Snapshot(t0.Add(60 * time.Second))
+	if !st.ColdStarting || st.ColdStartingFor != time.Minute || st.ColdStartLeft(s) != 30*time.Second {
+		t.Fatalf("60 s into a cold start: %+v, left %s; want 30 s left", st, st.ColdStartLeft(s))
+	}
+	tr.Begin(t0.Add(60 * time.Second)) // joins the start under way
+	tr.BeginCold(t0.Add(60 * time.Second))
+	if got := tr.Snapshot(t0.Add(80 * time.Second)).ColdStartLeft(s); got != 10*time.Second {
+		t.Fatalf("a second request must not restart the cold start: %s left, want 10s", got)
+	}
+	tr.End(t0.Add(100*time.Second), 100*time.Second, 0, live.AnsweredCold)
+	if st := tr.Snapshot(t0.Add(101 * time.Second)); st.ColdStarting || st.ColdStartLeft(s) != 0 {
+		t.Fatalf("after an answer: %+v, want a replica up", st)
+	}
+
+	// Every request of a start fails: the next one starts afresh.
+	var failed live.Tracker
+	failed.Begin(t0)
+	failed.BeginCold(t0)
+	failed.End(t0.Add(30*time.Second), 30*time.Second, 0, live.Failed)
+	if st := failed.Snapshot(t0.Add(40 * time.Second)); st.ColdStarting || st.ColdStartLeft(s) != s.ColdStart {
+		t.Fatalf("nothing in flight after failures: %+v, want a whole cold start ahead", st)
+	}
+	failed.Begin(t0.Add(40 * time.Second))
+	failed.BeginCold(t0.Add(40 * time.Second))
+	if got := failed.Snapshot(t0.Add(50 * time.Second)).ColdStartLeft(s); got != 80*time.Second {
+		t.Fatalf("a fresh start 10 s old: %s left, want 80s", got)
+	}
+}
+
+// The slow batch estimate follows the 95th percentile of job times, so a
+// deadline near the mean does not count as met by batch.
+func TestTrackerLearnsTheSlowBatchTail(t *testing.T) {
+	var tr live.Tracker
+	// Job times spread evenly over 60–120 s: mean 90 s, 95th percentile 117 s.
+	u := 0.0
+	for range 3000 {
+		u = math.Mod(u+0.6180339887, 1)
+		tr.ObserveBatch(time.Duration((60 + 60*u) * float64(time.Second)))
+	}
+	st := tr.Snapshot(time.Unix(7_000_000, 0))
+	if st.BatchETA < 80*time.Second || st.BatchETA > 100*time.Second {
+		t.Errorf("BatchETA = %s, want about 90 s", st.BatchETA)
+	}
+	if st.BatchSlowETA < 110*time.Second || st.BatchSlowETA > 122*time.Second {
+		t.Errorf("BatchSlowETA = %s, want about 117 s", st.BatchSlowETA)
 	}
 }
