@@ -16,11 +16,13 @@ const NeverServed = time.Duration(math.MaxInt64)
 type State struct {
 	// InFlight is the number of realtime requests this router is proxying now.
 	InFlight int
-	// ColdStarting: some of InFlight left while no replica was known up and
-	// no answer has come since — a cold start has been under way for
-	// ColdStartingFor.
+	// ColdStarting: a request left for an app with no replica known up
+	// ColdStartingFor ago, beginning a cold start, and no answer has come
+	// since. QuietFor is how long nothing has been in flight (zero while
+	// requests are).
 	ColdStarting    bool
 	ColdStartingFor time.Duration
+	QuietFor        time.Duration
 	// Idle is how long ago the inference app last answered a request
 	// through this router; NeverServed if it never did.
 	Idle time.Duration
@@ -142,12 +144,14 @@ func (st State) ReplicaUp(s Settings) bool {
 
 // ColdStartLeft is how long a request sent now waits for a replica: nothing
 // when one is known up or the requests in flight left for a warm app, the
-// rest of a cold start under way, a whole cold start otherwise.
+// rest of a cold start under way, a whole cold start otherwise. A start is
+// under way until the app has been without requests for its cooldown
+// (ScaleDownDelay): then it has scaled the started replica in again.
 func (st State) ColdStartLeft(s Settings) time.Duration {
 	switch {
 	case st.ReplicaUp(s):
 		return 0
-	case st.ColdStarting:
+	case st.ColdStarting && (st.InFlight > 0 || st.QuietFor < s.ScaleDownDelay):
 		return max(s.ColdStart-st.ColdStartingFor, 0)
 	case st.InFlight > 0:
 		return 0

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
@@ -84,10 +85,11 @@ func (e *engine) startMinReplicas() {
 func (e *engine) rtSubmit(req *Request) {
 	c := &rtCall{req: req, began: e.now}
 	if e.prod != nil {
-		c.replicaUp = e.prod.tracker.Snapshot(e.wall()).ReplicaUp(e.prod.settings)
+		st := e.prod.tracker.Snapshot(e.wall())
+		c.replicaUp = st.ReplicaUp(e.prod.settings)
 		e.prod.tracker.Begin(e.wall())
 		if !c.replicaUp {
-			e.prod.tracker.BeginCold(e.wall())
+			e.prod.tracker.BeginCold(e.wall(), e.prod.freshColdStart(st))
 		}
 		if e.prod.urgent[req.ID] {
 			e.prod.tracker.BeginUrgent(e.wall())
@@ -217,8 +219,9 @@ func (e *engine) wake() {
 	e.rt.nextID++
 	e.rt.replicas = append(e.rt.replicas, r)
 	e.schedule(event{at: e.now + e.p.ColdStart, kind: evReplicaReady, rep: r})
+	fresh := e.prod.freshColdStart(e.prod.tracker.Snapshot(e.wall()))
 	e.prod.tracker.Begin(e.wall())
-	e.prod.tracker.BeginCold(e.wall())
+	e.prod.tracker.BeginCold(e.wall(), fresh)
 	e.schedule(event{at: e.now + e.p.ColdStart, kind: evWoken})
 }
 
@@ -310,6 +313,12 @@ func (e *engine) callTimeout(c *rtCall) {
 		return
 	}
 	e.failed(c.req, "realtime_timeout")
+}
+
+// freshColdStart reports whether a request sent to a cold app at st begins
+// a cold start rather than joining one, as router/http tells the tracker.
+func (p *production) freshColdStart(st router.State) bool {
+	return st.ColdStartLeft(p.settings) >= p.settings.ColdStart
 }
 
 // endCall tells the tracker a realtime call ended, as router/http does.

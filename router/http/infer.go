@@ -52,7 +52,7 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
 		s.count(dec.Route.String(), string(dec.Reason), outcome)
 	case router.RouteRealtime:
 		// realtime counts itself: its route can still change to batch.
-		outcome = s.realtime(w, r, upstream{url: s.cfg.InferenceURL, writeErr: writeErrorCode}, hdr, dec, settings, start, st.ReplicaUp(settings))
+		outcome = s.realtime(w, r, upstream{url: s.cfg.InferenceURL, writeErr: writeErrorCode}, hdr, dec, settings, start, st)
 	}
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, config.LogInfer,
 		slog.String(config.LogFieldRequestID, rid), slog.String(config.LogFieldMode, hdr.Request.Mode.String()),

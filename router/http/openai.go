@@ -148,13 +148,13 @@ func (s *Server) openAIRealtime(w http.ResponseWriter, r *http.Request, rid stri
 	outcome := "ok"
 	if dec.Route == router.RouteReject {
 		if dec.Reason == router.ReasonColdStartTooSlow {
-			s.wake()
+			s.wake(st.ColdStartLeft(settings) >= settings.ColdStart)
 		}
 		outcome = dec.Code
 		writeOpenAIErrorCode(w, dec.Code, openAIRejectMessage(dec, settings), dec.RetryAfter)
 		s.count(dec.Route.String(), string(dec.Reason), outcome)
 	} else {
-		outcome = s.realtime(w, r, up, hdr, dec, settings, start, st.ReplicaUp(settings))
+		outcome = s.realtime(w, r, up, hdr, dec, settings, start, st)
 	}
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "openai",
 		slog.String("request_id", rid), slog.String("path", r.URL.Path),
@@ -181,8 +181,9 @@ func openAIRejectMessage(d router.Decision, s router.Settings) string {
 // wake sends one request of the router's own to the app (GET models under
 // its OpenAI base URL; any answer will do), so that a refused client's retry
 // finds a replica up: Container Apps starts a replica only for traffic that
-// reaches the app. At most one wake request is in flight.
-func (s *Server) wake() {
+// reaches the app. At most one wake request is in flight. fresh: no cold
+// start is under way, so this one begins it (live.Tracker.BeginCold).
+func (s *Server) wake(fresh bool) {
 	if s.cfg.OpenAIURL == nil || !s.waking.CompareAndSwap(false, true) {
 		return
 	}
@@ -198,7 +199,7 @@ func (s *Server) wake() {
 		}
 		start := s.cfg.Now()
 		s.cfg.Tracker.Begin(start)
-		s.cfg.Tracker.BeginCold(start)
+		s.cfg.Tracker.BeginCold(start, fresh)
 		resp, err := s.cfg.Transport.RoundTrip(req)
 		ok := err == nil && resp.StatusCode < 500
 		if resp != nil {

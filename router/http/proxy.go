@@ -134,9 +134,10 @@ func newProxy(s *Server) *proxy {
 }
 
 // realtime proxies the request, streaming both ways, and returns the outcome.
-// replicaUp is State.ReplicaUp when the request was decided: only then does
-// its answer time measure the model rather than a cold start.
-func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time, replicaUp bool) string {
+// st is the state the request was decided on: only if a replica was known up
+// then does its answer time measure the model rather than a cold start.
+func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time, st router.State) string {
+	replicaUp := st.ReplicaUp(settings)
 	timeout := s.cfg.RealtimeTimeout
 	if hdr.Request.Deadline > 0 {
 		timeout = hdr.Request.Deadline - s.cfg.Now().Sub(start)
@@ -159,7 +160,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 	tr := s.cfg.Tracker
 	tr.Begin(start)
 	if !replicaUp {
-		tr.BeginCold(start)
+		tr.BeginCold(start, st.ColdStartLeft(settings) >= settings.ColdStart)
 	}
 	if dec.Urgent {
 		tr.BeginUrgent(start)

@@ -23,10 +23,11 @@ type Tracker struct {
 	queueDepth atomic.Int64
 	batchDown  atomic.Bool
 	demand     demand
-	// coldSince is when a request left for an app with no replica known up
-	// (unix nanos; 0: no cold start under way): until an answer arrives,
-	// a request sent now waits the rest of that cold start.
-	coldSince atomic.Int64
+	// coldSince is when the last cold start began: a request left for an
+	// app with no replica known up and no start under way (unix nanos; 0:
+	// none since the last answer). quietSince is when the last request in
+	// flight ended (0: never, or requests are in flight).
+	coldSince, quietSince atomic.Int64
 }
 
 // ewmaWeight is the weight of a new batch observation: about the last ten
@@ -52,15 +53,18 @@ const (
 // Begin records a realtime request leaving for the inference app.
 func (t *Tracker) Begin(now time.Time) {
 	t.inFlight.Add(1)
+	t.quietSince.Store(0)
 	t.demand.add(now, 1, 0)
 }
 
 // BeginCold marks the request Begin just recorded as sent while no replica
-// was known up (State.ReplicaUp false): it starts a cold start, or joins the
-// one under way. A request that finds nothing else in flight starts a new
-// one: earlier requests that all failed say nothing of how far theirs got.
-func (t *Tracker) BeginCold(now time.Time) {
-	if t.inFlight.Load() <= 1 || t.coldSince.Load() == 0 {
+// was known up (State.ReplicaUp false). fresh says it starts a cold start
+// (State.ColdStartLeft was the whole cold start when it was decided);
+// otherwise it joins the one under way. A start goes on when the requests
+// that began it fail: the platform starts a replica for the first request
+// to reach a cold app, and keeps it until its cooldown.
+func (t *Tracker) BeginCold(now time.Time, fresh bool) {
+	if fresh || t.coldSince.Load() == 0 {
 		t.coldSince.Store(now.UnixNano())
 	}
 }
@@ -87,7 +91,9 @@ func (t *Tracker) Pinged(now time.Time) { t.lastServed.Store(now.UnixNano()) }
 // (≥ 0 bytes) feeds the model-time estimate — a cold start or a failure
 // would distort it, and an unknown size cannot be placed on the size model.
 func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer) {
-	t.inFlight.Add(-1)
+	if t.inFlight.Add(-1) == 0 {
+		t.quietSince.Store(now.UnixNano())
+	}
 	t.demand.add(now, -1, 0)
 	if a == Failed {
 		return
@@ -127,10 +133,13 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 	base, perKiB, fast := t.model.estimate()
 	peak, urgentPeak, urgentNow, rate, sinceUrgent := t.demand.read(now)
 	inFlight := int(t.inFlight.Load())
-	var coldFor time.Duration
+	var coldFor, quietFor time.Duration
 	cold := false
-	if since := t.coldSince.Load(); since != 0 && inFlight > 0 {
+	if since := t.coldSince.Load(); since != 0 {
 		cold, coldFor = true, max(now.Sub(time.Unix(0, since)), 0)
+	}
+	if since := t.quietSince.Load(); since != 0 && inFlight == 0 {
+		quietFor = max(now.Sub(time.Unix(0, since)), 0)
 	}
 	return router.State{
 		PeakInFlight:       peak,
@@ -141,6 +150,7 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		InFlight:           inFlight,
 		ColdStarting:       cold,
 		ColdStartingFor:    coldFor,
+		QuietFor:           quietFor,
 		Idle:               idle,
 		QueueDepth:         int(t.queueDepth.Load()),
 		RealtimeLatency:    base,

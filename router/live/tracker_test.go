@@ -223,42 +223,42 @@ func TestTrackerDemandOverTheScaleInWindow(t *testing.T) {
 
 // A request sent to an app with no replica known up starts a cold start;
 // requests sent while it is under way wait only for its rest, and an
-// answer ends it. A request that finds nothing in flight starts afresh.
+// answer ends it. The start goes on when its requests fail, until the app
+// has been without requests for its cooldown.
 func TestTrackerFollowsAColdStartUnderWay(t *testing.T) {
-	s := router.DefaultSettings() // cold start 90 s
+	s := router.DefaultSettings() // cold start 90 s, cooldown 300 s
 	var tr live.Tracker
 	t0 := time.Unix(6_000_000, 0)
 	if got := tr.Snapshot(t0).ColdStartLeft(s); got != s.ColdStart {
 		t.Fatalf("never served: %s to wait, want the whole cold start %s", got, s.ColdStart)
 	}
 	tr.Begin(t0)
-	tr.BeginCold(t0)
+	tr.BeginCold(t0, true)
 	st := tr.Snapshot(t0.Add(60 * time.Second))
 	if !st.ColdStarting || st.ColdStartingFor != time.Minute || st.ColdStartLeft(s) != 30*time.Second {
 		t.Fatalf("60 s into a cold start: %+v, left %s; want 30 s left", st, st.ColdStartLeft(s))
 	}
-	tr.Begin(t0.Add(60 * time.Second)) // joins the start under way
-	tr.BeginCold(t0.Add(60 * time.Second))
+	tr.Begin(t0.Add(60 * time.Second))
+	tr.BeginCold(t0.Add(60*time.Second), false) // joins the start under way
 	if got := tr.Snapshot(t0.Add(80 * time.Second)).ColdStartLeft(s); got != 10*time.Second {
-		t.Fatalf("a second request must not restart the cold start: %s left, want 10s", got)
+		t.Fatalf("a joining request must not restart the cold start: %s left, want 10s", got)
 	}
 	tr.End(t0.Add(100*time.Second), 100*time.Second, 0, live.AnsweredCold)
 	if st := tr.Snapshot(t0.Add(101 * time.Second)); st.ColdStarting || st.ColdStartLeft(s) != 0 {
 		t.Fatalf("after an answer: %+v, want a replica up", st)
 	}
 
-	// Every request of a start fails: the next one starts afresh.
+	// The request that began a start fails: the replica still comes up,
+	// unless the app stays without requests for its cooldown.
 	var failed live.Tracker
 	failed.Begin(t0)
-	failed.BeginCold(t0)
+	failed.BeginCold(t0, true)
 	failed.End(t0.Add(30*time.Second), 30*time.Second, 0, live.Failed)
-	if st := failed.Snapshot(t0.Add(40 * time.Second)); st.ColdStarting || st.ColdStartLeft(s) != s.ColdStart {
-		t.Fatalf("nothing in flight after failures: %+v, want a whole cold start ahead", st)
+	if got := failed.Snapshot(t0.Add(40 * time.Second)).ColdStartLeft(s); got != 50*time.Second {
+		t.Fatalf("10 s after the only request failed: %s left, want the start's remaining 50s", got)
 	}
-	failed.Begin(t0.Add(40 * time.Second))
-	failed.BeginCold(t0.Add(40 * time.Second))
-	if got := failed.Snapshot(t0.Add(50 * time.Second)).ColdStartLeft(s); got != 80*time.Second {
-		t.Fatalf("a fresh start 10 s old: %s left, want 80s", got)
+	if got := failed.Snapshot(t0.Add(30*time.Second + s.ScaleDownDelay)).ColdStartLeft(s); got != s.ColdStart {
+		t.Fatalf("quiet for the cooldown: %s left, want a whole cold start", got)
 	}
 }
 
