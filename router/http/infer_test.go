@@ -258,3 +258,49 @@ func TestNotReadyUntilSettingsArrive(t *testing.T) {
 type secretSource func() (map[string]string, error)
 
 func (s secretSource) Secrets(context.Context, []string) (map[string]string, error) { return s() }
+
+// A request in flight to a cold app is waiting for a cold start, not proof of
+// a warm replica: a request with a deadline shorter than the rest of that
+// start is refused at once instead of being sent to wait and be cut, and the
+// first answer ends the start.
+func TestColdStartUnderWayIsWaitedFor(t *testing.T) {
+	release := make(chan struct{})
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
+		select { // bounded: a router that proxied the second request fails, not hangs
+		case <-release:
+		case <-time.After(10 * time.Second):
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}, nil)
+	first := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/v1/infer", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		req.Header.Set("X-Route", "realtime")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	<-f.seen // the first request reached the cold app
+	st := f.tracker.Snapshot(time.Now())
+	if !st.ColdStarting || st.InFlight != 1 {
+		t.Fatalf("one request sent to a cold app: %+v, want a cold start under way", st)
+	}
+	resp, body := f.do(t, "POST", "/v1/infer", `{}`, "X-Route", "realtime", "X-Deadline-Ms", "5000")
+	wantError(t, resp, body, http.StatusServiceUnavailable, router.EDeadlineUnmeetable)
+	if got := resp.Header.Get("X-Route-Reason"); got != string(router.ReasonColdStartTooSlow) {
+		t.Fatalf("X-Route-Reason %q, want %s", got, router.ReasonColdStartTooSlow)
+	}
+	close(release)
+	if code := <-first; code != http.StatusOK {
+		t.Fatalf("first request: status %d, want 200", code)
+	}
+	if st := f.tracker.Snapshot(time.Now()); st.ColdStarting || st.ColdStartLeft(router.DefaultSettings()) != 0 {
+		t.Fatalf("after the first answer: %+v, want a replica up", st)
+	}
+}
