@@ -37,9 +37,9 @@ const (
 	// ReasonDeadlineBelowThreshold: auto, the deadline is within the
 	// realtime threshold, so the caller is answered synchronously.
 	ReasonDeadlineBelowThreshold Reason = "deadline_below_threshold"
-	// ReasonWarmIdle: auto, work that may wait still goes realtime because a
-	// replica that urgent requests keep up has a free slot — that capacity
-	// is paid for anyway (State.FreeWarmSlot).
+	// ReasonWarmIdle: auto, work that may wait still goes realtime because
+	// one of the minimum replicas has a free slot above the urgent peak —
+	// that capacity is paid for anyway (State.FreeWarmSlot).
 	ReasonWarmIdle Reason = "warm_idle_capacity"
 	// ReasonRealtimeAffordable: auto, realtime — the replica time this
 	// request would hold or add — costs at most the batch cost threshold

@@ -56,7 +56,7 @@ func TestDecide(t *testing.T) {
 		{"forced realtime, too large", router.Request{Mode: router.ModeRealtime, Size: 2 << 20}, warm, router.RouteReject, router.ReasonTooLargeForRealtime, router.EPayloadTooLarge},
 		{"auto, tight deadline, warm", router.Request{Deadline: 2 * sec}, router.State{Idle: sec, InFlight: 6}, router.RouteRealtime, router.ReasonDeadlineBelowThreshold, ""},
 		{"auto, tight deadline, cold: nothing meets it", router.Request{Deadline: 2 * sec}, cold, router.RouteReject, router.ReasonColdStartTooSlow, router.EDeadlineUnmeetable},
-		{"auto, may wait, a slot above the urgent peak is already paid for", router.Request{}, router.State{Idle: sec, InFlight: 2, UrgentInFlight: 2, UrgentPeakInFlight: 3}, router.RouteRealtime, router.ReasonWarmIdle, ""},
+		{"auto, may wait, a slot above the urgent peak on replicas urgent work keeps up: not free, it slows their streams", router.Request{}, router.State{Idle: sec, InFlight: 2, UrgentInFlight: 2, UrgentPeakInFlight: 3}, router.RouteBatch, router.ReasonBatchCheaper, ""},
 		{"auto, may wait, the urgent peak fills the replicas it keeps", router.Request{}, router.State{Idle: sec, InFlight: 1, UrgentInFlight: 1, UrgentPeakInFlight: 4}, router.RouteBatch, router.ReasonBatchCheaper, ""},
 		{"auto, may wait, warm with no urgent work: holding a replica costs more than the threshold", router.Request{}, warm, router.RouteBatch, router.ReasonBatchCheaper, ""},
 		{"auto, may wait, cold: cold start costs more than threshold", router.Request{}, cold, router.RouteBatch, router.ReasonBatchCheaper, ""},
@@ -90,6 +90,27 @@ func TestDecide(t *testing.T) {
 				t.Fatalf("Decide(%v) = %s/%s/%q, want %s/%s/%q", tt.req, d.Route, d.Reason, d.Code, tt.route, tt.reason, tt.code)
 			}
 		})
+	}
+}
+
+// Work that may wait fills only the minimum replicas, which run anyway,
+// above the urgent peak.
+func TestDecideFillsOnlyTheMinimumReplicas(t *testing.T) {
+	s := testSettings() // concurrency 4
+	s.MinReplicas = 1
+	sec := time.Second
+	for _, tt := range []struct {
+		name  string
+		st    router.State
+		route router.Route
+	}{
+		{"a slot above the urgent peak", router.State{Idle: sec, InFlight: 2, UrgentInFlight: 2, UrgentPeakInFlight: 3}, router.RouteRealtime},
+		{"the urgent peak fills the minimum replica", router.State{Idle: sec, InFlight: 1, UrgentInFlight: 1, UrgentPeakInFlight: 4}, router.RouteBatch},
+		{"the last free slot is taken by work that may wait", router.State{Idle: sec, InFlight: 3, UrgentInFlight: 2, UrgentPeakInFlight: 3}, router.RouteBatch},
+	} {
+		if d := router.Decide(router.Request{}, tt.st, s); d.Route != tt.route {
+			t.Errorf("%s: %s/%s, want %s", tt.name, d.Route, d.Reason, tt.route)
+		}
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 )
 
 func TestRealtimeProxiesAndFiltersHeaders(t *testing.T) {
-	f := newFixture(t, nil, nil)
+	f := newFixture(t, nil, func(s *router.Settings) { s.MinReplicas = 1 }) // a free slot on the minimum replica
 	f.warm()
 	resp, body := f.do(t, "POST", "/v1/infer", `{"x":1}`, "X-Request-Id", "abc-1", "Cookie", "secret=1", "Content-Type", "application/json")
 	if resp.StatusCode != 200 || string(body) != `{"echo":{"x":1}}` {
@@ -45,7 +45,7 @@ func TestRealtimeStreamsTheAnswer(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-release
 		_, _ = w.Write([]byte("second\n"))
-	}, nil)
+	}, func(s *router.Settings) { s.MinReplicas = 1 }) // a free slot on the minimum replica
 	f.warm()
 	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/infer", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer "+testKey)
@@ -92,7 +92,7 @@ func TestRefusedAutoRequestFallsBackToBatch(t *testing.T) {
 	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusServiceUnavailable)
-	}, nil)
+	}, func(s *router.Settings) { s.MinReplicas = 1 }) // a free slot on the minimum replica
 	f.warm()
 	body := `{"payload":"` + strings.Repeat("p", 40000) + `"}`
 	resp, out := f.do(t, "POST", "/v1/infer", body)

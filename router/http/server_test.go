@@ -77,7 +77,8 @@ func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settin
 }
 
 // warm makes the router believe the inference app served an urgent request
-// just now: a replica is up, with free slots for work that may wait.
+// just now: a replica is up (work that may wait finds free slots only on
+// the minimum replicas, router.State.FreeWarmSlot).
 func (f *fixture) warm() {
 	now := time.Now()
 	f.tracker.Begin(now)
