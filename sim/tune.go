@@ -108,7 +108,15 @@ type TunePoint struct {
 	// StartupWindow.
 	MissedAfterStartup int  `json:"missed_after_startup"`
 	OnFrontier         bool `json:"on_frontier"`
+	// MinReplicasMonthUSD is what the setting's minimum replicas cost over
+	// a month (730 h) at the active rate, which GPU replicas always pay
+	// (docs/simulation.md, billing): the replay prices them only for the
+	// trace's span, and warm from its start.
+	MinReplicasMonthUSD float64 `json:"min_replicas_month_usd"`
 }
+
+// HoursPerMonth is the month MinReplicasMonthUSD is priced over.
+const HoursPerMonth = 730
 
 // TuneReport is the tuner's answer.
 type TuneReport struct {
@@ -146,7 +154,10 @@ func Tune(rows []TraceRow, rule Rule, p Params, base router.Settings, cur StackS
 					continue
 				}
 				res := summarize(Production, reqs, o, tot, pp)
-				out[i] = TunePoint{Setting: points[i], CostUSD: res.CostUSD, Missed: res.Missed, MissedAfterStartup: res.Missed - res.MissedInStartup}
+				out[i] = TunePoint{
+					Setting: points[i], CostUSD: res.CostUSD, Missed: res.Missed, MissedAfterStartup: res.Missed - res.MissedInStartup,
+					MinReplicasMonthUSD: round(float64(min(pp.MinReplicas, pp.MaxReplicas))*pp.ReplicaPricePerSecond()*HoursPerMonth*3600, 2),
+				}
 			}
 		}()
 	}

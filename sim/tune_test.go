@@ -1,6 +1,9 @@
 package sim
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestMarkFrontierKeepsOnlyUnbeatenPoints(t *testing.T) {
 	pts := []TunePoint{
@@ -35,5 +38,16 @@ func TestTuneRecommendsAFrontierSettingNoWorseThanCurrent(t *testing.T) {
 	r, c := rep.Recommended, rep.Current
 	if !r.OnFrontier || r.Missed > c.Missed || r.CostUSD > c.CostUSD {
 		t.Fatalf("recommended %+v against current %+v", r, c)
+	}
+	// A minimum replica is priced for the month as well: the replay prices
+	// it for the trace's span only. $0.000433/s × 730 h = $1,137.92.
+	for _, pt := range rep.Points {
+		want := 0.0
+		if pt.Setting.MinReplicas == 1 {
+			want = 1137.92
+		}
+		if math.Abs(pt.MinReplicasMonthUSD-want) > 0.01 {
+			t.Fatalf("%+v: a month of its minimum replicas $%.2f, want $%.2f", pt.Setting, pt.MinReplicasMonthUSD, want)
+		}
 	}
 }

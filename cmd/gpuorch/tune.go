@@ -123,6 +123,12 @@ func writeTune(w io.Writer, rep *sim.TuneReport, title, stack string, maxReplica
 			fmt.Fprintf(w, "  pulumi config set --stack %s %s:%s %s\n", stack, config.Namespace, kv[0], kv[1])
 		}
 	}
+	if r.MinReplicasMonthUSD > c.MinReplicasMonthUSD {
+		// The replay starts cold and prices minimum replicas for its span
+		// only; a deployment keeps them up every hour.
+		fmt.Fprintf(w, "\nNote: its %d minimum replicas run all month, about $%.0f a month at the active rate whatever the traffic;\nthe replay priced them for the trace's span only, and warm from its start.\n",
+			r.Setting.MinReplicas, r.MinReplicasMonthUSD)
+	}
 }
 
 func describeSetting(s sim.StackSetting) string {
