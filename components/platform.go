@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
@@ -35,6 +36,9 @@ type PlatformArgs struct {
 	KeyVault KeyVaultSettings
 	// PayloadRetentionDays is how long request payloads and results are kept.
 	PayloadRetentionDays int
+	// RetainData keeps the Key Vault and the storage account (with their
+	// secrets, queues and payloads) in Azure when the stack is destroyed.
+	RetainData bool
 	// RegistryAdminUser lets this program push with the registry's admin user.
 	RegistryAdminUser bool
 	// InferenceImage and RouterImage, when set, are prebuilt images used as
@@ -143,7 +147,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	create := args.ResourceGroupName == ""
 	rgName := args.ResourceGroupName
 	if create {
-		rgName = "rg-gpuorch-" + sanitizeStack(args.Stack)
+		rgName = "rg-gpuorch-" + StackPart(args.Stack)
 	}
 	naming := NewNaming(args.Stack, args.SubscriptionID, rgName)
 	location := pulumi.String(args.Location)
@@ -166,6 +170,25 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		rgID = pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.SubscriptionID, rgName)
 	}
 
+	// Key Vault and storage names carry a random suffix per deployment:
+	// after `pulumi destroy`, purge protection holds a vault's name for its
+	// retention period and RetainData keeps both, so the stack's next
+	// deployment needs new names. The keepers never change for a stack;
+	// they make the suffix differ between stacks and resource groups.
+	suffix, err := random.NewRandomString(ctx, name+"-name-suffix", &random.RandomStringArgs{
+		Length:  pulumi.Int(6),
+		Upper:   pulumi.Bool(false),
+		Special: pulumi.Bool(false),
+		Keepers: pulumi.StringMap{
+			"subscription":  pulumi.String(args.SubscriptionID),
+			"resourceGroup": pulumi.String(rgName),
+			"stack":         pulumi.String(args.Stack),
+		},
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("name suffix: %w", err)
+	}
+	lasting := Placement{ResourceGroupName: rgNameOut, Location: location, Tags: tags, Naming: naming.WithSuffix(suffix.Result)}
 	place := Placement{ResourceGroupName: rgNameOut, Location: location, Tags: tags, Naming: naming}
 
 	// With network isolation the data-plane tiers sit behind private
@@ -195,7 +218,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	settings[router.SecretAPIKeyHashes] = key.hash
 
 	vault, err := NewVault(ctx, name+"-vault", &VaultArgs{
-		Placement:               place,
+		Placement:               lasting,
+		Retain:                  args.RetainData,
 		TenantID:                args.TenantID,
 		PurgeProtection:         args.KeyVault.PurgeProtection,
 		SoftDeleteRetentionDays: args.KeyVault.SoftDeleteDays,
@@ -207,7 +231,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 
 	store, err := NewStorage(ctx, name+"-storage", &StorageArgs{
-		Placement:            place,
+		Placement:            lasting,
+		Retain:               args.RetainData,
 		PayloadRetentionDays: args.PayloadRetentionDays,
 		PrivateLink:          net.link(),
 	}, child)

@@ -26,6 +26,13 @@ type StorageArgs struct {
 	// PrivateLink, when set, turns public network access off and gives the
 	// blob and queue services private endpoints there.
 	PrivateLink *PrivateLink
+	// Retain keeps the account, its queues, containers and lifecycle rule
+	// in Azure when they leave the program or the stack is destroyed
+	// (Pulumi's retainOnDelete): jobs and results outlive an accidental
+	// destroy. Name the account with a per-deployment suffix
+	// (Naming.WithSuffix) so that a new deployment does not ask for the
+	// retained account's name.
+	Retain bool
 }
 
 // Storage is the account that carries batch work: the work and poison
@@ -66,9 +73,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 		return nil, err
 	}
 	child := pulumi.Parent(comp)
+	// data are the options of everything that holds jobs and results.
+	data := []pulumi.ResourceOption{child, pulumi.RetainOnDelete(args.Retain)}
 
 	account, err := storage.NewStorageAccount(ctx, name+"-st", &storage.StorageAccountArgs{
-		AccountName:                  pulumi.String(args.Naming.Global("st")),
+		AccountName:                  args.Naming.Lasting(CompactName("st")),
 		ResourceGroupName:            args.ResourceGroupName,
 		Location:                     args.Location,
 		Kind:                         pulumi.String("StorageV2"),
@@ -82,7 +91,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 		PublicNetworkAccess:          pulumi.String(publicAccess(args.PrivateLink)),
 		NetworkRuleSet:               storageNetworkRules(args.PrivateLink),
 		Tags:                         args.Tags,
-	}, child)
+	}, data...)
 	if err != nil {
 		return nil, fmt.Errorf("storage account: %w", err)
 	}
@@ -92,7 +101,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 			QueueName:         pulumi.String(queueName),
 			AccountName:       account.Name,
 			ResourceGroupName: args.ResourceGroupName,
-		}, child)
+		}, data...)
 	}
 	container := func(logical, containerName string) (*storage.BlobContainer, error) {
 		return storage.NewBlobContainer(ctx, name+"-"+logical, &storage.BlobContainerArgs{
@@ -100,7 +109,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 			AccountName:       account.Name,
 			ResourceGroupName: args.ResourceGroupName,
 			PublicAccess:      storage.PublicAccessNone,
-		}, child)
+		}, data...)
 	}
 	work, err := queue("work", WorkQueueName)
 	if err != nil {
@@ -154,7 +163,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 				},
 			},
 		}},
-	}, child, pulumi.DependsOn([]pulumi.Resource{requests, results})); err != nil {
+	}, append(data, pulumi.DependsOn([]pulumi.Resource{requests, results}))...); err != nil {
 		return nil, fmt.Errorf("lifecycle policy: %w", err)
 	}
 

@@ -25,6 +25,11 @@ type VaultArgs struct {
 	// and Key Vault's network rules apply to the data plane only (azure-docs
 	// key-vault/general/network-security.md; azure-docs issue 68668).
 	PrivateLink *PrivateLink
+	// Retain keeps the vault and its secrets in Azure when they leave the
+	// program or the stack is destroyed (Pulumi's retainOnDelete). Name the
+	// vault with a per-deployment suffix (Naming.WithSuffix): a retained
+	// vault, or a deleted one under purge protection, holds its name.
+	Retain bool
 }
 
 // Vault is the Key Vault holding the router's settings. Access is by Azure
@@ -52,6 +57,7 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 		return nil, err
 	}
 	child := pulumi.Parent(comp)
+	data := []pulumi.ResourceOption{child, pulumi.RetainOnDelete(args.Retain)}
 
 	props := &keyvault.VaultPropertiesArgs{
 		TenantId:                  pulumi.String(args.TenantID),
@@ -70,12 +76,12 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 		props.EnablePurgeProtection = pulumi.Bool(true)
 	}
 	vault, err := keyvault.NewVault(ctx, name+"-kv", &keyvault.VaultArgs{
-		VaultName:         pulumi.String(args.Naming.GlobalHyphenated("kv")),
+		VaultName:         args.Naming.Lasting(HyphenatedName("kv", 24)),
 		ResourceGroupName: args.ResourceGroupName,
 		Location:          args.Location,
 		Properties:        props,
 		Tags:              args.Tags,
-	}, child)
+	}, data...)
 	if err != nil {
 		return nil, fmt.Errorf("key vault: %w", err)
 	}
@@ -97,7 +103,7 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 			// Whatever is kept in Key Vault stays secret in Pulumi state too.
 			Properties: &keyvault.SecretPropertiesArgs{Value: pulumi.ToSecret(args.Settings[n]).(pulumi.StringOutput)},
 			Tags:       args.Tags,
-		}, child); err != nil {
+		}, data...); err != nil {
 			return nil, fmt.Errorf("key vault secret %s: %w", n, err)
 		}
 	}

@@ -32,6 +32,7 @@ func platformArgs(cfg *config.Config, project, subscriptionID, tenantID, budgetS
 			SoftDeleteDays:  cfg.KeyVaultSoftDeleteDays,
 		},
 		PayloadRetentionDays: cfg.PayloadRetentionDays,
+		RetainData:           cfg.RetainData,
 		RegistryAdminUser:    cfg.Registry.AdminUser,
 		InferenceImage:       cfg.Inference.Image,
 		RouterImage:          cfg.Router.Image,

@@ -40,6 +40,7 @@ type Config struct {
 	KeyVaultPurgeProtection bool
 	KeyVaultSoftDeleteDays  int
 	PayloadRetentionDays    int
+	RetainData              bool
 
 	ExtraTags map[string]string
 }
@@ -174,6 +175,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 		KeyVaultPurgeProtection: p.boolean("keyVaultPurgeProtection"),
 		KeyVaultSoftDeleteDays:  p.integer("keyVaultSoftDeleteDays"),
 		PayloadRetentionDays:    p.integer("payloadRetentionDays"),
+		RetainData:              p.boolean("retainData"),
 		ExtraTags:               p.stringMap("tags"),
 	}
 	if c.Routing.GPUMemoryLimit == "" && c.GPU.WorkloadProfileType() != "" {

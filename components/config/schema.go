@@ -58,6 +58,7 @@ var Keys = []Key{
 	{"keyVaultPurgeProtection", "boolean", false, "Turn on Key Vault purge protection (cannot be turned off again once on)."},
 	{"keyVaultSoftDeleteDays", "integer", 7, "Key Vault soft-delete retention in days (7 to 90)."},
 	{"payloadRetentionDays", "integer", 7, "Days after which request payloads and results are deleted by the storage lifecycle rule."},
+	{"retainData", "boolean", false, "Keep the Key Vault and the storage account (secrets, queues, payloads, results) in Azure when the stack is destroyed (Pulumi's retainOnDelete); the stack's next deployment names new ones, as both carry a random suffix per deployment."},
 	{"routerMaxReplicas", "integer", 3, "Maximum replicas of the router app (it always keeps one)."},
 	{"registryAdminUser", "boolean", true, "Turn on the registry's admin user so `pulumi up` can push the images it builds; off, pushes use the deployer's `az acr login`."},
 	{"routerImage", "string", "", "Prebuilt router image reference; empty builds router/Dockerfile with Docker and pushes it to the stack's registry."},

@@ -43,6 +43,7 @@ var (
 	budget      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	secretName  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 	poolName    = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	networkName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
 )
 
 // Rules by azure-native type ("module:Type", any API version).
@@ -66,6 +67,10 @@ var Rules = map[string]Rule{
 	"insights:Workbook":                    {36, 36, guid, "a GUID", false},
 	"authorization:RoleAssignment":         {36, 36, guid, "a GUID, unique within the Microsoft Entra tenant (azure-docs role-based-access-control/role-assignments.md)", false},
 	"consumption:Budget":                   {1, 63, budget, "1-63 alphanumerics, underscores and hyphens", false},
+	"network:VirtualNetwork":               {2, 64, networkName, "2-64 alphanumerics, underscores, periods and hyphens, start alphanumeric, end alphanumeric or underscore", false},
+	"network:NetworkSecurityGroup":         {1, 80, networkName, "1-80 alphanumerics, underscores, periods and hyphens, start alphanumeric, end alphanumeric or underscore", false},
+	"network:PrivateEndpoint":              {2, 64, networkName, "2-64 alphanumerics, underscores, periods and hyphens, start alphanumeric, end alphanumeric or underscore", false},
+	"network:VirtualNetworkLink":           {1, 80, networkName, "1-80 alphanumerics, underscores, periods and hyphens, start alphanumeric, end alphanumeric or underscore", false},
 }
 
 // Check reports whether name satisfies the rule, with the reason if not.

@@ -45,6 +45,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			}
 		}
 		res.IgnoreChanges = rpc.GetIgnoreChanges()
+		res.RetainOnDelete, res.Protect = rpc.GetRetainOnDelete(), rpc.GetProtect()
 	}
 	if !args.Custom {
 		r.record(res)

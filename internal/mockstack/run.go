@@ -31,7 +31,9 @@ type Resource struct {
 	// PropertyDependencies are the URNs each input property depends on.
 	PropertyDependencies map[string][]string
 	IgnoreChanges        []string
-	Inputs               resource.PropertyMap
+	// RetainOnDelete and Protect are the resource options of those names.
+	RetainOnDelete, Protect bool
+	Inputs                  resource.PropertyMap
 }
 
 // URN is the resource's URN in the mocked stack.
