@@ -45,9 +45,10 @@ type BatchArgs struct {
 	MaxNodes int
 	// Spot makes the formula target Spot nodes.
 	Spot bool
-	// Image is the inference image the nodes pre-pull.
-	Image pulumi.StringInput
-	// RegistryServer is the registry Image is pulled from.
+	// RegistryServer is the registry the nodes pull the images their tasks
+	// name from (with PoolIdentityID). The pool names no image itself:
+	// Batch refuses updates to an existing pool's deploymentConfiguration,
+	// so a pre-pulled digest would make every image rebuild fail.
 	RegistryServer pulumi.StringInput
 	// PrivateLink, when set, turns the account's public network access off
 	// and gives it private endpoints there for both its sub-resources:

@@ -305,7 +305,6 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		VMSize:            args.Pool.VMSize,
 		MaxNodes:          args.Pool.MaxNodes,
 		Spot:              args.Pool.Spot,
-		Image:             inferenceImage,
 		RegistryServer:    registry.LoginServer,
 		PrivateLink:       net.link(),
 		PoolSubnetID:      net.subnet(SubnetBatchPool),

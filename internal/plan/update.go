@@ -31,15 +31,16 @@ const (
 	OpRefused = "refused"
 )
 
-// forceNewEverywhere are inputs that name where a resource lives: the
+// ForceNewEverywhere are inputs that name where a resource lives: the
 // azure-native provider replaces a resource when a property of its URL path
 // (its name, its resource group, its parent's name) or its location changes
 // (pulumi/pulumi-azure-native: path parameters and location are
 // replace-on-change).
-var forceNewEverywhere = []string{"resourceGroupName", "location", "accountName", "vaultName"}
+var ForceNewEverywhere = []string{"resourceGroupName", "location", "accountName", "vaultName"}
 
-// forceNew are further inputs Azure cannot change in place, per type.
-var forceNew = map[string][]string{
+// ForceNew are further inputs Azure cannot change in place, per type
+// ("module:Type").
+var ForceNew = map[string][]string{
 	// A role assignment is immutable: any change is a new assignment.
 	"authorization:RoleAssignment": {"principalId", "principalType", "roleDefinitionId", "scope", "roleAssignmentName"},
 	"app:ContainerApp":             {"managedEnvironmentId"},
@@ -47,14 +48,15 @@ var forceNew = map[string][]string{
 	"insights:Workbook":            {"resourceName"},
 }
 
-// updatable lists, for types where Azure accepts only some changes on an
-// existing resource, the inputs it accepts; a change elsewhere is refused.
+// Updatable lists, for types ("module:Type") where Azure accepts only some
+// changes on an existing resource, the inputs it accepts; a change
+// elsewhere is refused.
 // Batch pools (API 2023-05-01, azure-native 2.90.0): an existing pool takes
 // new applicationPackages, certificates, metadata, scaleSettings and
 // startTask; deploymentConfiguration, vmSize and the rest answer
 // PropertyCannotBeUpdated (azure-docs batch/batch-pool-update-properties.md;
 // Azure/Batch issues 85 and 153).
-var updatable = map[string][]string{
+var Updatable = map[string][]string{
 	"batch:Pool": {"applicationPackages", "certificates", "metadata", "scaleSettings", "startTask"},
 }
 
@@ -116,10 +118,10 @@ func step(prev, next Resource) Step {
 	for _, p := range s.Paths {
 		top := topKey(p)
 		switch {
-		case top == nameKey || contains(forceNewEverywhere, top) || contains(forceNew[module], top):
+		case top == nameKey || contains(ForceNewEverywhere, top) || contains(ForceNew[module], top):
 			s.Op, s.Why = OpReplace, top+" cannot change in place"
 			return s
-		case updatable[module] != nil && !contains(updatable[module], top):
+		case Updatable[module] != nil && !contains(Updatable[module], top):
 			s.Op, s.Why = OpRefused, top+" cannot be updated on an existing "+module+" (PropertyCannotBeUpdated)"
 		}
 	}
