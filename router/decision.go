@@ -78,6 +78,15 @@ const (
 	ReasonBackendUnavailable Reason = "backend_unavailable"
 )
 
+// Reasons lists every Reason above, in declaration order: the API document
+// is tested against it, and a test keeps it equal to the declared constants.
+var Reasons = []Reason{
+	ReasonForcedRealtime, ReasonForcedBatch, ReasonDeadlineBelowThreshold, ReasonWarmIdle,
+	ReasonRealtimeAffordable, ReasonBatchCheaper, ReasonBatchTooSlow, ReasonBatchUnavailable,
+	ReasonColdStartTooSlow, ReasonDeadlineTooShort, ReasonRealtimeSaturated, ReasonTooLargeForRealtime,
+	ReasonQueueFull, ReasonQueueDown, ReasonRealtimeFailed, ReasonBackendUnavailable,
+}
+
 // Decision is the route for one request and why.
 type Decision struct {
 	Route  Route

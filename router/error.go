@@ -23,6 +23,15 @@ const (
 	EInternal            = "internal"             // a bug; details are in the logs only
 )
 
+// ErrorCodes lists every code above, in declaration order: the API
+// document, the status mapping and the OpenAI error types are tested
+// against it, and a test keeps it equal to the declared constants.
+var ErrorCodes = []string{
+	EBadHeader, EBadRequest, EUnauthorized, ENotFound, EMethodNotAllowed, EPayloadTooLarge,
+	EHeaderTooLarge, EIdempotencyConflict, EOverloaded, EUnavailable, EDeadlineUnmeetable,
+	EBackendTimeout, EInternal,
+}
+
 // Error is a domain error with a stable code and a message meant for users.
 type Error struct {
 	Code    string

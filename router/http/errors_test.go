@@ -88,12 +88,24 @@ func TestIdempotencyConflict(t *testing.T) {
 }
 
 func TestEveryStatusMapsFromOneCode(t *testing.T) {
-	// Every code a user can see has a status other than 500, except internal.
-	for _, code := range []string{router.EBadHeader, router.EBadRequest, router.EUnauthorized, router.ENotFound,
-		router.EMethodNotAllowed, router.EPayloadTooLarge, router.EHeaderTooLarge, router.EIdempotencyConflict, router.EOverloaded,
-		router.EUnavailable, router.EDeadlineUnmeetable, router.EBackendTimeout} {
-		if st := routerhttp.StatusCode(code); st == 500 {
-			t.Errorf("code %s maps to 500", code)
+	// Every code a user can see has a status other than 500, except
+	// internal, and an OpenAI error type that matches its status class.
+	for _, code := range router.ErrorCodes {
+		st := routerhttp.StatusCode(code)
+		if (st == 500) != (code == router.EInternal) {
+			t.Errorf("code %s maps to %d", code, st)
+		}
+		want := "invalid_request_error"
+		switch {
+		case st == 401:
+			want = "authentication_error"
+		case st == 429:
+			want = "rate_limit_error"
+		case st >= 500:
+			want = "server_error"
+		}
+		if got := routerhttp.OpenAIErrorType(code); got != want {
+			t.Errorf("code %s (%d): OpenAI error type %s, want %s", code, st, got, want)
 		}
 	}
 	if st := routerhttp.StatusCode("no_such_code"); st != 500 {

@@ -30,6 +30,7 @@ var openAITypeOf = map[string]string{
 	router.ENotFound:            "invalid_request_error",
 	router.EMethodNotAllowed:    "invalid_request_error",
 	router.EPayloadTooLarge:     "invalid_request_error",
+	router.EHeaderTooLarge:      "invalid_request_error",
 	router.EIdempotencyConflict: "invalid_request_error",
 	router.EOverloaded:          "rate_limit_error",
 	router.EUnavailable:         "server_error",

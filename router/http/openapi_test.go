@@ -14,14 +14,8 @@ func TestOpenAPIDocumentsEveryCodeAndReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := []string{router.EBadHeader, router.EBadRequest, router.EUnauthorized, router.ENotFound,
-		router.EMethodNotAllowed, router.EPayloadTooLarge, router.EHeaderTooLarge, router.EIdempotencyConflict, router.EOverloaded,
-		router.EUnavailable, router.EDeadlineUnmeetable, router.EBackendTimeout, router.EInternal}
-	for _, r := range []router.Reason{router.ReasonForcedRealtime, router.ReasonForcedBatch, router.ReasonDeadlineBelowThreshold,
-		router.ReasonWarmIdle, router.ReasonRealtimeAffordable, router.ReasonBatchCheaper, router.ReasonBatchTooSlow,
-		router.ReasonBatchUnavailable, router.ReasonColdStartTooSlow, router.ReasonDeadlineTooShort, router.ReasonRealtimeSaturated,
-		router.ReasonTooLargeForRealtime, router.ReasonQueueFull, router.ReasonQueueDown, router.ReasonRealtimeFailed,
-		router.ReasonBackendUnavailable} {
+	names := append([]string(nil), router.ErrorCodes...)
+	for _, r := range router.Reasons {
 		names = append(names, string(r))
 	}
 	for _, n := range names {
