@@ -47,9 +47,6 @@ var readOnlyVariables = []string{
 // service-defined metrics.
 func IsServiceVariable(name string) bool { return slices.Contains(readOnlyVariables, name) }
 
-// ServiceVariables lists the read-only, service-defined metrics.
-func ServiceVariables() []string { return slices.Clone(readOnlyVariables) }
-
 // canonicalSettable maps a settable name or alias to its full name.
 func canonicalSettable(name string) (string, bool) {
 	switch name {

@@ -317,6 +317,3 @@ func (e *engine) resize() {
 	}
 	e.assignTasks()
 }
-
-// nodeHours is the pool's billed node-hours so far.
-func (b *batchPool) nodeHours() float64 { return b.seconds / 3600 }

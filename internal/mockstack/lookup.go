@@ -18,16 +18,6 @@ func (r *Result) OfType(typ string) []Resource {
 	return out
 }
 
-// Named returns the resource with the logical name, if any.
-func (r *Result) Named(name string) (Resource, bool) {
-	for _, res := range r.Resources {
-		if res.Name == name {
-			return res, true
-		}
-	}
-	return Resource{}, false
-}
-
 // Custom returns every custom (provider-managed) resource.
 func (r *Result) Custom() []Resource {
 	var out []Resource

@@ -71,16 +71,6 @@ func Provision(typ, logicalName string, inputs resource.PropertyMap, build strin
 	return armID(typ, azureName, inputs), state
 }
 
-// ComputedKeys are the outputs Provision computes for typ (beyond the
-// inputs): a preview cannot know them before the resource exists.
-func ComputedKeys(typ string) []resource.PropertyKey {
-	keys := []resource.PropertyKey{"name"}
-	for k := range computedOutputs(typ, "", resource.PropertyMap{}, "") {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 func (r *recorder) record(res Resource) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

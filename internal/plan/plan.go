@@ -116,9 +116,6 @@ func objectJSONOf(m resource.PropertyMap, reveal bool) map[string]any {
 	return out
 }
 
-// valueJSON masks secrets and unknowns at any depth.
-func valueJSON(v resource.PropertyValue) any { return valueJSONOf(v, false) }
-
 // valueJSONOf masks unknowns, and secrets unless reveal is set (for
 // comparing two runs; never printed).
 func valueJSONOf(v resource.PropertyValue, reveal bool) any {

@@ -231,7 +231,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := router.EUnavailable, "the inference app did not answer"
 	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 		code, msg = router.EBackendTimeout, "the inference app did not answer within the deadline"
-	} else if refused, ok := err.(errBackendRefused); ok {
+	} else if refused := (errBackendRefused{}); errors.As(err, &refused) {
 		msg = "the inference app is unavailable (" + strconv.Itoa(refused.status) + ")"
 	}
 	c.outcome = code
