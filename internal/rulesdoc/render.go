@@ -7,7 +7,8 @@ package rulesdoc
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gpu-orchestration/gpu-orchestration/internal/azmetrics"
@@ -40,7 +41,7 @@ func names(b *strings.Builder) {
 	fmt.Fprintf(b, "that must be unique across Azure must also differ between stacks and resource groups. Source:\n")
 	fmt.Fprintf(b, "%s, unless the rule says otherwise.\n\n", azurenames.Source)
 	fmt.Fprintf(b, "| type | length | characters | unique across Azure |\n|---|---|---|---|\n")
-	for _, typ := range sortedKeys(azurenames.Rules) {
+	for _, typ := range slices.Sorted(maps.Keys(azurenames.Rules)) {
 		r := azurenames.Rules[typ]
 		fmt.Fprintf(b, "| `%s` | %d–%d | %s | %s |\n", typ, r.Min, r.Max, escape(r.Says), yesNo(r.Global))
 	}
@@ -72,7 +73,7 @@ func updates(b *strings.Builder) {
 	for t := range plan.Updatable {
 		types[t] = true
 	}
-	for _, t := range sortedKeys(types) {
+	for _, t := range slices.Sorted(maps.Keys(types)) {
 		fmt.Fprintf(b, "| `%s` | %s | %s |\n", t, orAll(code(plan.ForceNew[t]), "—"), orAll(code(plan.Updatable[t]), "all"))
 	}
 	fmt.Fprintf(b, "\nSources: Batch pools, azure-docs batch/batch-pool-update-properties.md and Azure/Batch issues 85\n")
@@ -122,13 +123,4 @@ func yesNo(b bool) string {
 // escape keeps a cell's pipes and backslashes from breaking the table.
 func escape(s string) string {
 	return strings.NewReplacer(`|`, `\|`).Replace(s)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
