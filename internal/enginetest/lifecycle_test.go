@@ -3,6 +3,7 @@ package enginetest
 import (
 	"context"
 	"encoding/json"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"regexp"
 	"sort"
 	"strings"
@@ -277,4 +278,49 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// retainData: `pulumi destroy` removes the stack's resources from the
+// cloud except the Key Vault and the storage account and what they hold,
+// which the engine leaves in place (retainOnDelete) — as prod sets it.
+func TestRetainedDataOutlivesDestroy(t *testing.T) {
+	t.Parallel()
+	eng := engine(t)
+	ctx := context.Background()
+	st, err := eng.Stack(ctx, t.TempDir(), "dev", "retained", map[string]string{"retainData": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Up(ctx, st); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	if _, err := eng.Destroy(ctx, st); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	retained := map[string]bool{
+		"azure-native:keyvault:Vault": true, "azure-native:keyvault:Secret": true,
+		"azure-native:storage:StorageAccount": true, "azure-native:storage:Queue": true,
+		"azure-native:storage:BlobContainer": true, "azure-native:storage:ManagementPolicy": true,
+	}
+	deletedTypes := map[string]int{}
+	for _, u := range eng.Cloud.Deleted() {
+		urn := resource.URN(u)
+		if urn.Stack().String() != "retained" {
+			continue
+		}
+		deletedTypes[string(urn.Type())]++
+	}
+	for typ := range retained {
+		if deletedTypes[typ] > 0 {
+			t.Errorf("destroy deleted %d %s; retainData keeps them", deletedTypes[typ], typ)
+		}
+	}
+	if deletedTypes["azure-native:app/v20250101:ContainerApp"] != 2 || deletedTypes["azure-native:batch:BatchAccount"] != 1 {
+		t.Errorf("destroy deleted %v; want the apps and the Batch account gone", deletedTypes)
+	}
+	n := 0
+	for _, c := range deletedTypes {
+		n += c
+	}
+	t.Logf("destroy with retainData: the provider deleted %d resources of %d types, none of the vault's or the storage account's", n, len(deletedTypes))
 }

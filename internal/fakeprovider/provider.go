@@ -23,6 +23,8 @@ type Provider struct {
 
 	mu     sync.Mutex
 	builds map[string]int // dockerfile → build generation (docker only)
+	// deleted are the URNs the engine asked to delete, in order.
+	deleted []string
 }
 
 func newProvider(name, version string) *Provider {
@@ -172,6 +174,11 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 }
 
-func (p *Provider) Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+// Delete records what the engine deletes: a resource it retains
+// (retainOnDelete) never reaches the provider.
+func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deleted = append(p.deleted, req.GetUrn())
 	return &emptypb.Empty{}, nil
 }

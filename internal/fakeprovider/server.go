@@ -70,6 +70,18 @@ func (c *Cloud) Rebuild(dockerfile string) {
 	c.providers["docker"].rebuild(dockerfile)
 }
 
+// Deleted returns the URNs every fake provider was asked to delete.
+func (c *Cloud) Deleted() []string {
+	var out []string
+	for _, pkg := range Packages {
+		p := c.providers[pkg.Name]
+		p.mu.Lock()
+		out = append(out, p.deleted...)
+		p.mu.Unlock()
+	}
+	return out
+}
+
 // Stop ends the servers.
 func (c *Cloud) Stop() {
 	for _, s := range c.servers {
