@@ -178,19 +178,44 @@ func Tune(rows []TraceRow, rule Rule, p Params, base router.Settings, cur StackS
 			rep.Current = pt
 		}
 	}
-	best := -1
-	for i, pt := range out {
-		if pt.OnFrontier && pt.Missed <= rep.Current.Missed && (best < 0 || pt.CostUSD < out[best].CostUSD) {
-			best = i
-		}
-	}
-	rep.Recommended = out[best]
+	rep.Recommended = recommend(out, rep.Current)
 	return rep, nil
 }
 
+// recommend is the cheapest frontier point that misses no more than the
+// current one; among points with the same figures, the one that changes the
+// fewest settings (the current setting itself on a tie with it), so that
+// nothing is changed for nothing.
+func recommend(pts []TunePoint, cur TunePoint) TunePoint {
+	best := cur
+	for _, pt := range pts {
+		if !pt.OnFrontier || pt.Missed > cur.Missed {
+			continue
+		}
+		same := pt.CostUSD == best.CostUSD && pt.Missed == best.Missed
+		if pt.CostUSD < best.CostUSD || (pt.CostUSD == best.CostUSD && pt.Missed < best.Missed) ||
+			(same && changes(pt.Setting, cur.Setting) < changes(best.Setting, cur.Setting)) {
+			best = pt
+		}
+	}
+	return best
+}
+
+// changes counts the config keys whose values differ between a and b.
+func changes(a, b StackSetting) int {
+	n := 0
+	bv := b.ConfigValues()
+	for i, kv := range a.ConfigValues() {
+		if kv[1] != bv[i][1] {
+			n++
+		}
+	}
+	return n
+}
+
 // markFrontier marks the points no other point beats on both cost and
-// misses (at least as good on both, better on one). Points are sorted by
-// cost, then misses.
+// misses (at least as good on both, better on one); points with the same
+// figures are all on it. Points are sorted by cost, then misses.
 func markFrontier(pts []TunePoint) {
 	sort.SliceStable(pts, func(i, j int) bool {
 		if pts[i].CostUSD != pts[j].CostUSD {
@@ -198,11 +223,14 @@ func markFrontier(pts []TunePoint) {
 		}
 		return pts[i].Missed < pts[j].Missed
 	})
-	fewest := int(^uint(0) >> 1)
 	for i := range pts {
-		// Sorted by cost: a point is on the frontier when it misses fewer
-		// than every cheaper one (ties in cost went to fewer misses first).
-		pts[i].OnFrontier = pts[i].Missed < fewest
-		fewest = min(fewest, pts[i].Missed)
+		pts[i].OnFrontier = true
+		for j := range pts {
+			a, b := pts[j], pts[i]
+			if a.CostUSD <= b.CostUSD && a.Missed <= b.Missed && (a.CostUSD < b.CostUSD || a.Missed < b.Missed) {
+				pts[i].OnFrontier = false
+				break
+			}
+		}
 	}
 }

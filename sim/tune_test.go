@@ -12,6 +12,7 @@ func TestMarkFrontierKeepsOnlyUnbeatenPoints(t *testing.T) {
 		{CostUSD: 2, Missed: 5},
 		{CostUSD: 4, Missed: 1},
 		{CostUSD: 2, Missed: 7}, // beaten by (2, 5)
+		{CostUSD: 4, Missed: 1}, // the same figures as another: both on it
 	}
 	markFrontier(pts)
 	want := map[[2]float64]bool{{1, 9}: true, {2, 5}: true, {4, 1}: true, {2, 7}: false, {3, 5}: false}
@@ -19,6 +20,27 @@ func TestMarkFrontierKeepsOnlyUnbeatenPoints(t *testing.T) {
 		if w := want[[2]float64{p.CostUSD, float64(p.Missed)}]; p.OnFrontier != w {
 			t.Errorf("($%v, %d missed): on frontier %v, want %v", p.CostUSD, p.Missed, p.OnFrontier, w)
 		}
+	}
+}
+
+// The recommendation is the cheapest frontier point missing no more than
+// the current setting, and the current setting itself when a point only
+// ties it.
+func TestRecommendPrefersTheCurrentSettingOnATie(t *testing.T) {
+	cur := TunePoint{Setting: StackSetting{Concurrency: 8, BatchCostThreshold: 0.002}, CostUSD: 5, Missed: 10}
+	tie := TunePoint{Setting: StackSetting{Concurrency: 8}, CostUSD: 5, Missed: 10}
+	cheaperWorse := TunePoint{Setting: StackSetting{Concurrency: 12}, CostUSD: 3, Missed: 20}
+	pts := []TunePoint{tie, cheaperWorse, cur}
+	markFrontier(pts)
+	if got := recommend(pts, cur); got.Setting != cur.Setting {
+		t.Errorf("recommended %+v, want the current setting on a tie", got.Setting)
+	}
+	better := TunePoint{Setting: StackSetting{Concurrency: 6}, CostUSD: 4, Missed: 9}
+	betterFewerChanges := TunePoint{Setting: StackSetting{Concurrency: 6, BatchCostThreshold: 0.002}, CostUSD: 4, Missed: 9}
+	pts = append(pts, better, betterFewerChanges)
+	markFrontier(pts)
+	if got := recommend(pts, cur); got.Setting != betterFewerChanges.Setting {
+		t.Errorf("recommended %+v, want the cheaper point that misses less and changes one setting", got.Setting)
 	}
 }
 

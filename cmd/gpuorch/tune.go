@@ -28,12 +28,13 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	maxReplicas := fs.Int("max-replicas", 0, "replay with this inference replica limit instead of the stack's inferenceMaxReplicas")
 	maxNodes := fs.Int("max-nodes", 0, "take this as the current batchMaxNodes instead of the stack's")
 	plot := fs.String("plot", "", "write the frontier plot (SVG) to this file")
+	scaleToZero := fs.Bool("scale-to-zero", false, "search only settings without warm replicas (inferenceMinReplicas 0): a replay prices warm replicas for its span only, a deployment for every hour")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *trace == "" || *stackName == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: gpuorch tune -trace FILE -stack NAME [-seed N] [-max-replicas N] [-max-nodes N] [-plot FILE.svg] [-json]")
+		fmt.Fprintln(stderr, "usage: gpuorch tune -trace FILE -stack NAME [-seed N] [-max-replicas N] [-max-nodes N] [-scale-to-zero] [-plot FILE.svg] [-json]")
 		return 2
 	}
 	rule, err := sim.RuleByName(*ruleName, *seed)
@@ -79,7 +80,11 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	base := params.StackSettings()
 	base.RealtimeThreshold = millisecondsOf(cfg.Routing.RealtimeThresholdMs)
 	base.ColdStart = params.ColdStart
-	rep, err := sim.Tune(rows, rule, params, base, cur, sim.GridAround(cur), runtime.GOMAXPROCS(0))
+	grid := sim.GridAround(cur)
+	if *scaleToZero {
+		grid.MinReplicas = []int{0}
+	}
+	rep, err := sim.Tune(rows, rule, params, base, cur, grid, runtime.GOMAXPROCS(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "tune: %v\n", err)
 		return 1
@@ -104,11 +109,30 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 
 func writeTune(w io.Writer, rep *sim.TuneReport, title, stack string, maxReplicas int) {
 	fmt.Fprintf(w, "%s (inference replicas at most %d)\n\nPareto frontier (cost, missed deadlines; after the first %s in brackets):\n", title, maxReplicas, sim.StartupWindow)
-	for _, p := range rep.Points {
-		if p.OnFrontier {
-			fmt.Fprintf(w, "  $%7.2f  %5d (%5d)  %s\n", p.CostUSD, p.Missed, p.MissedAfterStartup, describeSetting(p.Setting))
+	// Settings with the same figures print once: the first, and how many
+	// more tie with it (points are sorted by cost, then misses).
+	var last *sim.TunePoint
+	ties := 0
+	flush := func() {
+		if ties > 0 {
+			fmt.Fprintf(w, "             (and %d more with the same figures)\n", ties)
 		}
+		ties = 0
 	}
+	for i := range rep.Points {
+		p := &rep.Points[i]
+		if !p.OnFrontier {
+			continue
+		}
+		if last != nil && last.CostUSD == p.CostUSD && last.Missed == p.Missed {
+			ties++
+			continue
+		}
+		flush()
+		fmt.Fprintf(w, "  $%7.2f  %5d (%5d)  %s\n", p.CostUSD, p.Missed, p.MissedAfterStartup, describeSetting(p.Setting))
+		last = p
+	}
+	flush()
 	c, r := rep.Current, rep.Recommended
 	fmt.Fprintf(w, "\ncurrent:     $%.2f, %d missed (%d after the first %s)  %s\n", c.CostUSD, c.Missed, c.MissedAfterStartup, sim.StartupWindow, describeSetting(c.Setting))
 	fmt.Fprintf(w, "recommended: $%.2f, %d missed (%d after the first %s)  %s\n", r.CostUSD, r.Missed, r.MissedAfterStartup, sim.StartupWindow, describeSetting(r.Setting))
