@@ -37,8 +37,9 @@ type State struct {
 	RealtimeLatency time.Duration
 	RealtimePerKiB  time.Duration
 	// RealtimeFastBy is how much faster than that model the fastest
-	// hundredth of recent warm answers were: the size shows the prompt, not how long
-	// an answer the caller asked for, so answers of one size spread widely.
+	// hundredth of recent warm answers were: the size shows the prompt, not
+	// how long an answer the caller asked for, so answers of one size spread
+	// widely.
 	// Zero: no spread known.
 	RealtimeFastBy time.Duration
 	// BatchETA is the recent time from enqueue to result on the batch path;
@@ -161,6 +162,12 @@ func (st State) ColdStartLeft(s Settings) time.Duration {
 		return 0
 	}
 	return s.ColdStart
+}
+
+// BeginsColdStart reports whether a request sent now starts a cold start
+// rather than joining one under way (live.Tracker.BeginCold's fresh).
+func (st State) BeginsColdStart(s Settings) bool {
+	return st.ColdStartLeft(s) >= s.ColdStart
 }
 
 // FastModelTime is the time within which about one warm answer in 100 to a

@@ -4,7 +4,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
@@ -89,7 +88,7 @@ func (e *engine) rtSubmit(req *Request) {
 		c.replicaUp = st.ReplicaUp(e.prod.settings)
 		e.prod.tracker.Begin(e.wall())
 		if !c.replicaUp {
-			e.prod.tracker.BeginCold(e.wall(), e.prod.freshColdStart(st))
+			e.prod.tracker.BeginCold(e.wall(), st.BeginsColdStart(e.prod.settings))
 		}
 		if e.prod.urgent[req.ID] {
 			e.prod.tracker.BeginUrgent(e.wall())
@@ -219,7 +218,7 @@ func (e *engine) wake() {
 	e.rt.nextID++
 	e.rt.replicas = append(e.rt.replicas, r)
 	e.schedule(event{at: e.now + e.p.ColdStart, kind: evReplicaReady, rep: r})
-	fresh := e.prod.freshColdStart(e.prod.tracker.Snapshot(e.wall()))
+	fresh := e.prod.tracker.Snapshot(e.wall()).BeginsColdStart(e.prod.settings)
 	e.prod.tracker.Begin(e.wall())
 	e.prod.tracker.BeginCold(e.wall(), fresh)
 	e.schedule(event{at: e.now + e.p.ColdStart, kind: evWoken})
@@ -313,12 +312,6 @@ func (e *engine) callTimeout(c *rtCall) {
 		return
 	}
 	e.failed(c.req, "realtime_timeout")
-}
-
-// freshColdStart reports whether a request sent to a cold app at st begins
-// a cold start rather than joining one, as router/http tells the tracker.
-func (p *production) freshColdStart(st router.State) bool {
-	return st.ColdStartLeft(p.settings) >= p.settings.ColdStart
 }
 
 // endCall tells the tracker a realtime call ended, as router/http does.

@@ -148,7 +148,7 @@ func (s *Server) openAIRealtime(w http.ResponseWriter, r *http.Request, rid stri
 	outcome := "ok"
 	if dec.Route == router.RouteReject {
 		if dec.Reason == router.ReasonColdStartTooSlow {
-			s.wake(st.ColdStartLeft(settings) >= settings.ColdStart)
+			s.wake(st.BeginsColdStart(settings))
 		}
 		outcome = dec.Code
 		writeOpenAIErrorCode(w, dec.Code, openAIRejectMessage(dec, settings), dec.RetryAfter)

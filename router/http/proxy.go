@@ -160,7 +160,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 	tr := s.cfg.Tracker
 	tr.Begin(start)
 	if !replicaUp {
-		tr.BeginCold(start, st.ColdStartLeft(settings) >= settings.ColdStart)
+		tr.BeginCold(start, st.BeginsColdStart(settings))
 	}
 	if dec.Urgent {
 		tr.BeginUrgent(start)
