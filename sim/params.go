@@ -7,6 +7,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // Params are the capacity, price and throughput models. Every field's source
@@ -52,7 +53,7 @@ type Params struct {
 	TaskStartup time.Duration
 	// Dispatcher: a micro-batch (one Batch task) takes at most
 	// MicroBatchMax messages, and is cut when the oldest waited
-	// MicroBatchWait.
+	// MicroBatchWait (the router's DISPATCH_BATCH_SIZE and DISPATCH_GATHER).
 	MicroBatchMax  int
 	MicroBatchWait time.Duration
 	// Autoscale are the options the stack builds its formula from.
@@ -71,6 +72,7 @@ type Params struct {
 // and node limits raised to carry the conversation trace (see
 // docs/simulation.md for why and for each source).
 func DefaultParams() Params {
+	dispatch := config.Default().Dispatch
 	as := autoscale.DefaultOptions()
 	as.MaxNodes = 24
 	return Params{
@@ -95,8 +97,8 @@ func DefaultParams() Params {
 		EvaluationInterval:     5 * time.Minute,
 		SampleDelay:            autoscale.SampleDelay,
 		TaskStartup:            45 * time.Second,
-		MicroBatchMax:          32,
-		MicroBatchWait:         30 * time.Second,
+		MicroBatchMax:          dispatch.BatchSize,
+		MicroBatchWait:         dispatch.Gather,
 		Autoscale:              as,
 		QueueDepthPoll:         10 * time.Second,
 		KeepWarmInterval:       router.KeepWarmInterval,
@@ -211,7 +213,7 @@ func (p Params) Describe() []Param {
 		{"sample_delay", d(p.SampleDelay), "samples every 30 s, about 1 minute late (batch-automatic-scaling.md, docs/azure-facts.md)"},
 		{"formula", "autoscale.Build(DefaultOptions, MaxNodes=max_nodes)", "the stack's built formula, evaluated by the autoscale package's evaluator against the samples the simulated pool produced"},
 		{"task_startup", d(p.TaskStartup), "assumption: container start and loading ~4 GB of 4-bit weights per task on a node with the image cached"},
-		{"micro_batch", f("≤%d messages, cut after %s", p.MicroBatchMax, p.MicroBatchWait), "32 is the Storage queue's most messages per receive and router/dispatch's DISPATCH_BATCH_SIZE default; the 30 s wait is an assumption"},
+		{"micro_batch", f("≤%d messages, cut after %s", p.MicroBatchMax, p.MicroBatchWait), "the router's DISPATCH_BATCH_SIZE and DISPATCH_GATHER defaults (router/config): the dispatcher gathers a micro-batch until it is full or its first message waited that long, and runs one per node max-batch-nodes allows"},
 		{"queue_depth_poll", d(p.QueueDepthPoll), "assumption: how often the router refreshes live.Tracker's queue depth"},
 		{"keep_warm_interval", d(p.KeepWarmInterval), "router.KeepWarmInterval: how often the router asks router.KeepWarm"},
 		{"initial_state", "cold", "min_replicas replicas, zero nodes, the router has never served (router.NeverServed); the trace's preceding traffic is unknown"},

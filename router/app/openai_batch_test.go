@@ -159,7 +159,9 @@ func keys(m map[string]outputLine) []string {
 func TestOpenAISDKBatchLife(t *testing.T) {
 	t.Parallel() // each has its own Azurite and router; they mostly wait
 	az := azuritetest.Start(t)
-	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_BATCH_SIZE", "1"))
+	// One line per micro-batch, one micro-batch at a time: progress is seen
+	// between answers.
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_BATCH_SIZE", "1", "DISPATCH_WORKERS", "1"))
 	c := openAIClient(r.url)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -84,9 +84,11 @@ type BatchAPI struct {
 // Dispatch tunes the dispatcher.
 type Dispatch struct {
 	BatchSize  int
+	Gather     time.Duration
 	Visibility time.Duration
 	MaxDequeue int64
-	Workers    int
+	// Workers 0: as many micro-batches at once as max-batch-nodes says.
+	Workers int
 }
 
 // ReferenceBatchCommand is the reference model's batch command inside its
@@ -125,7 +127,9 @@ func Default() Config {
 		},
 		Executor: ExecutorAzureBatch,
 		Batch:    Batch{JobID: "gpuorch-inference", Command: ReferenceBatchCommand},
-		Dispatch: Dispatch{BatchSize: 32, Visibility: 2 * time.Minute, MaxDequeue: 5, Workers: 1},
+		// A micro-batch waits up to 30 s to fill (sim's micro_batch
+		// parameter); runs follow max-batch-nodes, one per node.
+		Dispatch: Dispatch{BatchSize: 32, Gather: 30 * time.Second, Visibility: 2 * time.Minute, MaxDequeue: 5},
 		// OpenAI's own limits per batch: 50,000 requests (files up to 200 MB;
 		// 100 MiB here, as the router holds a file in memory while storing it).
 		InferenceAPI: dispatch.FormatReference,
@@ -203,6 +207,8 @@ func Load(getenv func(string) string) (Config, error) {
 	d := &c.Dispatch
 	d.BatchSize = int(e.int(EnvDispatchBatchSize, int64(d.BatchSize)))
 	d.Visibility = e.dur(EnvDispatchVisibility, d.Visibility)
+	// Unset, the gather fits the visibility it is given.
+	d.Gather = e.dur(EnvDispatchGather, min(d.Gather, d.Visibility/3))
 	d.MaxDequeue = e.int(EnvDispatchMaxDequeue, d.MaxDequeue)
 	d.Workers = int(e.int(EnvDispatchWorkers, int64(d.Workers)))
 	c.MetricsPublic = e.bool(EnvMetricsPublic, c.MetricsPublic)
@@ -241,6 +247,13 @@ func (c Config) validate() error {
 	}
 	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {
 		return fmt.Errorf("%s, %s and %s must be positive", EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll)
+	}
+	if d := c.Dispatch; d.BatchSize < 1 || d.BatchSize > dispatch.MaxBatchSize {
+		return fmt.Errorf("%s=%d: want 1 to %d messages", EnvDispatchBatchSize, d.BatchSize, dispatch.MaxBatchSize)
+	} else if d.Gather < 0 || d.Gather > d.Visibility/3 {
+		return fmt.Errorf("%s=%s: want 0 to a third of %s (%s): gathered messages are hidden only that long before the run extends them", EnvDispatchGather, d.Gather, EnvDispatchVisibility, d.Visibility/3)
+	} else if d.Workers < 0 {
+		return fmt.Errorf("%s=%d: want 0 (one run per node max-batch-nodes allows) or more", EnvDispatchWorkers, d.Workers)
 	}
 	if c.BodyRead.Timeout <= 0 {
 		return fmt.Errorf("%s=%s: want a positive duration", EnvBodyReadTimeout, c.BodyRead.Timeout)

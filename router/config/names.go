@@ -43,6 +43,7 @@ const (
 	EnvMaxBodyReads       = "MAX_BODY_READS"
 	EnvQueueDepthInterval = "QUEUE_DEPTH_INTERVAL"
 	EnvDispatchBatchSize  = "DISPATCH_BATCH_SIZE"
+	EnvDispatchGather     = "DISPATCH_GATHER"
 	EnvDispatchVisibility = "DISPATCH_VISIBILITY"
 	EnvDispatchMaxDequeue = "DISPATCH_MAX_DEQUEUE"
 	EnvDispatchWorkers    = "DISPATCH_WORKERS"
@@ -91,7 +92,7 @@ var Names = []string{
 	EnvBatchAccountEndpoint, EnvBatchPoolID, EnvBatchJobID, EnvInferenceImage, EnvBatchCommand, EnvBatchNodeIdentity,
 	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,
 	EnvDrainPeriod, EnvBodyReadTimeout, EnvBodyReadMinRate, EnvMaxBodyReads, EnvQueueDepthInterval,
-	EnvDispatchBatchSize, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
+	EnvDispatchBatchSize, EnvDispatchGather, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
 	EnvMetricsPublic, EnvLogLevel,
 	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,
 	EnvReplicaConcurrency, EnvMinReplicas, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,

@@ -37,9 +37,16 @@ type Config struct {
 	// Now is the clock for job timestamps and lags; time.Now when nil.
 	Now func() time.Time
 
-	// BatchSize is the most messages per micro-batch (at most 32, the
-	// queue's limit per receive; default 32).
+	// BatchSize is the most messages per micro-batch (default 32, at most
+	// MaxBatchSize). Beyond the queue's 32 per receive, Gather receives
+	// again.
 	BatchSize int
+	// Gather is how long a micro-batch waits for more messages after its
+	// first receive before it is cut (0: one receive is the batch). Each
+	// micro-batch is one Batch task that loads the model once: batches of
+	// one or two jobs, which a free dispatcher takes at low traffic, pay a
+	// task start-up and a node each. At most a third of Visibility.
+	Gather time.Duration
 	// Visibility is how long received messages stay hidden; it is renewed
 	// every third of it while a run lasts (default 2 min).
 	Visibility time.Duration
@@ -48,7 +55,11 @@ type Config struct {
 	MaxDequeue int64
 	// Idle is the wait after an empty receive (default 1 s).
 	Idle time.Duration
-	// Workers is the number of micro-batches run at once (default 1).
+	// Workers is the most micro-batches run at once. 0 follows the
+	// settings' MaxBatchNodes, read before each micro-batch: a run holds
+	// one Batch task until it ends, so fewer runs than the pool has nodes
+	// leave nodes idle and hide the backlog from the pool's formula, which
+	// scales on tasks.
 	Workers int
 	// Parallel is how many storage calls for the jobs of one micro-batch
 	// (job records, deletes) are made at once (default 16). One at a time,
@@ -65,20 +76,24 @@ type Dispatcher struct {
 
 // New returns a dispatcher with defaults filled in.
 func New(cfg Config) *Dispatcher {
-	if cfg.BatchSize <= 0 || cfg.BatchSize > 32 {
+	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 32
 	}
+	cfg.BatchSize = min(cfg.BatchSize, MaxBatchSize)
 	if cfg.Visibility <= 0 {
 		cfg.Visibility = 2 * time.Minute
 	}
+	// Gathered messages are hidden for Visibility before the run's holder
+	// starts extending them.
+	cfg.Gather = min(max(cfg.Gather, 0), cfg.Visibility/3)
 	if cfg.MaxDequeue <= 0 {
 		cfg.MaxDequeue = 5
 	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = time.Second
 	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 1
+	if cfg.Workers < 0 {
+		cfg.Workers = 0
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 16
@@ -101,55 +116,156 @@ func New(cfg Config) *Dispatcher {
 	return &Dispatcher{cfg: cfg}
 }
 
-// Run dispatches until ctx ends, then returns after the runs in progress
-// have been abandoned (their messages released to the queue).
-func (d *Dispatcher) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	for range d.cfg.Workers {
-		wg.Go(func() { d.loop(ctx) })
-	}
-	wg.Wait()
-}
+// MaxBatchSize bounds Config.BatchSize: a micro-batch's messages are held
+// (their visibility extended) one call each while it runs.
+const MaxBatchSize = 1024
 
-func (d *Dispatcher) loop(ctx context.Context) {
+// queueReceiveMax is the most messages one receive returns (Azure Storage
+// queues' limit).
+const queueReceiveMax = 32
+
+// Run gathers micro-batches and runs up to workers() of them at once until
+// ctx ends, then returns after the runs in progress have been abandoned
+// (their messages released to the queue). One gatherer cuts the batches, so
+// concurrent runs never split the waiting messages into small ones.
+func (d *Dispatcher) Run(ctx context.Context) {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		running int
+		failed  bool
+		freed   = make(chan struct{}, 1)
+	)
 	backoff := d.cfg.Idle
+	wait := func(t time.Duration) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(t):
+		}
+	}
 	for ctx.Err() == nil {
-		n, err := d.Once(ctx)
+		mu.Lock()
+		busy, fail := running >= d.workers(), failed
+		failed = false
+		mu.Unlock()
+		if busy {
+			select {
+			case <-ctx.Done():
+			case <-freed:
+			}
+			continue
+		}
+		if fail {
+			// The last run failed (the pool or storage is unreachable):
+			// back off before taking more work.
+			backoff = min(backoff*2, 30*time.Second)
+			wait(backoff)
+			continue
+		}
+		batch, n, err := d.gather(ctx)
 		switch {
 		case err != nil:
 			if ctx.Err() == nil {
 				d.cfg.Log.Warn("dispatch failed", "err", err)
 			}
 			backoff = min(backoff*2, 30*time.Second)
+			wait(backoff)
+			continue
 		case n == 0:
 			backoff = d.cfg.Idle
-		default:
-			continue // more work is likely waiting
+			wait(backoff)
+			continue
+		case len(batch) == 0:
+			continue
+		}
+		mu.Lock()
+		running++
+		mu.Unlock()
+		wg.Go(func() {
+			err := d.runHeld(ctx, batch)
+			if err != nil && ctx.Err() == nil {
+				d.cfg.Log.Warn("dispatch failed", "err", err)
+			}
+			mu.Lock()
+			running--
+			failed = failed || (err != nil && ctx.Err() == nil)
+			mu.Unlock()
+			select {
+			case freed <- struct{}{}:
+			default:
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// workers is how many micro-batches may run at once now.
+func (d *Dispatcher) workers() int {
+	if d.cfg.Workers > 0 {
+		return d.cfg.Workers
+	}
+	return max(d.cfg.Settings().MaxBatchNodes, 1)
+}
+
+// Once gathers one micro-batch and runs it to the end. It returns the
+// number of messages received.
+func (d *Dispatcher) Once(ctx context.Context) (int, error) {
+	batch, n, err := d.gather(ctx)
+	if err != nil || len(batch) == 0 {
+		return n, err
+	}
+	return n, d.runHeld(ctx, batch)
+}
+
+// gather receives one micro-batch: up to BatchSize messages, receiving
+// again at once while receives come back full and, once the queue is
+// drained, waiting for more until Gather has passed since the first message
+// arrived. It returns the admitted work and how many messages it received.
+func (d *Dispatcher) gather(ctx context.Context) ([]*work, int, error) {
+	var msgs []router.Message
+	var first time.Time
+	for len(msgs) < d.cfg.BatchSize && ctx.Err() == nil {
+		want := min(queueReceiveMax, d.cfg.BatchSize-len(msgs))
+		got, err := d.cfg.Queue.Receive(ctx, want, d.cfg.Visibility)
+		if err != nil {
+			if len(msgs) == 0 {
+				return nil, 0, fmt.Errorf("receive: %w", err)
+			}
+			// Run what is held; the next gather meets the error again.
+			d.cfg.Log.Warn("receive failed while gathering a micro-batch", "err", err)
+			break
+		}
+		msgs = append(msgs, got...)
+		if len(msgs) == 0 {
+			return nil, 0, nil
+		}
+		if first.IsZero() {
+			first = time.Now()
+		}
+		if len(got) == want {
+			continue // more may be waiting
+		}
+		left := d.cfg.Gather - time.Since(first)
+		if left <= 0 {
+			break
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(backoff):
+		case <-time.After(min(d.cfg.Idle, left)):
 		}
 	}
+	if ctx.Err() != nil {
+		d.releaseAll(msgs)
+		return nil, len(msgs), nil
+	}
+	return d.admitAll(ctx, msgs), len(msgs), nil
 }
 
-// Once receives one micro-batch and runs it to the end. It returns the
-// number of messages received.
-func (d *Dispatcher) Once(ctx context.Context) (int, error) {
-	msgs, err := d.cfg.Queue.Receive(ctx, d.cfg.BatchSize, d.cfg.Visibility)
-	if err != nil {
-		return 0, fmt.Errorf("receive: %w", err)
-	}
-	if len(msgs) == 0 {
-		return 0, nil
-	}
-	batch := d.admitAll(ctx, msgs)
-	if len(batch) == 0 {
-		return len(msgs), nil
-	}
+// runHeld runs batch while keeping its messages hidden.
+func (d *Dispatcher) runHeld(ctx context.Context, batch []*work) error {
 	h := d.hold(ctx, batch)
 	defer h.stop()
-	return len(msgs), d.runSplitting(ctx, batch)
+	return d.runSplitting(ctx, batch)
 }
 
 func (d *Dispatcher) now() time.Time { return d.cfg.Now().UTC() }

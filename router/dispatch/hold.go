@@ -82,3 +82,16 @@ func (d *Dispatcher) delete(ctx context.Context, m router.Message) {
 		d.cfg.Log.Warn("could not delete message; it will be seen again", "message", m.ID, "err", err)
 	}
 }
+
+// releaseAll gives back messages received by a dispatcher that is stopping,
+// before they were admitted, best effort: a message not released reappears
+// after its visibility timeout anyway.
+func (d *Dispatcher) releaseAll(msgs []router.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d.parallel(len(msgs), func(i int) {
+		if err := d.cfg.Queue.Release(ctx, msgs[i]); err != nil && router.ErrorCode(err) != router.ENotFound {
+			d.cfg.Log.Warn("could not release message; it reappears after its visibility timeout", "message", msgs[i].ID, "err", err)
+		}
+	})
+}
