@@ -52,6 +52,10 @@ const minIntercept = time.Millisecond
 // docs/simulation.md.
 const fastTail = 0.01
 
+// fastTailSamples is how many answers a fastTail quantile needs before the
+// approximation below takes over from the fastest answer seen.
+const fastTailSamples = int(1 / fastTail)
+
 // fastStep scales the quantile's steps to the residuals' size: small enough
 // that one answer moves it by a few percent of the spread, large enough to
 // follow a change within a few hundred answers.
@@ -71,9 +75,21 @@ func (m *sizeModel) observe(size int64, latency time.Duration) {
 		w := max(1/float64(m.n), sizeModelWeight)
 		m.absRes += w * (math.Abs(r) - m.absRes)
 		step := fastStep * m.absRes
-		if r < m.q {
+		switch {
+		case m.n == 1 || (m.n < fastTailSamples && r < m.q):
+			// Too few answers for a quantile this far out: the fastest
+			// so far is the best estimate, where the approximation would
+			// start at the fit and refuse short requests until it had
+			// walked down (in the replay, 7–19 refusals in the first
+			// minutes that a warm replica answered in time).
+			m.q = min(m.q, r)
+			if m.n == 1 {
+				m.q = r
+			}
+		case m.n < fastTailSamples:
+		case r < m.q:
 			m.q -= step * (1 - fastTail)
-		} else {
+		default:
 			m.q += step * fastTail
 		}
 		m.fast.Store(int64(seconds(max(-m.q, 0))))

@@ -183,6 +183,23 @@ func TestTrackerLearnsHowFastTheFastAnswersAre(t *testing.T) {
 	}
 }
 
+// After a few answers, too few for a first percentile, the fast estimate is
+// the fastest answer seen, not the mean: short requests whose deadline a
+// warm replica meets are not refused while the router has just begun.
+func TestTrackerFastEstimateFromFewAnswers(t *testing.T) {
+	s := router.DefaultSettings()
+	var tr live.Tracker
+	now := time.Unix(4_000_000, 0)
+	for _, sec := range []float64{9, 3, 12, 7, 15} {
+		tr.Begin(now)
+		tr.End(now, time.Duration(sec*float64(time.Second)), 2048, live.AnsweredWarm)
+	}
+	st := tr.Snapshot(now)
+	if got := st.FastModelTime(2048, s); got > 4*time.Second {
+		t.Errorf("FastModelTime after answers of 9, 3, 12, 7 and 15 s = %s, want about the fastest, 3 s (mean %s)", got, st.ModelTime(2048, s))
+	}
+}
+
 // The tracker keeps the in-flight peaks of the scale-in window, total and
 // urgent, forgets them after it, and decays the urgent arrival rate.
 func TestTrackerDemandOverTheScaleInWindow(t *testing.T) {
