@@ -34,6 +34,11 @@ const (
 	ReasonForcedRealtime Reason = "forced_realtime"
 	// ReasonForcedBatch: X-Route: batch.
 	ReasonForcedBatch Reason = "forced_batch"
+	// ReasonBatchExpedited: X-Route: batch, but the pool's slow tail misses
+	// the deadline and the inference app meets it: the job is stored and
+	// answered 202 as any job, and the dispatcher runs it on the app
+	// (Decision.Expedite) — on the pool if the app fails it.
+	ReasonBatchExpedited Reason = "batch_expedited"
 	// ReasonDeadlineBelowThreshold: auto, the deadline is within the
 	// realtime threshold, so the caller is answered synchronously.
 	ReasonDeadlineBelowThreshold Reason = "deadline_below_threshold"
@@ -81,7 +86,7 @@ const (
 // Reasons lists every Reason above, in declaration order: the API document
 // is tested against it, and a test keeps it equal to the declared constants.
 var Reasons = []Reason{
-	ReasonForcedRealtime, ReasonForcedBatch, ReasonDeadlineBelowThreshold, ReasonWarmIdle,
+	ReasonForcedRealtime, ReasonForcedBatch, ReasonBatchExpedited, ReasonDeadlineBelowThreshold, ReasonWarmIdle,
 	ReasonRealtimeAffordable, ReasonBatchCheaper, ReasonBatchTooSlow, ReasonBatchUnavailable,
 	ReasonColdStartTooSlow, ReasonDeadlineTooShort, ReasonRealtimeSaturated, ReasonTooLargeForRealtime,
 	ReasonQueueFull, ReasonQueueDown, ReasonRealtimeFailed, ReasonBackendUnavailable,
@@ -105,6 +110,9 @@ type Decision struct {
 	// or batch would miss its deadline), whatever route it got. The router
 	// counts urgent arrivals and urgent requests in flight (live.Tracker).
 	Urgent bool
+	// Expedite: a batch job to run on the inference app, not the pool
+	// (ReasonBatchExpedited).
+	Expedite bool
 }
 
 // Decide chooses the route for req given the live state and the settings.
@@ -112,7 +120,9 @@ type Decision struct {
 // through it and gets the production decision.
 //
 // The policy, in order:
-//  1. X-Route: batch goes to batch unless the queue is down or full.
+//  1. X-Route: batch goes to batch unless the queue is down or full; a
+//     job whose deadline the pool's slow tail misses and the app meets
+//     is expedited: still a job, run on the app.
 //  2. X-Route: realtime goes realtime unless the body is too large, the app
 //     is at capacity, or the deadline cannot be met (a cold start included).
 //  3. auto: among the routes that can meet the deadline, a deadline within
@@ -169,6 +179,12 @@ func Decide(req Request, st State, s Settings) Decision {
 	case ModeBatch:
 		if batchBlocked != "" {
 			return d.reject(batchBlocked, batchCode, retryAfter(batchBlocked, s, lat))
+		}
+		if !batchMeets && rtBlocked == "" {
+			// The caller asked for a job, not for the pool: a job the
+			// pool would finish late runs where it finishes in time.
+			d.Urgent, d.Expedite = true, true
+			return d.to(RouteBatch, ReasonBatchExpedited, rtTime)
 		}
 		return d.to(RouteBatch, ReasonForcedBatch, batchTime)
 	case ModeRealtime:

@@ -45,6 +45,9 @@ func TestDecide(t *testing.T) {
 		code   string
 	}{
 		{"forced batch", router.Request{Mode: router.ModeBatch}, warm, router.RouteBatch, router.ReasonForcedBatch, ""},
+		{"forced batch, the pool's slow tail misses the deadline, the warm app meets it: expedited", router.Request{Mode: router.ModeBatch, Deadline: 5 * time.Minute}, warm, router.RouteBatch, router.ReasonBatchExpedited, ""},
+		{"forced batch, the pool's slow tail meets the deadline", router.Request{Mode: router.ModeBatch, Deadline: 5 * time.Minute}, router.State{Idle: sec, BatchETA: 2 * time.Minute, BatchSlowETA: 4 * time.Minute}, router.RouteBatch, router.ReasonForcedBatch, ""},
+		{"forced batch, neither meets the deadline: the pool, late", router.Request{Mode: router.ModeBatch, Deadline: 30 * sec}, cold, router.RouteBatch, router.ReasonForcedBatch, ""},
 		{"forced batch, queue down", router.Request{Mode: router.ModeBatch}, router.State{BatchDown: true}, router.RouteReject, router.ReasonQueueDown, router.EUnavailable},
 		{"forced batch, queue full", router.Request{Mode: router.ModeBatch}, router.State{QueueDepth: 1000}, router.RouteReject, router.ReasonQueueFull, router.EOverloaded},
 		{"forced realtime, warm", router.Request{Mode: router.ModeRealtime, Deadline: 5 * sec}, warm, router.RouteRealtime, router.ReasonForcedRealtime, ""},
@@ -88,6 +91,9 @@ func TestDecide(t *testing.T) {
 			d := router.Decide(tt.req, tt.state, s)
 			if d.Route != tt.route || d.Reason != tt.reason || d.Code != tt.code {
 				t.Fatalf("Decide(%v) = %s/%s/%q, want %s/%s/%q", tt.req, d.Route, d.Reason, d.Code, tt.route, tt.reason, tt.code)
+			}
+			if expedite := tt.reason == router.ReasonBatchExpedited; d.Expedite != expedite || (expedite && !d.Urgent) {
+				t.Fatalf("Decide(%v): Expedite %v, Urgent %v; want Expedite %v, urgent when expedited", tt.req, d.Expedite, d.Urgent, expedite)
 			}
 		})
 	}

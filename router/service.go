@@ -17,12 +17,21 @@ type Message struct {
 	Body         []byte
 }
 
+// MaxHidden is the longest a queue message may stay invisible (Azure
+// Storage queues' limit for a visibility timeout: 7 days).
+const MaxHidden = 7 * 24 * time.Hour
+
 // Queue is a durable message queue with at-least-once delivery (an Azure
 // Storage queue). A received message is invisible to other receivers until
 // its visibility timeout ends; it reappears unless deleted.
 type Queue interface {
 	// Enqueue stores body durably before returning. Errors: unavailable.
 	Enqueue(ctx context.Context, body []byte) error
+	// EnqueueHidden stores body durably, invisible to receivers for hidden
+	// (at most MaxHidden), and returns the message with its pop receipt:
+	// its writer works on it first, and deletes it when done or releases
+	// it to receivers. Errors: unavailable.
+	EnqueueHidden(ctx context.Context, body []byte, hidden time.Duration) (Message, error)
 	// Receive takes up to max messages, hiding them for visibility.
 	// Errors: unavailable.
 	Receive(ctx context.Context, max int, visibility time.Duration) ([]Message, error)
@@ -107,6 +116,26 @@ type Executor interface {
 	Execute(ctx context.Context, r Run) error
 }
 
+// Expediter runs jobs on the inference app (Decision.Expedite): each
+// stored with its message hidden until after its deadline, so that no pool
+// run takes it meanwhile.
+type Expediter interface {
+	// Expedite starts running job on the app and returns at once; m is its
+	// hidden message, body its request. If it cannot be run by deadline
+	// the message is released for the pool.
+	Expedite(job Job, item WorkItem, m Message, body []byte, deadline time.Time)
+}
+
+// Inferer answers one job's body on the inference app's realtime endpoint,
+// for jobs the dispatcher expedites (Decision.Expedite).
+type Inferer interface {
+	// Infer returns the app's answer as a result line: status "ok" for a
+	// 2xx answer, "http_<code>" for a request the app refused as invalid.
+	// Errors: unavailable (no answer in time, a 5xx, 408 or 429 — the job
+	// runs on the pool instead).
+	Infer(ctx context.Context, body []byte) (ResultLine, error)
+}
+
 // SecretSource reads named secrets (Key Vault). Missing secrets are left
 // out of the result rather than failing it.
 type SecretSource interface {
@@ -125,6 +154,10 @@ type Submission struct {
 	ModelVersion string
 	// Endpoint is the OpenAI path of a Batch API line; empty for /v1/infer.
 	Endpoint string
+	// Expedite asks the dispatcher to run the job on the inference app
+	// before Deadline (Decision.Expedite); the pool runs it if that fails.
+	Expedite bool
+	Deadline time.Time
 }
 
 // JobService accepts batch jobs and reports on them.

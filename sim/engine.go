@@ -95,7 +95,8 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 		if err := settings.Validate(); err != nil {
 			return nil, runTotals{}, fmt.Errorf("sim: router settings: %w", err)
 		}
-		e.prod = &production{tracker: new(live.Tracker), settings: settings, urgent: make([]bool, len(reqs)), wakes: policy == OpenAIAPI}
+		e.prod = &production{tracker: new(live.Tracker), settings: settings, urgent: make([]bool, len(reqs)),
+			expedite: make([]bool, len(reqs)), openAI: policy == OpenAIAPI}
 		e.route = e.prod.route
 		e.schedule(event{at: 0, kind: evDepthPoll})
 		e.schedule(event{at: p.KeepWarmInterval, kind: evKeepWarm})
@@ -202,10 +203,14 @@ func (e *engine) arrive(r *Request) {
 	case router.RouteRealtime:
 		e.rtSubmit(r)
 	case router.RouteBatch:
+		if e.prod != nil && e.prod.expedite[r.ID] {
+			e.rtSubmit(r) // a job the dispatcher runs on the app
+			return
+		}
 		e.batchSubmit(r)
 	default:
 		e.failed(r, "rejected_"+code)
-		if e.prod != nil && e.prod.wakes && reason == string(router.ReasonColdStartTooSlow) {
+		if e.prod != nil && e.prod.openAI && reason == string(router.ReasonColdStartTooSlow) {
 			e.wake()
 		}
 	}

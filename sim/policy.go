@@ -79,18 +79,28 @@ type production struct {
 	// urgent is Decision.Urgent per request ID, for the tracker's urgent
 	// in-flight count; pings counts keep-warm requests.
 	urgent []bool
-	pings  int
-	// wakes: a refusal for cold_start_too_slow sends the router's wake
-	// request, as the OpenAI front door does (router/http/openai.go).
-	wakes bool
+	// expedite is Decision.Expedite per request ID: a job the dispatcher
+	// runs on the app, back to the pool if the call is cut.
+	expedite []bool
+	pings    int
+	// openAI: every caller is on the OpenAI-compatible API. A refusal for
+	// cold_start_too_slow sends the router's wake request, as the front
+	// door does (router/http/openai.go); a Batch API line carries no
+	// deadline of its own (the batch's window is 24 h), so none is ever
+	// expedited.
+	openAI bool
 }
 
 func (p *production) route(e *engine, r *Request) (router.Route, string, string) {
-	d := router.Decide(router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}, p.tracker.Snapshot(e.wall()), p.settings)
+	req := router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}
+	if p.openAI && r.Mode == router.ModeBatch {
+		req.Deadline = 0
+	}
+	d := router.Decide(req, p.tracker.Snapshot(e.wall()), p.settings)
 	if d.Urgent {
 		p.tracker.UrgentArrival(e.wall())
 	}
-	p.urgent[r.ID] = d.Urgent
+	p.urgent[r.ID], p.expedite[r.ID] = d.Urgent, d.Expedite
 	return d.Route, string(d.Reason), d.Code
 }
 
@@ -109,6 +119,11 @@ func (p *production) keepWarm(e *engine) {
 // deadline, as the router's proxy does: an auto request that batch can
 // still serve in time becomes a job, anything else is refused.
 func (p *production) fallback(e *engine, r *Request) {
+	if p.expedite[r.ID] {
+		// The dispatcher releases the job's message: the pool runs it.
+		e.batchSubmit(r)
+		return
+	}
 	d := router.Fallback(router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}, p.tracker.Snapshot(e.wall()), p.settings)
 	o := &e.out[r.ID]
 	o.Fallback = string(d.Reason)

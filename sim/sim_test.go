@@ -229,6 +229,27 @@ func TestProductionSendsOverflowToBatch(t *testing.T) {
 	}
 }
 
+// An X-Route: batch job whose deadline the pool cannot meet (cold: the
+// router expects its default 10 minutes, and nodes take 60 s plus a task
+// start-up here) runs on the app, which answers it after its 10 s cold
+// start; a job with a deadline the pool meets stays on the pool.
+func TestProductionExpeditesJobsThePoolWouldFinishLate(t *testing.T) {
+	p := handParams()
+	s := p.StackSettings()
+	s.ColdStart = p.ColdStart
+	reqs := []Request{
+		req(0, 0, Deferrable, router.ModeBatch, time.Minute),
+		req(1, 0, Deferrable, router.ModeBatch, time.Hour),
+	}
+	out, _ := mustRun(t, reqs, Production, p, s)
+	if o := out[0]; o.Reason != string(router.ReasonBatchExpedited) || !o.Answered || o.Latency != 12*time.Second {
+		t.Errorf("job with a 1 min deadline: %+v, want expedited, answered after the 10 s cold start and 2 s of model time", o)
+	}
+	if o := out[1]; o.Reason != string(router.ReasonForcedBatch) || !o.Answered || o.Latency < p.NodeAllocationDelay {
+		t.Errorf("job with a 1 h deadline: %+v, want forced_batch, run on the pool", o)
+	}
+}
+
 // lower-bound is a bound: on a slice of the real trace, no policy pays less
 // or meets a deadline it misses.
 func TestLowerBoundBeatsEveryPolicy(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
 	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
+	inferenceclient "github.com/gpu-orchestration/gpu-orchestration/router/inference"
 	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/local"
@@ -139,8 +140,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec, Format: format,
 			RequestContainer: cfg.Storage.RequestContainer, ResultContainer: cfg.Storage.ResultContainer,
 			Settings: a.settings.Current, Tracker: a.tracker, Metrics: a.metrics, Log: log,
-			BatchSize: cfg.Dispatch.BatchSize, Visibility: cfg.Dispatch.Visibility, MaxDequeue: cfg.Dispatch.MaxDequeue, Workers: cfg.Dispatch.Workers,
+			BatchSize: cfg.Dispatch.BatchSize, Gather: cfg.Dispatch.Gather, Visibility: cfg.Dispatch.Visibility,
+			MaxDequeue: cfg.Dispatch.MaxDequeue, Workers: cfg.Dispatch.Workers,
+			Realtime: &inferenceclient.Client{URL: cfg.InferenceURL, HTTP: &http.Client{Transport: routerhttp.NewTransport()}},
 		})
+		// Jobs the pool would finish late run on the app (Decision.Expedite).
+		jobService.Expediter = a.dispatcher
 	}
 	return a, nil
 }

@@ -175,6 +175,43 @@ func TestEndToEndLocalRun(t *testing.T) {
 	}
 }
 
+// A batch job whose deadline the pool would miss (a fresh router expects
+// the pool's default 10 minutes) runs on the inference app: answered 202 as
+// a job, finished by the app, never run on the pool.
+func TestExpeditedJobEndToEnd(t *testing.T) {
+	az := azuritetest.Start(t)
+	r := startRouter(t, localEnv(az.ConnectionString(), refmodelServer(t)))
+	req, _ := http.NewRequest("POST", r.url+"/v1/infer", strings.NewReader(`{"text":"soon, please"}`))
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("X-Route", "batch")
+	req.Header.Set("X-Deadline-Ms", "300000")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var acc struct{ ID string }
+	if resp.StatusCode != 202 || json.Unmarshal(b, &acc) != nil || resp.Header.Get("X-Route-Reason") != string(router.ReasonBatchExpedited) {
+		t.Fatalf("submit: %d %s (%s), want 202 and %s", resp.StatusCode, b, resp.Header.Get("X-Route-Reason"), router.ReasonBatchExpedited)
+	}
+	wantPrediction(t, waitJob(t, r.url, acc.ID, 30*time.Second), "soon, please")
+	_, metrics := call(t, "GET", r.url+"/metrics", "")
+	if !strings.Contains(string(metrics), `router_batch_runs_total{outcome="expedited"} 1`) || strings.Contains(string(metrics), `router_batch_runs_total{outcome="succeeded"}`) {
+		t.Fatalf("want one expedited run and no pool run:\n%s", grepLines(string(metrics), "router_batch_runs_total"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for l := range strings.Lines(s) {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
+}
+
 func TestRestartMidBatchLosesNothing(t *testing.T) {
 	az := azuritetest.Start(t)
 	env := localEnv(az.ConnectionString(), refmodelServer(t))

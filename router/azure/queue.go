@@ -33,6 +33,23 @@ func (q *Queue) Enqueue(ctx context.Context, body []byte) error {
 	return asUnavailable("enqueue", err)
 }
 
+// EnqueueHidden implements router.Queue (Put Message's visibilitytimeout,
+// at most 7 days: https://learn.microsoft.com/rest/api/storageservices/put-message).
+func (q *Queue) EnqueueHidden(ctx context.Context, body []byte, hidden time.Duration) (router.Message, error) {
+	text := base64.StdEncoding.EncodeToString(body)
+	resp, err := q.c.EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{
+		TimeToLive: to.Ptr(int32(-1)), VisibilityTimeout: to.Ptr(seconds(min(hidden, router.MaxHidden))),
+	})
+	if err != nil {
+		return router.Message{}, asUnavailable("enqueue", err)
+	}
+	if len(resp.Messages) == 0 || resp.Messages[0] == nil {
+		return router.Message{}, router.Errorf(router.EUnavailable, "enqueue: the queue returned no message")
+	}
+	m := resp.Messages[0]
+	return router.Message{ID: deref(m.MessageID), PopReceipt: deref(m.PopReceipt), Body: body}, nil
+}
+
 // Receive implements router.Queue. At most 32 messages per call (the
 // service's limit).
 func (q *Queue) Receive(ctx context.Context, max int, vis time.Duration) ([]router.Message, error) {

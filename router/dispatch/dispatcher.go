@@ -67,11 +67,15 @@ type Config struct {
 	Parallel int
 	// Format is the micro-batch file format (default: the reference one).
 	Format Format
+	// Realtime runs expedited jobs on the inference app; nil runs every
+	// job on the pool.
+	Realtime router.Inferer
 }
 
 // Dispatcher runs micro-batches until its context ends.
 type Dispatcher struct {
 	cfg Config
+	exp chan expedited
 }
 
 // New returns a dispatcher with defaults filled in.
@@ -113,7 +117,7 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Format == nil {
 		cfg.Format = referenceFormat{}
 	}
-	return &Dispatcher{cfg: cfg}
+	return &Dispatcher{cfg: cfg, exp: make(chan expedited, expediteBacklog)}
 }
 
 // MaxBatchSize bounds Config.BatchSize: a micro-batch's messages are held
@@ -124,8 +128,8 @@ const MaxBatchSize = 1024
 // queues' limit).
 const queueReceiveMax = 32
 
-// Run gathers micro-batches and runs up to workers() of them at once until
-// ctx ends, then returns after the runs in progress have been abandoned
+// Run gathers micro-batches and runs up to workers() of them at once, and
+// answers expedited jobs on the inference app, until ctx ends, then returns after the runs in progress have been abandoned
 // (their messages released to the queue). One gatherer cuts the batches, so
 // concurrent runs never split the waiting messages into small ones.
 func (d *Dispatcher) Run(ctx context.Context) {
@@ -136,6 +140,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		failed  bool
 		freed   = make(chan struct{}, 1)
 	)
+	wg.Go(func() { d.expediteLoop(ctx, func(f func()) { wg.Go(f) }) })
 	backoff := d.cfg.Idle
 	wait := func(t time.Duration) {
 		select {
@@ -175,7 +180,8 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			backoff = d.cfg.Idle
 			wait(backoff)
 			continue
-		case len(batch) == 0:
+		}
+		if len(batch) == 0 {
 			continue
 		}
 		mu.Lock()

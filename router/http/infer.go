@@ -84,9 +84,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders
 	// jobs would be worse than an answer nobody reads.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.SubmitTimeout)
 	defer cancel()
-	job, replay, err := s.cfg.Jobs.Submit(ctx, router.Submission{
-		Body: body, IdempotencyKey: hdr.IdempotencyKey, ModelVersion: settings.ModelVersion,
-	})
+	sub := router.Submission{Body: body, IdempotencyKey: hdr.IdempotencyKey, ModelVersion: settings.ModelVersion}
+	if dec.Expedite && hdr.Request.Deadline > 0 {
+		sub.Expedite, sub.Deadline = true, s.cfg.Now().Add(hdr.Request.Deadline)
+	}
+	job, replay, err := s.cfg.Jobs.Submit(ctx, sub)
 	if err != nil {
 		code := router.ErrorCode(err)
 		if code == router.EUnavailable || code == router.EInternal {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
 // The OpenAI-compatible front door, realtime half: POST /v1/chat/completions,
@@ -208,7 +209,7 @@ func (s *Server) wake(fresh bool) {
 		}
 		now := s.cfg.Now()
 		// Never a model-time sample: it may hold a cold start.
-		s.cfg.Tracker.End(now, now.Sub(start), -1, answer(ok, false))
+		s.cfg.Tracker.End(now, now.Sub(start), -1, live.AnswerOf(ok, false))
 		s.cfg.Log.Info("woke the inference app", "ok", ok, "took", now.Sub(start).Round(time.Millisecond))
 	}()
 }

@@ -174,7 +174,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 		if dec.Urgent {
 			tr.EndUrgent(now)
 		}
-		tr.End(now, now.Sub(start), hdr.Request.Size, answer(c.ok, replicaUp))
+		tr.End(now, now.Sub(start), hdr.Request.Size, live.AnswerOf(c.ok, replicaUp))
 		if m := s.cfg.Metrics; m != nil {
 			m.InFlight.Dec()
 			m.ObserveRealtime(now.Sub(start))
@@ -186,19 +186,6 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 	}()
 	s.proxy.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
 	return c.outcome
-}
-
-// answer classifies a finished call for the tracker: an answer below 500
-// shows the app is up; it is a model-time sample only if a replica was known
-// to be up when the request left.
-func answer(ok, replicaUp bool) live.Answer {
-	switch {
-	case !ok:
-		return live.Failed
-	case replicaUp:
-		return live.AnsweredWarm
-	}
-	return live.AnsweredCold
 }
 
 // fail handles a request the inference app did not answer: it applies the

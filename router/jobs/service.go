@@ -31,7 +31,17 @@ type Service struct {
 	// Poll is how often a retry waiting on an attempt in flight looks for
 	// its job (default 20 ms).
 	Poll time.Duration
+	// Expediter runs expedited jobs (Submission.Expedite) on the inference
+	// app; nil leaves every job to the pool.
+	Expediter router.Expediter
 }
+
+// expediteGrace is how long after its deadline an expedited job's message
+// stays hidden: the app's call is cut at the deadline and the message
+// released then; the grace covers a release that is late, so that the
+// pool does not take a job still being answered. A router that stops
+// without releasing it leaves the job to the pool after the grace.
+const expediteGrace = 30 * time.Second
 
 var _ router.JobService = (*Service)(nil)
 
@@ -122,7 +132,14 @@ func (s *Service) store(ctx context.Context, id string, sub router.Submission) (
 			return nil, fmt.Errorf("encode work item: %w", err)
 		}
 	}
-	if err := s.Queue.Enqueue(ctx, msg); err != nil {
+	expedite := sub.Expedite && s.Expediter != nil && sub.Deadline.After(now)
+	var m router.Message
+	if expedite {
+		m, err = s.Queue.EnqueueHidden(ctx, msg, sub.Deadline.Sub(now)+expediteGrace)
+	} else {
+		err = s.Queue.Enqueue(ctx, msg)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("enqueue job %s: %w", id, err)
 	}
 	job := router.Job{ID: id, State: router.JobQueued, ModelVersion: sub.ModelVersion, Created: now, Updated: now}
@@ -131,6 +148,9 @@ func (s *Service) store(ctx context.Context, id string, sub router.Submission) (
 	// it once the dispatcher has stored its record, or after the lease.
 	if err := s.Store.Create(ctx, job); err != nil {
 		return nil, fmt.Errorf("store job %s: %w (%w)", id, err, errEnqueued)
+	}
+	if expedite {
+		s.Expediter.Expedite(job, item, m, sub.Body, sub.Deadline)
 	}
 	return &job, nil
 }

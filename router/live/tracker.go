@@ -50,6 +50,19 @@ const (
 	AnsweredWarm
 )
 
+// AnswerOf classifies a finished call for End: an answer shows the app is
+// up; it is a model-time sample only if a replica was known to be up when
+// the request left.
+func AnswerOf(answered, replicaUp bool) Answer {
+	switch {
+	case !answered:
+		return Failed
+	case replicaUp:
+		return AnsweredWarm
+	}
+	return AnsweredCold
+}
+
 // Begin records a realtime request leaving for the inference app.
 func (t *Tracker) Begin(now time.Time) {
 	t.inFlight.Add(1)

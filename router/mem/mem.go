@@ -58,6 +58,21 @@ func (q *Queue) Enqueue(_ context.Context, body []byte) error {
 	return nil
 }
 
+// EnqueueHidden implements router.Queue.
+func (q *Queue) EnqueueHidden(_ context.Context, body []byte, hidden time.Duration) (router.Message, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.down(); err != nil {
+		return router.Message{}, err
+	}
+	q.next++
+	m := router.Message{ID: strconv.Itoa(q.next), Body: append([]byte(nil), body...)}
+	q.next++
+	m.PopReceipt = strconv.Itoa(q.next)
+	q.msgs = append(q.msgs, &queued{m: m, visibleAt: q.now().Add(min(hidden, router.MaxHidden))})
+	return m, nil
+}
+
 // Receive implements router.Queue.
 func (q *Queue) Receive(_ context.Context, max int, vis time.Duration) ([]router.Message, error) {
 	q.mu.Lock()

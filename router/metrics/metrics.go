@@ -27,7 +27,7 @@ type Metrics struct {
 	// DispatchLag is the time a job waited in the queue before a dispatcher
 	// took it.
 	DispatchLag prometheus.Histogram
-	// BatchRuns counts micro-batch runs by outcome.
+	// BatchRuns counts micro-batch runs by outcome, and expedited jobs.
 	BatchRuns *prometheus.CounterVec
 	// JobsFinished counts jobs that reached a terminal state, by state.
 	JobsFinished *prometheus.CounterVec
@@ -60,7 +60,7 @@ func New() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.1, 2.5, 12),
 		}),
 		BatchRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "router_batch_runs_total", Help: "Micro-batch runs by outcome.",
+			Name: "router_batch_runs_total", Help: "Micro-batch runs on the pool by outcome (succeeded, failed), and expedited jobs run on the inference app (expedited, expedite_failed).",
 		}, []string{"outcome"}),
 		JobsFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "router_jobs_finished_total", Help: "Jobs that reached a terminal state, by state.",

@@ -74,6 +74,37 @@ func queue(t *testing.T, q router.Queue) {
 	if q.MaxMessageSize() < 32<<10 {
 		t.Fatalf("MaxMessageSize %d: the work item of a small body must fit", q.MaxMessageSize())
 	}
+	hiddenMessage(t, q)
+}
+
+// hiddenMessage: a message stored hidden reaches no receiver until its
+// writer releases it, and its writer can delete it unseen.
+func hiddenMessage(t *testing.T, q router.Queue) {
+	ctx := t.Context()
+	first, err := q.EnqueueHidden(ctx, []byte(`{"n":1}`), time.Hour)
+	if err != nil || first.ID == "" || first.PopReceipt == "" {
+		t.Fatalf("enqueue hidden: %+v, %v; want the message with its pop receipt", first, err)
+	}
+	second, err := q.EnqueueHidden(ctx, []byte(`{"n":2}`), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := q.Receive(ctx, 10, 30*time.Second); len(msgs) != 0 {
+		t.Fatalf("received %d hidden messages", len(msgs))
+	}
+	if err := q.Delete(ctx, first); err != nil {
+		t.Fatalf("delete a hidden message with its pop receipt: %v", err)
+	}
+	if err := q.Release(ctx, second); err != nil {
+		t.Fatalf("release a hidden message: %v", err)
+	}
+	msgs, err := q.Receive(ctx, 10, 30*time.Second)
+	if err != nil || len(msgs) != 1 || string(msgs[0].Body) != `{"n":2}` || msgs[0].DequeueCount != 1 {
+		t.Fatalf("receive after release: %+v, %v; want the released message alone, first delivery", msgs, err)
+	}
+	if err := q.Delete(ctx, msgs[0]); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func jobStore(t *testing.T, s router.JobStore) {
