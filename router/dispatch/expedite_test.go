@@ -42,12 +42,18 @@ func expediteRig(t *testing.T, app *fakeApp) (*rig, func()) {
 	return r, func() { cancel(); <-stopped }
 }
 
-func (r *rig) waitJob(t *testing.T, id string, state router.JobState) router.Job {
+// expediteAndWait submits an expedited job due in a minute and returns its
+// record once it has succeeded, or after 5 s.
+func (r *rig) expediteAndWait(t *testing.T) router.Job {
 	t.Helper()
+	job, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{"q":"soon"}`), Expedite: true, Deadline: r.clock.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		job := r.job(t, id)
-		if job.State == state || time.Now().After(deadline) {
+		job := r.job(t, job.ID)
+		if job.State == router.JobSucceeded || time.Now().After(deadline) {
 			return job
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -60,11 +66,7 @@ func TestExpeditedJobRunsOnTheApp(t *testing.T) {
 	app := &fakeApp{}
 	r, stop := expediteRig(t, app)
 	defer stop()
-	job, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{"q":"soon"}`), Expedite: true, Deadline: r.clock.Now().Add(time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := r.waitJob(t, job.ID, router.JobSucceeded)
+	got := r.expediteAndWait(t)
 	if got.State != router.JobSucceeded || string(got.Result) != `{"q":"soon"}` {
 		t.Fatalf("job %+v, want succeeded with the app's answer", got)
 	}
@@ -82,13 +84,9 @@ func TestExpeditedJobFallsBackToThePool(t *testing.T) {
 	app := &fakeApp{fail: router.Errorf(router.EUnavailable, "the inference app answered 503")}
 	r, stop := expediteRig(t, app)
 	defer stop()
-	job, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{"q":"soon"}`), Expedite: true, Deadline: r.clock.Now().Add(time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := r.waitJob(t, job.ID, router.JobSucceeded)
-	if got.State != router.JobSucceeded || app.calls != 1 || r.model.timesRun(job.ID) != 1 {
-		t.Fatalf("job %s after %d app calls and %d pool runs; want succeeded on the pool after 1 failed call", got.State, app.calls, r.model.timesRun(job.ID))
+	got := r.expediteAndWait(t)
+	if got.State != router.JobSucceeded || app.calls != 1 || r.model.timesRun(got.ID) != 1 {
+		t.Fatalf("job %s after %d app calls and %d pool runs; want succeeded on the pool after 1 failed call", got.State, app.calls, r.model.timesRun(got.ID))
 	}
 }
 
