@@ -3,7 +3,9 @@
 // and injects the faults an operator would meet — kill -9 of the router and
 // of the model mid-batch, the storage emulator stopped during acceptance,
 // concurrent retries with one Idempotency-Key, an input that kills the
-// model in a full micro-batch, slow clients — then counts, per scenario,
+// model in a full micro-batch, slow clients, kill -9 of the router while the
+// app answers expedited jobs (whose hidden messages must reach the next
+// router's pool) — then counts, per scenario,
 // accepted, succeeded, failed, lost and duplicated runs.
 //
 // `go test ./router/chaos` (part of `make test`) runs the scenarios without

@@ -109,8 +109,9 @@ type proc struct {
 	done chan struct{}
 }
 
-// start runs a router process; executor is "local" or "none".
-func (e *env) start(executor string) *proc {
+// start runs a router process; executor is "local" or "none", extra are
+// more NAME=value settings.
+func (e *env) start(executor string, extra ...string) *proc {
 	e.t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -124,6 +125,7 @@ func (e *env) start(executor string) *proc {
 		"INFERENCE_URL="+e.infer, "EXECUTOR="+executor, "LOCAL_BATCH_COMMAND=/bin/sh "+modelScript,
 		"REFMODEL_BIN="+refmodelBin, "RUNS_LOG="+e.runsLog, "MODEL_PIDS="+e.pids,
 		"DISPATCH_VISIBILITY=3s", "QUEUE_DEPTH_INTERVAL=200ms", "SHUTDOWN_TIMEOUT=5s", "LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, extra...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -164,15 +166,19 @@ func (p *proc) stop() {
 
 var client = &http.Client{Timeout: 20 * time.Second}
 
-// submit POSTs a batch job with an Idempotency-Key, retrying on anything
-// but an acceptance until the deadline, as a careful client does. It
-// returns the job id, or "" if the job was never accepted.
-func submit(url, key, body string, until time.Time) string {
+// submit POSTs a batch job with an Idempotency-Key and the given header
+// pairs, retrying on anything but an acceptance until the deadline, as a
+// careful client does. It returns the job id, or "" if the job was never
+// accepted.
+func submit(url, key, body string, until time.Time, headers ...string) string {
 	for time.Now().Before(until) {
 		req, _ := http.NewRequest("POST", url+"/v1/infer", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 		req.Header.Set("X-Route", "batch")
 		req.Header.Set("Idempotency-Key", key)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 		resp, err := client.Do(req)
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -148,6 +149,55 @@ func TestStorageRestartDuringAcceptance(t *testing.T) {
 	}
 	ids := submitAll(func() string { return p.url }, 120, 8, text, false, time.Now().Add(2*time.Minute), fault)
 	e.tally("storage restarted during acceptance", p.url, ids, 2*time.Minute)
+}
+
+// expediteAll submits n jobs at once whose deadline the pool cannot meet
+// (a fresh router expects it to take 10 minutes) and a starting app can
+// (COLD_START=1s): the router expedites them to the app.
+func expediteAll(url string, n int, body string, deadline time.Duration) []string {
+	until := time.Now().Add(time.Minute)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var ids []string
+	for i := range n {
+		wg.Go(func() {
+			id := submit(url, fmt.Sprintf("exp-%d-%d", i, time.Now().UnixNano()), fmt.Sprintf(body, i), until,
+				"X-Deadline-Ms", strconv.FormatInt(deadline.Milliseconds(), 10))
+			mu.Lock()
+			defer mu.Unlock()
+			if id != "" {
+				ids = append(ids, id)
+			}
+		})
+	}
+	wg.Wait()
+	return ids
+}
+
+// Expedited jobs are answered by the app, none by the pool.
+func TestExpeditedJobs(t *testing.T) {
+	e := newEnv(t, false)
+	p := e.start("local", "COLD_START=1s")
+	ids := e.tally("expedited jobs, no fault", p.url, expediteAll(p.url, 32, `{"text":"job %d"}`, 10*time.Second), time.Minute)
+	if n := len(e.runs()); n != 0 || ids.succeeded != 32 {
+		t.Fatalf("%d of 32 succeeded, %d run on the pool; want all on the app", ids.succeeded, n)
+	}
+}
+
+// kill -9 of the router while the app answers expedited jobs: their
+// messages, hidden until after the deadline, reach the next router's pool.
+func TestKillRouterDuringExpeditedJobs(t *testing.T) {
+	chaosOnly(t)
+	e := newEnv(t, false)
+	p := e.start("local", "COLD_START=1s")
+	ids := expediteAll(p.url, 16, `{"text":"job %d","sleep_ms":2000}`, 6*time.Second)
+	time.Sleep(time.Second) // every call is on the app, none answered
+	p.kill()
+	second := e.start("local", "COLD_START=1s")
+	r := e.tally("kill -9 router during expedited jobs", second.url, ids, 2*time.Minute)
+	if runs := e.runs(); len(runs) != r.succeeded {
+		t.Fatalf("%d jobs ran on the pool, %d succeeded; want every job finished by the pool after the kill", len(runs), r.succeeded)
+	}
 }
 
 func waitRunning(t *testing.T, e *env) {
