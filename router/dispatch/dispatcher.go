@@ -7,6 +7,11 @@
 // times, go to the poison queue with the reason. Work given back unfinished
 // (a stop, an executor that cannot run) is made visible again at once:
 // nothing is lost, and nothing waits out a visibility timeout.
+//
+// Jobs the router expedites (router.Decision.Expedite) do not come through
+// the queue: the job service hands them over with their message hidden, and
+// the dispatcher answers them on the inference app, releasing the message
+// for the pool if the app does not answer in time.
 package dispatch
 
 import (
@@ -129,9 +134,10 @@ const MaxBatchSize = 1024
 const queueReceiveMax = 32
 
 // Run gathers micro-batches and runs up to workers() of them at once, and
-// answers expedited jobs on the inference app, until ctx ends, then returns after the runs in progress have been abandoned
-// (their messages released to the queue). One gatherer cuts the batches, so
-// concurrent runs never split the waiting messages into small ones.
+// answers expedited jobs on the inference app, until ctx ends; it returns
+// once the runs in progress have been abandoned (their messages released to
+// the queue). One gatherer cuts the batches, so concurrent runs never split
+// the waiting messages into small ones.
 func (d *Dispatcher) Run(ctx context.Context) {
 	var (
 		wg      sync.WaitGroup
