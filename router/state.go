@@ -5,6 +5,14 @@ import (
 	"time"
 )
 
+// PoolColdAfter is how long after its last finished job the Batch pool may
+// have no node left: the stack's formula targets the pending tasks' average
+// over a 5-minute window, evaluated every 5 minutes at the shortest
+// (autoscale.DefaultOptions), so an idle pool is empty 5 to 10 minutes
+// after its last task; the shorter bound is the safe one (a job thought to
+// meet a warm pool's time would wait for a node instead).
+const PoolColdAfter = 5 * time.Minute
+
 // NeverServed is State.Idle when the inference app has not served a request
 // since the router started: it is then assumed to be at zero replicas.
 const NeverServed = time.Duration(math.MaxInt64)
@@ -49,6 +57,11 @@ type State struct {
 	// recently finished; zero means none observed. A request goes to batch
 	// for its deadline only if this meets it.
 	BatchSlowETA time.Duration
+	// BatchIdle is how long ago the last batch job finished through this
+	// router; NeverServed if none did. Past PoolColdAfter the pool may have
+	// scaled in to no node, and the times above, measured on a running
+	// pool, no longer say how long the next job takes.
+	BatchIdle time.Duration
 	// BatchDown is true while the work queue is failing: batch work cannot
 	// be durably accepted.
 	BatchDown bool
@@ -205,9 +218,12 @@ func (st State) batchSlowETA(s Settings) time.Duration {
 	return max(st.BatchSlowETA, st.batchETA(s))
 }
 
+// batchETA is the expected time from enqueue to result: the recent one on
+// a pool that has been running; on a pool that may have scaled in (or
+// never ran), at least Settings.BatchLatency, the time to start one.
 func (st State) batchETA(s Settings) time.Duration {
-	if st.BatchETA > 0 {
-		return st.BatchETA
+	if st.BatchETA <= 0 || st.BatchIdle > PoolColdAfter {
+		return max(st.BatchETA, s.BatchLatency)
 	}
-	return s.BatchLatency
+	return st.BatchETA
 }

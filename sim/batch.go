@@ -124,7 +124,7 @@ func (e *engine) taskDone(n *node, gen uint64) {
 	for _, j := range t.jobs {
 		e.answered(j.req, e.now, "")
 		if e.prod != nil {
-			e.prod.tracker.ObserveBatch(e.now - j.enqueued)
+			e.prod.tracker.ObserveBatch(e.wall(), e.now-j.enqueued)
 		}
 	}
 	if n.leaving {

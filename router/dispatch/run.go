@@ -114,7 +114,7 @@ func (d *Dispatcher) finish(ctx context.Context, w *work, results map[string]rou
 		d.cfg.Metrics.JobsFinished.WithLabelValues(string(job.State)).Inc()
 	}
 	if !w.item.Enqueued.IsZero() {
-		d.cfg.Tracker.ObserveBatch(now.Sub(w.item.Enqueued))
+		d.cfg.Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
 	}
 	d.settle(ctx, w, true)
 }

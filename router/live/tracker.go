@@ -20,6 +20,7 @@ type Tracker struct {
 	model      sizeModel
 	batchETA   atomic.Int64 // nanos; 0 = none observed
 	batchSlow  slowTail
+	lastBatch  atomic.Int64 // unix nanos of the last finished job; 0 = never
 	queueDepth atomic.Int64
 	batchDown  atomic.Bool
 	demand     demand
@@ -118,10 +119,12 @@ func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer
 	}
 }
 
-// ObserveBatch records the time from enqueue to result of a finished job.
-func (t *Tracker) ObserveBatch(d time.Duration) {
+// ObserveBatch records the time from enqueue to result of a job finished
+// at now.
+func (t *Tracker) ObserveBatch(now time.Time, d time.Duration) {
 	updateEWMA(&t.batchETA, d)
 	t.batchSlow.observe(d)
+	t.lastBatch.Store(now.UnixNano())
 }
 
 // SetQueueDepth records a fresh queue depth reading; a successful reading
@@ -142,6 +145,10 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 	idle := router.NeverServed
 	if last := t.lastServed.Load(); last != 0 {
 		idle = max(now.Sub(time.Unix(0, last)), 0)
+	}
+	batchIdle := router.NeverServed
+	if last := t.lastBatch.Load(); last != 0 {
+		batchIdle = max(now.Sub(time.Unix(0, last)), 0)
 	}
 	base, perKiB, fast := t.model.estimate()
 	peak, urgentPeak, urgentNow, rate, sinceUrgent := t.demand.read(now)
@@ -171,6 +178,7 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		RealtimeFastBy:     fast,
 		BatchETA:           time.Duration(t.batchETA.Load()),
 		BatchSlowETA:       t.batchSlow.estimate(),
+		BatchIdle:          batchIdle,
 		BatchDown:          t.batchDown.Load(),
 	}
 }

@@ -285,15 +285,39 @@ func TestTrackerLearnsTheSlowBatchTail(t *testing.T) {
 	var tr live.Tracker
 	// Job times spread evenly over 60–120 s: mean 90 s, 95th percentile 117 s.
 	u := 0.0
+	now := time.Unix(7_000_000, 0)
 	for range 3000 {
 		u = math.Mod(u+0.6180339887, 1)
-		tr.ObserveBatch(time.Duration((60 + 60*u) * float64(time.Second)))
+		tr.ObserveBatch(now, time.Duration((60+60*u)*float64(time.Second)))
 	}
-	st := tr.Snapshot(time.Unix(7_000_000, 0))
+	st := tr.Snapshot(now)
 	if st.BatchETA < 80*time.Second || st.BatchETA > 100*time.Second {
 		t.Errorf("BatchETA = %s, want about 90 s", st.BatchETA)
 	}
 	if st.BatchSlowETA < 110*time.Second || st.BatchSlowETA > 122*time.Second {
 		t.Errorf("BatchSlowETA = %s, want about 117 s", st.BatchSlowETA)
+	}
+}
+
+// A pool whose last job finished longer ago than PoolColdAfter may have no
+// node left: the job times it measured running no longer apply, and batch
+// meets a deadline only if starting the pool (BatchLatency) does.
+func TestBatchTimesLapseWhenThePoolMayBeEmpty(t *testing.T) {
+	s := router.DefaultSettings() // BatchLatency 10 min
+	var tr live.Tracker
+	done := time.Unix(8_000_000, 0)
+	for range 50 {
+		tr.ObserveBatch(done, 90*time.Second)
+	}
+	req := router.Request{Deadline: 5 * time.Minute}
+	if d := router.Decide(req, tr.Snapshot(done.Add(time.Minute)), s); d.Route != router.RouteBatch {
+		t.Fatalf("a minute after the last job: %s/%s, want batch (jobs take 90 s)", d.Route, d.Reason)
+	}
+	later := done.Add(router.PoolColdAfter + time.Second)
+	if st := tr.Snapshot(later); st.BatchIdle <= router.PoolColdAfter {
+		t.Fatalf("BatchIdle = %s, want more than %s", st.BatchIdle, router.PoolColdAfter)
+	}
+	if d := router.Decide(req, tr.Snapshot(later), s); d.Route != router.RouteRealtime || d.Reason != router.ReasonBatchTooSlow {
+		t.Fatalf("with the pool possibly empty: %s/%s, want realtime/%s", d.Route, d.Reason, router.ReasonBatchTooSlow)
 	}
 }
