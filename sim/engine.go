@@ -210,7 +210,7 @@ func (e *engine) arrive(r *Request) {
 		e.batchSubmit(r)
 	default:
 		e.failed(r, "rejected_"+code)
-		if e.prod != nil && e.prod.openAI && reason == string(router.ReasonColdStartTooSlow) {
+		if e.prod != nil && reason == string(router.ReasonColdStartTooSlow) {
 			e.wake()
 		}
 	}

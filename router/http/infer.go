@@ -44,6 +44,11 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, rid string) {
 	outcome := "ok"
 	switch dec.Route {
 	case router.RouteReject:
+		if dec.Reason == router.ReasonColdStartTooSlow {
+			// Refused requests never reach the app, so without this a
+			// stream of short deadlines would keep it cold for good.
+			s.wake(st.BeginsColdStart(settings))
+		}
 		outcome = dec.Code
 		writeErrorCode(w, dec.Code, rejectMessage(dec, settings), dec.RetryAfter)
 		s.count(dec.Route.String(), string(dec.Reason), outcome)
@@ -126,7 +131,7 @@ func rejectMessage(d router.Decision, s router.Settings) string {
 	switch d.Reason {
 	case router.ReasonColdStartTooSlow:
 		return "the inference app is cold: a cold start (about " + s.ColdStart.String() +
-			") plus the model time exceeds X-Deadline-Ms; allow a longer deadline or use X-Route: batch"
+			") plus the model time exceeds X-Deadline-Ms; it is being started now: retry after Retry-After, allow a longer deadline, or use X-Route: batch"
 	case router.ReasonDeadlineTooShort:
 		return "no route answers within X-Deadline-Ms: even a warm answer takes longer"
 	case router.ReasonRealtimeSaturated:

@@ -304,3 +304,33 @@ func TestColdStartUnderWayIsWaitedFor(t *testing.T) {
 		t.Fatalf("after the first answer: %+v, want a replica up", st)
 	}
 }
+
+// A refusal for a cold app starts it: refused requests never reach the app,
+// so a stream of deadlines shorter than a cold start would otherwise keep it
+// cold for good.
+func TestColdRefusalWakesTheApp(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	resp, body := f.do(t, "POST", "/v1/infer", `{"x":1}`, "X-Route", "realtime", "X-Deadline-Ms", "2000")
+	if resp.StatusCode != 503 || resp.Header.Get("X-Route-Reason") != string(router.ReasonColdStartTooSlow) || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("got %d %s reason %q", resp.StatusCode, body, resp.Header.Get("X-Route-Reason"))
+	}
+	select {
+	case got := <-f.seen:
+		if got.Method != http.MethodGet {
+			t.Fatalf("wake request %s %s, want a GET", got.Method, got.URL.Path)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refusal did not wake the app")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, _ = f.do(t, "POST", "/v1/infer", `{"x":1}`, "X-Route", "realtime", "X-Deadline-Ms", "2000")
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retry still %d after the wake", resp.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
