@@ -150,8 +150,12 @@ func writeTune(w io.Writer, rep *sim.TuneReport, title, stack string, maxReplica
 	if r.MinReplicasMonthUSD > c.MinReplicasMonthUSD {
 		// The replay starts cold and prices minimum replicas for its span
 		// only; a deployment keeps them up every hour.
-		fmt.Fprintf(w, "\nNote: its %d minimum replicas run all month, about $%.0f a month at the active rate whatever the traffic;\nthe replay priced them for the trace's span only, and warm from its start.\n",
-			r.Setting.MinReplicas, r.MinReplicasMonthUSD)
+		what, them := fmt.Sprintf("%d minimum replicas run", r.Setting.MinReplicas), "them"
+		if r.Setting.MinReplicas == 1 {
+			what, them = "minimum replica runs", "it"
+		}
+		fmt.Fprintf(w, "\nNote: its %s all month, about $%.0f a month at the active rate whatever the traffic;\nthe replay priced %s for the trace's span only, and warm from its start.\n",
+			what, r.MinReplicasMonthUSD, them)
 	}
 }
 
