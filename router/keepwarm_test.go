@@ -40,6 +40,28 @@ func TestKeepWarm(t *testing.T) {
 	}
 }
 
+// Letting the app cool also loses the urgent requests that arrive during
+// the next cold start: at one a minute, one per 60 s cold start, priced at
+// the batch cost threshold ($0.01, 100 s of a replica at $0.0001/s). After
+// a 7-minute silence, longer than a wake-up's 360 s of replica time, busy
+// urgent traffic still keeps the app warm; with the threshold at zero
+// misses are not priced and it cools.
+func TestKeepWarmPricesTheMissesOfACooledApp(t *testing.T) {
+	s := testSettings() // cold start 60 s, cooldown 300 s, threshold $0.01, $0.0001/s
+	quiet := router.State{Idle: 290 * time.Second, UrgentRate: 1.0 / 60, SinceUrgent: 7 * time.Minute}
+	if !router.KeepWarm(quiet, s) {
+		t.Fatal("busy urgent traffic, 7 minutes quiet: want kept warm (cooling costs 360 s + 1 miss × 100 s)")
+	}
+	s.BatchCostThreshold = 0
+	if router.KeepWarm(quiet, s) {
+		t.Fatal("threshold 0: misses unpriced, want cooled after 7 minutes (> 360 s)")
+	}
+	s = testSettings()
+	if router.KeepWarm(router.State{Idle: 290 * time.Second, UrgentRate: 1.0 / 60, SinceUrgent: 8 * time.Minute}, s) {
+		t.Fatal("8 minutes quiet: longer than cooling costs (460 s), want cooled")
+	}
+}
+
 // The replicas the HTTP rule keeps follow the in-flight peak of the
 // scale-in window, not the requests in flight now.
 func TestWarmReplicasFollowThePeak(t *testing.T) {

@@ -134,13 +134,16 @@ const KeepWarmInterval = 15 * time.Second
 // keep-warm request now: the app scales to zero at its cooldown, no
 // request is in flight and the cooldown is about to end, and urgent
 // requests arrive often enough that keeping one replica warm until the next
-// one costs less than waking one for it. Waking costs the cold start plus
-// the cooldown tail of replica time, and the urgent request then waits the
-// cold start (likely missing its deadline); keeping warm costs the gap,
-// expected 1/UrgentRate. So: keep warm while 1/UrgentRate ≤ ColdStart +
-// ScaleDownDelay. A decayed rate falls slowly after traffic stops, so a
-// silence longer than that gap already counts as the gap: once no urgent
-// request has come for ColdStart + ScaleDownDelay, the app may cool.
+// one costs less than letting it cool. Keeping warm costs the gap, expected
+// 1/UrgentRate of replica time. Letting it cool costs the next wake-up —
+// the cold start plus the cooldown tail of replica time — and the urgent
+// requests that arrive during that cold start, UrgentRate × ColdStart of
+// them, which wait it out and mostly miss their deadlines. Each is priced
+// at the batch cost threshold, what the operator says a synchronous answer
+// is worth above batch; a threshold of zero leaves misses out. A decayed
+// rate falls slowly after traffic stops, so a silence longer than the gap
+// already counts as the gap: once no urgent request has come for longer
+// than letting the app cool costs, it may cool.
 func KeepWarm(st State, s Settings) bool {
 	if s.MinReplicas > 0 || st.InFlight > 0 || !st.ReplicaUp(s) || st.UrgentRate <= 0 {
 		return false
@@ -149,7 +152,18 @@ func KeepWarm(st State, s Settings) bool {
 		return false
 	}
 	gap := max(1/st.UrgentRate, st.SinceUrgent.Seconds())
-	return gap <= (s.ColdStart + s.ScaleDownDelay).Seconds()
+	return gap <= coolingCost(st, s)
+}
+
+// coolingCost is what letting the app cool costs, in seconds of one
+// replica: the next wake-up, and the urgent requests its cold start loses.
+func coolingCost(st State, s Settings) float64 {
+	wake := (s.ColdStart + s.ScaleDownDelay).Seconds()
+	if s.RealtimePricePerSecond <= 0 {
+		return wake
+	}
+	lost := st.UrgentRate * s.ColdStart.Seconds()
+	return wake + lost*s.BatchCostThreshold/s.RealtimePricePerSecond
 }
 
 // ReplicaUp reports whether a replica is known to be up: the app answered
