@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -48,9 +49,8 @@ func Start(t testing.TB) *Server {
 	}
 	dir := t.TempDir()
 	s := &Server{t: t, bin: bin, logPath: filepath.Join(dir, "azurite.log")}
-	s.blobPort, s.queuePort, s.tablePort = freePort(t), freePort(t), freePort(t)
-	s.start()
 	t.Cleanup(s.Stop)
+	s.startOnFreePorts()
 	return s
 }
 
@@ -67,9 +67,8 @@ func StartOnDisk(t testing.TB) *Server {
 	}
 	dir := t.TempDir()
 	s := &Server{t: t, bin: bin, logPath: filepath.Join(dir, "azurite.log"), location: filepath.Join(dir, "data")}
-	s.blobPort, s.queuePort, s.tablePort = freePort(t), freePort(t), freePort(t)
-	s.start()
 	t.Cleanup(s.Stop)
+	s.startOnFreePorts()
 	return s
 }
 
@@ -120,8 +119,34 @@ func Binary() (string, error) {
 	return "", errors.New("azurite not found (AZURITE_BIN, node_modules/.bin/azurite, PATH)")
 }
 
+// start runs Azurite on s's ports and waits until it listens.
 func (s *Server) start() {
 	s.t.Helper()
+	if err := s.tryStart(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// startOnFreePorts starts Azurite on fresh free ports, again on other ports
+// if another process took one of them between picking and binding.
+func (s *Server) startOnFreePorts() {
+	s.t.Helper()
+	for attempt := 1; ; attempt++ {
+		s.pickPorts()
+		err := s.tryStart()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// errPortTaken: Azurite could not bind one of its ports.
+var errPortTaken = errors.New("a port was taken")
+
+func (s *Server) tryStart() error {
 	args := []string{
 		"--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(s.blobPort),
 		"--queueHost", "127.0.0.1", "--queuePort", strconv.Itoa(s.queuePort),
@@ -135,14 +160,19 @@ func (s *Server) start() {
 	}
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		s.t.Fatal(err)
+		return err
+	}
+	// This start's own lines begin here: the log keeps earlier starts'.
+	var from int64
+	if fi, err := logf.Stat(); err == nil {
+		from = fi.Size()
 	}
 	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so Stop ends node's children too
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		s.t.Fatalf("start azurite: %v", err)
+		return fmt.Errorf("start azurite: %w", err)
 	}
 	s.cmd, s.exited = cmd, make(chan struct{})
 	go func(c *exec.Cmd, done chan struct{}) { _ = c.Wait(); logf.Close(); close(done) }(cmd, s.exited)
@@ -156,16 +186,22 @@ func (s *Server) start() {
 			}
 			select {
 			case <-s.exited:
+				s.cmd = nil
 				log, _ := os.ReadFile(s.logPath)
-				s.t.Fatalf("azurite exited at start:\n%s", log)
+				log = log[min(from, int64(len(log))):]
+				if strings.Contains(string(log), "EADDRINUSE") {
+					return fmt.Errorf("%w: azurite exited at start:\n%s", errPortTaken, log)
+				}
+				return fmt.Errorf("azurite exited at start:\n%s", log)
 			default:
 			}
 			if time.Now().After(deadline) {
-				s.t.Fatalf("azurite did not listen on port %d within 60 s", p)
+				return fmt.Errorf("azurite did not listen on port %d within 60 s", p)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	return nil
 }
 
 // Stop kills Azurite's process group: its data is in memory, and a graceful
@@ -195,11 +231,24 @@ func (s *Server) ConnectionStringVia(queueAddr string) string {
 		accountKey, s.blobPort, queueAddr)
 }
 
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// freePorts returns n distinct free loopback ports. Their listeners are
+// held until all are picked: closed one at a time, the system may hand the
+// same port out twice.
+func freePorts(t testing.TB, n int) []int {
+	ports := make([]int, n)
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
+}
+
+// pickPorts gives s three distinct free ports for its services.
+func (s *Server) pickPorts() {
+	p := freePorts(s.t, 3)
+	s.blobPort, s.queuePort, s.tablePort = p[0], p[1], p[2]
 }
