@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
-	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // DashboardArgs configures the operator dashboard.
@@ -75,7 +75,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 var routerLogs = `ContainerAppConsoleLogs
 | where ContainerAppName == '%s'
 | extend e = parse_json(Log)
-| where tostring(e.` + slog.MessageKey + `) == '` + rc.LogInfer + `'`
+| where tostring(e.` + slog.MessageKey + `) == '` + routerconfig.LogInfer + `'`
 
 // logField is the KQL for a request log field of the parsed line e.
 func logField(name string) string { return "e." + name }
@@ -120,9 +120,9 @@ func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budge
 		"version": "Notebook/1.0",
 		"items": []map[string]any{
 			{"type": 1, "content": map[string]any{"json": "## GPU inference routing\nWhere requests go and why, how fast realtime answers, how deep the batch queue is, what runs on GPUs, and what it costs."}},
-			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring("+logField(rc.LogFieldRoute)+"), ' / ', tostring("+logField(rc.LogFieldReason)+")), bin(TimeGenerated, 5m)", "timechart"),
-			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring("+logField(rc.LogFieldRoute)+") == '"+router.RouteRealtime.String()+"'\n| summarize p50 = percentile(todouble("+logField(rc.LogFieldDuration)+") / 1e6, 50), p99 = percentile(todouble("+logField(rc.LogFieldDuration)+") / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
-			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring("+logField(rc.LogFieldOutcome)+")", "piechart"),
+			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring("+logField(routerconfig.LogFieldRoute)+"), ' / ', tostring("+logField(routerconfig.LogFieldReason)+")), bin(TimeGenerated, 5m)", "timechart"),
+			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring("+logField(routerconfig.LogFieldRoute)+") == '"+router.RouteRealtime.String()+"'\n| summarize p50 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 50), p99 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
+			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring("+logField(routerconfig.LogFieldOutcome)+")", "piechart"),
 			metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", 4, "QueueMessageCount"),
 			metric("Inference replicas (each one GPU)", "microsoft.app/containerapps", inferenceID, 3, "Replicas"),
 			metric("Batch nodes", "microsoft.batch/batchaccounts", batchID, 1, "TotalLowPriorityNodeCount", "TotalNodeCount", "PreemptedNodeCount"),

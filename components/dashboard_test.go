@@ -8,7 +8,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/azurenames"
-	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // The dashboard tier alone: a workbook named by a GUID that is stable for
@@ -39,7 +39,7 @@ func TestDashboardWorkbookQueriesTheRoutersOwnLogLines(t *testing.T) {
 	if a != again || a == other {
 		t.Errorf("workbook names: dev %q then %q, staging %q; want stable per stack, different between stacks", a, again, other)
 	}
-	for _, want := range []string{"ContainerAppName == 'ca-router-x'", "'" + rc.LogInfer + "'", "ws-id"} {
+	for _, want := range []string{"ContainerAppName == 'ca-router-x'", "'" + routerconfig.LogInfer + "'", "ws-id"} {
 		if !strings.Contains(data, want) {
 			t.Errorf("workbook content lacks %q", want)
 		}

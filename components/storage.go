@@ -6,16 +6,16 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // Queue and container names: the router's defaults (router/config), so a
 // router started without WORK_QUEUE and the rest finds the same ones.
 var (
-	WorkQueueName        = rc.Default().Storage.WorkQueue
-	PoisonQueueName      = rc.Default().Storage.PoisonQueue
-	RequestContainerName = rc.Default().Storage.RequestContainer
-	ResultContainerName  = rc.Default().Storage.ResultContainer
+	WorkQueueName        = routerconfig.Default().Storage.WorkQueue
+	PoisonQueueName      = routerconfig.Default().Storage.PoisonQueue
+	RequestContainerName = routerconfig.Default().Storage.RequestContainer
+	ResultContainerName  = routerconfig.Default().Storage.ResultContainer
 )
 
 // StorageArgs configures the storage tier.

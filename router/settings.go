@@ -1,6 +1,8 @@
 package router
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -190,4 +192,22 @@ func (s Settings) ApplySecrets(values map[string]string) (Settings, error) {
 		return s, err
 	}
 	return s, nil
+}
+
+// ParseKeyHashes reads comma-separated hex SHA-256 hashes (the
+// SecretAPIKeyHashes secret, ROUTER_API_KEY_SHA256); blanks are skipped.
+func ParseKeyHashes(raw string) ([][sha256.Size]byte, error) {
+	var out [][sha256.Size]byte
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		if f == "" {
+			continue
+		}
+		b, err := hex.DecodeString(f)
+		if err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("%q is not a hex SHA-256 hash", f)
+		}
+		out = append(out, [sha256.Size]byte(b))
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
@@ -39,7 +40,7 @@ var Keys = []Key{
 	{"inferencePort", "integer", 8000, "Port the inference image serves HTTP on."},
 	{"inferencePath", "string", "/infer", "HTTP path of the inference image's realtime endpoint."},
 	{"inferenceHealthPath", "string", "/healthz", "HTTP path the inference image answers health probes on."},
-	{"inferenceBatchCommand", "string", routerDefault.Batch.Command, "Command the Batch pool runs in the inference image for a micro-batch (reads BATCH_INPUT_PATH, writes BATCH_OUTPUT_PATH)."},
+	{"inferenceBatchCommand", "string", routerDefault.Batch.Command, "Command the Batch pool runs in the inference image for a micro-batch (reads " + router.BatchEnvInputPath + ", writes " + router.BatchEnvOutputPath + ")."},
 	{"inferenceApi", "string", routerDefault.InferenceAPI, "Format of the micro-batch files the Batch pool's command reads and writes: reference ({id, body} lines, the reference model) or openai (OpenAI batch lines, e.g. vLLM's run-batch); the router's OpenAI Batch API needs openai."},
 	{"coldStartSeconds", "integer", int(routerDefault.Settings.ColdStart / time.Second), "Estimated cold start of a GPU replica (image pull plus model load), used by the router's decision."},
 	{"batchVmSize", "string", "Standard_NC4as_T4_v3", "VM size of the Batch spot GPU pool (a current NVIDIA GPU size; the NCv3 family is retired)."},

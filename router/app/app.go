@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
 	a.batches = batchapi.New(batchapi.Config{
 		Jobs: jobService, Store: st.Jobs, Blobs: st.Blobs, Container: cfg.Storage.RequestContainer,
-		Enabled: cfg.InferenceAPI == dispatch.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
+		Enabled: cfg.InferenceAPI == router.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
 		MaxFileBytes: cfg.BatchAPI.MaxFileBytes, MaxLines: cfg.BatchAPI.MaxLines, MaxLineBytes: int(min(cfg.MaxBodyBytes, 1<<30)),
 		Poll: cfg.BatchAPI.Poll, Log: log,
 	})

@@ -110,8 +110,8 @@ func (b *Batch) ensureJob(ctx context.Context) error {
 func (b *Batch) Task(r router.Run) azbatch.CreateTaskContent {
 	ident := &azbatch.NodeIdentityReference{ResourceID: to.Ptr(b.cfg.NodeIdentity)}
 	env := []azbatch.EnvironmentSetting{
-		{Name: to.Ptr("BATCH_INPUT_PATH"), Value: to.Ptr(batchInputFile)},
-		{Name: to.Ptr("BATCH_OUTPUT_PATH"), Value: to.Ptr(batchOutputFile)},
+		{Name: to.Ptr(router.BatchEnvInputPath), Value: to.Ptr(batchInputFile)},
+		{Name: to.Ptr(router.BatchEnvOutputPath), Value: to.Ptr(batchOutputFile)},
 	}
 	keys := make([]string, 0, len(r.Env))
 	for k := range r.Env {

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
-	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
-	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 )
 
 // Config is everything the router reads from its environment; router/README.md
@@ -132,7 +130,7 @@ func Default() Config {
 		Dispatch: Dispatch{BatchSize: 32, Gather: 30 * time.Second, Visibility: 2 * time.Minute, MaxDequeue: 5},
 		// OpenAI's own limits per batch: 50,000 requests (files up to 200 MB;
 		// 100 MiB here, as the router holds a file in memory while storing it).
-		InferenceAPI: dispatch.FormatReference,
+		InferenceAPI: router.FormatReference,
 		BatchAPI:     BatchAPI{MaxFileBytes: 100 << 20, MaxLines: 50_000, Poll: 2 * time.Second},
 	}
 }
@@ -222,7 +220,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if k := e.str(EnvAPIKey, ""); k != "" {
 		c.KeyHashes = append(c.KeyHashes, sha256.Sum256([]byte(k)))
 	}
-	hashes, err := live.ParseKeyHashes(e.str(EnvAPIKeySHA256, ""))
+	hashes, err := router.ParseKeyHashes(e.str(EnvAPIKeySHA256, ""))
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", EnvAPIKeySHA256, err)
 	}
@@ -243,13 +241,13 @@ func (c Config) validate() error {
 	}
 	if !slices.Contains(InferenceAPIs, c.InferenceAPI) {
 		return fmt.Errorf("%s=%q: want %s (the reference model's batch lines) or %s (OpenAI batch lines, e.g. vLLM's run-batch)",
-			EnvInferenceAPI, c.InferenceAPI, dispatch.FormatReference, dispatch.FormatOpenAI)
+			EnvInferenceAPI, c.InferenceAPI, router.FormatReference, router.FormatOpenAI)
 	}
 	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {
 		return fmt.Errorf("%s, %s and %s must be positive", EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll)
 	}
-	if d := c.Dispatch; d.BatchSize < 1 || d.BatchSize > dispatch.MaxBatchSize {
-		return fmt.Errorf("%s=%d: want 1 to %d messages", EnvDispatchBatchSize, d.BatchSize, dispatch.MaxBatchSize)
+	if d := c.Dispatch; d.BatchSize < 1 || d.BatchSize > router.MaxMicroBatch {
+		return fmt.Errorf("%s=%d: want 1 to %d messages", EnvDispatchBatchSize, d.BatchSize, router.MaxMicroBatch)
 	} else if d.Gather < 0 || d.Gather > d.Visibility/3 {
 		return fmt.Errorf("%s=%s: want 0 to a third of %s (%s): gathered messages are hidden only that long before the run extends them", EnvDispatchGather, d.Gather, EnvDispatchVisibility, d.Visibility/3)
 	} else if d.Workers < 0 {

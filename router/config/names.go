@@ -1,6 +1,6 @@
 package config
 
-import "github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
+import "github.com/gpu-orchestration/gpu-orchestration/router"
 
 // The environment variables the router reads, one constant each, so the stack
 // that sets them (components), the benchmark harness and the tests name them
@@ -101,7 +101,7 @@ var Names = []string{
 
 // InferenceAPIs are the values of INFERENCE_API (the stack's inferenceApi):
 // the micro-batch line formats the dispatcher writes (dispatch.NewFormat).
-var InferenceAPIs = []string{dispatch.FormatReference, dispatch.FormatOpenAI}
+var InferenceAPIs = router.Formats
 
 // Executors the router can dispatch batch work to (EXECUTOR).
 const (

@@ -43,7 +43,7 @@ type Config struct {
 	Now func() time.Time
 
 	// BatchSize is the most messages per micro-batch (default 32, at most
-	// MaxBatchSize). Beyond the queue's 32 per receive, Gather receives
+	// router.MaxMicroBatch). Beyond the queue's 32 per receive, Gather receives
 	// again.
 	BatchSize int
 	// Gather is how long a micro-batch waits for more messages after its
@@ -88,7 +88,7 @@ func New(cfg Config) *Dispatcher {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 32
 	}
-	cfg.BatchSize = min(cfg.BatchSize, MaxBatchSize)
+	cfg.BatchSize = min(cfg.BatchSize, router.MaxMicroBatch)
 	if cfg.Visibility <= 0 {
 		cfg.Visibility = 2 * time.Minute
 	}
@@ -124,10 +124,6 @@ func New(cfg Config) *Dispatcher {
 	}
 	return &Dispatcher{cfg: cfg, exp: make(chan expedited, expediteBacklog)}
 }
-
-// MaxBatchSize bounds Config.BatchSize: a micro-batch's messages are held
-// (their visibility extended) one call each while it runs.
-const MaxBatchSize = 1024
 
 // queueReceiveMax is the most messages one receive returns (Azure Storage
 // queues' limit).

@@ -28,23 +28,17 @@ type InputLine struct {
 	Body     json.RawMessage
 }
 
-// Format names, as the INFERENCE_API setting spells them.
-const (
-	FormatReference = "reference"
-	FormatOpenAI    = "openai"
-)
-
 // NewFormat returns the format named name. inferPath is where an OpenAI
 // batch line sends a /v1/infer job (the path of INFERENCE_URL, which the
 // same server answers in realtime).
 func NewFormat(name, inferPath string) (Format, error) {
 	switch name {
-	case "", FormatReference:
+	case "", router.FormatReference:
 		return referenceFormat{}, nil
-	case FormatOpenAI:
+	case router.FormatOpenAI:
 		return openAIFormat{inferPath: inferPath}, nil
 	}
-	return nil, fmt.Errorf("inference API %q: want %s or %s", name, FormatReference, FormatOpenAI)
+	return nil, fmt.Errorf("inference API %q: want %s or %s", name, router.FormatReference, router.FormatOpenAI)
 }
 
 // referenceFormat is the reference model's contract: {"id", "body"} in,

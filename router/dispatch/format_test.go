@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 func TestOpenAIFormatRoundTrip(t *testing.T) {
-	f, err := NewFormat(FormatOpenAI, "/infer")
+	f, err := NewFormat(router.FormatOpenAI, "/infer")
 	if err != nil {
 		t.Fatal(err)
 	}

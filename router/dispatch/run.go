@@ -58,10 +58,10 @@ func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 	run := router.Run{
 		ID: runID, InputContainer: d.cfg.RequestContainer, InputBlob: "batches/" + runID + "/input.jsonl",
 		OutputContainer: d.cfg.ResultContainer, OutputBlob: "batches/" + runID + "/output.jsonl",
-		Env: map[string]string{"MODEL_VERSION": settings.ModelVersion},
+		Env: map[string]string{router.BatchEnvModelVersion: settings.ModelVersion},
 	}
 	if g := settings.GPUMemoryLimit; g != "" {
-		run.Env["GPU_MEMORY_LIMIT"] = g
+		run.Env[router.BatchEnvGPUMemoryLimit] = g
 	}
 	if err := d.cfg.Payloads.Put(ctx, run.InputContainer, run.InputBlob, in.Bytes()); err != nil {
 		return fmt.Errorf("write batch input: %w", err)

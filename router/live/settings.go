@@ -3,9 +3,7 @@ package live
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -64,7 +62,7 @@ func (s *Settings) Refresh(ctx context.Context, src router.SecretSource) error {
 	}
 	keys := append([][sha256.Size]byte(nil), s.fixedKeys...)
 	if raw, ok := values[router.SecretAPIKeyHashes]; ok {
-		parsed, err := ParseKeyHashes(raw)
+		parsed, err := router.ParseKeyHashes(raw)
 		if err != nil {
 			return fmt.Errorf("secret %s: %w", router.SecretAPIKeyHashes, err)
 		}
@@ -74,21 +72,4 @@ func (s *Settings) Refresh(ctx context.Context, src router.SecretSource) error {
 	s.keys.Store(&keys)
 	s.pending.Store(false)
 	return nil
-}
-
-// ParseKeyHashes reads comma-separated hex SHA-256 hashes; blanks are skipped.
-func ParseKeyHashes(raw string) ([][sha256.Size]byte, error) {
-	var out [][sha256.Size]byte
-	for _, f := range strings.Split(raw, ",") {
-		f = strings.ToLower(strings.TrimSpace(f))
-		if f == "" {
-			continue
-		}
-		b, err := hex.DecodeString(f)
-		if err != nil || len(b) != sha256.Size {
-			return nil, fmt.Errorf("%q is not a hex SHA-256 hash", f)
-		}
-		out = append(out, [sha256.Size]byte(b))
-	}
-	return out, nil
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
-// Executor runs Command (argv) with BATCH_INPUT_PATH and BATCH_OUTPUT_PATH
+// Executor runs Command (argv) with router.BatchEnvInputPath and BatchEnvOutputPath
 // set, after downloading the input blob, and uploads the output file.
 type Executor struct {
 	Command  []string
@@ -54,7 +54,7 @@ func (e *Executor) Execute(ctx context.Context, r router.Run) error {
 	}
 	cmd := exec.CommandContext(ctx, e.Command[0], e.Command[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), e.Env...), "BATCH_INPUT_PATH="+in, "BATCH_OUTPUT_PATH="+out)
+	cmd.Env = append(append(os.Environ(), e.Env...), router.BatchEnvInputPath+"="+in, router.BatchEnvOutputPath+"="+out)
 	for k, v := range r.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/refmodel"
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 func main() {
@@ -95,9 +96,9 @@ func serve(log *slog.Logger) error {
 }
 
 func batch(log *slog.Logger) error {
-	inPath, outPath := os.Getenv("BATCH_INPUT_PATH"), os.Getenv("BATCH_OUTPUT_PATH")
+	inPath, outPath := os.Getenv(router.BatchEnvInputPath), os.Getenv(router.BatchEnvOutputPath)
 	if inPath == "" || outPath == "" {
-		return errors.New("set BATCH_INPUT_PATH and BATCH_OUTPUT_PATH")
+		return errors.New("set " + router.BatchEnvInputPath + " and " + router.BatchEnvOutputPath)
 	}
 	in, err := os.Open(inPath)
 	if err != nil {
