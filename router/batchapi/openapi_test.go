@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 // The API document must list every line error code and batch endpoint.
@@ -12,7 +14,7 @@ func TestOpenAPIDocumentsLineCodesAndEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range append(append([]string{}, LineErrorCodes...), Endpoints...) {
+	for _, n := range append(append([]string{}, LineErrorCodes...), router.OpenAIEndpoints...) {
 		found := false
 		for _, form := range []string{"[" + n + ",", " " + n + ",", " " + n + "]"} {
 			found = found || strings.Contains(string(doc), form)

@@ -20,10 +20,6 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
-// Endpoints are the paths a batch may target: the ones vLLM's run_batch
-// serves that the router also proxies.
-var Endpoints = []string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings"}
-
 // Config wires a Service.
 type Config struct {
 	// Jobs queues a batch's lines; Store reads their records and marks
@@ -181,8 +177,8 @@ func (s *Service) CreateBatch(ctx context.Context, req router.BatchRequest) (rou
 	if !s.cfg.Enabled {
 		return router.Batch{}, router.Errorf(router.EBadRequest, "the Batch API needs a pool that runs OpenAI batch lines: deploy with inferenceApi: openai (INFERENCE_API=openai)")
 	}
-	if !slices.Contains(Endpoints, req.Endpoint) {
-		return router.Batch{}, router.Errorf(router.EBadRequest, "endpoint must be one of %s; got %q", strings.Join(Endpoints, ", "), truncate(req.Endpoint))
+	if !slices.Contains(router.OpenAIEndpoints, req.Endpoint) {
+		return router.Batch{}, router.Errorf(router.EBadRequest, "endpoint must be one of %s; got %q", strings.Join(router.OpenAIEndpoints, ", "), truncate(req.Endpoint))
 	}
 	window, err := ParseCompletionWindow(req.CompletionWindow)
 	if err != nil {

@@ -1,6 +1,7 @@
 package config
 
-// The request log: one log/slog JSON line per /v1/infer request, with this
+// The request log: one log/slog JSON line per inference request, whichever
+// front door it came by (/v1/infer or the OpenAI endpoints), with this
 // message and these fields. Operators query it (the stack's workbook does,
 // in components/dashboard.go), so the names are part of the router's
 // contract with its deployment, declared once here.
@@ -9,11 +10,18 @@ const (
 	LogInfer = "infer"
 
 	LogFieldRequestID  = "request_id"
+	LogFieldPath       = "path"        // the front door: /v1/infer, /v1/chat/completions, …
 	LogFieldMode       = "mode"        // auto, realtime or batch, as asked
 	LogFieldDeadlineMs = "deadline_ms" // X-Deadline-Ms, 0 when none
 	LogFieldSize       = "size"        // request body bytes, -1 when unknown
-	LogFieldRoute      = "route"       // realtime, batch or reject, as decided
+	LogFieldRoute      = "route"       // realtime, batch or reject, as decided; none for an invalid request
 	LogFieldReason     = "reason"      // the decision's reason code
 	LogFieldOutcome    = "outcome"     // ok, or the error code answered
 	LogFieldDuration   = "duration"    // nanoseconds (slog.Duration in JSON)
 )
+
+// LogFields lists every field of the request log line, in its order.
+var LogFields = []string{
+	LogFieldRequestID, LogFieldPath, LogFieldMode, LogFieldDeadlineMs, LogFieldSize,
+	LogFieldRoute, LogFieldReason, LogFieldOutcome, LogFieldDuration,
+}

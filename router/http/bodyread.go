@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -35,16 +36,18 @@ type boundedBody struct {
 	end func(lift bool)
 	// timeout is the deadline's length, for the error a late read gets.
 	timeout time.Duration
+	// expired is that error once a read has come too late.
+	expired atomic.Pointer[router.Error]
 }
 
-// boundBody starts the deadline and takes a slot; it answers 429 and
-// returns nil when all slots are taken. The caller must call done when the
-// handler returns.
-func (s *Server) boundBody(w http.ResponseWriter, r *http.Request, size int64) (body *boundedBody, done func()) {
+// boundBody starts the deadline and takes a slot; it answers 429 with
+// writeErr and returns nil when all slots are taken. The caller must call
+// done when the handler returns.
+func (s *Server) boundBody(w http.ResponseWriter, r *http.Request, size int64, writeErr errorWriter) (body *boundedBody, done func()) {
 	select {
 	case s.bodyReads <- struct{}{}:
 	default:
-		writeErrorCode(w, router.EOverloaded, "too many request bodies are being received; retry after Retry-After", time.Second)
+		writeErr(w, router.EOverloaded, "too many request bodies are being received; retry after Retry-After", time.Second)
 		return nil, nil
 	}
 	rc := http.NewResponseController(w)
@@ -79,10 +82,20 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		late := errors.Is(err, os.ErrDeadlineExceeded)
 		b.once.Do(func() { b.end(!late) })
 		if late {
-			return n, router.Errorf(router.EBadRequest, "the body did not arrive within %s", b.timeout.Round(time.Millisecond))
+			e := router.Errorf(router.EBadRequest, "the body did not arrive within %s", b.timeout.Round(time.Millisecond))
+			b.expired.Store(e)
+			return n, e
 		}
 	}
 	return n, err
 }
 
 func (b *boundedBody) Close() error { return b.src.Close() }
+
+// late is the error of a read that came after the deadline, or nil.
+func (b *boundedBody) late() error {
+	if e := b.expired.Load(); e != nil {
+		return e
+	}
+	return nil
+}

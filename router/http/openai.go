@@ -1,9 +1,9 @@
 package http
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -29,25 +29,27 @@ import (
 //     wakes the app with one request of its own, so that the client's retry
 //     (OpenAI's SDKs retry 429 and 503, honouring Retry-After) finds it warm.
 
-// openAIRealtimePaths are the endpoints proxied to the app.
-var openAIRealtimePaths = []string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings"}
-
-// openAIUpstreams maps each realtime path to its target on the app: the
-// OpenAI base URL (which ends in /v1) plus the path after /v1.
-func openAIUpstreams(base *url.URL) map[string]upstream {
-	m := make(map[string]upstream, len(openAIRealtimePaths))
-	for _, p := range openAIRealtimePaths {
+// openAIDoors is the OpenAI door of each realtime endpoint: the app's
+// OpenAI base URL (which ends in /v1) plus the path after /v1, OpenAI's
+// error document, no batch jobs.
+func openAIDoors(base *url.URL) map[string]door {
+	m := make(map[string]door, len(router.OpenAIEndpoints))
+	for _, p := range router.OpenAIEndpoints {
 		u := *base
 		u.Path = strings.TrimSuffix(base.Path, "/") + strings.TrimPrefix(p, "/v1")
 		u.RawPath = ""
-		m[p] = upstream{url: &u, writeErr: writeOpenAIErrorCode}
+		m[p] = door{upstream: upstream{url: &u, writeErr: writeOpenAIErrorCode}, elsewhere: "the Batch API"}
 	}
 	return m
 }
 
+// openAIPaths are the OpenAI API's paths the router answers: the realtime
+// endpoints, the models and the Batch API.
+var openAIPaths = append(slices.Clone(router.OpenAIEndpoints), "/v1/models", "/v1/files", "/v1/batches")
+
 // isOpenAIPath reports whether p belongs to the OpenAI-compatible API.
 func isOpenAIPath(p string) bool {
-	for _, prefix := range []string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models", "/v1/files", "/v1/batches"} {
+	for _, prefix := range openAIPaths {
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			return true
 		}
@@ -58,9 +60,9 @@ func isOpenAIPath(p string) bool {
 // serveOpenAI routes a request of the OpenAI-compatible API.
 func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, rid string) {
 	p := r.URL.Path
-	if up, ok := s.openAI[p]; ok {
-		if s.allowOpenAI(w, r, http.MethodPost) {
-			s.openAIRealtime(w, r, rid, up)
+	if d, ok := s.openAI[p]; ok {
+		if s.allow(w, r, http.MethodPost, writeOpenAIErrorCode) {
+			s.serveInference(w, r, rid, d)
 		}
 		return
 	}
@@ -86,19 +88,9 @@ func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, rid string)
 	}
 }
 
-// allowOpenAI checks method and API key, answering in OpenAI's shape.
+// allowOpenAI is allow in OpenAI's error shape.
 func (s *Server) allowOpenAI(w http.ResponseWriter, r *http.Request, method string) bool {
-	if r.Method != method {
-		w.Header().Set("Allow", method)
-		writeOpenAIErrorCode(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+method, 0)
-		return false
-	}
-	if err := authenticate(r, s.cfg.Settings.KeyHashes()); err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="router"`)
-		writeOpenAIError(w, err)
-		return false
-	}
-	return true
+	return s.allow(w, r, method, writeOpenAIErrorCode)
 }
 
 // model is OpenAI's model object.
@@ -119,60 +111,6 @@ type modelList struct {
 // answered by the router, so listing models never wakes a cold app.
 func (s *Server) model() model {
 	return model{ID: s.cfg.Settings.Current().ModelVersion, Object: "model", Created: s.started.Unix(), OwnedBy: "gpu-orchestration"}
-}
-
-// openAIRealtime decides and then proxies or refuses, like infer with
-// X-Route: realtime.
-func (s *Server) openAIRealtime(w http.ResponseWriter, r *http.Request, rid string, up upstream) {
-	start := s.cfg.Now()
-	hdr, err := DecodeInferHeaders(r.Header, r.ContentLength, s.cfg.MaxBodyBytes)
-	if err == nil && hdr.Request.Mode == router.ModeBatch {
-		err = router.Errorf(router.EBadHeader, "X-Route: batch does not apply to the OpenAI endpoints; send deferrable work through the Batch API (/v1/files, /v1/batches)")
-	}
-	if err != nil {
-		s.count("none", "invalid_request", router.ErrorCode(err))
-		writeOpenAIError(w, err)
-		return
-	}
-	hdr.Request.Mode = router.ModeRealtime
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	settings := s.cfg.Settings.Current()
-	st := s.cfg.Tracker.Snapshot(start)
-	dec := router.Decide(hdr.Request, st, settings)
-	h := w.Header()
-	h.Set("X-Route", dec.Route.String())
-	h.Set("X-Route-Reason", string(dec.Reason))
-	outcome := "ok"
-	if dec.Route == router.RouteReject {
-		if dec.Reason == router.ReasonColdStartTooSlow {
-			s.wake(st.BeginsColdStart(settings))
-		}
-		outcome = dec.Code
-		writeOpenAIErrorCode(w, dec.Code, openAIRejectMessage(dec, settings), dec.RetryAfter)
-		s.count(dec.Route.String(), string(dec.Reason), outcome)
-	} else {
-		outcome = s.realtime(w, r, up, hdr, dec, settings, start, st)
-	}
-	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "openai",
-		slog.String("request_id", rid), slog.String("path", r.URL.Path),
-		slog.Int64("deadline_ms", hdr.Request.Deadline.Milliseconds()), slog.Int64("size", hdr.Request.Size),
-		slog.String("route", h.Get("X-Route")), slog.String("reason", h.Get("X-Route-Reason")),
-		slog.String("outcome", outcome), slog.Duration("duration", s.cfg.Now().Sub(start)))
-}
-
-// openAIRejectMessage explains a refusal to an OpenAI client, pointing to
-// the Batch API rather than X-Route.
-func openAIRejectMessage(d router.Decision, s router.Settings) string {
-	switch d.Reason {
-	case router.ReasonColdStartTooSlow:
-		return "the inference app is cold and a cold start (about " + s.ColdStart.String() +
-			") plus the model time exceeds X-Deadline-Ms; it is being started now: retry after Retry-After, allow a longer deadline, or use the Batch API"
-	case router.ReasonRealtimeSaturated:
-		return "the inference app is at capacity; retry after Retry-After or use the Batch API"
-	case router.ReasonTooLargeForRealtime:
-		return "the body is too large for the realtime route; use the Batch API"
-	}
-	return rejectMessage(d, s)
 }
 
 func quoteShort(s string) string {

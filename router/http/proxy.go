@@ -61,16 +61,11 @@ type proxy struct {
 // call is the per-request state the proxy's hooks need. It is not pooled:
 // the transport may touch the body after the request has been answered.
 type call struct {
-	up       upstream
-	hdr      InferHeaders
-	dec      router.Decision
-	settings router.Settings
-	rec      *recorder
-	plain    nonClosing
-	outcome  string
-	route    router.Route
-	reason   router.Reason
-	ok       bool
+	in    *inference
+	rec   *recorder
+	plain nonClosing
+	// ok: the app answered (below 500).
+	ok bool
 }
 
 type callKey struct{}
@@ -94,7 +89,7 @@ func newProxy(s *Server) *proxy {
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			c := pr.In.Context().Value(callKey{}).(*call)
-			target := c.up.url
+			target := c.in.door.url
 			u := pr.Out.URL
 			u.Scheme, u.Host, u.Path, u.RawPath, u.RawQuery = target.Scheme, target.Host, target.Path, target.RawPath, target.RawQuery
 			pr.Out.Host = ""
@@ -105,8 +100,8 @@ func newProxy(s *Server) *proxy {
 			}
 			// The assigned id, so that the app's logs and ours share it.
 			pr.Out.Header.Set("X-Request-Id", assignedID(pr.In))
-			if c.settings.ModelVersion != "" {
-				pr.Out.Header.Set("X-Model-Version", c.settings.ModelVersion)
+			if v := c.in.settings.ModelVersion; v != "" {
+				pr.Out.Header.Set("X-Model-Version", v)
 			}
 		},
 		Transport: s.cfg.Transport,
@@ -123,7 +118,7 @@ func newProxy(s *Server) *proxy {
 			c := resp.Request.Context().Value(callKey{}).(*call)
 			c.ok = resp.StatusCode < 500
 			if resp.StatusCode >= 400 {
-				c.outcome = "backend_" + strconv.Itoa(resp.StatusCode)
+				c.in.end.outcome = "backend_" + strconv.Itoa(resp.StatusCode)
 			}
 			return nil
 		},
@@ -133,20 +128,20 @@ func newProxy(s *Server) *proxy {
 	return p
 }
 
-// realtime proxies the request, streaming both ways, and returns the outcome.
-// st is the state the request was decided on: only if a replica was known up
-// then does its answer time measure the model rather than a cold start.
-func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, hdr InferHeaders, dec router.Decision, settings router.Settings, start time.Time, st router.State) string {
-	replicaUp := st.ReplicaUp(settings)
+// realtime proxies the request, streaming both ways; in.end says how it
+// ended. Only if a replica was known up when the request was decided does
+// its answer time measure the model rather than a cold start.
+func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference) {
+	replicaUp := in.state.ReplicaUp(in.settings)
 	timeout := s.cfg.RealtimeTimeout
-	if hdr.Request.Deadline > 0 {
-		timeout = hdr.Request.Deadline - s.cfg.Now().Sub(start)
+	if in.hdr.Request.Deadline > 0 {
+		timeout = in.hdr.Request.Deadline - s.cfg.Now().Sub(in.start)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
-	c := &call{up: up, hdr: hdr, dec: dec, settings: settings, outcome: "ok", route: router.RouteRealtime, reason: dec.Reason}
-	if hdr.Request.Mode == router.ModeAuto {
+	c := &call{in: in}
+	if in.hdr.Request.Mode == router.ModeAuto {
 		// Auto requests keep a copy of what was sent so that a refusal can
 		// turn them into a batch job; the body still streams to the app.
 		buf := s.bufs.Get().(*bytes.Buffer)
@@ -158,12 +153,12 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 		r.Body = &c.plain
 	}
 	tr := s.cfg.Tracker
-	tr.Begin(start)
+	tr.Begin(in.start)
 	if !replicaUp {
-		tr.BeginCold(start, st.BeginsColdStart(settings))
+		tr.BeginCold(in.start, in.state.BeginsColdStart(in.settings))
 	}
-	if dec.Urgent {
-		tr.BeginUrgent(start)
+	if in.dec.Urgent {
+		tr.BeginUrgent(in.start)
 	}
 	if m := s.cfg.Metrics; m != nil {
 		m.InFlight.Inc()
@@ -171,21 +166,19 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 	defer func() {
 		// Deferred so that it runs when the proxy aborts a broken stream.
 		now := s.cfg.Now()
-		if dec.Urgent {
+		if in.dec.Urgent {
 			tr.EndUrgent(now)
 		}
-		tr.End(now, now.Sub(start), hdr.Request.Size, live.AnswerOf(c.ok, replicaUp))
+		tr.End(now, now.Sub(in.start), in.hdr.Request.Size, live.AnswerOf(c.ok, replicaUp))
 		if m := s.cfg.Metrics; m != nil {
 			m.InFlight.Dec()
-			m.ObserveRealtime(now.Sub(start))
+			m.ObserveRealtime(now.Sub(in.start))
 		}
-		s.count(c.route.String(), string(c.reason), c.outcome)
 		if c.rec != nil {
 			s.putBuffer(c.rec.release())
 		}
 	}()
 	s.proxy.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
-	return c.outcome
 }
 
 // fail handles a request the inference app did not answer: it applies the
@@ -193,24 +186,32 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, up upstream, h
 func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s := p.s
 	c := r.Context().Value(callKey{}).(*call)
+	in := c.in
 	c.ok = false
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		c.outcome = router.EPayloadTooLarge
-		c.up.writeErr(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
+		in.end.outcome = router.EPayloadTooLarge
+		in.door.writeErr(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
+		return
+	}
+	if late := in.body.late(); late != nil {
+		// The server cancels the request when its body read times out, so
+		// this is checked before the cancellation: the caller is told.
+		in.end.outcome = router.EBadRequest
+		in.door.writeErr(w, router.EBadRequest, router.ErrorMessage(late), 0)
 		return
 	}
 	if errors.Is(r.Context().Err(), context.Canceled) {
-		c.outcome = "client_closed"
+		in.end.outcome = "client_closed"
 		return
 	}
-	fd := router.Fallback(c.hdr.Request, s.cfg.Tracker.Snapshot(s.cfg.Now()), c.settings)
+	fd := router.Fallback(in.hdr.Request, s.cfg.Tracker.Snapshot(s.cfg.Now()), in.settings)
 	if fd.Route == router.RouteBatch && c.rec != nil {
 		if body, rerr := c.rec.replay(); rerr == nil && json.Valid(body) {
-			c.route, c.reason = router.RouteBatch, fd.Reason
-			w.Header().Set("X-Route", router.RouteBatch.String())
-			w.Header().Set("X-Route-Reason", string(fd.Reason))
-			c.outcome = s.submit(w, r, c.hdr, fd, c.settings, body)
+			in.end.route, in.end.reason = router.RouteBatch.String(), string(fd.Reason)
+			w.Header().Set("X-Route", in.end.route)
+			w.Header().Set("X-Route-Reason", in.end.reason)
+			in.end.outcome = s.submit(w, r, in.hdr, fd, in.settings, body, in.door.writeErr)
 			s.cfg.Log.Info("realtime failed; accepted as batch job", "err", err, "request_id", assignedID(r))
 			return
 		}
@@ -221,10 +222,10 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	} else if refused := (errBackendRefused{}); errors.As(err, &refused) {
 		msg = "the inference app is unavailable (" + strconv.Itoa(refused.status) + ")"
 	}
-	c.outcome = code
+	in.end.outcome = code
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "realtime failed", slog.String("err", err.Error()),
 		slog.String("code", code), slog.String("request_id", assignedID(r)))
-	c.up.writeErr(w, code, msg, fd.RetryAfter)
+	in.door.writeErr(w, code, msg, fd.RetryAfter)
 }
 
 // nonClosing keeps the transport from closing the caller's body: the server

@@ -70,7 +70,8 @@ type Server struct {
 	draining  atomic.Bool
 	bufs      sync.Pool
 	bodyReads chan struct{} // a slot per body being received
-	openAI    map[string]upstream
+	infer     door
+	openAI    map[string]door
 	waking    atomic.Bool
 	started   time.Time
 }
@@ -105,8 +106,9 @@ func NewServer(cfg Config) *Server {
 		cfg.OpenAIURL = &url.URL{Scheme: cfg.InferenceURL.Scheme, Host: cfg.InferenceURL.Host, Path: "/v1"}
 	}
 	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), started: cfg.Now()}
+	s.infer = inferDoor(cfg.InferenceURL)
 	if cfg.OpenAIURL != nil {
-		s.openAI = openAIUpstreams(cfg.OpenAIURL)
+		s.openAI = openAIDoors(cfg.OpenAIURL)
 	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.proxy = newProxy(s)
@@ -139,15 +141,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
 	switch p := r.URL.Path; {
 	case p == "/v1/infer":
-		if !s.allow(w, r, http.MethodPost) {
-			return
+		if s.allow(w, r, http.MethodPost, writeErrorCode) {
+			s.serveInference(w, r, rid, s.infer)
 		}
-		s.infer(w, r, rid)
 	case strings.HasPrefix(p, "/v1/jobs/") && !strings.Contains(p[len("/v1/jobs/"):], "/"):
-		if !s.allow(w, r, http.MethodGet) {
-			return
+		if s.allow(w, r, http.MethodGet, writeErrorCode) {
+			s.getJob(w, r, p[len("/v1/jobs/"):])
 		}
-		s.getJob(w, r, p[len("/v1/jobs/"):])
 	case isOpenAIPath(p):
 		s.serveOpenAI(w, r, rid)
 	case p == "/healthz":
@@ -167,24 +167,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// allow checks method and API key of a /v1 request, answering 405 or 401.
-func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string) bool {
+// allow checks method and API key of a /v1 request, answering 405 or 401
+// in the door's error shape.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string, writeErr errorWriter) bool {
 	if r.Method != method {
 		w.Header().Set("Allow", method)
-		writeErrorCode(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+method, 0)
+		writeErr(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+method, 0)
 		return false
 	}
-	return s.authenticated(w, r)
+	if err := authenticate(r, s.cfg.Settings.KeyHashes()); err != nil {
+		writeErr(w, router.ErrorCode(err), router.ErrorMessage(err), 0)
+		return false
+	}
+	return true
 }
 
 // authenticated checks the API key, answering 401 when it is missing or
 // not accepted.
 func (s *Server) authenticated(w http.ResponseWriter, r *http.Request) bool {
-	if err := authenticate(r, s.cfg.Settings.KeyHashes()); err != nil {
-		writeError(w, err, 0)
-		return false
-	}
-	return true
+	return s.allow(w, r, r.Method, writeErrorCode)
 }
 
 func (s *Server) allowPlain(w http.ResponseWriter, r *http.Request) bool {

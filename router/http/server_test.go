@@ -136,22 +136,14 @@ func wantError(t *testing.T, resp *http.Response, body []byte, status int, code 
 // Warning lines carry the id the router assigned (and answered with), not
 // the caller's header, which is usually absent.
 func TestWarningLogsCarryTheAssignedRequestID(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
-	log := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return logs.Write(p)
-	}), nil))
+	logs := &logBuffer{}
 	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
-	}, nil, func(c *routerhttp.Config) { c.Log = log })
+	}, nil, func(c *routerhttp.Config) { c.Log = logs.logger() })
 	f.warm()
 	f.queue.Fail = true
 	batch, _ := f.do(t, "POST", "/v1/infer", `{"k":"v"}`, "X-Route", "batch")
 	realtime, _ := f.do(t, "POST", "/v1/infer", `{"k":"v"}`, "X-Route", "realtime")
-	mu.Lock()
-	defer mu.Unlock()
 	for name, resp := range map[string]*http.Response{"batch (logError)": batch, "realtime (proxy fail)": realtime} {
 		id := resp.Header.Get("X-Request-Id")
 		found := false
@@ -168,6 +160,22 @@ func TestWarningLogsCarryTheAssignedRequestID(t *testing.T) {
 	}
 }
 
-type writerFunc func([]byte) (int, error)
+// logBuffer collects a server's JSON log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
 
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewJSONHandler(l, nil)) }
