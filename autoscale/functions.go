@@ -114,7 +114,7 @@ func init() {
 	}
 }
 
-func functionNames() string { return sortedKeys(functions) }
+func functionNames() string { return keyList(functions) }
 
 var errEmpty = errors.New("no values: the doubleVecList is empty (a GetSample window with no samples?)")
 

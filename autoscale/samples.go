@@ -39,7 +39,7 @@ var sampleMethods = map[string]struct{}{
 	"GetSamplePercent": {},
 }
 
-func sampleMethodNames() string { return sortedKeys(sampleMethods) }
+func sampleMethodNames() string { return keyList(sampleMethods) }
 
 // window is the span (From, To] a GetSample or GetSamplePercent call covers.
 type window struct {

@@ -1,6 +1,7 @@
 package autoscale
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -100,11 +101,7 @@ func checkAssignable(name string, at Pos) error {
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return strings.Join(keys, ", ")
+// keyList names a table's keys in order, for error messages.
+func keyList[V any](m map[string]V) string {
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
 }

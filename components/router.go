@@ -2,9 +2,13 @@ package components
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	app "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20250101"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // RouterPort is the port the router image listens on (router/Dockerfile).
@@ -55,7 +59,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	}
 
 	env := app.EnvironmentVarArray{}
-	for _, k := range sortedKeys(args.Env) {
+	for _, k := range slices.Sorted(maps.Keys(args.Env)) {
 		env = append(env, app.EnvironmentVarArgs{Name: pulumi.String(k), Value: args.Env[k]})
 	}
 	probe := func(kind, path string, period, failures int) app.ContainerAppProbeArgs {
@@ -98,8 +102,8 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(0.5), Memory: pulumi.String("1Gi")},
 					Env:       env,
 					Probes: app.ContainerAppProbeArray{
-						probe("Liveness", "/healthz", 10, 3),
-						probe("Readiness", "/readyz", 5, 3),
+						probe("Liveness", routerconfig.PathHealth, 10, 3),
+						probe("Readiness", routerconfig.PathReady, 5, 3),
 					},
 				},
 			},

@@ -2,6 +2,8 @@ package components
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -94,7 +96,7 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 		comp.Endpoints = append(comp.Endpoints, dns)
 	}
 
-	names := sortedKeys(args.Settings)
+	names := slices.Sorted(maps.Keys(args.Settings))
 	for _, n := range names {
 		if _, err := keyvault.NewSecret(ctx, name+"-"+n, &keyvault.SecretArgs{
 			SecretName:        pulumi.String(n),

@@ -40,7 +40,7 @@ func ParseMode(s string) (Mode, error) {
 	case "batch":
 		return ModeBatch, nil
 	}
-	return ModeAuto, Errorf(EBadHeader, "X-Route must be auto, realtime or batch, got %q", truncate(s, 32))
+	return ModeAuto, Errorf(EBadHeader, "X-Route must be auto, realtime or batch, got %q", Excerpt(s))
 }
 
 // MaxDeadline bounds X-Deadline-Ms: a week is longer than any job should wait.
@@ -55,7 +55,7 @@ func ParseDeadline(s string) (time.Duration, error) {
 	ms, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || ms <= 0 || ms > MaxDeadline.Milliseconds() {
 		return 0, Errorf(EBadHeader, "X-Deadline-Ms must be a whole number of milliseconds between 1 and %d, got %q",
-			MaxDeadline.Milliseconds(), truncate(s, 32))
+			MaxDeadline.Milliseconds(), Excerpt(s))
 	}
 	return time.Duration(ms) * time.Millisecond, nil
 }
@@ -71,13 +71,6 @@ type Request struct {
 	Deadline time.Duration
 	// Size is the body length in bytes; -1 when unknown (chunked upload).
 	Size int64
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // String is for logs.

@@ -185,7 +185,7 @@ func (s Settings) ApplySecrets(values map[string]string) (Settings, error) {
 			continue
 		}
 		if err != nil {
-			return s, fmt.Errorf("secret %s: %q is not a number: %w", name, truncate(v, 32), err)
+			return s, fmt.Errorf("secret %s: %q is not a number: %w", name, Excerpt(v), err)
 		}
 	}
 	if err := s.Validate(); err != nil {

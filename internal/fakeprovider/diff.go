@@ -1,6 +1,8 @@
 package fakeprovider
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,7 +52,7 @@ func diff(typ string, olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
 	return &pulumirpc.DiffResponse{
 		Changes:         pulumirpc.DiffResponse_DIFF_SOME,
 		Diffs:           changed,
-		Replaces:        sortedKeys(replaces),
+		Replaces:        slices.Sorted(maps.Keys(replaces)),
 		DetailedDiff:    detailed,
 		HasDetailedDiff: true,
 	}
@@ -82,13 +84,4 @@ func rpcKind(k plugin.DiffKind) pulumirpc.PropertyDiff_Kind {
 	default:
 		return pulumirpc.PropertyDiff_UPDATE
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

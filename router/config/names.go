@@ -110,3 +110,13 @@ const (
 	// ExecutorNone runs no dispatcher in this process.
 	ExecutorNone = "none"
 )
+
+// The router's probe paths: the stack's liveness and readiness probes
+// (components/router.go) call what the server answers (router/http).
+const (
+	// PathHealth answers 200 while the process serves.
+	PathHealth = "/healthz"
+	// PathReady answers 200 only when the router can take traffic: settings
+	// read, work queue reachable, not draining.
+	PathReady = "/readyz"
+)

@@ -3,8 +3,6 @@ package dispatch
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -47,7 +45,7 @@ func (d *Dispatcher) runSplitting(ctx context.Context, batch []*work) error {
 
 // run executes one micro-batch and records each job's result.
 func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
-	runID := "b-" + randomHex(8)
+	runID := "b-" + router.RandomHex(8)
 	var in bytes.Buffer
 	for _, w := range batch {
 		if err := d.cfg.Format.AppendInput(&in, InputLine{JobID: w.item.JobID, Endpoint: w.item.Endpoint, Body: w.body}); err != nil {
@@ -143,10 +141,4 @@ func (d *Dispatcher) requeue(batch []*work) {
 		d.setState(ctx, w, router.JobQueued, now)
 		d.settle(ctx, w, false)
 	})
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

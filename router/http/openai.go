@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -78,7 +79,7 @@ func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, rid string)
 			if m := s.model(); p[len("/v1/models/"):] == m.ID {
 				writeJSON(w, http.StatusOK, m)
 			} else {
-				writeOpenAIParamError(w, router.ENotFound, "model", "no model "+quoteShort(p[len("/v1/models/"):])+"; this deployment serves "+quoteShort(m.ID), 0)
+				writeOpenAIParamError(w, router.ENotFound, "model", "no model "+strconv.Quote(router.Excerpt(p[len("/v1/models/"):]))+"; this deployment serves "+strconv.Quote(m.ID), 0)
 			}
 		}
 	case s.cfg.Batches != nil:
@@ -111,11 +112,4 @@ type modelList struct {
 // answered by the router, so listing models never wakes a cold app.
 func (s *Server) model() model {
 	return model{ID: s.cfg.Settings.Current().ModelVersion, Object: "model", Created: s.started.Unix(), OwnedBy: "gpu-orchestration"}
-}
-
-func quoteShort(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "…"
-	}
-	return `"` + s + `"`
 }

@@ -6,8 +6,6 @@ package http
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
 )
@@ -150,11 +149,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case isOpenAIPath(p):
 		s.serveOpenAI(w, r, rid)
-	case p == "/healthz":
+	case p == config.PathHealth:
 		if s.allowPlain(w, r) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}
-	case p == "/readyz":
+	case p == config.PathReady:
 		if s.allowPlain(w, r) {
 			s.readyz(w)
 		}
@@ -269,7 +268,5 @@ func requestID(in string) string {
 			return in
 		}
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return router.RandomHex(8)
 }

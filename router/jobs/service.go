@@ -5,7 +5,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -193,9 +192,7 @@ func (s *Service) now() time.Time {
 
 // NewID returns a random job id: 32 lowercase hex digits.
 func NewID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
+	return router.RandomHex(16)
 }
 
 // ValidID reports whether id has the form NewID returns; anything else cannot
