@@ -49,12 +49,12 @@ type alertRule struct {
 	frequency, window   string
 	dimension, dimValue string
 	// preview marks a preview metric: the rule skips metric validation so
-	// its creation does not depend on the metric (internal/azmetrics).
+	// its creation does not depend on the metric (internal/azure/azmetrics).
 	preview bool
 }
 
 // NewAlerts declares the metric alerts. Every metric and aggregation is one
-// internal/azmetrics lists (Batch metrics are Total only; policy
+// internal/azure/azmetrics lists (Batch metrics are Total only; policy
 // metric-supported-aggregation checks it). Metric names are those each namespace
 // publishes (azure-docs azure-monitor/reference/supported-metrics/
 // microsoft-app-containerapps-metrics.md, microsoft-storage-storageaccounts-

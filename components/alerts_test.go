@@ -6,11 +6,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/azmetrics"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azmetrics"
 )
 
 // The alerts tier alone: every rule watches a metric of its namespace with
-// an aggregation Azure offers for it (internal/azmetrics), a preview metric
+// an aggregation Azure offers for it (internal/azure/azmetrics), a preview metric
 // skips validation so its creation does not depend on it, every rule
 // notifies the action group, and the thresholds follow the arguments.
 func TestAlertsUseSupportedMetricsAndNotifyTheActionGroup(t *testing.T) {

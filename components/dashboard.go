@@ -92,7 +92,7 @@ func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budge
 		}}
 	}
 	// aggregation codes of a workbook metrics item: 1 Total (Sum), 3 Maximum,
-	// 4 Average (internal/azmetrics.WorkbookAggregation); each metric with
+	// 4 Average (internal/azure/azmetrics.WorkbookAggregation); each metric with
 	// one it supports — Batch metrics are Total only, QueueMessageCount Average.
 	metric := func(title, resourceType, resourceID string, aggregation int, metrics ...string) map[string]any {
 		ms := []map[string]any{}

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/azurenames"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azurenames"
 	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 

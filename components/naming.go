@@ -20,7 +20,7 @@ import (
 // Vault under purge protection, a retained storage account) take a random
 // suffix per deployment instead, when one is set (WithSuffix).
 //
-// Every name satisfies its type's rule in internal/azurenames for any stack
+// Every name satisfies its type's rule in internal/azure/azurenames for any stack
 // name Pulumi accepts: the stack's part is at most 8 lower-case letters and
 // digits, and a name that would still be too long shortens that part.
 type Naming struct {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
 // runNetwork declares the network tier alone under mocks.

@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	rc "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
@@ -439,7 +439,7 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 
 // routerPrices gives the router the prices its cost comparison uses, for the
 // stack's GPU profile and pool size, from the same table as the offline
-// estimate (internal/pricing). A size the table lacks keeps the router's default.
+// estimate (internal/azure/pricing). A size the table lacks keeps the router's default.
 func routerPrices(args *PlatformArgs, t pricing.Table) map[string]string {
 	out := map[string]string{}
 	if usd, ok := t.ReplicaPerSecond(args.GPU.WorkloadProfileType, args.GPU.CPU, args.GPU.MemoryGiB); ok {

@@ -96,7 +96,7 @@ type Settings struct {
 // DefaultSettings are sane figures for a T4 Container Apps GPU profile and a
 // Spot NC4as_T4_v3 pool, and the stack's defaults for the settings it
 // exposes (realtimeThresholdMs, batchCostThreshold, coldStartSeconds,
-// modelVersion take theirs from here). The prices are internal/pricing's
+// modelVersion take theirs from here). The prices are internal/azure/pricing's
 // (eastus, retail prices API, 2026-10-02), the table the stack sets
 // REALTIME_PRICE_PER_SECOND and BATCH_PRICE_PER_SECOND from; a test keeps
 // them equal.

@@ -4,13 +4,13 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 // The cost comparison of a router started without the stack's price
 // variables must use the same T4 prices as the stack and the preview; a
-// price moved in internal/pricing alone would silently skew routing.
+// price moved in internal/azure/pricing alone would silently skew routing.
 func TestDefaultPricesAreThePriceTableT4Figures(t *testing.T) {
 	s := router.DefaultSettings()
 	table := pricing.Default()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI the engine tests drive (internal/enginetest) from the
+# Builds the Pulumi CLI the engine tests drive (internal/harness/enginetest) from the
 # Go module proxy into .tools/pulumi/bin/pulumi and prints that path. Plugins
 # and the Go language host cannot be downloaded here; the tests need only the
 # CLI itself (inline programs, attached fake providers, a built policy pack).

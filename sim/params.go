@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
@@ -32,7 +32,7 @@ type Params struct {
 	ScaleEvalInterval      time.Duration
 	IngressTimeout         time.Duration
 	// Prices is the price table the stack's router settings and the preview
-	// estimate use (internal/pricing): one source for every price. A
+	// estimate use (internal/azure/pricing): one source for every price. A
 	// replica is priced as ReplicaProfile with the vCPU and memory the
 	// inference app is allocated; a node as NodeVMSize, Spot or not.
 	Prices           pricing.Table
@@ -203,10 +203,10 @@ func (p Params) Describe() []Param {
 		{"scale_down_stabilization", d(p.ScaleDownStabilization), "Container Apps scale-down stabilization window 300 s, not settable in API 2025-01-01 (scale-app.md, Scale behavior): replicas do not fall below the highest need within it"},
 		{"scale_eval_interval", d(p.ScaleEvalInterval), "assumption: the Kubernetes HPA's default 15 s sync period (pollingInterval does not apply to HTTP rules, scale-app.md); scale-out is applied at once (optimistic)"},
 		{"ingress_timeout", d(p.IngressTimeout), "Container Apps HTTP ingress request timeout 240 s (docs/azure-facts.md)"},
-		{"replica_price_per_s", f("$%.6f", p.ReplicaPricePerSecond()), f("internal/pricing (the table the stack's router settings and the preview use): %s GPU meter $%.6f/s + %g vCPU × $%.6f + %g GiB × $%.6f (Consumption active rates); serverless GPU apps are always billed at the active rate, idle or not (azure-docs container-apps/billing.md); billed per second from cold start to removal",
+		{"replica_price_per_s", f("$%.6f", p.ReplicaPricePerSecond()), f("internal/azure/pricing (the table the stack's router settings and the preview use): %s GPU meter $%.6f/s + %g vCPU × $%.6f + %g GiB × $%.6f (Consumption active rates); serverless GPU apps are always billed at the active rate, idle or not (azure-docs container-apps/billing.md); billed per second from cold start to removal",
 			p.ReplicaProfile, p.Prices.GPUProfiles[p.ReplicaProfile].GPU.USD, p.ReplicaVCPU, p.Prices.ACAvCPUSecond.USD, p.ReplicaMemoryGiB, p.Prices.ACAGiBSecond.USD)},
 		{"max_nodes", f("%d", p.MaxNodes), "assumption, as max_replicas (stack batchMaxNodes, dev 2, prod 10)"},
-		{"node_price_per_h", f("$%.4f", p.NodePricePerSecond()*3600), f("internal/pricing: %s, %s (retail prices API, eastus; Spot prices move with capacity); billed from allocation to removal", p.NodeVMSize, map[bool]string{true: "Spot", false: "pay-as-you-go"}[p.NodeSpot])},
+		{"node_price_per_h", f("$%.4f", p.NodePricePerSecond()*3600), f("internal/azure/pricing: %s, %s (retail prices API, eastus; Spot prices move with capacity); billed from allocation to removal", p.NodeVMSize, map[bool]string{true: "Spot", false: "pay-as-you-go"}[p.NodeSpot])},
 		{"node_allocation_delay", d(p.NodeAllocationDelay), "assumption: VM allocation, start task and image pull; same figure as autoscale.DefaultSimConfig"},
 		{"preemption_rate", f("%g per node-hour", p.PreemptionRatePerHour), "assumption: Spot eviction is not published per size; a preempted node's task is requeued (Batch requeues tasks of preempted nodes) and the node is replaced after the allocation delay"},
 		{"evaluation_interval", d(p.EvaluationInterval), "Batch autoscale evaluation interval, shortest allowed PT5M (docs/azure-facts.md)"},

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
 const (

@@ -3,7 +3,7 @@ package stack_test
 import (
 	"testing"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/azurenames"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azurenames"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
 

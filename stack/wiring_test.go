@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
 func routerApp(t *testing.T, res *mockstack.Result) mockstack.Resource {

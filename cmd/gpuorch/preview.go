@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/policy/check"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
@@ -254,7 +254,7 @@ func printCost(w io.Writer, e pricing.Estimate) {
 	for _, n := range e.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
-	fmt.Fprintf(w, "  prices: internal/pricing/table.go (%d figures; -json lists each with its source and date)\n", len(e.Prices))
+	fmt.Fprintf(w, "  prices: internal/azure/pricing/table.go (%d figures; -json lists each with its source and date)\n", len(e.Prices))
 }
 
 func qty(q float64, unit string) string {

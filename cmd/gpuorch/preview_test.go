@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
 )
 
 // preview runs `gpuorch preview` with args and returns exit code, stdout, stderr.

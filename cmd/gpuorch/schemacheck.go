@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/schemacheck"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/schemacheck"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
 

@@ -9,7 +9,7 @@ import (
 	"runtime"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/sim"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
 // validRaw is a complete valid configuration on top of the defaults.

@@ -1,5 +1,5 @@
 // Package check runs the real policy pack (policy/rules) outside the Pulumi
-// engine: over a mocked stack (internal/mockstack) for `go test` and the
+// engine: over a mocked stack (internal/harness/mockstack) for `go test` and the
 // offline preview, or over hand-built resources in rule tests. It calls each
 // policy's own validation function with the same arguments the policyx
 // analyzer server builds, so a result here is the CLI's result.

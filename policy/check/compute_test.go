@@ -6,7 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/policy/check"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )

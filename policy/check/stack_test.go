@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/policy/check"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )

@@ -6,11 +6,11 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/azmetrics"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azmetrics"
 )
 
 // metricPolicies judge metric alerts and workbook charts against the table
-// of metrics and aggregations Azure Monitor supports (internal/azmetrics):
+// of metrics and aggregations Azure Monitor supports (internal/azure/azmetrics):
 // an alert with an aggregation its metric lacks fails to create, and a chart
 // of a metric that does not exist stays empty.
 func metricPolicies() []policyx.Policy {
@@ -18,7 +18,7 @@ func metricPolicies() []policyx.Policy {
 		resourceRule{
 			name: "metric-supported-aggregation",
 			description: "Every metric alert criterion and every workbook metrics chart names a metric of the table " +
-				"(internal/azmetrics, from Azure's supported-metrics reference) with an aggregation that metric supports; " +
+				"(internal/azure/azmetrics, from Azure's supported-metrics reference) with an aggregation that metric supports; " +
 				"alerts on preview metrics skip metric validation.",
 			level: mandatory,
 			types: []string{"insights:MetricAlert", "insights:Workbook"},
@@ -44,7 +44,7 @@ func checkAlert(t target, report func(string, ...any)) {
 		m, ok := azmetrics.Lookup(ns, name)
 		switch {
 		case !ok:
-			report("metric alert %q: %s has no metric %q in the supported-metrics table: use a metric Azure publishes for %s (internal/azmetrics lists them with sources)", t.Name, ns, name, ns)
+			report("metric alert %q: %s has no metric %q in the supported-metrics table: use a metric Azure publishes for %s (internal/azure/azmetrics lists them with sources)", t.Name, ns, name, ns)
 		case !m.Allows(agg):
 			report("metric alert %q: %s/%s supports %s, not %s: Azure Monitor rejects the rule", t.Name, ns, name, strings.Join(m.Aggregations, ", "), agg)
 		case m.Preview:

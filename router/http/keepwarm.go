@@ -23,7 +23,7 @@ func (s *Server) KeepWarm(ctx context.Context) {
 			return
 		case <-t.C:
 			if _, err := s.KeepWarmOnce(ctx); err != nil && ctx.Err() == nil {
-				s.cfg.Log.Warn("keep-warm request failed", "error", err.Error())
+				s.cfg.Log.Warn("keep-warm request failed", "err", err)
 			}
 		}
 	}

@@ -1,7 +1,7 @@
 // Package rulesdoc renders docs/azure-rules.md, the Azure rules the stack
 // relies on that the provider schema does not show, from the tables the
-// code and its tests use (internal/azurenames, internal/azmetrics,
-// internal/plan). A test keeps the committed document equal to Render, so
+// code and its tests use (internal/azure/azurenames, internal/azure/azmetrics,
+// internal/offline/plan). A test keeps the committed document equal to Render, so
 // the document cannot drift from what is checked.
 package rulesdoc
 
@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/azmetrics"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/azurenames"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azmetrics"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azurenames"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
 )
 
 // Render returns the document.
@@ -25,7 +25,7 @@ The azure-native provider's schema accepts any string for a name, any aggregatio
 alert and any change to an existing resource; Azure refuses some of them when the deployment
 runs. These are the rules this repository checks before that, each with its source. This file is
 generated from the tables the code and tests use; after changing one, run
-` + "`go test ./internal/rulesdoc -update`" + `.
+` + "`go test ./internal/offline/rulesdoc -update`" + `.
 
 `)
 	names(&b)
@@ -36,7 +36,7 @@ generated from the tables the code and tests use; after changing one, run
 }
 
 func names(b *strings.Builder) {
-	fmt.Fprintf(b, "## Resource names (`internal/azurenames`)\n\n")
+	fmt.Fprintf(b, "## Resource names (`internal/azure/azurenames`)\n\n")
 	fmt.Fprintf(b, "Checked for every resource of both stacks under some fifty stack names by `stack/names_test.go`; names\n")
 	fmt.Fprintf(b, "that must be unique across Azure must also differ between stacks and resource groups. Source:\n")
 	fmt.Fprintf(b, "%s, unless the rule says otherwise.\n\n", azurenames.Source)
@@ -49,7 +49,7 @@ func names(b *strings.Builder) {
 }
 
 func metrics(b *strings.Builder) {
-	fmt.Fprintf(b, "## Metrics and their aggregations (`internal/azmetrics`)\n\n")
+	fmt.Fprintf(b, "## Metrics and their aggregations (`internal/azure/azmetrics`)\n\n")
 	fmt.Fprintf(b, "Every metric alert and workbook chart must use a metric of this table with an aggregation it\n")
 	fmt.Fprintf(b, "lists (mandatory policy `metric-supported-aggregation`; stack tests). An alert on a preview metric\n")
 	fmt.Fprintf(b, "sets `skipMetricValidation`.\n\n")
@@ -61,7 +61,7 @@ func metrics(b *strings.Builder) {
 }
 
 func updates(b *strings.Builder) {
-	fmt.Fprintf(b, "## Changes Azure refuses or makes a replacement (`internal/plan`)\n\n")
+	fmt.Fprintf(b, "## Changes Azure refuses or makes a replacement (`internal/offline/plan`)\n\n")
 	fmt.Fprintf(b, "`gpuorch preview -against` and `stack/redeploy_test.go` judge the steps between two plans by these.\n")
 	fmt.Fprintf(b, "Inputs that name where a resource lives (%s and its name) replace it everywhere\n", orAll(code(plan.ForceNewEverywhere), ""))
 	fmt.Fprintf(b, "(the provider replaces on a change of a URL path parameter or the location).\n\n")

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/fakeprovider"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/fakeprovider"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
 

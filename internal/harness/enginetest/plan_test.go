@@ -8,8 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/plan"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
 

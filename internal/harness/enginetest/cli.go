@@ -1,7 +1,7 @@
 // Package enginetest runs the stack's program through the real Pulumi engine
 // without Azure: the Pulumi CLI built by scripts/pulumi-cli.sh, the Automation
 // API running stack.Run as an inline program (no Go language host needed),
-// the fake cloud of internal/fakeprovider attached through
+// the fake cloud of internal/harness/fakeprovider attached through
 // PULUMI_DEBUG_PROVIDERS, a file backend with a passphrase, and the policy
 // pack built into an executable for --policy-pack. Config checking,
 // registrations, diffs, previews, policy enforcement, state and secrets are
@@ -19,10 +19,10 @@ import (
 // CLIVersion is the CLI scripts/pulumi-cli.sh builds (tools/pulumicli pins it).
 const CLIVersion = "v3.276.0"
 
-// RepoRoot is the repository's root directory (this file is two levels down).
+// RepoRoot is the repository's root directory (this file is three levels down).
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
 // cliRoot is the directory whose bin/pulumi is the built CLI, the layout the

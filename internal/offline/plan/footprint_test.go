@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 )
 
 func TestFootprintReadsSizesFromInputs(t *testing.T) {

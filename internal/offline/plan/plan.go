@@ -1,7 +1,7 @@
 // Package plan turns a mocked run of a stack into the offline plan document
 // `gpuorch preview` prints: every resource with its inputs, the outputs, the
 // policy pack's results and a cost estimate (footprint.go reads what is
-// billed from the resources; internal/pricing prices it). Secret values never
+// billed from the resources; internal/azure/pricing prices it). Secret values never
 // appear in clear. diff.go compares two stacks' plans; settings.go picks the
 // settings a reviewer looks at first.
 package plan
@@ -11,8 +11,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 )
 
 // Masks for values a plan must not or cannot show.
@@ -35,7 +35,7 @@ type Document struct {
 	Outputs map[string]any `json:"outputs"`
 	// Policy holds the policy pack's findings, mandatory and advisory.
 	Policy []Violation `json:"policy"`
-	// Cost is the monthly estimate (internal/pricing.Estimate).
+	// Cost is the monthly estimate (internal/azure/pricing.Estimate).
 	Cost pricing.Estimate `json:"cost"`
 }
 

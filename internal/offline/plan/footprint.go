@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/pricing"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 )
 
 // Resource types the cost model reads.

@@ -2,7 +2,7 @@
 // ResourceProvider server per package (azure-native 2.90.0, random, docker)
 // that the real Pulumi engine attaches to through PULUMI_DEBUG_PROVIDERS.
 // It creates nothing: it answers with the inputs as outputs, ARM-shaped ids
-// and the computed outputs the program reads (the values internal/mockstack
+// and the computed outputs the program reads (the values internal/harness/mockstack
 // answers with, so mocks and engine see one cloud), answers the program's
 // invokes, and gives the engine detailed diffs. Everything else — config
 // checking, the program's registrations, diffs, previews, policy packs,

@@ -4,7 +4,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gpu-orchestration/gpu-orchestration/internal/mockstack"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
 // Step is what `pulumi up` would do to one resource going from one plan of
