@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
-	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/policy/check"
 	"github.com/gpu-orchestration/gpu-orchestration/stack"
 )
