@@ -122,6 +122,7 @@ func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budge
 			{"type": 1, "content": map[string]any{"json": "## GPU inference routing\nWhere requests go and why, how fast realtime answers, how deep the batch queue is, what runs on GPUs, and what it costs."}},
 			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring("+logField(routerconfig.LogFieldRoute)+"), ' / ', tostring("+logField(routerconfig.LogFieldReason)+")), bin(TimeGenerated, 5m)", "timechart"),
 			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring("+logField(routerconfig.LogFieldRoute)+") == '"+router.RouteRealtime.String()+"'\n| summarize p50 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 50), p99 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
+			kql("Requests by front door (path)", logs+"\n| summarize requests = count() by door = tostring("+logField(routerconfig.LogFieldPath)+"), bin(TimeGenerated, 5m)", "timechart"),
 			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring("+logField(routerconfig.LogFieldOutcome)+")", "piechart"),
 			metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", 4, "QueueMessageCount"),
 			metric("Inference replicas (each one GPU)", "microsoft.app/containerapps", inferenceID, 3, "Replicas"),

@@ -39,7 +39,7 @@ func TestDashboardWorkbookQueriesTheRoutersOwnLogLines(t *testing.T) {
 	if a != again || a == other {
 		t.Errorf("workbook names: dev %q then %q, staging %q; want stable per stack, different between stacks", a, again, other)
 	}
-	for _, want := range []string{"ContainerAppName == 'ca-router-x'", "'" + routerconfig.LogInfer + "'", "ws-id"} {
+	for _, want := range []string{"ContainerAppName == 'ca-router-x'", "'" + routerconfig.LogInfer + "'", "e." + routerconfig.LogFieldPath, "ws-id"} {
 		if !strings.Contains(data, want) {
 			t.Errorf("workbook content lacks %q", want)
 		}
