@@ -23,6 +23,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/batchapi"
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
+	"github.com/gpu-orchestration/gpu-orchestration/router/fleet"
 	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
 	inferenceclient "github.com/gpu-orchestration/gpu-orchestration/router/inference"
 	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
@@ -42,6 +43,7 @@ type App struct {
 	server     *routerhttp.Server
 	dispatcher *dispatch.Dispatcher
 	batches    *batchapi.Service
+	fleet      *fleet.Fleet
 	secrets    router.SecretSource
 }
 
@@ -106,6 +108,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
+	var fleetStore router.FleetStore // nil: no coordination (FLEET_SYNC_INTERVAL=0)
+	if cfg.FleetSync > 0 {
+		fleetStore = st.Fleet
+	}
+	// Only a replica that can run micro-batches leads: the leader runs the
+	// fleet's dispatcher.
+	a.fleet = fleet.New(fleet.Config{Store: fleetStore, Tracker: a.tracker, Sync: cfg.FleetSync,
+		Lead: cfg.Executor != config.ExecutorNone, Metrics: a.metrics, Log: log})
 	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
 	a.batches = batchapi.New(batchapi.Config{
 		Jobs: jobService, Store: st.Jobs, Blobs: st.Blobs, Container: cfg.Storage.RequestContainer,
@@ -117,7 +127,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 		Jobs: jobService, Batches: a.batches, OpenAIURL: openAIURL,
 		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
-		MetricsPublic:   cfg.MetricsPublic,
+		MetricsPublic: cfg.MetricsPublic, TakeWake: a.fleet.TakeWake,
 		BodyReadTimeout: cfg.BodyRead.Timeout, BodyReadRate: cfg.BodyRead.MinRate, MaxBodyReads: cfg.BodyRead.MaxAtOnce,
 	})
 
@@ -163,11 +173,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if a.secrets != nil {
 		wg.Go(func() { a.refreshSettings(bg) })
 	}
+	wg.Go(func() { a.fleet.Run(bg) })
 	if a.dispatcher != nil {
-		wg.Go(func() { a.dispatcher.Run(bg) })
+		wg.Go(func() { a.dispatcher.RunExpedited(bg) })
 	}
-	wg.Go(func() { a.server.KeepWarm(bg) })
-	wg.Go(func() { a.batches.Run(bg) })
+	wg.Go(func() { a.fleet.Lead(bg, a.lead) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		MaxHeaderBytes: routerhttp.ServerMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -196,6 +206,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("router stopped")
 	return err
+}
+
+// lead runs the duties one replica of the fleet does, until ctx ends: the
+// pool's micro-batches (so the pool never holds more tasks than
+// max-batch-nodes), keep-warm (one stream of requests keeps the app up)
+// and the Batch API's manager (batches advance once).
+func (a *App) lead(ctx context.Context) {
+	var wg sync.WaitGroup
+	if a.dispatcher != nil {
+		wg.Go(func() { a.dispatcher.RunPool(ctx) })
+	}
+	wg.Go(func() { a.server.KeepWarm(ctx) })
+	wg.Go(func() { a.batches.Run(ctx) })
+	wg.Wait()
 }
 
 // refreshSettings reads the settings at once, then every RefreshEvery. Until

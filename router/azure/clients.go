@@ -30,7 +30,9 @@ type Storage struct {
 	Work, Poison *Queue
 	Blobs        *Blobs
 	Jobs         *JobStore
-	cfg          StorageConfig
+	// Fleet keeps the replicas' shares and leases in the request container.
+	Fleet *Fleet
+	cfg   StorageConfig
 }
 
 // NewStorage builds the adapters; it does not contact the account.
@@ -66,6 +68,7 @@ func NewStorage(cfg StorageConfig) (*Storage, error) {
 		Poison: &Queue{c: qs.NewQueueClient(cfg.PoisonQueue)},
 		Blobs:  blobs,
 		Jobs:   &JobStore{Blobs: blobs, RequestContainer: cfg.RequestContainer, ResultContainer: cfg.ResultContainer},
+		Fleet:  &Fleet{Blobs: blobs, Container: cfg.RequestContainer},
 		cfg:    cfg,
 	}, nil
 }

@@ -43,7 +43,7 @@ func service(st *azure.Storage) *jobs.Service {
 // the layers above are unit-tested on.
 func TestStorageContract(t *testing.T) {
 	st := newStorage(t)
-	storetest.Run(t, storetest.Stores{Queue: st.Work, Jobs: st.Jobs, Payloads: st.Blobs, Container: "requests"})
+	storetest.Run(t, storetest.Stores{Queue: st.Work, Jobs: st.Jobs, Payloads: st.Blobs, Container: "requests", Fleet: st.Fleet})
 }
 
 func TestSubmitEnqueuesAndStoresJob(t *testing.T) {

@@ -32,14 +32,17 @@ type Config struct {
 	// the router still serves, before it stops listening.
 	DrainPeriod time.Duration
 	// BodyRead bounds the receiving of request bodies.
-	BodyRead      BodyRead
-	DepthEvery    time.Duration
-	LogLevel      string
-	Storage       Storage
-	Executor      string
-	LocalCommand  []string
-	Batch         Batch
-	Dispatch      Dispatch
+	BodyRead     BodyRead
+	DepthEvery   time.Duration
+	LogLevel     string
+	Storage      Storage
+	Executor     string
+	LocalCommand []string
+	Batch        Batch
+	Dispatch     Dispatch
+	// FleetSync is how often replicas share their live state (router/fleet);
+	// 0 turns coordination off: this replica does every duty itself.
+	FleetSync     time.Duration
 	MetricsPublic bool
 	// OpenAIURL is the app's OpenAI base URL; empty derives it from
 	// InferenceURL (its origin plus /v1).
@@ -127,7 +130,8 @@ func Default() Config {
 		Batch:    Batch{JobID: "gpuorch-inference", Command: ReferenceBatchCommand},
 		// A micro-batch waits up to 30 s to fill (sim's micro_batch
 		// parameter); runs follow max-batch-nodes, one per node.
-		Dispatch: Dispatch{BatchSize: 32, Gather: 30 * time.Second, Visibility: 2 * time.Minute, MaxDequeue: 5},
+		Dispatch:  Dispatch{BatchSize: 32, Gather: 30 * time.Second, Visibility: 2 * time.Minute, MaxDequeue: 5},
+		FleetSync: time.Second,
 		// OpenAI's own limits per batch: 50,000 requests (files up to 200 MB;
 		// 100 MiB here, as the router holds a file in memory while storing it).
 		InferenceAPI: router.FormatReference,
@@ -209,6 +213,7 @@ func Load(getenv func(string) string) (Config, error) {
 	d.Gather = e.dur(EnvDispatchGather, min(d.Gather, d.Visibility/3))
 	d.MaxDequeue = e.int(EnvDispatchMaxDequeue, d.MaxDequeue)
 	d.Workers = int(e.int(EnvDispatchWorkers, int64(d.Workers)))
+	c.FleetSync = e.dur(EnvFleetSync, c.FleetSync)
 	c.MetricsPublic = e.bool(EnvMetricsPublic, c.MetricsPublic)
 
 	if e.err != nil {
@@ -252,6 +257,9 @@ func (c Config) validate() error {
 		return fmt.Errorf("%s=%s: want 0 to a third of %s (%s): gathered messages are hidden only that long before the run extends them", EnvDispatchGather, d.Gather, EnvDispatchVisibility, d.Visibility/3)
 	} else if d.Workers < 0 {
 		return fmt.Errorf("%s=%d: want 0 (one run per node max-batch-nodes allows) or more", EnvDispatchWorkers, d.Workers)
+	}
+	if c.FleetSync < 0 || c.FleetSync > time.Minute {
+		return fmt.Errorf("%s=%s: want 0 (no coordination between replicas) up to 1m; shares older than twice it count as a dead replica's", EnvFleetSync, c.FleetSync)
 	}
 	if c.BodyRead.Timeout <= 0 {
 		return fmt.Errorf("%s=%s: want a positive duration", EnvBodyReadTimeout, c.BodyRead.Timeout)

@@ -47,6 +47,7 @@ const (
 	EnvDispatchVisibility = "DISPATCH_VISIBILITY"
 	EnvDispatchMaxDequeue = "DISPATCH_MAX_DEQUEUE"
 	EnvDispatchWorkers    = "DISPATCH_WORKERS"
+	EnvFleetSync          = "FLEET_SYNC_INTERVAL"
 	EnvMetricsPublic      = "METRICS_PUBLIC"
 	EnvLogLevel           = "LOG_LEVEL"
 
@@ -93,7 +94,7 @@ var Names = []string{
 	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,
 	EnvDrainPeriod, EnvBodyReadTimeout, EnvBodyReadMinRate, EnvMaxBodyReads, EnvQueueDepthInterval,
 	EnvDispatchBatchSize, EnvDispatchGather, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
-	EnvMetricsPublic, EnvLogLevel,
+	EnvFleetSync, EnvMetricsPublic, EnvLogLevel,
 	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,
 	EnvReplicaConcurrency, EnvMinReplicas, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
 	EnvRealtimePricePerSecond, EnvBatchPricePerSecond, EnvMaxQueueDepth, EnvMaxRealtimeBytes,

@@ -129,12 +129,31 @@ func New(cfg Config) *Dispatcher {
 // queues' limit).
 const queueReceiveMax = 32
 
-// Run gathers micro-batches and runs up to workers() of them at once, and
-// answers expedited jobs on the inference app, until ctx ends; it returns
-// once the runs in progress have been abandoned (their messages released to
-// the queue). One gatherer cuts the batches, so concurrent runs never split
-// the waiting messages into small ones.
+// Run answers expedited jobs (RunExpedited) and runs the pool's
+// micro-batches (RunPool) until ctx ends.
 func (d *Dispatcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { d.RunExpedited(ctx) })
+	d.RunPool(ctx)
+	wg.Wait()
+}
+
+// RunExpedited answers the jobs this router expedites on the inference app
+// until ctx ends; it returns once they have ended or been given back to the
+// pool. Every replica runs it for the jobs it accepted.
+func (d *Dispatcher) RunExpedited(ctx context.Context) {
+	var wg sync.WaitGroup
+	d.expediteLoop(ctx, func(f func()) { wg.Go(f) })
+	wg.Wait()
+}
+
+// RunPool gathers micro-batches and runs up to workers() of them at once
+// until ctx ends; it returns once the runs in progress have been abandoned
+// (their messages released to the queue). One gatherer cuts the batches, so
+// concurrent runs never split the waiting messages into small ones; in a
+// fleet of routers one replica runs it (router/fleet), so the pool never
+// holds more tasks than max-batch-nodes.
+func (d *Dispatcher) RunPool(ctx context.Context) {
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -142,7 +161,6 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		failed  bool
 		freed   = make(chan struct{}, 1)
 	)
-	wg.Go(func() { d.expediteLoop(ctx, func(f func()) { wg.Go(f) }) })
 	backoff := d.cfg.Idle
 	wait := func(t time.Duration) {
 		select {

@@ -55,6 +55,9 @@ type Config struct {
 	// MaxBodyReads is how many request bodies may be received at once; a
 	// request beyond it is answered 429 at once (default 256).
 	MaxBodyReads int
+	// TakeWake says whether this replica may wake the inference app now:
+	// in a fleet of routers one does (router/fleet). Nil: it may.
+	TakeWake func(context.Context) bool
 	// MetricsPublic serves /metrics without the API key. By default it
 	// needs one, like /v1: the router's ingress is public, and its metrics
 	// show traffic, routing and queue depth. Prometheus sends the key as a

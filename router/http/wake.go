@@ -23,6 +23,9 @@ func (s *Server) wake(fresh bool) {
 		defer s.waking.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RealtimeTimeout)
 		defer cancel()
+		if s.cfg.TakeWake != nil && !s.cfg.TakeWake(ctx) {
+			return // another replica is waking it
+		}
 		u := *s.cfg.OpenAIURL
 		u.Path = strings.TrimSuffix(u.Path, "/") + "/models"
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)

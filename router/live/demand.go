@@ -74,23 +74,53 @@ func (d *demand) decayed(now time.Time) float64 {
 	return d.rate * math.Exp(-dt.Seconds()/urgentRateWindow.Seconds())
 }
 
-// read returns the highest in-flight count and urgent in-flight count
-// within the scale-in window ending at now (the current counts included),
-// the urgent count now, the urgent arrival rate per second and the time
-// since the last urgent arrival (router.NeverServed if none).
-func (d *demand) read(now time.Time) (peak, urgentPeak, urgentNow int, rate float64, since time.Duration) {
+// share returns the urgent count now, the non-empty peak buckets within
+// the scale-in window ending at now, the urgent arrival rate per second and
+// the last urgent arrival (unix nanoseconds, 0 for none).
+func (d *demand) share(now time.Time) (urgentNow int, peaks []Peak, rate float64, lastUrgent int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	epoch := now.UnixNano() / int64(peakBucket)
-	peak, urgentPeak = d.inFlight, d.urgent
 	for i := range peakBuckets {
-		if e := d.epochs[i]; e <= epoch && e > epoch-int64(peakBuckets) {
-			peak, urgentPeak = max(peak, d.peaks[i]), max(urgentPeak, d.upeaks[i])
+		if e := d.epochs[i]; inWindow(e, epoch) && (d.peaks[i] > 0 || d.upeaks[i] > 0) {
+			peaks = append(peaks, Peak{e, int64(d.peaks[i]), int64(d.upeaks[i])})
 		}
 	}
-	since = router.NeverServed
 	if !d.rateAt.IsZero() {
-		since = max(now.Sub(d.rateAt), 0)
+		lastUrgent = d.rateAt.UnixNano()
 	}
-	return peak, urgentPeak, d.urgent, d.decayed(now), since
+	return d.urgent, peaks, d.decayed(now), lastUrgent
 }
+
+// fleetPeaks returns the highest in-flight count and urgent in-flight count
+// within the scale-in window ending at now, of this replica and the peers
+// together (bucket by bucket), and at least the fleet's counts now.
+func (d *demand) fleetPeaks(now time.Time, peers []Share, inFlight, urgentNow int) (peak, urgentPeak int) {
+	epoch := now.UnixNano() / int64(peakBucket)
+	var all, urgent [peakBuckets]int
+	d.mu.Lock()
+	for i := range peakBuckets {
+		if inWindow(d.epochs[i], epoch) {
+			all[i], urgent[i] = d.peaks[i], d.upeaks[i]
+		}
+	}
+	d.mu.Unlock()
+	for _, p := range peers {
+		for _, b := range p.Peaks {
+			if e := b[0]; inWindow(e, epoch) {
+				i := int(e % int64(peakBuckets))
+				all[i] += int(b[1])
+				urgent[i] += int(b[2])
+			}
+		}
+	}
+	peak, urgentPeak = inFlight, urgentNow
+	for i := range peakBuckets {
+		peak, urgentPeak = max(peak, all[i]), max(urgentPeak, urgent[i])
+	}
+	return peak, urgentPeak
+}
+
+// inWindow: a bucket of epoch e is within the scale-in window ending in
+// the bucket of epoch now.
+func inWindow(e, now int64) bool { return e <= now && e > now-int64(peakBuckets) }

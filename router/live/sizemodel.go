@@ -34,7 +34,7 @@ type sizeModel struct {
 	q, absRes float64
 	// The last fit for readers; a reader may pair one fit's base with the
 	// next one's slope, harmless for an estimate.
-	base, perKiB, fast atomic.Int64
+	base, perKiB, fast, answers atomic.Int64
 }
 
 // minIntercept keeps a fitted intercept distinguishable from "none
@@ -95,6 +95,7 @@ func (m *sizeModel) observe(size int64, latency time.Duration) {
 		m.fast.Store(int64(seconds(max(-m.q, 0))))
 	}
 	m.n++
+	m.answers.Store(int64(m.n))
 	// The first answers are averaged plainly so that the first one does not
 	// count for fifty.
 	w := max(1/float64(m.n), sizeModelWeight)
@@ -121,11 +122,11 @@ func (m *sizeModel) observe(size int64, latency time.Duration) {
 	m.perKiB.Store(int64(seconds(slope)))
 }
 
-// estimate returns the intercept and per-KiB slope, zero intercept meaning
-// no warm answer observed yet, and how much faster than the fit the fastest
-// hundredth of answers are.
-func (m *sizeModel) estimate() (base, perKiB, fast time.Duration) {
-	return time.Duration(m.base.Load()), time.Duration(m.perKiB.Load()), time.Duration(m.fast.Load())
+// fit returns the intercept and per-KiB slope, zero intercept meaning no
+// warm answer observed yet, how much faster than the fit the fastest
+// hundredth of answers are, and how many warm answers it has seen.
+func (m *sizeModel) fit() (base, perKiB, fast time.Duration, answers int) {
+	return time.Duration(m.base.Load()), time.Duration(m.perKiB.Load()), time.Duration(m.fast.Load()), int(m.answers.Load())
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -29,6 +29,8 @@ type Tracker struct {
 	// none since the last answer). quietSince is when the last request in
 	// flight ended (0: never, or requests are in flight).
 	coldSince, quietSince atomic.Int64
+	// peers are the other replicas' latest shares (SetPeers).
+	peers atomic.Pointer[[]Share]
 }
 
 // ewmaWeight is the weight of a new batch observation: about the last ten
@@ -140,47 +142,67 @@ func (t *Tracker) SetBatchDown(down bool) { t.batchDown.Store(down) }
 // BatchDown reports whether the work queue was last seen failing.
 func (t *Tracker) BatchDown() bool { return t.batchDown.Load() }
 
-// Snapshot is the state Decide sees at now.
+// Snapshot is the state Decide sees at now: this replica's own, merged with
+// the fresh shares of the other replicas (SetPeers), so that every replica
+// decides on the fleet's load.
 func (t *Tracker) Snapshot(now time.Time) router.State {
-	idle := router.NeverServed
-	if last := t.lastServed.Load(); last != 0 {
-		idle = max(now.Sub(time.Unix(0, last)), 0)
+	peers := t.freshPeers(now)
+	base, perKiB, fast, answers := t.model.fit()
+	st := stateParts{
+		inFlight:   int(t.inFlight.Load()),
+		lastServed: t.lastServed.Load(), coldSince: t.coldSince.Load(), quietSince: t.quietSince.Load(),
+		lastBatch: t.lastBatch.Load(), batchETA: time.Duration(t.batchETA.Load()), batchSlow: t.batchSlow.estimate(),
 	}
-	batchIdle := router.NeverServed
-	if last := t.lastBatch.Load(); last != 0 {
-		batchIdle = max(now.Sub(time.Unix(0, last)), 0)
-	}
-	base, perKiB, fast := t.model.estimate()
-	peak, urgentPeak, urgentNow, rate, sinceUrgent := t.demand.read(now)
-	inFlight := int(t.inFlight.Load())
-	var coldFor, quietFor time.Duration
-	cold := false
-	if since := t.coldSince.Load(); since != 0 {
-		cold, coldFor = true, max(now.Sub(time.Unix(0, since)), 0)
-	}
-	if since := t.quietSince.Load(); since != 0 && inFlight == 0 {
-		quietFor = max(now.Sub(time.Unix(0, since)), 0)
-	}
-	return router.State{
+	st.model.add(base, perKiB, fast, answers)
+	st.urgentNow, _, st.rate, st.lastUrgent = t.demand.share(now)
+	merge(&st, peers, now)
+	peak, urgentPeak := t.demand.fleetPeaks(now, peers, st.inFlight, st.urgentNow)
+	base, perKiB, fast = st.model.estimate()
+
+	out := router.State{
 		PeakInFlight:       peak,
 		UrgentPeakInFlight: urgentPeak,
-		UrgentInFlight:     urgentNow,
-		UrgentRate:         rate,
-		SinceUrgent:        sinceUrgent,
-		InFlight:           inFlight,
-		ColdStarting:       cold,
-		ColdStartingFor:    coldFor,
-		QuietFor:           quietFor,
-		Idle:               idle,
+		UrgentInFlight:     st.urgentNow,
+		UrgentRate:         st.rate,
+		SinceUrgent:        since(now, st.lastUrgent),
+		InFlight:           st.inFlight,
+		Idle:               since(now, st.lastServed),
 		QueueDepth:         int(t.queueDepth.Load()),
 		RealtimeLatency:    base,
 		RealtimePerKiB:     perKiB,
 		RealtimeFastBy:     fast,
-		BatchETA:           time.Duration(t.batchETA.Load()),
-		BatchSlowETA:       t.batchSlow.estimate(),
-		BatchIdle:          batchIdle,
+		BatchETA:           st.batchETA,
+		BatchSlowETA:       st.batchSlow,
+		BatchIdle:          since(now, st.lastBatch),
 		BatchDown:          t.batchDown.Load(),
 	}
+	if st.coldSince != 0 {
+		out.ColdStarting, out.ColdStartingFor = true, max(now.Sub(time.Unix(0, st.coldSince)), 0)
+	}
+	if st.quietSince != 0 && st.inFlight == 0 {
+		out.QuietFor = max(now.Sub(time.Unix(0, st.quietSince)), 0)
+	}
+	return out
+}
+
+// stateParts are the raw figures a State is made of, before peers' shares
+// are merged in (merge).
+type stateParts struct {
+	inFlight, urgentNow                           int
+	rate                                          float64
+	lastUrgent, lastServed, coldSince, quietSince int64
+	model                                         pooledFit
+	lastBatch                                     int64
+	batchETA, batchSlow                           time.Duration
+}
+
+// since is the time from the unix-nanosecond instant at to now;
+// router.NeverServed for 0.
+func since(now time.Time, at int64) time.Duration {
+	if at == 0 {
+		return router.NeverServed
+	}
+	return max(now.Sub(time.Unix(0, at)), 0)
 }
 
 func updateEWMA(v *atomic.Int64, d time.Duration) {

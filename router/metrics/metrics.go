@@ -35,6 +35,9 @@ type Metrics struct {
 	Poisoned prometheus.Counter
 	// SettingsRefreshFailures counts failed Key Vault refreshes.
 	SettingsRefreshFailures prometheus.Counter
+	// FleetLeader is 1 while this replica leads the fleet's once-only
+	// duties, and FleetReplicas the replicas it sees, itself included.
+	FleetLeader, FleetReplicas prometheus.Gauge
 }
 
 // New registers the router's metrics and the Go runtime collectors.
@@ -71,9 +74,15 @@ func New() *Metrics {
 		SettingsRefreshFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "router_settings_refresh_failures_total", Help: "Failed reads of the settings from Key Vault.",
 		}),
+		FleetLeader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "router_fleet_leader", Help: "1 while this replica leads the fleet's once-only duties (dispatcher, keep-warm, Batch API manager).",
+		}),
+		FleetReplicas: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "router_fleet_replicas", Help: "Router replicas this one sees sharing their state, itself included.",
+		}),
 	}
 	r.MustRegister(m.Requests, m.RealtimeLatency, m.InFlight, m.QueueDepth, m.DispatchLag,
-		m.BatchRuns, m.JobsFinished, m.Poisoned, m.SettingsRefreshFailures,
+		m.BatchRuns, m.JobsFinished, m.Poisoned, m.SettingsRefreshFailures, m.FleetLeader, m.FleetReplicas,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -6,6 +6,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ type Stores struct {
 	Payloads router.PayloadStore
 	// Container is an existing container of Payloads.
 	Container string
+	// Fleet is the replicas' shared store (leases included).
+	Fleet router.FleetStore
 }
 
 // Run runs the whole contract.
@@ -26,6 +29,77 @@ func Run(t *testing.T, s Stores) {
 	t.Run("queue", func(t *testing.T) { queue(t, s.Queue) })
 	t.Run("jobs", func(t *testing.T) { jobStore(t, s.Jobs) })
 	t.Run("payloads", func(t *testing.T) { payloads(t, s.Payloads, s.Container) })
+	t.Run("fleet", func(t *testing.T) { fleet(t, s.Fleet) })
+}
+
+func fleet(t *testing.T, f router.FleetStore) {
+	ctx := t.Context()
+	a, b := router.NewReplicaID(), router.NewReplicaID()
+	shares := func() map[string]string {
+		t.Helper()
+		list, err := f.Shares(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, s := range list {
+			m[s.Replica] = string(s.Data)
+		}
+		return m
+	}
+	for _, p := range []struct{ replica, data string }{{a, `{"n":1}`}, {b, `{"n":"<&>\u0000"}`}, {a, `{"n":2}`}} {
+		if err := f.Publish(ctx, p.replica, []byte(p.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := shares(); len(got) != 2 || got[a] != `{"n":2}` || got[b] != `{"n":"<&>\u0000"}` {
+		t.Fatalf("shares %v: want each replica's last", got)
+	}
+	if err := f.Remove(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Remove(ctx, b); err != nil {
+		t.Fatalf("removing a missing share: %v", err)
+	}
+	if got := shares(); len(got) != 1 || got[a] == "" {
+		t.Fatalf("after removing one: %v", got)
+	}
+
+	acquire := func(holder string) bool {
+		t.Helper()
+		ok, err := f.AcquireLease(ctx, "leader", holder, router.MinLease)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !acquire(a) || acquire(b) {
+		t.Fatal("a lease was held by two holders, or by none")
+	}
+	if !acquire(a) {
+		t.Fatal("the holder could not acquire its own lease again")
+	}
+	if err := f.RenewLease(ctx, "leader", a); err != nil {
+		t.Fatalf("renew by the holder: %v", err)
+	}
+	if err := f.RenewLease(ctx, "leader", b); !errors.Is(err, router.ErrLeaseLost) {
+		t.Fatalf("renew by another: %v, want ErrLeaseLost", err)
+	}
+	if err := f.ReleaseLease(ctx, "leader", b); err != nil {
+		t.Fatalf("release by another: %v", err)
+	}
+	if acquire(b) {
+		t.Fatal("another's release freed the holder's lease")
+	}
+	if err := f.ReleaseLease(ctx, "leader", a); err != nil {
+		t.Fatal(err)
+	}
+	if !acquire(b) {
+		t.Fatal("a released lease could not be taken")
+	}
+	if _, err := f.AcquireLease(ctx, "other", a, router.MinLease/2); err == nil {
+		t.Fatal("a lease shorter than Azure's minimum was accepted")
+	}
 }
 
 func queue(t *testing.T, q router.Queue) {
