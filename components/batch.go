@@ -7,6 +7,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
 	"github.com/gpu-orchestration/gpu-orchestration/components/binding/batch"
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // The pool's OS image and node agent: Ubuntu 22.04 HPC from the
@@ -39,12 +40,9 @@ type BatchArgs struct {
 	AccountIdentityID pulumi.StringInput
 	// PoolIdentityID is the nodes' identity: registry pulls and blob data.
 	PoolIdentityID pulumi.StringInput
-	// VMSize of the pool's nodes.
-	VMSize string
-	// MaxNodes caps the autoscale formula.
-	MaxNodes int
-	// Spot makes the formula target Spot nodes.
-	Spot bool
+	// Batch is the pool's VM size, node cap (the formula's) and whether it
+	// runs on Spot nodes.
+	config.Batch
 	// RegistryServer is the registry the nodes pull the images their tasks
 	// name from (with PoolIdentityID). The pool names no image itself:
 	// Batch refuses updates to an existing pool's deploymentConfiguration,

@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // The Batch tier alone: an Entra-only account on Batch-service allocation,
@@ -16,7 +17,7 @@ func TestBatchPoolNamesNoImageAndScalesByTheFormula(t *testing.T) {
 	res := declare(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		b, err := components.NewBatch(ctx, "batch", &components.BatchArgs{
 			Placement: place(), StorageAccountID: pulumi.String("st-id"), AccountIdentityID: pulumi.String("id-account"),
-			PoolIdentityID: pulumi.String("id-pool"), VMSize: "Standard_NC4as_T4_v3", MaxNodes: 6, Spot: true,
+			PoolIdentityID: pulumi.String("id-pool"), Batch: config.Batch{VMSize: "Standard_NC4as_T4_v3", MaxNodes: 6, Spot: true},
 			RegistryServer: pulumi.String("cr.example.io"),
 		})
 		if err != nil {

@@ -3,14 +3,15 @@ package components
 import (
 	app "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20250101"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
 )
 
-// The token and provider version app.NewContainerApp registers with (the
-// azure-native SDK modules in go.mod are all v2.90.0).
-const (
-	containerAppType   = "azure-native:app/v20250101:ContainerApp"
-	azureNativeVersion = "2.90.0"
-)
+// containerAppType is the token app.NewContainerApp registers with; the
+// provider version is the one every resource of the stack pins
+// (binding.AzureNativeVersion, which a test keeps equal to go.mod's SDK
+// modules).
+const containerAppType = "azure-native:app/v20250101:ContainerApp"
 
 // newContainerApp registers a Container App as app.NewContainerApp does,
 // minus one step: NewContainerApp passes Configuration and Template through
@@ -28,7 +29,7 @@ const (
 // skipping Defaults changes no value (stack/containerapp_test.go checks).
 func newContainerApp(ctx *pulumi.Context, name string, args *app.ContainerAppArgs, opts ...pulumi.ResourceOption) (*app.ContainerApp, error) {
 	var res app.ContainerApp
-	opts = append([]pulumi.ResourceOption{pulumi.Version(azureNativeVersion)}, opts...)
+	opts = append([]pulumi.ResourceOption{pulumi.Version(binding.AzureNativeVersion)}, opts...)
 	if err := ctx.RegisterResource(containerAppType, name, args, &res, opts...); err != nil {
 		return nil, err
 	}

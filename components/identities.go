@@ -14,13 +14,13 @@ type identities struct {
 	router, inference, batchAccount, pool *managedidentity.UserAssignedIdentity
 }
 
-func newIdentities(ctx *pulumi.Context, name string, naming Naming, rg, location pulumi.StringInput, tags pulumi.StringMapInput, opts ...pulumi.ResourceOption) (*identities, error) {
+func newIdentities(ctx *pulumi.Context, name string, place Placement, opts ...pulumi.ResourceOption) (*identities, error) {
 	newID := func(workload string) (*managedidentity.UserAssignedIdentity, error) {
 		id, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-id-"+workload, &managedidentity.UserAssignedIdentityArgs{
-			ResourceName:      pulumi.String(naming.Hyphenated("id") + "-" + workload),
-			ResourceGroupName: rg,
-			Location:          location,
-			Tags:              tags,
+			ResourceName:      pulumi.String(place.Naming.Hyphenated("id") + "-" + workload),
+			ResourceGroupName: place.ResourceGroupName,
+			Location:          place.Location,
+			Tags:              place.Tags,
 		}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("identity %s: %w", workload, err)

@@ -7,46 +7,21 @@ import (
 	app "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20250101"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
-
-// GPUProfile is the serverless GPU workload profile the inference app runs
-// on, and what one replica of it gets.
-type GPUProfile struct {
-	// Name is the GPU's short name, e.g. "T4"; the environment's profile is
-	// called gpu-<name>.
-	Name string
-	// WorkloadProfileType is the Container Apps profile type, e.g.
-	// Consumption-GPU-NC8as-T4.
-	WorkloadProfileType string
-	// CPU and MemoryGiB are one replica's share: the whole profile, since a
-	// replica has exactly one GPU.
-	CPU, MemoryGiB float64
-}
-
-// InferenceApp is the inference image's HTTP contract and the app's scaling.
-type InferenceApp struct {
-	// Port the image serves HTTP on; Path its realtime endpoint; HealthPath
-	// what the probes ask.
-	Port             int
-	Path, HealthPath string
-	// MinReplicas 0 lets the app scale to zero; MaxReplicas bounds it (one
-	// GPU each).
-	MinReplicas, MaxReplicas int
-	// Concurrency is the requests per replica before the HTTP rule adds one.
-	Concurrency int
-	// CooldownSeconds without traffic before the app scales in.
-	CooldownSeconds int
-}
 
 // InferenceArgs configures the inference tier.
 type InferenceArgs struct {
 	Placement
 	// WorkspaceID receives the environment's logs through diagnostic settings.
 	WorkspaceID pulumi.StringInput
-	// GPU is the serverless GPU profile of the app.
-	GPU GPUProfile
-	// App is the inference app's scale, port and paths.
-	App InferenceApp
+	// GPU is the serverless GPU of the app; one replica gets its whole
+	// workload profile (config.GPUType's catalog).
+	GPU config.GPUType
+	// App is the inference app's scale, port and paths (App.Image is the
+	// stack's setting; Image below is the reference the app runs).
+	App config.Inference
 	// Image is the inference image reference.
 	Image pulumi.StringInput
 	// RegistryServer is the registry Image is pulled from with PullIdentityID.
@@ -92,7 +67,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 		return nil, err
 	}
 	child := pulumi.Parent(comp)
-	gpuProfile := "gpu-" + strings.ToLower(args.GPU.Name)
+	gpuProfile := "gpu-" + strings.ToLower(string(args.GPU))
 
 	env, err := app.NewManagedEnvironment(ctx, name+"-cae", &app.ManagedEnvironmentArgs{
 		EnvironmentName:   pulumi.String(args.Naming.Hyphenated("cae")),
@@ -100,7 +75,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 		Location:          args.Location,
 		WorkloadProfiles: app.WorkloadProfileArray{
 			app.WorkloadProfileArgs{Name: pulumi.String("Consumption"), WorkloadProfileType: pulumi.String("Consumption")},
-			app.WorkloadProfileArgs{Name: pulumi.String(gpuProfile), WorkloadProfileType: pulumi.String(args.GPU.WorkloadProfileType)},
+			app.WorkloadProfileArgs{Name: pulumi.String(gpuProfile), WorkloadProfileType: pulumi.String(args.GPU.WorkloadProfileType())},
 		},
 		// Logs go to Azure Monitor and from there, through the diagnostic
 		// setting below, to the workspace: no workspace key in the config.
@@ -167,7 +142,7 @@ func NewInference(ctx *pulumi.Context, name string, args *InferenceArgs, opts ..
 					// The first container is the one that gets the GPU.
 					Name:      pulumi.String("model"),
 					Image:     args.Image,
-					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(args.GPU.CPU), Memory: pulumi.Sprintf("%gGi", args.GPU.MemoryGiB)},
+					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(args.GPU.ReplicaCPU()), Memory: pulumi.Sprintf("%gGi", args.GPU.ReplicaMemoryGiB())},
 					// The reference model's variables; other images may ignore them.
 					Env: app.EnvironmentVarArray{
 						app.EnvironmentVarArgs{Name: pulumi.String("PORT"), Value: pulumi.Sprintf("%d", in.Port)},

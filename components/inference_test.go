@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // The inference tier from its own inputs, without the stack's config: the GPU
@@ -17,8 +18,8 @@ func TestInferenceDeclaresTheGivenProfileAndApp(t *testing.T) {
 		in, err := components.NewInference(ctx, "inf", &components.InferenceArgs{
 			Placement:   place(),
 			WorkspaceID: pulumi.String("/subscriptions/s/resourceGroups/rg-unit/providers/Microsoft.OperationalInsights/workspaces/log"),
-			GPU:         components.GPUProfile{Name: "A100", WorkloadProfileType: "Consumption-GPU-NC24-A100", CPU: 24, MemoryGiB: 220},
-			App: components.InferenceApp{Port: 9000, Path: "/v1/generate", HealthPath: "/ready",
+			GPU:         config.GPUA100,
+			App: config.Inference{Port: 9000, Path: "/v1/generate", HealthPath: "/ready",
 				MinReplicas: 0, MaxReplicas: 5, Concurrency: 2, CooldownSeconds: 120},
 			Image:          pulumi.String("cr.azurecr.io/model@sha256:0"),
 			RegistryServer: pulumi.String("cr.azurecr.io"),

@@ -272,7 +272,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 // newNetworkIfIsolated declares the network tier when the stack asks for
 // isolation, and returns nil otherwise.
-func newNetworkIfIsolated(ctx *pulumi.Context, name string, n NetworkSettings, place Placement, opts ...pulumi.ResourceOption) (*Network, error) {
+func newNetworkIfIsolated(ctx *pulumi.Context, name string, n config.Network, place Placement, opts ...pulumi.ResourceOption) (*Network, error) {
 	if !n.Isolation {
 		return nil, nil
 	}

@@ -3,11 +3,14 @@ package components
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/consumption/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // ObservabilityArgs configures the observability tier.
@@ -15,14 +18,11 @@ type ObservabilityArgs struct {
 	Placement
 	// ResourceGroupID scopes the budget: it covers every resource of the stack.
 	ResourceGroupID pulumi.StringInput
-	// RetentionDays of the Log Analytics workspace (30 to 730).
-	RetentionDays int
-	// AlertEmails receive alerts (through the action group) and budget notifications.
-	AlertEmails []string
-	// MonthlyBudget is the amount of the monthly budget.
-	MonthlyBudget int
-	// BudgetStartDate is the budget's first day, YYYY-MM-01.
-	BudgetStartDate string
+	// Monitoring is the workspace's retention, the e-mails that receive
+	// alerts (through the action group) and budget notifications, and the
+	// monthly budget with its first day (QueueDepthAlert is the alerts
+	// tier's).
+	config.Monitoring
 }
 
 // Observability is the stack's Log Analytics workspace, the action group
@@ -57,7 +57,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 		ResourceGroupName: args.ResourceGroupName,
 		Location:          args.Location,
 		Sku:               &operationalinsights.WorkspaceSkuArgs{Name: pulumi.String("PerGB2018")},
-		RetentionInDays:   pulumi.Int(args.RetentionDays),
+		RetentionInDays:   pulumi.Int(args.LogRetentionDays),
 		Tags:              args.Tags,
 	}, child)
 	if err != nil {
@@ -92,7 +92,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *ObservabilityArgs,
 		Amount:     pulumi.Float64(float64(args.MonthlyBudget)),
 		Category:   pulumi.String("Cost"),
 		TimeGrain:  pulumi.String("Monthly"),
-		TimePeriod: &consumption.BudgetTimePeriodArgs{StartDate: pulumi.String(args.BudgetStartDate + "T00:00:00Z")},
+		TimePeriod: &consumption.BudgetTimePeriodArgs{StartDate: pulumi.String(budgetStart(args.BudgetStartDate, time.Now()) + "T00:00:00Z")},
 		Notifications: consumption.NotificationMap{
 			"actual80":      budgetNotification(80, "Actual", args.AlertEmails, actionGroup.ID()),
 			"actual100":     budgetNotification(100, "Actual", args.AlertEmails, actionGroup.ID()),
@@ -130,6 +130,15 @@ func budgetNotification(percent float64, kind string, emails []string, actionGro
 		ContactEmails: pulumi.ToStringArray(emails),
 		ContactGroups: pulumi.StringArray{actionGroupID.ToStringOutput()},
 	}
+}
+
+// budgetStart is the budget's first day: the configured one, or the first
+// of the current month (the budget ignores later changes of its start).
+func budgetStart(configured string, now time.Time) string {
+	if configured != "" {
+		return configured
+	}
+	return now.UTC().Format("2006-01") + "-01"
 }
 
 // shortName fits the action group's 12-character short name.

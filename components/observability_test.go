@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // The observability tier alone: the workspace keeps logs for the days
@@ -19,7 +20,7 @@ func TestObservabilityWorkspaceActionGroupAndBudget(t *testing.T) {
 		p.Naming = components.NewNaming("a-very-long-stack-name", "sub", "rg-unit")
 		_, err := components.NewObservability(ctx, "obs", &components.ObservabilityArgs{
 			Placement: p, ResourceGroupID: pulumi.String("/subscriptions/sub/resourceGroups/rg-unit"),
-			RetentionDays: 90, AlertEmails: []string{"a@example.com", "b@example.com"}, MonthlyBudget: 700, BudgetStartDate: "2026-12-01",
+			Monitoring: config.Monitoring{LogRetentionDays: 90, AlertEmails: []string{"a@example.com", "b@example.com"}, MonthlyBudget: 700, BudgetStartDate: "2026-12-01"},
 		})
 		return pulumi.Map{}, err
 	})

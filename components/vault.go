@@ -7,6 +7,8 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // VaultArgs configures the Key Vault tier.
@@ -14,10 +16,10 @@ type VaultArgs struct {
 	Placement
 	// TenantID is the Entra tenant that authorizes access (RBAC).
 	TenantID string
-	// PurgeProtection turns on purge protection; it cannot be turned off later.
-	PurgeProtection bool
-	// SoftDeleteRetentionDays keeps deleted secrets recoverable (7 to 90).
-	SoftDeleteRetentionDays int
+	// KeyVault is the vault's deletion protection: purge protection (it
+	// cannot be turned off later) and the soft-delete retention (7 to 90
+	// days) that keeps deleted secrets recoverable.
+	config.KeyVault
 	// Settings are stored as secrets under their names; the router reads them
 	// periodically so operators tune routing without a deploy.
 	Settings map[string]pulumi.StringInput
@@ -66,7 +68,7 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 		Sku:                       &keyvault.SkuArgs{Family: pulumi.String("A"), Name: keyvault.SkuNameStandard},
 		EnableRbacAuthorization:   pulumi.Bool(true),
 		EnableSoftDelete:          pulumi.Bool(true),
-		SoftDeleteRetentionInDays: pulumi.Int(args.SoftDeleteRetentionDays),
+		SoftDeleteRetentionInDays: pulumi.Int(args.SoftDeleteDays),
 		PublicNetworkAccess:       pulumi.String(publicAccess(args.PrivateLink)),
 	}
 	if args.PrivateLink != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // The vault tier alone: RBAC only, purge protection sent only when asked
@@ -27,7 +28,7 @@ func TestVaultIsRBACOnlyWithOneSecretPerSetting(t *testing.T) {
 				p := place()
 				p.Naming = components.NewNaming(tt.stack, "sub", "rg-unit").WithSuffix(pulumi.String(tt.wantEnd).ToStringOutput())
 				v, err := components.NewVault(ctx, "kv", &components.VaultArgs{
-					Placement: p, TenantID: "tenant", PurgeProtection: tt.purge, SoftDeleteRetentionDays: 30, Retain: tt.retain,
+					Placement: p, TenantID: "tenant", KeyVault: config.KeyVault{PurgeProtection: tt.purge, SoftDeleteDays: 30}, Retain: tt.retain,
 					Settings: map[string]pulumi.StringInput{"b-setting": pulumi.String("2"), "a-setting": pulumi.String("1")},
 				})
 				if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
@@ -118,7 +119,7 @@ func TestBatchResourcesUseTheBindingAtProviderVersion(t *testing.T) {
 			t.Errorf("no %s registered", typ)
 		}
 		for _, r := range all {
-			if r.ProviderVersion != "2.90.0" {
+			if r.ProviderVersion != binding.AzureNativeVersion {
 				t.Errorf("%s %s registered with version %q", typ, r.Name, r.ProviderVersion)
 			}
 		}

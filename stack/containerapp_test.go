@@ -1,6 +1,10 @@
 package stack_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
+)
 
 // The components register Container Apps without the SDK's Defaults step
 // (components/containerapp.go): every value that step would fill in must
@@ -20,8 +24,8 @@ func TestContainerAppsSetTheSDKDefaultsThemselves(t *testing.T) {
 			t.Fatalf("%s: %d container apps, want the inference app and the router", name, len(apps))
 		}
 		for _, app := range apps {
-			if app.ProviderVersion != "2.90.0" {
-				t.Errorf("%s %s: provider version %q, want 2.90.0", name, app.Name, app.ProviderVersion)
+			if app.ProviderVersion != binding.AzureNativeVersion {
+				t.Errorf("%s %s: provider version %q, want %s", name, app.Name, app.ProviderVersion, binding.AzureNativeVersion)
 			}
 			for _, p := range paths {
 				if app.Input(p).IsNull() {

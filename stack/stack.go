@@ -4,7 +4,6 @@ package stack
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -36,11 +35,12 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the deploying identity's subscription and tenant: %w", err)
 	}
-	start := cfg.BudgetStartDate
-	if start == "" {
-		start = time.Now().UTC().Format("2006-01") + "-01"
-	}
-	platform, err := components.NewPlatform(ctx, "gpuorch", platformArgs(cfg, ctx.Project(), client.SubscriptionId, client.TenantId, start))
+	platform, err := components.NewPlatform(ctx, "gpuorch", &components.PlatformArgs{
+		Config:         *cfg,
+		Project:        ctx.Project(),
+		SubscriptionID: client.SubscriptionId,
+		TenantID:       client.TenantId,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,7 @@
-// Package binding holds what the hand-typed azure-native bindings (batch,
-// managedidentity) share: the provider version they register with.
+// Package binding holds the azure-native provider version the whole stack
+// pins: the hand-typed bindings (batch, managedidentity) and the Container
+// Apps the components register themselves (components/containerapp.go)
+// register with it, and the engine tests' fake cloud serves it.
 package binding
 
 // AzureNativeVersion is the azure-native provider version every resource of

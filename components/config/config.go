@@ -15,7 +15,10 @@ import (
 	pconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
-// Config is a parsed and validated stack configuration.
+// Config is a parsed and validated stack configuration. Its groups are the
+// shapes the platform's tiers take as they are (components.PlatformArgs
+// embeds Config, and each tier's Args embeds or names its group), so a key
+// travels from the stack file to its resource through one struct.
 type Config struct {
 	Stack string // the Pulumi stack name, e.g. dev or prod
 
@@ -24,51 +27,55 @@ type Config struct {
 	GPU               GPUType
 	GPURegionCheck    string
 
-	Inference InferenceConfig
-	Batch     BatchConfig
-	Routing   RoutingConfig
-	Router    RouterConfig
-	Registry  RegistryConfig
-	Network   NetworkConfig
+	Inference  Inference
+	Batch      Batch
+	Routing    Routing
+	Router     Router
+	Registry   Registry
+	Network    Network
+	Monitoring Monitoring
+	KeyVault   KeyVault
 
-	AlertEmails     []string
-	QueueDepthAlert int
-	MonthlyBudget   int
-	BudgetStartDate string // YYYY-MM-01, or "" for the current month
-
-	LogRetentionDays        int
-	KeyVaultPurgeProtection bool
-	KeyVaultSoftDeleteDays  int
-	PayloadRetentionDays    int
-	RetainData              bool
+	PayloadRetentionDays int
+	RetainData           bool
 
 	ExtraTags map[string]string
 }
 
-// InferenceConfig is the serverless GPU inference app.
-type InferenceConfig struct {
-	MinReplicas     int
-	MaxReplicas     int
-	Concurrency     int
+// Inference is the serverless GPU inference app and the image's contract.
+type Inference struct {
+	// MinReplicas 0 lets the app scale to zero; MaxReplicas bounds it (one
+	// GPU each).
+	MinReplicas int
+	MaxReplicas int
+	// Concurrency is the requests per replica before the HTTP rule adds one.
+	Concurrency int
+	// CooldownSeconds without traffic before the app scales in.
 	CooldownSeconds int
-	Image           string // "" = the reference model
-	Port            int
-	Path            string
-	HealthPath      string
-	BatchCommand    string
+	// Image is a prebuilt inference image; "" builds the reference model.
+	Image string
+	// Port the image serves HTTP on; Path its realtime endpoint; HealthPath
+	// what the probes ask.
+	Port       int
+	Path       string
+	HealthPath string
+	// BatchCommand is what the Batch pool runs in the image for a micro-batch.
+	BatchCommand string
 	// API is the micro-batch line format: "reference" or "openai".
 	API string
 }
 
-// BatchConfig is the Batch GPU pool.
-type BatchConfig struct {
+// Batch is the Batch GPU pool.
+type Batch struct {
 	VMSize   string
 	MaxNodes int
-	Spot     bool
+	// Spot makes the autoscale formula target Spot nodes.
+	Spot bool
 }
 
-// RoutingConfig holds the router's tunables that live in Key Vault.
-type RoutingConfig struct {
+// Routing holds the router's tunables: the recipe's Key Vault settings and
+// the environment's figures.
+type Routing struct {
 	RealtimeThresholdMs int
 	BatchCostThreshold  float64
 	ColdStartSeconds    int
@@ -77,23 +84,45 @@ type RoutingConfig struct {
 	MaxBodyBytes        int
 }
 
-// RouterConfig is the router app.
-type RouterConfig struct {
+// Router is the router app.
+type Router struct {
 	MaxReplicas int
 	Image       string // "" = build router/Dockerfile
 }
 
-// RegistryConfig is the container registry.
-type RegistryConfig struct {
+// Registry is the container registry.
+type Registry struct {
+	// AdminUser lets `pulumi up` push with the registry's admin user; off,
+	// pushes use the deployer's `az acr login`.
 	AdminUser bool
 }
 
-// NetworkConfig is the stack's network isolation.
-type NetworkConfig struct {
+// Network is the stack's network isolation.
+type Network struct {
 	// Isolation puts the data plane behind private endpoints.
 	Isolation bool
 	// AddressSpace is the virtual network's IPv4 prefix (CIDR).
 	AddressSpace string
+}
+
+// Monitoring is the workspace, the alerts and the budget.
+type Monitoring struct {
+	// LogRetentionDays of the workspace (30 to 730).
+	LogRetentionDays int
+	// AlertEmails receive alerts and budget notifications.
+	AlertEmails []string
+	// QueueDepthAlert is the work-queue depth that pages someone.
+	QueueDepthAlert int
+	// MonthlyBudget of the resource group, from BudgetStartDate (YYYY-MM-01;
+	// "" is the current month at first deploy).
+	MonthlyBudget   int
+	BudgetStartDate string
+}
+
+// KeyVault is the settings vault's deletion protection.
+type KeyVault struct {
+	PurgeProtection bool
+	SoftDeleteDays  int
 }
 
 // ResourceGroupCreate is the resourceGroupName value that asks for a new group.
@@ -136,7 +165,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 		ResourceGroupName: p.str("resourceGroupName"),
 		GPU:               GPUType(strings.ToUpper(p.str("gpuType"))),
 		GPURegionCheck:    p.str("gpuRegionCheck"),
-		Inference: InferenceConfig{
+		Inference: Inference{
 			MinReplicas:     p.integer("inferenceMinReplicas"),
 			MaxReplicas:     p.integer("inferenceMaxReplicas"),
 			Concurrency:     p.integer("inferenceConcurrency"),
@@ -148,12 +177,12 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			BatchCommand:    p.str("inferenceBatchCommand"),
 			API:             p.str("inferenceApi"),
 		},
-		Batch: BatchConfig{
+		Batch: Batch{
 			VMSize:   p.str("batchVmSize"),
 			MaxNodes: p.integer("batchMaxNodes"),
 			Spot:     p.boolean("batchSpot"),
 		},
-		Routing: RoutingConfig{
+		Routing: Routing{
 			RealtimeThresholdMs: p.integer("realtimeThresholdMs"),
 			BatchCostThreshold:  p.float("batchCostThreshold"),
 			ColdStartSeconds:    p.integer("coldStartSeconds"),
@@ -161,22 +190,26 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			GPUMemoryLimit:      p.str("gpuMemoryLimit"),
 			MaxBodyBytes:        p.integer("maxBodyBytes"),
 		},
-		Router: RouterConfig{
+		Router: Router{
 			MaxReplicas: p.integer("routerMaxReplicas"),
 			Image:       p.str("routerImage"),
 		},
-		Registry:                RegistryConfig{AdminUser: p.boolean("registryAdminUser")},
-		Network:                 NetworkConfig{Isolation: p.boolean("networkIsolation"), AddressSpace: p.str("networkAddressSpace")},
-		AlertEmails:             p.strings("alertEmails"),
-		QueueDepthAlert:         p.integer("queueDepthAlert"),
-		MonthlyBudget:           p.integer("monthlyBudget"),
-		BudgetStartDate:         p.str("budgetStartDate"),
-		LogRetentionDays:        p.integer("logRetentionDays"),
-		KeyVaultPurgeProtection: p.boolean("keyVaultPurgeProtection"),
-		KeyVaultSoftDeleteDays:  p.integer("keyVaultSoftDeleteDays"),
-		PayloadRetentionDays:    p.integer("payloadRetentionDays"),
-		RetainData:              p.boolean("retainData"),
-		ExtraTags:               p.stringMap("tags"),
+		Registry: Registry{AdminUser: p.boolean("registryAdminUser")},
+		Network:  Network{Isolation: p.boolean("networkIsolation"), AddressSpace: p.str("networkAddressSpace")},
+		Monitoring: Monitoring{
+			LogRetentionDays: p.integer("logRetentionDays"),
+			AlertEmails:      p.strings("alertEmails"),
+			QueueDepthAlert:  p.integer("queueDepthAlert"),
+			MonthlyBudget:    p.integer("monthlyBudget"),
+			BudgetStartDate:  p.str("budgetStartDate"),
+		},
+		KeyVault: KeyVault{
+			PurgeProtection: p.boolean("keyVaultPurgeProtection"),
+			SoftDeleteDays:  p.integer("keyVaultSoftDeleteDays"),
+		},
+		PayloadRetentionDays: p.integer("payloadRetentionDays"),
+		RetainData:           p.boolean("retainData"),
+		ExtraTags:            p.stringMap("tags"),
 	}
 	if c.Routing.GPUMemoryLimit == "" && c.GPU.WorkloadProfileType() != "" {
 		c.Routing.GPUMemoryLimit = fmt.Sprintf("%dGi", c.GPU.MemoryGiB())

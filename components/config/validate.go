@@ -108,37 +108,37 @@ func (c *Config) validate() []error {
 		add("routerMaxReplicas", c.Router.MaxReplicas, "allowed: 1 to 300")
 	}
 
-	if len(c.AlertEmails) == 0 {
+	if len(c.Monitoring.AlertEmails) == 0 {
 		add("alertEmails", "[]", "allowed: at least one e-mail address; alerts and budget notifications need a receiver")
 	}
-	for _, e := range c.AlertEmails {
+	for _, e := range c.Monitoring.AlertEmails {
 		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
 			add("alertEmails", e, "allowed: plain e-mail addresses such as ops@example.com")
 		}
 	}
-	positive("monthlyBudget", c.MonthlyBudget)
-	positive("queueDepthAlert", c.QueueDepthAlert)
+	positive("monthlyBudget", c.Monitoring.MonthlyBudget)
+	positive("queueDepthAlert", c.Monitoring.QueueDepthAlert)
 	if !slices.Contains(routerconfig.InferenceAPIs, in.API) {
 		add("inferenceApi", in.API, "allowed: reference (the reference model's batch lines) or openai (OpenAI batch lines, e.g. vLLM's run-batch)")
 	}
 	if strings.TrimSpace(in.BatchCommand) == "" {
 		add("inferenceBatchCommand", in.BatchCommand, "allowed: the command line of the image's batch mode")
 	}
-	if c.BudgetStartDate != "" {
-		t, err := time.Parse("2006-01-02", c.BudgetStartDate)
+	if c.Monitoring.BudgetStartDate != "" {
+		t, err := time.Parse("2006-01-02", c.Monitoring.BudgetStartDate)
 		if err != nil || t.Day() != 1 {
-			add("budgetStartDate", c.BudgetStartDate, "allowed: empty, or the first day of a month as YYYY-MM-01")
+			add("budgetStartDate", c.Monitoring.BudgetStartDate, "allowed: empty, or the first day of a month as YYYY-MM-01")
 		}
 	}
 
 	// Log Analytics PerGB2018 retention is 30 to 730 days
 	// (azure-docs azure-monitor/logs/data-retention-configure.md).
-	if c.LogRetentionDays < 30 || c.LogRetentionDays > 730 {
-		add("logRetentionDays", c.LogRetentionDays, "allowed: 30 to 730 days (Log Analytics PerGB2018)")
+	if c.Monitoring.LogRetentionDays < 30 || c.Monitoring.LogRetentionDays > 730 {
+		add("logRetentionDays", c.Monitoring.LogRetentionDays, "allowed: 30 to 730 days (Log Analytics PerGB2018)")
 	}
 	// Key Vault soft-delete retention is 7 to 90 days (azure-docs key-vault/general/soft-delete-overview.md).
-	if c.KeyVaultSoftDeleteDays < 7 || c.KeyVaultSoftDeleteDays > 90 {
-		add("keyVaultSoftDeleteDays", c.KeyVaultSoftDeleteDays, "allowed: 7 to 90 days")
+	if c.KeyVault.SoftDeleteDays < 7 || c.KeyVault.SoftDeleteDays > 90 {
+		add("keyVaultSoftDeleteDays", c.KeyVault.SoftDeleteDays, "allowed: 7 to 90 days")
 	}
 	positive("payloadRetentionDays", c.PayloadRetentionDays)
 

@@ -16,12 +16,15 @@ import (
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
 )
 
 // Packages are the provider packages the program uses, at the versions it
-// pins (azure-native from the SDK modules, the others from go.mod).
+// pins (azure-native: the stack's one pin, binding.AzureNativeVersion; the
+// others from go.mod).
 var Packages = []struct{ Name, Version string }{
-	{"azure-native", "2.90.0"},
+	{"azure-native", binding.AzureNativeVersion},
 	{"random", "4.18.3"},
 	{"docker", "4.10.0"},
 }

@@ -1,0 +1,82 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
+)
+
+// foundation is where every tier goes: the resource group, the names and
+// tags, and with network isolation the network whose endpoints the kept
+// tiers get.
+type foundation struct {
+	resourceGroupName, resourceGroupID pulumi.StringOutput
+	// place names resources after the stack; lasting adds a random suffix
+	// per deployment, for the names Azure holds after their resource is gone
+	// (Key Vault, storage).
+	place, lasting Placement
+	// network is nil without network isolation.
+	network *Network
+}
+
+// newFoundation declares the resource group (unless the stack deploys into
+// an existing one), the names' random suffix and the network.
+func newFoundation(ctx *pulumi.Context, name string, args *PlatformArgs, parent pulumi.ResourceOption) (*foundation, error) {
+	tags := StackTags(args.Project, args.Stack, args.ExtraTags)
+	create := args.ResourceGroupName == config.ResourceGroupCreate
+	rgName := args.ResourceGroupName
+	if create {
+		rgName = "rg-gpuorch-" + StackPart(args.Stack)
+	}
+	naming := NewNaming(args.Stack, args.SubscriptionID, rgName)
+	location := pulumi.String(args.Location)
+
+	f := &foundation{}
+	if create {
+		rg, err := resources.NewResourceGroup(ctx, name+"-rg", &resources.ResourceGroupArgs{
+			ResourceGroupName: pulumi.String(rgName),
+			Location:          location,
+			Tags:              tags,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("resource group: %w", err)
+		}
+		f.resourceGroupName, f.resourceGroupID = rg.Name, rg.ID().ToStringOutput()
+	} else {
+		// An existing group: its id follows from subscription and name.
+		f.resourceGroupName = pulumi.String(rgName).ToStringOutput()
+		f.resourceGroupID = pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.SubscriptionID, rgName)
+	}
+
+	// Key Vault and storage names carry a random suffix per deployment:
+	// after `pulumi destroy`, purge protection holds a vault's name for its
+	// retention period and RetainData keeps both, so the stack's next
+	// deployment needs new names. The keepers never change for a stack;
+	// they make the suffix differ between stacks and resource groups.
+	suffix, err := random.NewRandomString(ctx, name+"-name-suffix", &random.RandomStringArgs{
+		Length:  pulumi.Int(6),
+		Upper:   pulumi.Bool(false),
+		Special: pulumi.Bool(false),
+		Keepers: pulumi.StringMap{
+			"subscription":  pulumi.String(args.SubscriptionID),
+			"resourceGroup": pulumi.String(rgName),
+			"stack":         pulumi.String(args.Stack),
+		},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("name suffix: %w", err)
+	}
+	f.place = Placement{ResourceGroupName: f.resourceGroupName, Location: location, Tags: tags, Naming: naming}
+	f.lasting = Placement{ResourceGroupName: f.resourceGroupName, Location: location, Tags: tags, Naming: naming.WithSuffix(suffix.Result)}
+
+	// With network isolation the kept tiers sit behind private endpoints in
+	// this network, and their consumers start after them.
+	if f.network, err = newNetworkIfIsolated(ctx, name, args.Network, f.place, parent); err != nil {
+		return nil, err
+	}
+	return f, nil
+}

@@ -1,0 +1,119 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// workloads are what runs on the kept tiers: the inference app on its
+// serverless GPU, the Batch spot pool, and the router in front of both.
+type workloads struct {
+	inference *Inference
+	batch     *Batch
+	router    *Router
+}
+
+// newWorkloads declares one identity per workload, then each workload after
+// its grants. Each identity holds only what its workload does, at the
+// narrowest scope: a Container App created before its AcrPull applies
+// cannot pull its image, a router before its Key Vault grant cannot read
+// its settings (README, "Role assignments and the first deployment").
+func newWorkloads(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, parent pulumi.ResourceOption) (*workloads, error) {
+	ids, err := newIdentities(ctx, name, base.place, parent)
+	if err != nil {
+		return nil, err
+	}
+	inference, err := newInferenceWorkload(ctx, name, args, base, kept, ids, parent)
+	if err != nil {
+		return nil, err
+	}
+	bat, err := newBatchWorkload(ctx, name, args, base, kept, ids, parent)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := newRouterWorkload(ctx, name, args, base, kept, ids, inference, bat, parent)
+	if err != nil {
+		return nil, err
+	}
+	return &workloads{inference: inference, batch: bat, router: rt}, nil
+}
+
+// newInferenceWorkload declares the inference app's pull grant, then the app.
+func newInferenceWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, parent pulumi.ResourceOption) (*Inference, error) {
+	registry := kept.registry
+	grants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+		{"inference-acrpull-registry", ids.inference.PrincipalId, RoleAcrPull, registry.RegistryID},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	return NewInference(ctx, name+"-inference", &InferenceArgs{
+		Placement:      base.place,
+		WorkspaceID:    kept.observability.WorkspaceID,
+		GPU:            args.GPU,
+		App:            args.Inference,
+		Image:          registry.ImageRefs[RefModelRepository],
+		RegistryServer: registry.LoginServer,
+		PullIdentityID: ids.inference.ID().ToStringOutput(),
+		SubnetID:       base.network.subnet(SubnetContainerApps),
+		AppDependsOn:   registry.Endpoints,
+	}, parent, pulumi.DependsOn(grants))
+}
+
+// newBatchWorkload declares the pool's and the Batch account's grants, then
+// the account and the pool.
+func newBatchWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, parent pulumi.ResourceOption) (*Batch, error) {
+	registry, store := kept.registry, kept.storage
+	grants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+		{"pool-acrpull-registry", ids.pool.PrincipalId, RoleAcrPull, registry.RegistryID},
+		{"pool-blob-requests", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
+		{"pool-blob-results", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
+		// Auto-storage with BatchAccountManagedIdentity needs the account's
+		// identity to hold blob data access on the storage account
+		// (azure-docs batch/managed-identity-pools.md, auto-storage).
+		{"batch-blob-account", ids.batchAccount.PrincipalId, RoleStorageBlobDataContributor, store.AccountID},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	return NewBatch(ctx, name+"-batch", &BatchArgs{
+		Placement:         base.place,
+		StorageAccountID:  store.AccountID,
+		AccountIdentityID: ids.batchAccount.ID().ToStringOutput(),
+		PoolIdentityID:    ids.pool.ID().ToStringOutput(),
+		Batch:             args.Batch,
+		RegistryServer:    registry.LoginServer,
+		PrivateLink:       base.network.link(),
+		PoolSubnetID:      base.network.subnet(SubnetBatchPool),
+		PoolDependsOn:     concat(registry.Endpoints, store.Endpoints),
+	}, parent, pulumi.DependsOn(grants))
+}
+
+// newRouterWorkload declares the router's grants, then the router app,
+// configured with where everything else is.
+func newRouterWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, inference *Inference, bat *Batch, parent pulumi.ResourceOption) (*Router, error) {
+	registry, vault, store := kept.registry, kept.vault, kept.storage
+	grants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+		{"router-secrets-vault", ids.router.PrincipalId, RoleKeyVaultSecretsUser, vault.VaultID},
+		{"router-queue-work", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.WorkQueueID},
+		{"router-queue-poison", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.PoisonQueueID},
+		{"router-blob-requests", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
+		{"router-blob-results", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
+		{"router-jobs-batch", ids.router.PrincipalId, RoleBatchJobSubmitter, bat.AccountID},
+		{"router-acrpull-registry", ids.router.PrincipalId, RoleAcrPull, registry.RegistryID},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	return NewRouter(ctx, name+"-router", &RouterArgs{
+		Placement:         base.place,
+		EnvironmentID:     inference.EnvironmentID,
+		EnvironmentDomain: inference.EnvironmentDomain,
+		Image:             registry.ImageRefs[RouterRepository],
+		RegistryServer:    registry.LoginServer,
+		IdentityID:        ids.router.ID().ToStringOutput(),
+		MaxReplicas:       args.Router.MaxReplicas,
+		Env:               routerEnv(args, ids, vault, store, inference, bat, registry.ImageRefs[RefModelRepository]),
+		DependsOn:         concat(registry.Endpoints, vault.Endpoints, store.Endpoints, bat.Endpoints),
+		// The vault component: its secrets (settings, key hash) exist first.
+	}, parent, pulumi.DependsOn(append(grants, vault)))
+}
