@@ -50,6 +50,7 @@ func TestMain(m *testing.M) {
 // environment variables exactly as the binary is.
 type routerProc struct {
 	url  string
+	app  *App
 	stop func()
 }
 
@@ -75,7 +76,7 @@ func startRouter(t *testing.T, env map[string]string) *routerProc {
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()
 	var once sync.Once
-	p := &routerProc{url: "http://" + ln.Addr().String(), stop: func() {
+	p := &routerProc{url: "http://" + ln.Addr().String(), app: a, stop: func() {
 		once.Do(func() {
 			cancel()
 			if err := <-done; err != nil {

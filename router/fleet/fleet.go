@@ -73,6 +73,7 @@ type Fleet struct {
 	// leaderSeen: a fresh share of another replica says it leads.
 	leaderSeen atomic.Bool
 	replicas   atomic.Int64
+	renewEvery time.Duration // RenewEvery; shorter in tests
 }
 
 // published is what a replica stores: its live share and whether it leads.
@@ -95,7 +96,7 @@ func New(cfg Config) *Fleet {
 	if cfg.Tracker == nil {
 		cfg.Tracker = &live.Tracker{}
 	}
-	f := &Fleet{cfg: cfg, id: router.NewReplicaID()}
+	f := &Fleet{cfg: cfg, id: router.NewReplicaID(), renewEvery: RenewEvery}
 	f.replicas.Store(1)
 	return f
 }
@@ -222,7 +223,7 @@ func (f *Fleet) leadWhileHeld(ctx context.Context, duty func(context.Context)) {
 	}()
 	f.setLeading(true)
 	f.cfg.Log.Info("fleet: leading", "replica", f.id)
-	next := RenewEvery
+	next := f.renewEvery
 	for {
 		wait(ctx, next)
 		if ctx.Err() != nil {
@@ -230,7 +231,7 @@ func (f *Fleet) leadWhileHeld(ctx context.Context, duty func(context.Context)) {
 		}
 		err := f.cfg.Store.RenewLease(ctx, leaderLease, f.id)
 		if err == nil {
-			renewed, next = f.cfg.Now(), RenewEvery
+			renewed, next = f.cfg.Now(), f.renewEvery
 			continue
 		}
 		if errors.Is(err, router.ErrLeaseLost) || f.cfg.Now().Sub(renewed) > LeaseTTL-stepDownMargin {

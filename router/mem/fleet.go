@@ -5,18 +5,20 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 // Fleet is an in-memory router.FleetStore whose leases expire on Now's
-// clock, as blob leases do. Fail makes every call fail with unavailable.
+// clock, as blob leases do. Fail, when set, makes every call fail with
+// unavailable.
 type Fleet struct {
 	mu     sync.Mutex
 	shares map[string][]byte
 	leases map[string]heldLease
-	Fail   bool
+	Fail   atomic.Bool
 	// Now is the clock leases follow; time.Now when nil.
 	Now func() time.Time
 }
@@ -37,7 +39,7 @@ func (f *Fleet) now() time.Time {
 }
 
 func (f *Fleet) check(what string) error {
-	if f.Fail {
+	if f.Fail.Load() {
 		return router.Errorf(router.EUnavailable, "%s failed: storage unreachable (mem.Fleet.Fail)", what)
 	}
 	return nil
