@@ -5,7 +5,9 @@
 // concurrent retries with one Idempotency-Key, an input that kills the
 // model in a full micro-batch, slow clients, kill -9 of the router while the
 // app answers expedited jobs (whose hidden messages must reach the next
-// router's pool) — then counts, per scenario,
+// router's pool), three routers as one fleet with kill -9 of their leader
+// (micro-batches at once never above max-batch-nodes, one keep-warm stream,
+// the takeover time printed) — then counts, per scenario,
 // accepted, succeeded, failed, lost and duplicated runs.
 //
 // `go test ./router/chaos` (part of `make test`) runs the scenarios without

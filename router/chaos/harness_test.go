@@ -73,6 +73,9 @@ func printTable(w io.Writer) {
 	for _, r := range table {
 		fmt.Fprintf(w, "%-38s %8d %9d %6d %5d %10d\n", r.name, r.accepted, r.succeeded, r.failed, r.lost, r.duplicated)
 	}
+	if d := time.Duration(fleetTakeover.Load()); d > 0 {
+		fmt.Fprintf(w, "fleet of 3: another router led %s after kill -9 of the leader\n", d.Round(100*time.Millisecond))
+	}
 }
 
 // env is one scenario's world: Azurite, the realtime model, the run log.
