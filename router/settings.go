@@ -211,3 +211,11 @@ func ParseKeyHashes(raw string) ([][sha256.Size]byte, error) {
 	}
 	return out, nil
 }
+
+// ModelSettingSecrets are the settings a model of a fleet may have its own
+// Key Vault secret for (ModelSecret); the others hold for every model.
+var ModelSettingSecrets = []string{SecretMaxACAReplicas, SecretMaxBatchNodes, SecretModelVersion, SecretGPUMemoryLimit}
+
+// ModelSecret names a model's own secret for a setting: the setting's name,
+// two hyphens, the model's key ("model-version--chat").
+func ModelSecret(setting, modelKey string) string { return setting + "--" + modelKey }

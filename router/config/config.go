@@ -49,7 +49,10 @@ type Config struct {
 	OpenAIURL string
 	// InferenceAPI is the micro-batch line format, one of InferenceAPIs.
 	InferenceAPI string
-	BatchAPI     BatchAPI
+	// Models are the model deployments (MODELS, or the one the single-model
+	// variables describe).
+	Models   []Model
+	BatchAPI BatchAPI
 }
 
 // BodyRead bounds the receiving of request bodies: a body must arrive within
@@ -225,6 +228,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if k := e.str(EnvAPIKey, ""); k != "" {
 		c.KeyHashes = append(c.KeyHashes, sha256.Sum256([]byte(k)))
 	}
+	if err := c.loadModels(e.str(EnvModels, "")); err != nil {
+		return c, err
+	}
 	hashes, err := router.ParseKeyHashes(e.str(EnvAPIKeySHA256, ""))
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", EnvAPIKeySHA256, err)
@@ -247,6 +253,9 @@ func (c Config) validate() error {
 	if !slices.Contains(InferenceAPIs, c.InferenceAPI) {
 		return fmt.Errorf("%s=%q: want %s (the reference model's batch lines) or %s (OpenAI batch lines, e.g. vLLM's run-batch)",
 			EnvInferenceAPI, c.InferenceAPI, router.FormatReference, router.FormatOpenAI)
+	}
+	if err := c.validateModels(); err != nil {
+		return err
 	}
 	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {
 		return fmt.Errorf("%s, %s and %s must be positive", EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll)
@@ -278,8 +287,7 @@ func (c Config) validate() error {
 	case ExecutorAzureBatch:
 		var missing []string
 		for _, v := range []struct{ name, value string }{
-			{EnvBatchAccountEndpoint, c.Batch.Endpoint}, {EnvBatchPoolID, c.Batch.PoolID},
-			{EnvInferenceImage, c.Batch.Image}, {EnvBatchNodeIdentity, c.Batch.NodeIdentity},
+			{EnvBatchAccountEndpoint, c.Batch.Endpoint}, {EnvBatchNodeIdentity, c.Batch.NodeIdentity},
 		} {
 			if v.value == "" {
 				missing = append(missing, v.name)

@@ -88,7 +88,7 @@ var Names = []string{
 	EnvAddr, EnvAPIKey, EnvAPIKeySHA256, EnvKeyVaultURI, EnvSettingsRefresh, EnvAzureClientID,
 	EnvQueueEndpoint, EnvBlobEndpoint, EnvConnectionString, EnvStorageEnsure,
 	EnvWorkQueue, EnvPoisonQueue, EnvRequestContainer, EnvResultContainer,
-	EnvInferenceURL, EnvInferenceOpenAIURL, EnvInferenceAPI, EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll,
+	EnvModels, EnvInferenceURL, EnvInferenceOpenAIURL, EnvInferenceAPI, EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll,
 	EnvExecutor, EnvLocalBatchCommand,
 	EnvBatchAccountEndpoint, EnvBatchPoolID, EnvBatchJobID, EnvInferenceImage, EnvBatchCommand, EnvBatchNodeIdentity,
 	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,
