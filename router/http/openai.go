@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -86,11 +87,13 @@ func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, rid string)
 	}
 }
 
-// allowOpenAI checks method and API key, answering in OpenAI's shape.
-func (s *Server) allowOpenAI(w http.ResponseWriter, r *http.Request, method string) bool {
-	if r.Method != method {
-		w.Header().Set("Allow", method)
-		writeOpenAIErrorCode(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+method, 0)
+// allowOpenAI checks the method (one of methods) and the API key,
+// answering in OpenAI's shape.
+func (s *Server) allowOpenAI(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if !slices.Contains(methods, r.Method) {
+		allowed := strings.Join(methods, ", ")
+		w.Header().Set("Allow", allowed)
+		writeOpenAIErrorCode(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+allowed, 0)
 		return false
 	}
 	if err := authenticate(r, s.cfg.Settings.KeyHashes()); err != nil {

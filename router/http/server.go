@@ -70,6 +70,7 @@ type Server struct {
 	draining  atomic.Bool
 	bufs      sync.Pool
 	bodyReads chan struct{} // a slot per body being received
+	uploads   chan struct{} // a slot per Batch API upload being received
 	openAI    map[string]upstream
 	waking    atomic.Bool
 	started   time.Time
@@ -104,7 +105,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.OpenAIURL == nil && cfg.InferenceURL != nil {
 		cfg.OpenAIURL = &url.URL{Scheme: cfg.InferenceURL.Scheme, Host: cfg.InferenceURL.Host, Path: "/v1"}
 	}
-	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), started: cfg.Now()}
+	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), uploads: make(chan struct{}, maxUploads), started: cfg.Now()}
 	if cfg.OpenAIURL != nil {
 		s.openAI = openAIUpstreams(cfg.OpenAIURL)
 	}

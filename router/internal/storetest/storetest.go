@@ -17,7 +17,9 @@ type Stores struct {
 	Queue    router.Queue
 	Jobs     router.JobStore
 	Payloads router.PayloadStore
-	// Container is an existing container of Payloads.
+	// Blobs is the Batch API's store; it may be Payloads.
+	Blobs router.BlobStore
+	// Container is an existing container of Payloads and Blobs.
 	Container string
 }
 
@@ -26,6 +28,7 @@ func Run(t *testing.T, s Stores) {
 	t.Run("queue", func(t *testing.T) { queue(t, s.Queue) })
 	t.Run("jobs", func(t *testing.T) { jobStore(t, s.Jobs) })
 	t.Run("payloads", func(t *testing.T) { payloads(t, s.Payloads, s.Container) })
+	t.Run("blobs", func(t *testing.T) { blobs(t, s.Blobs, s.Container) })
 }
 
 func queue(t *testing.T, q router.Queue) {
