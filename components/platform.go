@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -51,6 +52,9 @@ type PlatformArgs struct {
 	Pool PoolSettings
 	// RouterMaxReplicas bounds the router app.
 	RouterMaxReplicas int
+	// RouterAllowedOrigins are the browser origins the router's CORS
+	// admits; none turns CORS off.
+	RouterAllowedOrigins []string
 	// Routing is the router's initial routing settings (Key Vault and
 	// environment).
 	Routing RoutingSettings
@@ -431,6 +435,9 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 	// The micro-batch format: the dispatcher writes the lines the pool's
 	// batch command reads (docs/openai.md).
 	env[rc.EnvInferenceAPI] = pulumi.String(args.Pool.API)
+	if len(args.RouterAllowedOrigins) > 0 {
+		env[rc.EnvCORSOrigins] = pulumi.String(strings.Join(args.RouterAllowedOrigins, ","))
+	}
 	for k, v := range routerPrices(args, pricing.Default()) {
 		env[k] = pulumi.String(v)
 	}

@@ -58,7 +58,7 @@ func platformArgs(cfg *config.Config, project, subscriptionID, tenantID, budgetS
 			Command:  cfg.Inference.BatchCommand,
 			API:      cfg.Inference.API,
 		},
-		RouterMaxReplicas: cfg.Router.MaxReplicas,
+		RouterMaxReplicas: cfg.Router.MaxReplicas, RouterAllowedOrigins: cfg.Router.AllowedOrigins,
 		Routing: components.RoutingSettings{
 			RealtimeThresholdMs: cfg.Routing.RealtimeThresholdMs,
 			BatchCostThreshold:  cfg.Routing.BatchCostThreshold,

@@ -81,6 +81,8 @@ type RoutingConfig struct {
 type RouterConfig struct {
 	MaxReplicas int
 	Image       string // "" = build router/Dockerfile
+	// AllowedOrigins are the browser origins CORS admits (none: no CORS).
+	AllowedOrigins []string
 }
 
 // RegistryConfig is the container registry.
@@ -162,8 +164,9 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			MaxBodyBytes:        p.integer("maxBodyBytes"),
 		},
 		Router: RouterConfig{
-			MaxReplicas: p.integer("routerMaxReplicas"),
-			Image:       p.str("routerImage"),
+			MaxReplicas:    p.integer("routerMaxReplicas"),
+			Image:          p.str("routerImage"),
+			AllowedOrigins: p.strings("corsAllowedOrigins"),
 		},
 		Registry:                RegistryConfig{AdminUser: p.boolean("registryAdminUser")},
 		Network:                 NetworkConfig{Isolation: p.boolean("networkIsolation"), AddressSpace: p.str("networkAddressSpace")},

@@ -48,6 +48,7 @@ const (
 	EnvDispatchMaxDequeue = "DISPATCH_MAX_DEQUEUE"
 	EnvDispatchWorkers    = "DISPATCH_WORKERS"
 	EnvMetricsPublic      = "METRICS_PUBLIC"
+	EnvCORSOrigins        = "CORS_ALLOWED_ORIGINS"
 	EnvLogLevel           = "LOG_LEVEL"
 
 	// The initial routing settings; Key Vault secrets of the same meaning
@@ -93,7 +94,7 @@ var Names = []string{
 	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,
 	EnvDrainPeriod, EnvBodyReadTimeout, EnvBodyReadMinRate, EnvMaxBodyReads, EnvQueueDepthInterval,
 	EnvDispatchBatchSize, EnvDispatchGather, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
-	EnvMetricsPublic, EnvLogLevel,
+	EnvMetricsPublic, EnvCORSOrigins, EnvLogLevel,
 	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,
 	EnvReplicaConcurrency, EnvMinReplicas, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
 	EnvRealtimePricePerSecond, EnvBatchPricePerSecond, EnvMaxQueueDepth, EnvMaxRealtimeBytes,

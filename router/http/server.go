@@ -61,6 +61,9 @@ type Config struct {
 	// show traffic, routing and queue depth. Prometheus sends the key as a
 	// bearer token (authorization credentials in its scrape config).
 	MetricsPublic bool
+	// AllowedOrigins are the browser origins CORS lets read answers
+	// ("https://app.example.com", or "*" for any); none by default (cors.go).
+	AllowedOrigins []string
 }
 
 // Server serves the router's HTTP API.
@@ -138,6 +141,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
+	if s.cors(w, r) {
+		return
+	}
 	switch p := r.URL.Path; {
 	case p == "/v1/infer":
 		if !s.allow(w, r, http.MethodPost) {
