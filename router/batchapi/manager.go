@@ -149,6 +149,18 @@ func (s *Service) follow(ctx context.Context, id string, wake chan struct{}) {
 	}
 }
 
+// failUnchunked ends a batch that an earlier version of the router took past
+// validation: its lines ran as single jobs, which this one does not follow.
+func (s *Service) failUnchunked(ctx context.Context, l *lease, rec *record) error {
+	rec.Status, rec.FailedAt = router.BatchFailed, unix(s.cfg.Now())
+	rec.Errors = &router.BatchErrors{Object: "list", Data: []router.BatchError{batchError(CodeInvalidRequest, nil, nil,
+		"this batch was started by an earlier version of the router, whose batches this one cannot resume; create it again from its input file %s", rec.InputFileID)}}
+	if err := s.save(ctx, l, *rec); err != nil {
+		return err
+	}
+	return s.cfg.Blobs.Delete(ctx, s.cfg.Container, activeName(rec.ID))
+}
+
 // advance moves one batch as far as it can go now; done means this replica
 // has nothing more to do for it.
 func (s *Service) advance(ctx context.Context, l *lease, id string) (done bool, err error) {
@@ -158,6 +170,9 @@ func (s *Service) advance(ctx context.Context, l *lease, id string) (done bool, 
 	}
 	if rec.Status.Terminal() {
 		return true, s.cfg.Blobs.Delete(ctx, s.cfg.Container, activeName(id))
+	}
+	if rec.Status != router.BatchValidating && rec.Chunks == 0 {
+		return true, s.failUnchunked(ctx, l, &rec)
 	}
 	switch rec.Status {
 	case router.BatchValidating:

@@ -299,3 +299,19 @@ func TestCancelInTheMiddleOfValidationStopsIt(t *testing.T) {
 		t.Fatalf("%d chunks queued", len(refs))
 	}
 }
+
+// A batch an earlier router version took past validation (no chunks) ends
+// failed with a reason, instead of staying active for ever.
+func TestABatchOfAnEarlierVersionFailsWithAReason(t *testing.T) {
+	f := newFixture(t, Config{})
+	b := f.create(t, f.upload(t, chats(2)...))
+	rec, _ := f.svc.record(t.Context(), b.ID)
+	rec.Status = router.BatchInProgress // as the former manager left it, with its lines as jobs
+	if err := f.svc.putJSON(t.Context(), recordName(b.ID), rec); err != nil {
+		t.Fatal(err)
+	}
+	f.step(t, b.ID)
+	if got := f.batch(t, b.ID); got.Status != router.BatchFailed || len(got.Errors.Data) != 1 || !strings.Contains(got.Errors.Data[0].Message, "earlier version") {
+		t.Fatalf("batch %s %+v", got.Status, got.Errors)
+	}
+}

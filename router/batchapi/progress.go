@@ -85,13 +85,14 @@ func (s *Service) progress(ctx context.Context, l *lease, rec *record) error {
 	before := *rec
 	var qerr error
 	if rec.Status == router.BatchInProgress {
-		for running := rec.Enqueued - finished; rec.Enqueued < rec.Chunks && running < s.cfg.Window(); running++ {
-			if _, done := res[rec.Enqueued]; !done {
-				if qerr = s.enqueue(ctx, rec, rec.Enqueued); qerr != nil {
-					break
-				}
+		for running := rec.Enqueued - finished; rec.Enqueued < rec.Chunks && running < s.cfg.Window(); rec.Enqueued++ {
+			if _, done := res[rec.Enqueued]; done {
+				continue // an outcome already (queued before a restart)
 			}
-			rec.Enqueued++
+			if qerr = s.enqueue(ctx, rec, rec.Enqueued); qerr != nil {
+				break
+			}
+			running++
 		}
 	}
 	rec.RequestCounts.Completed, rec.RequestCounts.Failed = 0, 0
