@@ -169,7 +169,7 @@ func TestUnavailableNamesNoInternalPath(t *testing.T) {
 	az.Stop()
 	st, err := azure.NewStorage(azure.StorageConfig{
 		ConnectionString: az.ConnectionString(),
-		WorkQueue: "inference-work", PoisonQueue: "inference-poison", RequestContainer: "requests", ResultContainer: "results",
+		WorkQueue:        "inference-work", PoisonQueue: "inference-poison", RequestContainer: "requests", ResultContainer: "results",
 	})
 	if err != nil {
 		t.Fatal(err)

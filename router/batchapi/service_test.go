@@ -154,4 +154,3 @@ func chats(n int) []string {
 	}
 	return ls
 }
-
