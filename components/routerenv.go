@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -53,6 +54,9 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 		routerconfig.EnvColdStart:            pulumi.String(fmt.Sprintf("%ds", args.Routing.ColdStartSeconds)),
 		routerconfig.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", args.Inference.CooldownSeconds)),
 		routerconfig.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(args.Routing.MaxBodyBytes)),
+	}
+	if len(args.Router.AllowedOrigins) > 0 {
+		env[routerconfig.EnvCORSOrigins] = pulumi.String(strings.Join(args.Router.AllowedOrigins, ","))
 	}
 	// The micro-batch format: the dispatcher writes the lines the pool's
 	// batch command reads (docs/openai.md).

@@ -44,18 +44,17 @@ type Job struct {
 	Error string `json:"error,omitempty"`
 }
 
-// WorkItem is the work-queue message for one job. Bodies that fit the
-// queue's message limit travel inline; larger ones are in the request
-// container under PayloadBlob.
+// WorkItem is the work-queue message for one job, or for one chunk of a
+// Batch API batch (Chunk; no job then). Bodies that fit the queue's message
+// limit travel inline; larger ones are in the request container under
+// PayloadBlob.
 type WorkItem struct {
-	JobID        string          `json:"job_id"`
+	JobID        string          `json:"job_id,omitempty"`
 	Body         json.RawMessage `json:"body,omitempty"`
 	PayloadBlob  string          `json:"payload_blob,omitempty"`
 	ModelVersion string          `json:"model_version,omitempty"`
-	// Endpoint is the OpenAI path of a Batch API line ("/v1/embeddings");
-	// empty for a /v1/infer job.
-	Endpoint string    `json:"endpoint,omitempty"`
-	Enqueued time.Time `json:"enqueued"`
+	Chunk        *ChunkRef       `json:"chunk,omitempty"`
+	Enqueued     time.Time       `json:"enqueued"`
 }
 
 // BatchLine is one line of a micro-batch input file (the inference image's

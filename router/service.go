@@ -152,8 +152,6 @@ type Submission struct {
 	IdempotencyKey string
 	// ModelVersion is the model-version setting at acceptance.
 	ModelVersion string
-	// Endpoint is the OpenAI path of a Batch API line; empty for /v1/infer.
-	Endpoint string
 	// Expedite asks the dispatcher to run the job on the inference app
 	// before Deadline (Decision.Expedite); the pool runs it if that fails.
 	Expedite bool

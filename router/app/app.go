@@ -118,16 +118,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Lead: cfg.Executor != config.ExecutorNone, Metrics: a.metrics, Log: log})
 	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
 	a.batches = batchapi.New(batchapi.Config{
-		Jobs: jobService, Store: st.Jobs, Blobs: st.Blobs, Container: cfg.Storage.RequestContainer,
+		Blobs: st.Blobs, Container: cfg.Storage.RequestContainer, Queue: st.Work,
 		Enabled: cfg.InferenceAPI == router.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
 		MaxFileBytes: cfg.BatchAPI.MaxFileBytes, MaxLines: cfg.BatchAPI.MaxLines, MaxLineBytes: int(min(cfg.MaxBodyBytes, 1<<30)),
-		Poll: cfg.BatchAPI.Poll, Log: log,
+		ChunkLines: cfg.Dispatch.BatchSize, Window: a.chunkWindow, Poll: cfg.BatchAPI.Poll, Log: log,
 	})
 	a.server = routerhttp.NewServer(routerhttp.Config{
 		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
 		Jobs: jobService, Batches: a.batches, OpenAIURL: openAIURL,
 		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
-		MetricsPublic: cfg.MetricsPublic, TakeWake: a.fleet.TakeWake,
+		MetricsPublic: cfg.MetricsPublic, AllowedOrigins: cfg.AllowedOrigins, TakeWake: a.fleet.TakeWake,
 		BodyReadTimeout: cfg.BodyRead.Timeout, BodyReadRate: cfg.BodyRead.MinRate, MaxBodyReads: cfg.BodyRead.MaxAtOnce,
 	})
 
@@ -153,11 +153,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			BatchSize: cfg.Dispatch.BatchSize, Gather: cfg.Dispatch.Gather, Visibility: cfg.Dispatch.Visibility,
 			MaxDequeue: cfg.Dispatch.MaxDequeue, Workers: cfg.Dispatch.Workers,
 			Realtime: &inferenceclient.Client{URL: cfg.InferenceURL, HTTP: &http.Client{Transport: routerhttp.NewTransport()}},
+			Chunks:   a.batches,
 		})
 		// Jobs the pool would finish late run on the app (Decision.Expedite).
 		jobService.Expediter = a.dispatcher
 	}
 	return a, nil
+}
+
+// chunkWindow is how many chunks of one Batch API batch wait or run at
+// once: two per micro-batch the dispatcher runs at once (one running, one
+// ready), at least 16 so that a fast pool does not wait for the manager.
+func (a *App) chunkWindow() int {
+	w := a.cfg.Dispatch.Workers
+	if w == 0 {
+		w = a.settings.Current().MaxBatchNodes
+	}
+	return max(16, 2*w)
 }
 
 // Serve runs the HTTP server, the dispatcher and the background refreshers

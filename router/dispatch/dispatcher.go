@@ -8,6 +8,9 @@
 // (a stop, an executor that cannot run) is made visible again at once:
 // nothing is lost, and nothing waits out a visibility timeout.
 //
+// A message may also name a chunk of a Batch API batch (chunk.go): a
+// micro-batch's worth of lines stored once, run as a micro-batch of its own.
+//
 // Jobs the router expedites (router.Decision.Expedite) do not come through
 // the queue: the job service hands them over with their message hidden, and
 // the dispatcher answers them on the inference app, releasing the message
@@ -15,9 +18,12 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -75,6 +81,9 @@ type Config struct {
 	// Realtime runs expedited jobs on the inference app; nil runs every
 	// job on the pool.
 	Realtime router.Inferer
+	// Chunks is the Batch API whose chunks (WorkItem.Chunk) this
+	// dispatcher runs; nil leaves their messages in the queue.
+	Chunks router.Chunks
 }
 
 // Dispatcher runs micro-batches until its context ends.
@@ -201,28 +210,78 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 			wait(backoff)
 			continue
 		}
-		if len(batch) == 0 {
-			continue
+		// Each unit's messages are held from now: a unit may wait for a
+		// worker while the ones before it run.
+		units := runUnits(batch)
+		holds := make([]*holder, len(units))
+		for i, u := range units {
+			holds[i] = d.hold(ctx, u)
 		}
-		mu.Lock()
-		running++
-		mu.Unlock()
-		wg.Go(func() {
-			err := d.runHeld(ctx, batch)
-			if err != nil && ctx.Err() == nil {
-				d.cfg.Log.Warn("dispatch failed", "err", err)
+		for i, u := range units {
+			for {
+				mu.Lock()
+				busy := running >= d.workers()
+				if !busy {
+					running++
+				}
+				mu.Unlock()
+				if !busy || ctx.Err() != nil {
+					break
+				}
+				select {
+				case <-ctx.Done():
+				case <-freed:
+				}
 			}
-			mu.Lock()
-			running--
-			failed = failed || (err != nil && ctx.Err() == nil)
-			mu.Unlock()
-			select {
-			case freed <- struct{}{}:
-			default:
+			if ctx.Err() != nil {
+				holds[i].stop()
+				d.requeue(u)
+				continue
 			}
-		})
+			wg.Go(func() {
+				err := d.runUnit(ctx, u)
+				holds[i].stop()
+				if err != nil && ctx.Err() == nil {
+					d.cfg.Log.Warn("dispatch failed", "err", err)
+				}
+				mu.Lock()
+				running--
+				failed = failed || (err != nil && ctx.Err() == nil)
+				mu.Unlock()
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
+			})
+		}
 	}
 	wg.Wait()
+}
+
+// runUnits cuts gathered work into runs: the jobs together, as one
+// micro-batch, and each chunk alone (it is a micro-batch already).
+func runUnits(batch []*work) [][]*work {
+	var jobs []*work
+	var units [][]*work
+	for _, w := range batch {
+		if w.item.Chunk != nil {
+			units = append(units, []*work{w})
+		} else {
+			jobs = append(jobs, w)
+		}
+	}
+	if len(jobs) > 0 {
+		units = append([][]*work{jobs}, units...)
+	}
+	return units
+}
+
+// runUnit runs a unit of runUnits.
+func (d *Dispatcher) runUnit(ctx context.Context, u []*work) error {
+	if u[0].item.Chunk != nil {
+		return d.runChunk(ctx, u[0])
+	}
+	return d.runSplitting(ctx, u)
 }
 
 // workers is how many micro-batches may run at once now.
@@ -233,14 +292,24 @@ func (d *Dispatcher) workers() int {
 	return max(d.cfg.Settings().MaxBatchNodes, 1)
 }
 
-// Once gathers one micro-batch and runs it to the end. It returns the
-// number of messages received.
+// Once gathers one micro-batch and runs it to the end (its jobs, then its
+// chunks one after the other). It returns the number of messages received.
 func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	batch, n, err := d.gather(ctx)
 	if err != nil || len(batch) == 0 {
 		return n, err
 	}
-	return n, d.runHeld(ctx, batch)
+	units := runUnits(batch)
+	holds := make([]*holder, len(units))
+	for i, u := range units {
+		holds[i] = d.hold(ctx, u)
+	}
+	var errs []error
+	for i, u := range units {
+		errs = append(errs, d.runUnit(ctx, u))
+		holds[i].stop()
+	}
+	return n, errors.Join(errs...)
 }
 
 // gather receives one micro-batch: up to BatchSize messages, receiving
@@ -268,6 +337,9 @@ func (d *Dispatcher) gather(ctx context.Context) ([]*work, int, error) {
 		if first.IsZero() {
 			first = time.Now()
 		}
+		if slices.ContainsFunc(got, isChunk) {
+			break // a chunk is a full micro-batch: run it now
+		}
 		if len(got) == want {
 			continue // more may be waiting
 		}
@@ -287,12 +359,8 @@ func (d *Dispatcher) gather(ctx context.Context) ([]*work, int, error) {
 	return d.admitAll(ctx, msgs), len(msgs), nil
 }
 
-// runHeld runs batch while keeping its messages hidden.
-func (d *Dispatcher) runHeld(ctx context.Context, batch []*work) error {
-	h := d.hold(ctx, batch)
-	defer h.stop()
-	return d.runSplitting(ctx, batch)
-}
+// isChunk tells a chunk's message from a job's without decoding it.
+func isChunk(m router.Message) bool { return bytes.Contains(m.Body, []byte(`"chunk":{`)) }
 
 func (d *Dispatcher) now() time.Time { return d.cfg.Now().UTC() }
 

@@ -15,7 +15,7 @@ import (
 // or store a job, count and log — so a fix lands in both at once. A door
 // says only what differs.
 type door struct {
-	// upstream is where realtime calls go and the door's error document.
+	// upstream is where realtime calls go.
 	upstream
 	// elsewhere is where the door's callers send work the app cannot take
 	// now, for refusals to name (refusalMessage).
@@ -25,10 +25,6 @@ type door struct {
 	// request realtime and leaves deferrable work to the Batch API.
 	jobs bool
 }
-
-// errorWriter answers an error in a door's document shape (writeErrorCode,
-// writeOpenAIErrorCode).
-type errorWriter func(w http.ResponseWriter, code, message string, retryAfter time.Duration)
 
 // inference is one request on its way through the core.
 type inference struct {
@@ -62,10 +58,10 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, rid stri
 	in.hdr, err = s.decode(r, d)
 	if err != nil {
 		in.end.outcome = router.ErrorCode(err)
-		d.writeErr(w, in.end.outcome, router.ErrorMessage(err), 0)
+		writeErrorCode(w, in.end.outcome, router.ErrorMessage(err), 0)
 		return
 	}
-	body, done := s.boundBody(w, r, r.ContentLength, d.writeErr)
+	body, done := s.boundBody(w, r, r.ContentLength)
 	if body == nil {
 		in.end.reason, in.end.outcome = "body_reads_full", router.EOverloaded
 		return
@@ -93,9 +89,9 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, rid stri
 			s.wake(in.state.BeginsColdStart(in.settings))
 		}
 		in.end.outcome = in.dec.Code
-		d.writeErr(w, in.dec.Code, refusalMessage(in.dec, in.settings, d.elsewhere), in.dec.RetryAfter)
+		writeErrorCode(w, in.dec.Code, refusalMessage(in.dec, in.settings, d.elsewhere), in.dec.RetryAfter)
 	case router.RouteBatch:
-		in.end.outcome = s.submit(w, r, in.hdr, in.dec, in.settings, nil, d.writeErr)
+		in.end.outcome = s.submit(w, r, in.hdr, in.dec, in.settings, nil)
 	case router.RouteRealtime:
 		s.realtime(w, r, in)
 	}

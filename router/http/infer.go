@@ -17,7 +17,7 @@ const maxPooledBuffer = 1 << 20
 // inferDoor is POST /v1/infer: the router's own API, whose callers choose
 // the route with X-Route and may get a batch job.
 func inferDoor(inferenceURL *url.URL) door {
-	return door{upstream: upstream{url: inferenceURL, writeErr: writeErrorCode}, elsewhere: "X-Route: auto or batch", jobs: true}
+	return door{upstream: upstream{url: inferenceURL}, elsewhere: "X-Route: auto or batch", jobs: true}
 }
 
 // jobAccepted is the 202 answer for a batch job.
@@ -28,14 +28,14 @@ type jobAccepted struct {
 
 // submit stores a batch job durably and answers 202, or answers the error.
 // body is nil when it must still be read from r. It returns the outcome label.
-func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, body []byte, writeErr errorWriter) string {
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, body []byte) string {
 	if body == nil {
 		buf := s.bufs.Get().(*bytes.Buffer)
 		buf.Reset()
 		defer s.putBuffer(buf)
 		var err error
 		if body, err = ReadJSONBody(r.Body, s.cfg.MaxBodyBytes, buf); err != nil {
-			writeErr(w, router.ErrorCode(err), router.ErrorMessage(err), 0)
+			writeError(w, err, 0)
 			return router.ErrorCode(err)
 		}
 	}
@@ -53,10 +53,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders
 		if code == router.EUnavailable || code == router.EInternal {
 			s.cfg.Tracker.SetBatchDown(true)
 			s.logError(r, err)
-			writeErr(w, router.EUnavailable, "the job could not be stored durably; it was not accepted, retry later", max(settings.ColdStart/10, time.Second))
+			writeErrorCode(w, router.EUnavailable, "the job could not be stored durably; it was not accepted, retry later", max(settings.ColdStart/10, time.Second))
 			return router.EUnavailable
 		}
-		writeErr(w, code, router.ErrorMessage(err), 0)
+		writeError(w, err, 0)
 		return code
 	}
 	url := "/v1/jobs/" + job.ID

@@ -39,7 +39,7 @@ func openAIDoors(base *url.URL) map[string]door {
 		u := *base
 		u.Path = strings.TrimSuffix(base.Path, "/") + strings.TrimPrefix(p, "/v1")
 		u.RawPath = ""
-		m[p] = door{upstream: upstream{url: &u, writeErr: writeOpenAIErrorCode}, elsewhere: "the Batch API"}
+		m[p] = door{upstream: upstream{url: &u}, elsewhere: "the Batch API"}
 	}
 	return m
 }
@@ -62,36 +62,31 @@ func isOpenAIPath(p string) bool {
 func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, rid string) {
 	p := r.URL.Path
 	if d, ok := s.openAI[p]; ok {
-		if s.allow(w, r, http.MethodPost, writeOpenAIErrorCode) {
+		if s.allow(w, r, http.MethodPost) {
 			s.serveInference(w, r, rid, d)
 		}
 		return
 	}
 	switch {
 	case p == "/v1/models":
-		if s.allowOpenAI(w, r, http.MethodGet) {
+		if s.allow(w, r, http.MethodGet) {
 			writeJSON(w, http.StatusOK, modelList{Object: "list", Data: []model{s.model()}})
 		}
 	case strings.HasPrefix(p, "/v1/models/"):
 		// The rest is the id, slashes included: Hugging Face names such as
 		// Qwen/Qwen2.5-3B-Instruct are vLLM's default served names.
-		if s.allowOpenAI(w, r, http.MethodGet) {
+		if s.allow(w, r, http.MethodGet) {
 			if m := s.model(); p[len("/v1/models/"):] == m.ID {
 				writeJSON(w, http.StatusOK, m)
 			} else {
-				writeOpenAIParamError(w, router.ENotFound, "model", "no model "+strconv.Quote(router.Excerpt(p[len("/v1/models/"):]))+"; this deployment serves "+strconv.Quote(m.ID), 0)
+				writeParamError(w, router.ENotFound, "model", "no model "+strconv.Quote(router.Excerpt(p[len("/v1/models/"):]))+"; this deployment serves "+strconv.Quote(m.ID), 0)
 			}
 		}
 	case s.cfg.Batches != nil:
 		s.serveBatchAPI(w, r)
 	default:
-		writeOpenAIErrorCode(w, router.ENotFound, "the Batch API is not enabled on this router (no job storage)", 0)
+		writeErrorCode(w, router.ENotFound, "the Batch API is not enabled on this router (no job storage)", 0)
 	}
-}
-
-// allowOpenAI is allow in OpenAI's error shape.
-func (s *Server) allowOpenAI(w http.ResponseWriter, r *http.Request, method string) bool {
-	return s.allow(w, r, method, writeOpenAIErrorCode)
 }
 
 // model is OpenAI's model object.

@@ -70,12 +70,10 @@ type call struct {
 
 type callKey struct{}
 
-// upstream is where a realtime call goes and how its errors are written:
-// /v1/infer goes to INFERENCE_URL with the router's error document, the
-// OpenAI endpoints to the app's same path with OpenAI's.
+// upstream is where a realtime call goes: /v1/infer to INFERENCE_URL, the
+// OpenAI endpoints to the app's same path.
 type upstream struct {
-	url      *url.URL
-	writeErr func(w http.ResponseWriter, code, message string, retryAfter time.Duration)
+	url *url.URL
 }
 
 type bufferPool struct{ p sync.Pool }
@@ -191,14 +189,14 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		in.end.outcome = router.EPayloadTooLarge
-		in.door.writeErr(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
+		writeErrorCode(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
 		return
 	}
 	if late := in.body.late(); late != nil {
 		// The server cancels the request when its body read times out, so
 		// this is checked before the cancellation: the caller is told.
 		in.end.outcome = router.EBadRequest
-		in.door.writeErr(w, router.EBadRequest, router.ErrorMessage(late), 0)
+		writeErrorCode(w, router.EBadRequest, router.ErrorMessage(late), 0)
 		return
 	}
 	if errors.Is(r.Context().Err(), context.Canceled) {
@@ -211,7 +209,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 			in.end.route, in.end.reason = router.RouteBatch.String(), string(fd.Reason)
 			w.Header().Set("X-Route", in.end.route)
 			w.Header().Set("X-Route-Reason", in.end.reason)
-			in.end.outcome = s.submit(w, r, in.hdr, fd, in.settings, body, in.door.writeErr)
+			in.end.outcome = s.submit(w, r, in.hdr, fd, in.settings, body)
 			s.cfg.Log.Info("realtime failed; accepted as batch job", "err", err, "request_id", assignedID(r))
 			return
 		}
@@ -225,7 +223,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	in.end.outcome = code
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "realtime failed", slog.String("err", err.Error()),
 		slog.String("code", code), slog.String("request_id", assignedID(r)))
-	in.door.writeErr(w, code, msg, fd.RetryAfter)
+	writeErrorCode(w, code, msg, fd.RetryAfter)
 }
 
 // nonClosing keeps the transport from closing the caller's body: the server

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,9 @@ type Config struct {
 	// show traffic, routing and queue depth. Prometheus sends the key as a
 	// bearer token (authorization credentials in its scrape config).
 	MetricsPublic bool
+	// AllowedOrigins are the browser origins CORS lets read answers
+	// ("https://app.example.com", or "*" for any); none by default (cors.go).
+	AllowedOrigins []string
 }
 
 // Server serves the router's HTTP API.
@@ -72,6 +76,7 @@ type Server struct {
 	draining  atomic.Bool
 	bufs      sync.Pool
 	bodyReads chan struct{} // a slot per body being received
+	uploads   chan struct{} // a slot per Batch API upload being received
 	infer     door
 	openAI    map[string]door
 	waking    atomic.Bool
@@ -107,7 +112,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.OpenAIURL == nil && cfg.InferenceURL != nil {
 		cfg.OpenAIURL = &url.URL{Scheme: cfg.InferenceURL.Scheme, Host: cfg.InferenceURL.Host, Path: "/v1"}
 	}
-	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), started: cfg.Now()}
+	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), uploads: make(chan struct{}, maxUploads), started: cfg.Now()}
 	s.infer = inferDoor(cfg.InferenceURL)
 	if cfg.OpenAIURL != nil {
 		s.openAI = openAIDoors(cfg.OpenAIURL)
@@ -141,13 +146,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
+	if s.cors(w, r) {
+		return
+	}
 	switch p := r.URL.Path; {
 	case p == "/v1/infer":
-		if s.allow(w, r, http.MethodPost, writeErrorCode) {
+		if s.allow(w, r, http.MethodPost) {
 			s.serveInference(w, r, rid, s.infer)
 		}
 	case strings.HasPrefix(p, "/v1/jobs/") && !strings.Contains(p[len("/v1/jobs/"):], "/"):
-		if s.allow(w, r, http.MethodGet, writeErrorCode) {
+		if s.allow(w, r, http.MethodGet) {
 			s.getJob(w, r, p[len("/v1/jobs/"):])
 		}
 	case isOpenAIPath(p):
@@ -169,16 +177,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// allow checks method and API key of a /v1 request, answering 405 or 401
-// in the door's error shape.
-func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string, writeErr errorWriter) bool {
-	if r.Method != method {
-		w.Header().Set("Allow", method)
-		writeErr(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+method, 0)
+// allow checks the method (one of methods) and the API key of a /v1
+// request, answering 405 or 401.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if !slices.Contains(methods, r.Method) {
+		allowed := strings.Join(methods, ", ")
+		w.Header().Set("Allow", allowed)
+		writeErrorCode(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+allowed, 0)
 		return false
 	}
 	if err := authenticate(r, s.cfg.Settings.KeyHashes()); err != nil {
-		writeErr(w, router.ErrorCode(err), router.ErrorMessage(err), 0)
+		writeError(w, err, 0)
 		return false
 	}
 	return true
@@ -187,7 +196,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string, wr
 // authenticated checks the API key, answering 401 when it is missing or
 // not accepted.
 func (s *Server) authenticated(w http.ResponseWriter, r *http.Request) bool {
-	return s.allow(w, r, r.Method, writeErrorCode)
+	return s.allow(w, r, r.Method)
 }
 
 func (s *Server) allowPlain(w http.ResponseWriter, r *http.Request) bool {

@@ -119,14 +119,20 @@ func wantError(t *testing.T, resp *http.Response, body []byte, status int, code 
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type %q, want application/json", ct)
 	}
+	// OpenAI's error document, every field present (param may be null).
 	var doc struct {
-		Error struct{ Code, Message string }
+		Error map[string]any
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		t.Fatalf("error body is not JSON: %s", body)
 	}
-	if doc.Error.Code != code || doc.Error.Message == "" {
-		t.Fatalf("error %+v, want code %q and a message", doc.Error, code)
+	for _, k := range []string{"message", "type", "param", "code"} {
+		if _, ok := doc.Error[k]; !ok {
+			t.Fatalf("error %s lacks %q; want OpenAI's message, type, param, code", body, k)
+		}
+	}
+	if doc.Error["code"] != code || doc.Error["message"] == "" || doc.Error["type"] != routerhttp.OpenAIErrorType(code) {
+		t.Fatalf("error %s, want code %q, its type and a message", body, code)
 	}
 	if (status == 429 || status == 503) && resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("%d without Retry-After", status)

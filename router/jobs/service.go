@@ -117,7 +117,7 @@ var errEnqueued = errors.New("the job's message is stored")
 // one) and then stores its record.
 func (s *Service) store(ctx context.Context, id string, sub router.Submission) (*router.Job, error) {
 	now := s.now()
-	item := router.WorkItem{JobID: id, Body: sub.Body, ModelVersion: sub.ModelVersion, Endpoint: sub.Endpoint, Enqueued: now}
+	item := router.WorkItem{JobID: id, Body: sub.Body, ModelVersion: sub.ModelVersion, Enqueued: now}
 	msg, err := json.Marshal(item)
 	if err != nil {
 		return nil, router.WrapError(router.EBadRequest, "body is not valid JSON", err)
