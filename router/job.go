@@ -30,7 +30,9 @@ type Job struct {
 	ID string `json:"id"`
 	// State is the job's current state.
 	State JobState `json:"status"`
-	// ModelVersion is the model-version setting when the job was accepted.
+	// Model is the model the job was accepted for (its name); ModelVersion
+	// that model's model-version setting then.
+	Model        string `json:"model,omitempty"`
 	ModelVersion string `json:"model_version,omitempty"`
 	// Created is when the job was accepted, Updated when its state last changed.
 	Created time.Time `json:"created"`
@@ -53,8 +55,11 @@ type WorkItem struct {
 	Body         json.RawMessage `json:"body,omitempty"`
 	PayloadBlob  string          `json:"payload_blob,omitempty"`
 	ModelVersion string          `json:"model_version,omitempty"`
-	Chunk        *ChunkRef       `json:"chunk,omitempty"`
-	Enqueued     time.Time       `json:"enqueued"`
+	// Model is the key of the model the job runs on: a micro-batch holds
+	// one model's jobs. Empty: the router's first model.
+	Model    string    `json:"model,omitempty"`
+	Chunk    *ChunkRef `json:"chunk,omitempty"`
+	Enqueued time.Time `json:"enqueued"`
 }
 
 // BatchLine is one line of a micro-batch input file (the inference image's

@@ -218,6 +218,9 @@ type ChunkRef struct {
 	// ExpiresAt is the batch's end of completion window (unix seconds):
 	// a chunk taken later does not run.
 	ExpiresAt int64 `json:"expires_at"`
+	// Model is the key of the model whose lines the chunk holds (a chunk
+	// holds one model's); empty for the first model.
+	Model string `json:"model,omitempty"`
 }
 
 // Codes of the lines that end without an answer, in a batch's error file.

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/local"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // App is the wired router.
@@ -37,7 +37,7 @@ type App struct {
 	cfg        config.Config
 	log        *slog.Logger
 	settings   *live.Settings
-	tracker    *live.Tracker
+	models     *models.Catalog
 	metrics    *metrics.Metrics
 	storage    *azure.Storage
 	server     *routerhttp.Server
@@ -50,7 +50,7 @@ type App struct {
 // New builds the router from cfg: adapters, settings (read from Key Vault once Serve runs),
 // HTTP server and, unless the executor is none, the dispatcher.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	a := &App{cfg: cfg, log: log, tracker: &live.Tracker{}, metrics: metrics.New()}
+	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
 	a.settings = live.NewSettings(cfg.Settings, cfg.KeyHashes)
 
 	var cred azcore.TokenCredential
@@ -94,18 +94,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		}
 	}
 
-	inference, err := url.Parse(cfg.InferenceURL)
-	if err != nil || inference.Scheme == "" || inference.Host == "" {
-		return nil, fmt.Errorf("%s=%q is not an absolute URL", config.EnvInferenceURL, cfg.InferenceURL)
-	}
-	var openAIURL *url.URL // nil: the server derives it from INFERENCE_URL
-	if cfg.OpenAIURL != "" {
-		if openAIURL, err = url.Parse(cfg.OpenAIURL); err != nil || openAIURL.Scheme == "" || openAIURL.Host == "" {
-			return nil, fmt.Errorf("%s=%q is not an absolute URL", config.EnvInferenceOpenAIURL, cfg.OpenAIURL)
-		}
-	}
-	format, err := dispatch.NewFormat(cfg.InferenceAPI, inference.Path)
-	if err != nil {
+	if a.models, err = models.New(cfg.Models, a.settings); err != nil {
 		return nil, err
 	}
 	var fleetStore router.FleetStore // nil: no coordination (FLEET_SYNC_INTERVAL=0)
@@ -114,7 +103,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	// Only a replica that can run micro-batches leads: the leader runs the
 	// fleet's dispatcher.
-	a.fleet = fleet.New(fleet.Config{Store: fleetStore, Tracker: a.tracker, Sync: cfg.FleetSync,
+	a.fleet = fleet.New(fleet.Config{Store: fleetStore, Models: a.models, Sync: cfg.FleetSync,
 		Lead: cfg.Executor != config.ExecutorNone, Metrics: a.metrics, Log: log})
 	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
 	a.batches = batchapi.New(batchapi.Config{
@@ -124,9 +113,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ChunkLines: cfg.Dispatch.BatchSize, Window: a.chunkWindow, Poll: cfg.BatchAPI.Poll, Log: log,
 	})
 	a.server = routerhttp.NewServer(routerhttp.Config{
-		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
-		Jobs: jobService, Batches: a.batches, OpenAIURL: openAIURL,
-		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
+		Settings: a.settings, Models: a.models, Metrics: a.metrics, Log: log,
+		Jobs: jobService, Batches: a.batches, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
 		MetricsPublic: cfg.MetricsPublic, AllowedOrigins: cfg.AllowedOrigins, TakeWake: a.fleet.TakeWake,
 		BodyReadTimeout: cfg.BodyRead.Timeout, BodyReadRate: cfg.BodyRead.MinRate, MaxBodyReads: cfg.BodyRead.MaxAtOnce,
 	})
@@ -147,18 +135,29 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	if exec != nil {
 		a.dispatcher = dispatch.New(dispatch.Config{
-			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec, Format: format,
+			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec,
 			RequestContainer: cfg.Storage.RequestContainer, ResultContainer: cfg.Storage.ResultContainer,
-			Settings: a.settings.Current, Tracker: a.tracker, Metrics: a.metrics, Log: log,
+			Models: a.models, Metrics: a.metrics, Log: log,
 			BatchSize: cfg.Dispatch.BatchSize, Gather: cfg.Dispatch.Gather, Visibility: cfg.Dispatch.Visibility,
 			MaxDequeue: cfg.Dispatch.MaxDequeue, Workers: cfg.Dispatch.Workers,
-			Realtime: &inferenceclient.Client{URL: cfg.InferenceURL, HTTP: &http.Client{Transport: routerhttp.NewTransport()}},
+			Realtime: a.inferer(),
 			Chunks:   a.batches,
 		})
 		// Jobs the pool would finish late run on the app (Decision.Expedite).
 		jobService.Expediter = a.dispatcher
 	}
 	return a, nil
+}
+
+// inferer gives each model the client that runs its expedited jobs on its
+// GPU app, over one pooled transport.
+func (a *App) inferer() func(*models.Deployment) router.Inferer {
+	client := &http.Client{Transport: routerhttp.NewTransport()}
+	byKey := map[string]router.Inferer{}
+	for _, m := range a.models.All() {
+		byKey[m.Key] = &inferenceclient.Client{URL: m.InferenceURL.String(), HTTP: client}
+	}
+	return func(m *models.Deployment) router.Inferer { return byKey[m.Key] }
 }
 
 // chunkWindow is how many chunks of one Batch API batch wait or run at
@@ -181,7 +180,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	var wg sync.WaitGroup
-	wg.Go(func() { dispatch.WatchDepth(bg, a.storage.Work, a.tracker, a.metrics, a.cfg.DepthEvery, a.log) })
+	wg.Go(func() { dispatch.WatchDepth(bg, a.storage.Work, a.models, a.metrics, a.cfg.DepthEvery, a.log) })
 	if a.secrets != nil {
 		wg.Go(func() { a.refreshSettings(bg) })
 	}

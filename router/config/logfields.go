@@ -11,6 +11,7 @@ const (
 
 	LogFieldRequestID  = "request_id"
 	LogFieldPath       = "path"        // the front door: /v1/infer, /v1/chat/completions, …
+	LogFieldModel      = "model"       // the model that answered (after a fallback, not the one asked for)
 	LogFieldMode       = "mode"        // auto, realtime or batch, as asked
 	LogFieldDeadlineMs = "deadline_ms" // X-Deadline-Ms, 0 when none
 	LogFieldSize       = "size"        // request body bytes, -1 when unknown
@@ -22,6 +23,6 @@ const (
 
 // LogFields lists every field of the request log line, in its order.
 var LogFields = []string{
-	LogFieldRequestID, LogFieldPath, LogFieldMode, LogFieldDeadlineMs, LogFieldSize,
+	LogFieldRequestID, LogFieldPath, LogFieldModel, LogFieldMode, LogFieldDeadlineMs, LogFieldSize,
 	LogFieldRoute, LogFieldReason, LogFieldOutcome, LogFieldDuration,
 }

@@ -102,11 +102,15 @@ func (m Model) Settings(base router.Settings) router.Settings {
 	return s
 }
 
-// singleModel is the model the single-model variables describe, named by
+// SingleModelKey is the key of the one model the single-model variables
+// describe.
+const SingleModelKey = "default"
+
+// SingleModel is the model the single-model variables describe, named by
 // the model-version setting; its settings are the router's.
-func (c Config) singleModel() Model {
+func (c Config) SingleModel() Model {
 	return Model{
-		Name: c.Settings.ModelVersion, Key: "default",
+		Name: c.Settings.ModelVersion, Key: SingleModelKey,
 		InferenceURL: c.InferenceURL, OpenAIURL: c.OpenAIURL, API: c.InferenceAPI,
 		Image: c.Batch.Image, BatchCommand: c.Batch.Command, PoolID: c.Batch.PoolID,
 	}
@@ -119,7 +123,7 @@ var modelKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,23}$`)
 // variables.
 func (c *Config) loadModels(raw string) error {
 	if raw == "" {
-		c.Models = []Model{c.singleModel()}
+		c.Models = []Model{c.SingleModel()}
 		return nil
 	}
 	if err := json.Unmarshal([]byte(raw), &c.Models); err != nil {
@@ -146,7 +150,7 @@ func (c Config) validateModels() error {
 	ids := map[string]string{} // name or alias → model
 	for i, m := range c.Models {
 		at := EnvModels + "[" + strconv.Itoa(i) + "]"
-		if len(c.Models) == 1 && c.Models[0].Key == "default" {
+		if len(c.Models) == 1 && c.Models[0].Key == SingleModelKey {
 			at = "the model of " + EnvInferenceURL
 		}
 		if m.Name == "" {
@@ -173,7 +177,7 @@ func (c Config) validateModels() error {
 			return fmt.Errorf("%s.api=%q: want %s or %s", at, m.API, router.FormatReference, router.FormatOpenAI)
 		}
 		if c.Executor == ExecutorAzureBatch && (m.Image == "" || m.PoolID == "") {
-			if m.Key == "default" {
+			if m.Key == SingleModelKey {
 				return fmt.Errorf("%s=%s needs %s and %s", EnvExecutor, ExecutorAzureBatch, EnvInferenceImage, EnvBatchPoolID)
 			}
 			return fmt.Errorf("%s: %s=%s needs its image and pool_id", at, EnvExecutor, ExecutorAzureBatch)

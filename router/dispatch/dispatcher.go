@@ -28,8 +28,10 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // Config wires a Dispatcher.
@@ -40,11 +42,13 @@ type Config struct {
 	Executor         router.Executor
 	RequestContainer string
 	ResultContainer  string
-	// Settings gives the model version and GPU memory limit passed to runs.
-	Settings func() router.Settings
-	Tracker  *live.Tracker
-	Metrics  *metrics.Metrics
-	Log      *slog.Logger
+	// Models are the model deployments: each one's settings (model version
+	// and GPU memory limit passed to its runs, its pool's max-batch-nodes),
+	// its live state (batch times) and where its runs go (image, command,
+	// pool). Nil: one model with the default settings.
+	Models  *models.Catalog
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 	// Now is the clock for job timestamps and lags; time.Now when nil.
 	Now func() time.Time
 
@@ -76,11 +80,12 @@ type Config struct {
 	// (job records, deletes) are made at once (default 16). One at a time,
 	// a round trip per call bounds the dispatcher at a few dozen jobs/s.
 	Parallel int
-	// Format is the micro-batch file format (default: the reference one).
+	// Format, when set, is every model's micro-batch file format; unset,
+	// each model's own (its api, NewFormat).
 	Format Format
-	// Realtime runs expedited jobs on the inference app; nil runs every
-	// job on the pool.
-	Realtime router.Inferer
+	// Realtime gives the client that runs a model's expedited jobs on its
+	// GPU app; nil runs every job on the pool.
+	Realtime func(*models.Deployment) router.Inferer
 	// Chunks is the Batch API whose chunks (WorkItem.Chunk) this
 	// dispatcher runs; nil leaves their messages in the queue.
 	Chunks router.Chunks
@@ -90,6 +95,8 @@ type Config struct {
 type Dispatcher struct {
 	cfg Config
 	exp chan expedited
+	// formats are the models' micro-batch formats, by model key.
+	formats map[string]Format
 }
 
 // New returns a dispatcher with defaults filled in.
@@ -119,19 +126,24 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Settings == nil {
-		cfg.Settings = router.DefaultSettings
-	}
-	if cfg.Tracker == nil {
-		cfg.Tracker = &live.Tracker{}
+	if cfg.Models == nil {
+		cfg.Models, _ = models.One(config.Default().InferenceURL, live.NewSettings(router.DefaultSettings(), nil), nil)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Format == nil {
-		cfg.Format = referenceFormat{}
+	d := &Dispatcher{cfg: cfg, exp: make(chan expedited, expediteBacklog), formats: map[string]Format{}}
+	for _, m := range cfg.Models.All() {
+		f := cfg.Format
+		if f == nil {
+			var err error
+			if f, err = NewFormat(m.API, m.InferenceURL.Path); err != nil {
+				f = referenceFormat{} // config.Load accepts only the formats NewFormat knows
+			}
+		}
+		d.formats[m.Key] = f
 	}
-	return &Dispatcher{cfg: cfg, exp: make(chan expedited, expediteBacklog)}
+	return d
 }
 
 // queueReceiveMax is the most messages one receive returns (Azure Storage
@@ -167,6 +179,7 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 		wg      sync.WaitGroup
 		mu      sync.Mutex
 		running int
+		byPool  = map[string]int{} // runs under way per pool
 		failed  bool
 		freed   = make(chan struct{}, 1)
 	)
@@ -211,18 +224,20 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 			continue
 		}
 		// Each unit's messages are held from now: a unit may wait for a
-		// worker while the ones before it run.
+		// worker of its pool while the ones before it run.
 		units := runUnits(batch)
 		holds := make([]*holder, len(units))
 		for i, u := range units {
 			holds[i] = d.hold(ctx, u)
 		}
 		for i, u := range units {
+			pool := d.model(u[0]).PoolID
 			for {
 				mu.Lock()
-				busy := running >= d.workers()
+				busy := running >= d.workers() || byPool[pool] >= d.poolWorkers(pool)
 				if !busy {
 					running++
+					byPool[pool]++
 				}
 				mu.Unlock()
 				if !busy || ctx.Err() != nil {
@@ -246,6 +261,7 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 				}
 				mu.Lock()
 				running--
+				byPool[pool]--
 				failed = failed || (err != nil && ctx.Err() == nil)
 				mu.Unlock()
 				select {
@@ -258,22 +274,26 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 	wg.Wait()
 }
 
-// runUnits cuts gathered work into runs: the jobs together, as one
-// micro-batch, and each chunk alone (it is a micro-batch already).
+// runUnits cuts gathered work into runs: each model's jobs together, as
+// one micro-batch (a micro-batch never mixes models: it runs one model's
+// image), and each chunk alone (it is a micro-batch already).
 func runUnits(batch []*work) [][]*work {
-	var jobs []*work
-	var units [][]*work
+	var units, chunks [][]*work
+	byModel := map[string]int{} // model key → its unit
 	for _, w := range batch {
 		if w.item.Chunk != nil {
-			units = append(units, []*work{w})
-		} else {
-			jobs = append(jobs, w)
+			chunks = append(chunks, []*work{w})
+			continue
 		}
+		i, ok := byModel[w.item.Model]
+		if !ok {
+			i = len(units)
+			byModel[w.item.Model] = i
+			units = append(units, nil)
+		}
+		units[i] = append(units[i], w)
 	}
-	if len(jobs) > 0 {
-		units = append([][]*work{jobs}, units...)
-	}
-	return units
+	return append(units, chunks...)
 }
 
 // runUnit runs a unit of runUnits.
@@ -284,12 +304,44 @@ func (d *Dispatcher) runUnit(ctx context.Context, u []*work) error {
 	return d.runSplitting(ctx, u)
 }
 
-// workers is how many micro-batches may run at once now.
+// workers is how many micro-batches may run at once now: Workers, or as
+// many as the pools have nodes together.
 func (d *Dispatcher) workers() int {
 	if d.cfg.Workers > 0 {
 		return d.cfg.Workers
 	}
-	return max(d.cfg.Settings().MaxBatchNodes, 1)
+	n, seen := 0, map[string]bool{}
+	for _, m := range d.cfg.Models.All() {
+		if !seen[m.PoolID] {
+			seen[m.PoolID] = true
+			n += d.poolWorkers(m.PoolID)
+		}
+	}
+	return max(n, 1)
+}
+
+// poolWorkers is how many micro-batches may run on one pool at once: one
+// per node its max-batch-nodes allows (the largest its models say), so
+// that the pool's formula, which scales on tasks, sees the backlog.
+func (d *Dispatcher) poolWorkers(pool string) int {
+	if d.cfg.Workers > 0 {
+		return d.cfg.Workers
+	}
+	n := 1
+	for _, m := range d.cfg.Models.All() {
+		if m.PoolID == pool {
+			n = max(n, m.Settings().MaxBatchNodes)
+		}
+	}
+	return n
+}
+
+// model is the deployment a unit's work belongs to.
+func (d *Dispatcher) model(w *work) *models.Deployment {
+	if c := w.item.Chunk; c != nil {
+		return d.cfg.Models.For(c.Model)
+	}
+	return d.cfg.Models.For(w.item.Model)
 }
 
 // Once gathers one micro-batch and runs it to the end (its jobs, then its

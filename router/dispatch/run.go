@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // commandFailed is a run whose batch command itself failed (the executor's
@@ -46,9 +47,10 @@ func (d *Dispatcher) runSplitting(ctx context.Context, batch []*work) error {
 // run executes one micro-batch and records each job's result.
 func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 	runID := newRunID()
+	m := d.model(batch[0])
 	var in bytes.Buffer
 	for _, w := range batch {
-		if err := d.cfg.Format.AppendInput(&in, InputLine{JobID: w.item.JobID, Body: w.body}); err != nil {
+		if err := d.formats[m.Key].AppendInput(&in, InputLine{JobID: w.item.JobID, Body: w.body}); err != nil {
 			return fmt.Errorf("encode input line: %w", err)
 		}
 	}
@@ -59,7 +61,7 @@ func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 	now := d.now()
 	d.each(batch, func(w *work) { d.setState(ctx, w, router.JobRunning, now) })
 	d.cfg.Log.Info("batch run started", "run", runID, "jobs", len(batch))
-	results, err := d.execute(ctx, runID, input)
+	results, err := d.execute(ctx, m, runID, input)
 	if err != nil {
 		return err
 	}
@@ -73,18 +75,19 @@ func newRunID() string { return "b-" + router.RandomHex(8) }
 // inputBlob is where a run's input file is written, in the request container.
 func inputBlob(runID string) string { return "batches/" + runID + "/input.jsonl" }
 
-// execute runs the batch command over the input file input (in the request
-// container) and returns its answers by line id. A failure of the command
-// itself is a *commandFailed.
-func (d *Dispatcher) execute(ctx context.Context, runID, input string) (map[string]router.ResultLine, error) {
-	settings := d.cfg.Settings()
+// execute runs model m's batch command over the input file input (in the
+// request container) and returns its answers by line id. A failure of the
+// command itself is a *commandFailed.
+func (d *Dispatcher) execute(ctx context.Context, m *models.Deployment, runID, input string) (map[string]router.ResultLine, error) {
+	settings := m.Settings()
 	run := router.Run{
 		ID: runID, InputContainer: d.cfg.RequestContainer, InputBlob: input,
 		OutputContainer: d.cfg.ResultContainer, OutputBlob: "batches/" + runID + "/output.jsonl",
-		Env: map[string]string{"MODEL_VERSION": settings.ModelVersion},
+		Env:   map[string]string{router.BatchEnvModelVersion: settings.ModelVersion},
+		Model: m.Key, Image: m.Image, Command: m.BatchCommand, PoolID: m.PoolID,
 	}
 	if g := settings.GPUMemoryLimit; g != "" {
-		run.Env["GPU_MEMORY_LIMIT"] = g
+		run.Env[router.BatchEnvGPUMemoryLimit] = g
 	}
 	if err := d.cfg.Executor.Execute(ctx, run); err != nil {
 		d.count("failed")
@@ -99,7 +102,7 @@ func (d *Dispatcher) execute(ctx context.Context, runID, input string) (map[stri
 		return nil, fmt.Errorf("read batch output %s: %w", run.OutputBlob, err)
 	}
 	d.count("succeeded")
-	return d.cfg.Format.ParseOutput(out), nil
+	return d.formats[m.Key].ParseOutput(out), nil
 }
 
 // finish records one job's result and then deletes its message; if the
@@ -127,7 +130,7 @@ func (d *Dispatcher) finish(ctx context.Context, w *work, results map[string]rou
 		d.cfg.Metrics.JobsFinished.WithLabelValues(string(job.State)).Inc()
 	}
 	if !w.item.Enqueued.IsZero() {
-		d.cfg.Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
+		d.model(w).Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
 	}
 	d.settle(ctx, w, true)
 }

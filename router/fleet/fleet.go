@@ -22,6 +22,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // Lease names.
@@ -52,8 +53,9 @@ const goneAfter = time.Minute
 type Config struct {
 	// Store is where shares and leases live; nil turns coordination off
 	// (this replica does every duty itself, as a lone router).
-	Store   router.FleetStore
-	Tracker *live.Tracker
+	Store router.FleetStore
+	// Models hold the live state shared: one share per model.
+	Models *models.Catalog
 	// Sync is how often a replica with peers publishes its share and reads
 	// theirs (default 1 s); alone, aloneFactor times less often. 0 with a
 	// Store uses the default.
@@ -76,10 +78,14 @@ type Fleet struct {
 	renewEvery time.Duration // RenewEvery; shorter in tests
 }
 
-// published is what a replica stores: its live share and whether it leads.
+// published is what a replica stores: its live share of each model (by
+// key) and whether it leads.
 type published struct {
-	Live    live.Share `json:"live"`
-	Leading bool       `json:"leading,omitempty"`
+	Live    map[string]live.Share `json:"live"`
+	Leading bool                  `json:"leading,omitempty"`
+	// At and Every are when it was published and when the next is due.
+	At    int64 `json:"at"`
+	Every int64 `json:"every"`
 }
 
 // New returns this replica's membership; Run and Lead start it.
@@ -92,9 +98,6 @@ func New(cfg Config) *Fleet {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Tracker == nil {
-		cfg.Tracker = &live.Tracker{}
 	}
 	f := &Fleet{cfg: cfg, id: router.NewReplicaID(), renewEvery: RenewEvery}
 	f.replicas.Store(1)
@@ -136,7 +139,11 @@ func (f *Fleet) Run(ctx context.Context) {
 // the others' to the tracker.
 func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 	now := f.cfg.Now()
-	data, err := json.Marshal(published{Live: f.cfg.Tracker.Share(now, every), Leading: f.leading.Load()})
+	own := published{Live: map[string]live.Share{}, Leading: f.leading.Load(), At: now.UnixNano(), Every: int64(every)}
+	for _, m := range f.cfg.Models.All() {
+		own.Live[m.Key] = m.Tracker.Share(now, every)
+	}
+	data, err := json.Marshal(own)
 	if err == nil {
 		err = f.cfg.Store.Publish(ctx, f.id, data)
 	}
@@ -150,7 +157,7 @@ func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 		}
 		return
 	}
-	var peers []live.Share
+	peers := map[string][]live.Share{}
 	fresh, leader := 1, false
 	for _, s := range stored {
 		if s.Replica == f.id {
@@ -160,17 +167,21 @@ func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 		if json.Unmarshal(s.Data, &p) != nil {
 			continue
 		}
-		age := now.Sub(time.Unix(0, p.Live.At))
+		age := now.Sub(time.Unix(0, p.At))
 		switch {
-		case age <= live.Stale(time.Duration(p.Live.Every)):
-			peers = append(peers, p.Live)
+		case age <= live.Stale(time.Duration(p.Every)):
+			for key, share := range p.Live {
+				peers[key] = append(peers[key], share)
+			}
 			fresh++
 			leader = leader || p.Leading
 		case age > goneAfter && f.leading.Load():
 			_ = f.cfg.Store.Remove(ctx, s.Replica)
 		}
 	}
-	f.cfg.Tracker.SetPeers(peers)
+	for _, m := range f.cfg.Models.All() {
+		m.Tracker.SetPeers(peers[m.Key])
+	}
 	f.replicas.Store(int64(fresh))
 	f.leaderSeen.Store(leader)
 	if m := f.cfg.Metrics; m != nil {
@@ -257,15 +268,16 @@ func (f *Fleet) setLeading(on bool) {
 	}
 }
 
-// TakeWake reports whether this replica may wake the inference app now: at
-// most one replica of the fleet may within router.MinLease (the lease is
-// left to expire). Without a store it always may; when storage fails it
-// may too — a second wake-up costs one request, a missing one a cold app.
-func (f *Fleet) TakeWake(ctx context.Context) bool {
+// TakeWake reports whether this replica may wake the GPU app of the model
+// with key model now: at most one replica of the fleet may within
+// router.MinLease (the lease is left to expire). Without a store it always
+// may; when storage fails it may too — a second wake-up costs one request,
+// a missing one a cold app.
+func (f *Fleet) TakeWake(ctx context.Context, model string) bool {
 	if f.cfg.Store == nil {
 		return true
 	}
-	ok, err := f.cfg.Store.AcquireLease(ctx, wakeLease, f.id, router.MinLease)
+	ok, err := f.cfg.Store.AcquireLease(ctx, wakeLease+"-"+model, f.id, router.MinLease)
 	if err != nil {
 		f.cfg.Log.Warn("fleet: wake lease not read; waking anyway", "err", err)
 		return true

@@ -16,6 +16,7 @@ var statusOf = map[string]int{
 	router.EBadRequest:          http.StatusBadRequest,
 	router.EUnauthorized:        http.StatusUnauthorized,
 	router.ENotFound:            http.StatusNotFound,
+	router.EModelNotFound:       http.StatusNotFound,
 	router.EMethodNotAllowed:    http.StatusMethodNotAllowed,
 	router.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
 	router.EHeaderTooLarge:      http.StatusRequestHeaderFieldsTooLarge,

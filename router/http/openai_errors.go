@@ -10,6 +10,7 @@ var openAITypeOf = map[string]string{
 	router.EBadRequest:          "invalid_request_error",
 	router.EUnauthorized:        "authentication_error",
 	router.ENotFound:            "invalid_request_error",
+	router.EModelNotFound:       "invalid_request_error",
 	router.EMethodNotAllowed:    "invalid_request_error",
 	router.EPayloadTooLarge:     "invalid_request_error",
 	router.EHeaderTooLarge:      "invalid_request_error",

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -70,12 +69,6 @@ type call struct {
 
 type callKey struct{}
 
-// upstream is where a realtime call goes: /v1/infer to INFERENCE_URL, the
-// OpenAI endpoints to the app's same path.
-type upstream struct {
-	url *url.URL
-}
-
 type bufferPool struct{ p sync.Pool }
 
 func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
@@ -87,7 +80,7 @@ func newProxy(s *Server) *proxy {
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			c := pr.In.Context().Value(callKey{}).(*call)
-			target := c.in.door.url
+			target := c.in.door.target(c.in.model)
 			u := pr.Out.URL
 			u.Scheme, u.Host, u.Path, u.RawPath, u.RawQuery = target.Scheme, target.Host, target.Path, target.RawPath, target.RawQuery
 			pr.Out.Host = ""
@@ -150,7 +143,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference)
 		c.plain = nonClosing{src: r.Body}
 		r.Body = &c.plain
 	}
-	tr := s.cfg.Tracker
+	tr := in.model.Tracker
 	tr.Begin(in.start)
 	if !replicaUp {
 		tr.BeginCold(in.start, in.state.BeginsColdStart(in.settings))
@@ -203,13 +196,13 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 		in.end.outcome = "client_closed"
 		return
 	}
-	fd := router.Fallback(in.hdr.Request, s.cfg.Tracker.Snapshot(s.cfg.Now()), in.settings)
+	fd := router.Fallback(in.hdr.Request, in.model.Tracker.Snapshot(s.cfg.Now()), in.settings)
 	if fd.Route == router.RouteBatch && c.rec != nil {
 		if body, rerr := c.rec.replay(); rerr == nil && json.Valid(body) {
 			in.end.route, in.end.reason = router.RouteBatch.String(), string(fd.Reason)
 			w.Header().Set("X-Route", in.end.route)
 			w.Header().Set("X-Route-Reason", in.end.reason)
-			in.end.outcome = s.submit(w, r, in.hdr, fd, in.settings, body)
+			in.end.outcome = s.submit(w, r, in, fd, body)
 			s.cfg.Log.Info("realtime failed; accepted as batch job", "err", err, "request_id", assignedID(r))
 			return
 		}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 const testKey = "test-key-123"
@@ -53,19 +53,22 @@ func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settin
 		backend(w, r)
 	}))
 	t.Cleanup(f.backend.Close)
-	u, _ := url.Parse(f.backend.URL + "/infer")
 	s := router.DefaultSettings()
 	s.ModelVersion = "m-test"
 	if tune != nil {
 		tune(&s)
 	}
 	key := sha256.Sum256([]byte(testKey))
+	settings := live.NewSettings(s, [][sha256.Size]byte{key})
+	cat, err := models.One(f.backend.URL+"/infer", settings, f.tracker)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := routerhttp.Config{
-		Settings:     live.NewSettings(s, [][sha256.Size]byte{key}),
-		Tracker:      f.tracker,
+		Settings:     settings,
+		Models:       cat,
 		Jobs:         &jobs.Service{Queue: f.queue, Store: f.store, Payloads: &mem.Blobs{}, RequestContainer: "requests"},
 		Metrics:      metrics.New(),
-		InferenceURL: u,
 		MaxBodyBytes: 1 << 16,
 	}
 	for _, c := range configure {
