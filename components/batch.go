@@ -59,8 +59,9 @@ type BatchArgs struct {
 	// no public IP addresses (azure-docs
 	// batch/simplified-node-communication-pool-no-public-ip.md).
 	PoolSubnetID pulumi.StringInput
-	// PoolDependsOn are the private endpoints the nodes use besides the
-	// account's own (registry, blobs): nodes must not start before them.
+	// PoolDependsOn are what the nodes wait for besides the account's own
+	// endpoints: the registry's and the blobs' (DNS records and zone links);
+	// nodes must not start before those names resolve privately.
 	PoolDependsOn []pulumi.Resource
 }
 
@@ -80,8 +81,9 @@ type Batch struct {
 	PoolID pulumi.StringOutput `pulumi:"poolId"`
 	// Formula is the pool's autoscale formula.
 	Formula pulumi.StringOutput `pulumi:"formula"`
-	// Endpoints are the account's private endpoints' DNS registrations (none
-	// without PrivateLink), for clients of the Batch service to depend on.
+	// Endpoints are the account's private endpoints' DNS records and their
+	// zone's link to the network (none without PrivateLink), for clients of
+	// the Batch service to depend on.
 	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
@@ -138,12 +140,12 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 	poolAfter := append([]pulumi.Resource{}, args.PoolDependsOn...)
 	if args.PrivateLink != nil {
 		for _, group := range []string{GroupBatchAccount, GroupNodeManagement} {
-			dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
+			resolved, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
 			if err != nil {
 				return nil, err
 			}
-			poolAfter = append(poolAfter, dns)
-			comp.Endpoints = append(comp.Endpoints, dns)
+			poolAfter = withNew(poolAfter, resolved...)
+			comp.Endpoints = withNew(comp.Endpoints, resolved...)
 		}
 	}
 	var poolNetwork *batch.NetworkConfigurationArgs

@@ -100,12 +100,14 @@ type Network struct {
 	Endpoints *PrivateLink `pulumi:"-"`
 }
 
-// PrivateLink is where a tier places its private endpoints: the subnet, and
-// the private DNS zone id of each sub-resource (group id) for the endpoint's
-// DNS zone group.
+// PrivateLink is where a tier places its private endpoints: the subnet, the
+// private DNS zone id of each sub-resource (group id) for the endpoint's DNS
+// zone group, and the link of that zone to the network, without which the
+// zone's records do not resolve there.
 type PrivateLink struct {
-	SubnetID pulumi.StringInput
-	ZoneIDs  map[string]pulumi.StringInput
+	SubnetID  pulumi.StringInput
+	ZoneIDs   map[string]pulumi.StringInput
+	ZoneLinks map[string]pulumi.Resource
 }
 
 // nsgRule is one allow rule of a subnet's network security group, with the
@@ -226,12 +228,13 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		comp.SubnetIDs[sn] = pulumi.Sprintf("%s/subnets/%s", vnetID, sn)
 	}
 
-	link := &PrivateLink{SubnetID: comp.SubnetIDs[SubnetPrivateEndpoints], ZoneIDs: map[string]pulumi.StringInput{}}
+	link := &PrivateLink{SubnetID: comp.SubnetIDs[SubnetPrivateEndpoints], ZoneIDs: map[string]pulumi.StringInput{}, ZoneLinks: map[string]pulumi.Resource{}}
 	zoneIDs := map[string]pulumi.StringOutput{}
+	zoneLinks := map[string]pulumi.Resource{}
 	for _, group := range []string{GroupBlob, GroupQueue, GroupVault, GroupRegistry, GroupBatchAccount, GroupNodeManagement} {
 		zoneName := privateDNSZones[group]
 		if id, ok := zoneIDs[zoneName]; ok {
-			link.ZoneIDs[group] = id
+			link.ZoneIDs[group], link.ZoneLinks[group] = id, zoneLinks[zoneName]
 			continue
 		}
 		logical := name + "-dns-" + strings.ReplaceAll(strings.TrimPrefix(zoneName, "privatelink."), ".", "-")
@@ -245,7 +248,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("private DNS zone %s: %w", zoneName, err)
 		}
-		if _, err := network.NewVirtualNetworkLink(ctx, logical+"-link", &network.VirtualNetworkLinkArgs{
+		vnetLink, err := network.NewVirtualNetworkLink(ctx, logical+"-link", &network.VirtualNetworkLinkArgs{
 			VirtualNetworkLinkName: pulumi.String(vnetName),
 			PrivateZoneName:        zone.Name,
 			ResourceGroupName:      args.ResourceGroupName,
@@ -254,11 +257,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			// Endpoints register through their DNS zone groups, not VMs.
 			RegistrationEnabled: pulumi.Bool(false),
 			Tags:                args.Tags,
-		}, child); err != nil {
+		}, child)
+		if err != nil {
 			return nil, fmt.Errorf("private DNS zone %s link: %w", zoneName, err)
 		}
-		zoneIDs[zoneName] = zone.ID().ToStringOutput()
-		link.ZoneIDs[group] = zoneIDs[zoneName]
+		zoneIDs[zoneName], zoneLinks[zoneName] = zone.ID().ToStringOutput(), vnetLink
+		link.ZoneIDs[group], link.ZoneLinks[group] = zoneIDs[zoneName], vnetLink
 	}
 
 	comp.VNetID = vnetID

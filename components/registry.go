@@ -32,8 +32,9 @@ type RegistryArgs struct {
 	// need it: azure-docs container-registry/container-registry-private-link.md),
 	// turns public network access off and gives it a private endpoint there.
 	// Pushes then reach the registry only from inside the network, so the
-	// images are built after the endpoint's DNS record exists, by a
-	// `pulumi up` that runs inside the network (README, network isolation).
+	// images are built after the endpoint's DNS record and its zone's link
+	// exist, by a `pulumi up` that runs inside the network (README, network
+	// isolation).
 	PrivateLink *PrivateLink
 }
 
@@ -86,11 +87,11 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	}
 	pushAfter := []pulumi.ResourceOption{child}
 	if args.PrivateLink != nil {
-		dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, registry.ID(), GroupRegistry, child)
+		resolved, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, registry.ID(), GroupRegistry, child)
 		if err != nil {
 			return nil, err
 		}
-		comp.Endpoints = append(comp.Endpoints, dns)
+		comp.Endpoints = withNew(comp.Endpoints, resolved...)
 		pushAfter = append(pushAfter, pulumi.DependsOn(comp.Endpoints))
 	}
 

@@ -103,9 +103,11 @@ func TestProdTopology(t *testing.T) {
 		t.Errorf("%d private endpoints, want 6", len(byName))
 	}
 
-	linked := map[string]string{}
+	linked := map[string]string{}    // zone → linked network
+	zoneLinks := map[string]string{} // zone → link URN
 	for _, l := range res.OfType(zoneLinkType) {
 		linked[l.String("privateZoneName")] = last(l.String("virtualNetwork.id"))
+		zoneLinks[l.String("privateZoneName")] = l.URN(res.Project, res.Stack)
 	}
 	for _, z := range res.OfType(zoneType) {
 		if name := z.String("privateZoneName"); linked[name] != vnetName {
@@ -139,12 +141,18 @@ func TestProdTopology(t *testing.T) {
 		t.Errorf("pool IP provisioning %q, want %s", ips, components.PoolNoPublicIPs)
 	}
 
-	// Consumers start after the DNS records of the endpoints they use.
+	// Consumers start after the DNS records of the endpoints they use and
+	// after those records' zones are linked to the network: before the link,
+	// the network's resolver still answers with the closed public address.
 	after := func(r mockstack.Resource, groups ...string) {
 		t.Helper()
 		for _, g := range groups {
 			if !slices.Contains(r.Dependencies, zoneGroups[g]) {
 				t.Errorf("%s %s does not wait for the %s endpoint's DNS record", r.Type, r.Name, g)
+			}
+			zone := components.PrivateDNSZone(g)
+			if link := zoneLinks[zone]; link == "" || !slices.Contains(r.Dependencies, link) {
+				t.Errorf("%s %s does not wait for zone %s's link to the network (%q)", r.Type, r.Name, zone, link)
 			}
 		}
 	}
