@@ -33,8 +33,12 @@ const (
 // BatchArgs configures the batch tier.
 type BatchArgs struct {
 	Placement
-	// StorageAccountID is the auto-storage account (shared keys off).
-	StorageAccountID pulumi.StringInput
+	// AutoStorageAccountID, when set, links that storage account (shared
+	// keys off) as the account's auto-storage, which the Batch service
+	// itself reaches for application packages and auto-storage resource
+	// files. The stack uses neither (tasks move their blobs as the pool's
+	// identity), so a nil one links none.
+	AutoStorageAccountID pulumi.StringInput
 	// AccountIdentityID is the account's user-assigned identity, which
 	// reaches auto-storage.
 	AccountIdentityID pulumi.StringInput
@@ -99,6 +103,20 @@ func PoolFormula(spot bool, maxNodes int) (string, error) {
 	return autoscale.Build(o)
 }
 
+// autoStorage links the auto-storage account, or nothing.
+func autoStorage(args *BatchArgs) *batch.AutoStorageBasePropertiesArgs {
+	if args.AutoStorageAccountID == nil {
+		return nil
+	}
+	return &batch.AutoStorageBasePropertiesArgs{
+		StorageAccountId: args.AutoStorageAccountID,
+		// Shared keys are off on the account: Batch reaches it as its
+		// identity, and nodes as the pool's.
+		AuthenticationMode:    pulumi.String("BatchAccountManagedIdentity"),
+		NodeIdentityReference: &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID},
+	}
+}
+
 // NewBatch declares the account and the pool.
 func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.ResourceOption) (*Batch, error) {
 	comp := &Batch{}
@@ -122,13 +140,7 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 		},
 		PoolAllocationMode:  pulumi.String("BatchService"),
 		PublicNetworkAccess: pulumi.String(publicAccess(args.PrivateLink)),
-		AutoStorage: &batch.AutoStorageBasePropertiesArgs{
-			StorageAccountId: args.StorageAccountID,
-			// Shared keys are off on the account: Batch reaches it as its
-			// identity, and nodes as the pool's.
-			AuthenticationMode:    pulumi.String("BatchAccountManagedIdentity"),
-			NodeIdentityReference: &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID},
-		},
+		AutoStorage:         autoStorage(args),
 		// Entra ID only: no shared key, no task authentication tokens.
 		AllowedAuthenticationModes: pulumi.StringArray{pulumi.String("AAD")},
 		Tags:                       args.Tags,
