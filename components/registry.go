@@ -45,14 +45,17 @@ type Registry struct {
 
 	// RegistryID is the registry's resource id, the scope of AcrPull.
 	RegistryID pulumi.StringOutput `pulumi:"registryId"`
+	// RegistryName is the registry's name, what `az acr login -n` takes.
+	RegistryName pulumi.StringOutput `pulumi:"registryName"`
 	// LoginServer is the registry's host, e.g. crgpuorchdev1a2b3c.azurecr.io.
 	LoginServer pulumi.StringOutput `pulumi:"loginServer"`
 	// ImageRefs maps each ImageSpec.Repository to the reference apps run:
 	// the pushed image's digest (so a new build rolls a new revision), or
 	// the prebuilt reference.
 	ImageRefs map[string]pulumi.StringOutput `pulumi:"-"`
-	// Endpoints are the private endpoint's DNS registration (none without
-	// PrivateLink): whatever pulls must depend on them.
+	// Endpoints are the private endpoint's DNS record and its zone's link to
+	// the network (none without PrivateLink): whatever pulls must depend on
+	// them.
 	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
@@ -132,9 +135,11 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	}
 
 	comp.RegistryID = registry.ID().ToStringOutput()
+	comp.RegistryName = registry.Name
 	comp.LoginServer = registry.LoginServer
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"registryId":  comp.RegistryID,
-		"loginServer": comp.LoginServer,
+		"registryId":   comp.RegistryID,
+		"registryName": comp.RegistryName,
+		"loginServer":  comp.LoginServer,
 	})
 }
