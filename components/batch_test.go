@@ -16,7 +16,7 @@ import (
 func TestBatchPoolNamesNoImageAndScalesByTheFormula(t *testing.T) {
 	res := declare(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		b, err := components.NewBatch(ctx, "batch", &components.BatchArgs{
-			Placement: place(), StorageAccountID: pulumi.String("st-id"), AccountIdentityID: pulumi.String("id-account"),
+			Placement: place(), AutoStorageAccountID: pulumi.String("st-id"), AccountIdentityID: pulumi.String("id-account"),
 			PoolIdentityID: pulumi.String("id-pool"), Batch: config.Batch{VMSize: "Standard_NC4as_T4_v3", MaxNodes: 6, Spot: true},
 			RegistryServer: pulumi.String("cr.example.io"),
 		})
@@ -55,5 +55,25 @@ func TestBatchPoolNamesNoImageAndScalesByTheFormula(t *testing.T) {
 	}
 	if pool.Number("taskSlotsPerNode") != 1 || pool.String("vmSize") != "Standard_NC4as_T4_v3" {
 		t.Errorf("slots %v, size %q", pool.Number("taskSlotsPerNode"), pool.String("vmSize"))
+	}
+}
+
+// Without an auto-storage account the account links none: an isolated
+// stack's storage answers only through its private endpoints, which the
+// Batch service, reaching auto-storage from outside, cannot use.
+func TestBatchLinksAutoStorageOnlyWhenGiven(t *testing.T) {
+	res := declare(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := components.NewBatch(ctx, "batch", &components.BatchArgs{
+			Placement: place(), AccountIdentityID: pulumi.String("id-account"), PoolIdentityID: pulumi.String("id-pool"),
+			Batch: config.Batch{VMSize: "Standard_NC4as_T4_v3", MaxNodes: 2, Spot: true}, RegistryServer: pulumi.String("cr.example.io"),
+		})
+		return pulumi.Map{}, err
+	})
+	accounts := res.OfType("azure-native:batch:BatchAccount")
+	if len(accounts) != 1 {
+		t.Fatalf("%d accounts", len(accounts))
+	}
+	if auto := accounts[0].Input("autoStorage"); !auto.IsNull() {
+		t.Errorf("account links auto-storage %v, want none", auto)
 	}
 }

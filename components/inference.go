@@ -34,7 +34,8 @@ type InferenceArgs struct {
 	// internal to the environment.
 	SubnetID pulumi.StringInput
 	// AppDependsOn are what the app needs before its first revision starts,
-	// e.g. the registry's private endpoint it pulls through.
+	// e.g. the registry's private endpoint it pulls through (its DNS record
+	// and zone link).
 	AppDependsOn []pulumi.Resource
 }
 

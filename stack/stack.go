@@ -56,6 +56,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		"poisonQueueName":      platform.Storage.PoisonQueueName,
 		"requestContainer":     platform.Storage.RequestContainerName,
 		"resultContainer":      platform.Storage.ResultContainerName,
+		"registryName":         platform.Registry.RegistryName,
 		"registryLoginServer":  platform.Registry.LoginServer,
 		"inferenceUrl":         platform.Inference.InternalURL,
 		"batchAccountEndpoint": platform.Batch.AccountEndpoint,
