@@ -26,6 +26,14 @@ type Config struct {
 	Pace func(ctx context.Context, i int) error
 }
 
+// name is the model's name: ModelName, or Version.
+func (c Config) name() string {
+	if c.ModelName == "" {
+		return Version
+	}
+	return c.ModelName
+}
+
 // Handler serves the realtime contracts with the default Config and the
 // classifier at path.
 func Handler(path string) http.Handler { return NewHandler(Config{InferPath: path}) }
@@ -63,7 +71,7 @@ func NewHandler(cfg Config) http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
-		out := Predict(in)
+		out := PredictAs(cfg.ModelName, in)
 		if v := r.Header.Get("X-Model-Version"); v != "" && v != Version {
 			w.Header().Set("X-Model-Version-Requested", v)
 		}

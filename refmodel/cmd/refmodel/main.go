@@ -5,8 +5,11 @@
 //	refmodel batch   JSON lines from $BATCH_INPUT_PATH to $BATCH_OUTPUT_PATH,
 //	                 in the reference or the OpenAI batch format
 //
-// SERVED_MODEL_NAME (default reference-1) is the model id of the OpenAI
-// endpoints; TOKEN_DELAY (a Go duration, default 20ms) paces streamed words.
+// SERVED_MODEL_NAME (default: MODEL_VERSION, which the platform passes a
+// batch run, else reference-1) is the model's name: the id of the OpenAI
+// endpoints and of its answers; a name other than reference-1 answers with
+// weights of its own. TOKEN_DELAY (a Go duration, default 20ms) paces
+// streamed words.
 package main
 
 import (
@@ -67,7 +70,9 @@ func config() (refmodel.Config, error) {
 	if err != nil || delay < 0 {
 		return refmodel.Config{}, fmt.Errorf("TOKEN_DELAY=%q: want a Go duration such as 20ms", os.Getenv("TOKEN_DELAY"))
 	}
-	return refmodel.Config{InferPath: env("INFER_PATH", "/infer"), ModelName: env("SERVED_MODEL_NAME", refmodel.Version), TokenDelay: delay}, nil
+	// The platform passes a batch run its model's model-version setting.
+	name := env("SERVED_MODEL_NAME", env(router.BatchEnvModelVersion, refmodel.Version))
+	return refmodel.Config{InferPath: env("INFER_PATH", "/infer"), ModelName: name, TokenDelay: delay}, nil
 }
 
 func serve(log *slog.Logger) error {
@@ -81,7 +86,7 @@ func serve(log *slog.Logger) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("reference model serving", "addr", addr, "model", refmodel.Version)
+	log.Info("reference model serving", "addr", addr, "model", cfg.ModelName)
 	select {
 	case err := <-errc:
 		return err
@@ -126,6 +131,6 @@ func batch(log *slog.Logger) error {
 	if err := os.Rename(tmp, outPath); err != nil {
 		return err
 	}
-	log.Info("batch done", "lines", n, "model", refmodel.Version)
+	log.Info("batch done", "lines", n, "model", cfg.ModelName)
 	return nil
 }
