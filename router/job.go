@@ -34,6 +34,8 @@ type Job struct {
 	// that model's model-version setting then.
 	Model        string `json:"model,omitempty"`
 	ModelVersion string `json:"model_version,omitempty"`
+	// Revision is the model's revision the job is pinned to.
+	Revision string `json:"revision,omitempty"`
 	// Created is when the job was accepted, Updated when its state last changed.
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
@@ -57,7 +59,10 @@ type WorkItem struct {
 	ModelVersion string          `json:"model_version,omitempty"`
 	// Model is the key of the model the job runs on: a micro-batch holds
 	// one model's jobs. Empty: the router's first model.
-	Model    string    `json:"model,omitempty"`
+	Model string `json:"model,omitempty"`
+	// Revision is the revision of the model the job is pinned to (its
+	// weighted share when it was accepted); empty for stable.
+	Revision string    `json:"revision,omitempty"`
 	Chunk    *ChunkRef `json:"chunk,omitempty"`
 	Enqueued time.Time `json:"enqueued"`
 }

@@ -160,6 +160,8 @@ type Submission struct {
 	// and ModelVersion its model-version setting at acceptance.
 	Model, ModelKey string
 	ModelVersion    string
+	// Revision is the model's revision the job is pinned to.
+	Revision string
 	// Expedite asks the dispatcher to run the job on the inference app
 	// before Deadline (Decision.Expedite); the pool runs it if that fails.
 	Expedite bool

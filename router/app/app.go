@@ -149,15 +149,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	return a, nil
 }
 
-// inferer gives each model the client that runs its expedited jobs on its
-// GPU app, over one pooled transport.
-func (a *App) inferer() func(*models.Deployment) router.Inferer {
+// inferer gives each model revision the client that runs its expedited
+// jobs on its GPU app, over one pooled transport.
+func (a *App) inferer() func(*models.Revision) router.Inferer {
 	client := &http.Client{Transport: routerhttp.NewTransport()}
-	byKey := map[string]router.Inferer{}
+	byRevision := map[*models.Revision]router.Inferer{}
 	for _, m := range a.models.All() {
-		byKey[m.Key] = &inferenceclient.Client{URL: m.InferenceURL.String(), HTTP: client}
+		for _, r := range m.Revisions {
+			byRevision[r] = &inferenceclient.Client{URL: r.InferenceURL.String(), HTTP: client}
+		}
 	}
-	return func(m *models.Deployment) router.Inferer { return byKey[m.Key] }
+	return func(r *models.Revision) router.Inferer { return byRevision[r] }
 }
 
 // chunkWindow is how many chunks of one Batch API batch wait or run at

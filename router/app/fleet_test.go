@@ -167,7 +167,7 @@ func TestFleetKeepsTheAppWarmOnce(t *testing.T) {
 	waitLeader(t, a, b)
 	now := time.Now()
 	for _, r := range []*routerProc{a, b} {
-		tr := r.app.models.Default().Tracker
+		tr := r.app.models.Default().Stable().Tracker
 		tr.Pinged(now.Add(-15 * time.Second))
 		for range 3 {
 			tr.UrgentArrival(now)

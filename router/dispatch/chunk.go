@@ -46,7 +46,7 @@ func (d *Dispatcher) runChunk(ctx context.Context, w *work) error {
 		return err
 	}
 	if now := d.now(); !w.item.Enqueued.IsZero() {
-		d.model(w).Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
+		d.revision(w).Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
 	}
 	d.settle(ctx, w, true)
 	d.cfg.Log.Info("chunk run finished", "batch", c.Batch, "chunk", c.Index, "answered", len(o.Results), "failed_alone", len(o.Failed))
@@ -64,7 +64,8 @@ func (d *Dispatcher) runLines(ctx context.Context, c router.ChunkRef, lines [][]
 			return fmt.Errorf("write batch input: %w", err)
 		}
 	}
-	results, err := d.execute(ctx, d.cfg.Models.For(c.Model), runID, input)
+	m := d.cfg.Models.For(c.Model)
+	results, err := d.execute(ctx, m, m.Stable(), runID, input)
 	var cf *commandFailed
 	switch {
 	case err == nil:

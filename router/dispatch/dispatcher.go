@@ -83,9 +83,9 @@ type Config struct {
 	// Format, when set, is every model's micro-batch file format; unset,
 	// each model's own (its api, NewFormat).
 	Format Format
-	// Realtime gives the client that runs a model's expedited jobs on its
+	// Realtime gives the client that runs expedited jobs on a revision's
 	// GPU app; nil runs every job on the pool.
-	Realtime func(*models.Deployment) router.Inferer
+	Realtime func(*models.Revision) router.Inferer
 	// Chunks is the Batch API whose chunks (WorkItem.Chunk) this
 	// dispatcher runs; nil leaves their messages in the queue.
 	Chunks router.Chunks
@@ -137,7 +137,7 @@ func New(cfg Config) *Dispatcher {
 		f := cfg.Format
 		if f == nil {
 			var err error
-			if f, err = NewFormat(m.API, m.InferenceURL.Path); err != nil {
+			if f, err = NewFormat(m.API, m.Stable().InferenceURL.Path); err != nil {
 				f = referenceFormat{} // config.Load accepts only the formats NewFormat knows
 			}
 		}
@@ -274,9 +274,10 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 	wg.Wait()
 }
 
-// runUnits cuts gathered work into runs: each model's jobs together, as
-// one micro-batch (a micro-batch never mixes models: it runs one model's
-// image), and each chunk alone (it is a micro-batch already).
+// runUnits cuts gathered work into runs: each model revision's jobs
+// together, as one micro-batch (a micro-batch never mixes models or
+// revisions: it runs one revision's image), and each chunk alone (it is a
+// micro-batch already).
 func runUnits(batch []*work) [][]*work {
 	var units, chunks [][]*work
 	byModel := map[string]int{} // model key → its unit
@@ -285,10 +286,11 @@ func runUnits(batch []*work) [][]*work {
 			chunks = append(chunks, []*work{w})
 			continue
 		}
-		i, ok := byModel[w.item.Model]
+		key := w.item.Model + "/" + w.item.Revision
+		i, ok := byModel[key]
 		if !ok {
 			i = len(units)
-			byModel[w.item.Model] = i
+			byModel[key] = i
 			units = append(units, nil)
 		}
 		units[i] = append(units[i], w)
@@ -342,6 +344,14 @@ func (d *Dispatcher) model(w *work) *models.Deployment {
 		return d.cfg.Models.For(c.Model)
 	}
 	return d.cfg.Models.For(w.item.Model)
+}
+
+// revision is the revision of its model a unit's work is pinned to.
+func (d *Dispatcher) revision(w *work) *models.Revision {
+	if w.item.Chunk != nil {
+		return d.model(w).Stable()
+	}
+	return d.model(w).Revision(w.item.Revision)
 }
 
 // Once gathers one micro-batch and runs it to the end (its jobs, then its

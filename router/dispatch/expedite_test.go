@@ -34,7 +34,7 @@ func (f *fakeApp) Infer(_ context.Context, body []byte) (router.ResultLine, erro
 // dispatcher.
 func expediteRig(t *testing.T, app *fakeApp) (*rig, func()) {
 	r := newRig()
-	r.cfg.Realtime, r.cfg.Idle = func(*models.Deployment) router.Inferer { return app }, 10*time.Millisecond
+	r.cfg.Realtime, r.cfg.Idle = func(*models.Revision) router.Inferer { return app }, 10*time.Millisecond
 	d := dispatch.New(r.cfg)
 	r.svc.Expediter = d
 	ctx, cancel := context.WithCancel(t.Context())
@@ -95,7 +95,7 @@ func TestExpeditedJobFallsBackToThePool(t *testing.T) {
 // the pool at once, not left hidden until its deadline.
 func TestExpediteWithoutRunLeavesTheJobToThePool(t *testing.T) {
 	r := newRig()
-	r.cfg.Realtime = func(*models.Deployment) router.Inferer { return &fakeApp{} }
+	r.cfg.Realtime = func(*models.Revision) router.Inferer { return &fakeApp{} }
 	r.svc.Expediter = dispatch.New(r.cfg)
 	for range 300 { // more than the dispatcher takes without Run
 		if _, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{}`), Expedite: true, Deadline: r.clock.Now().Add(time.Hour)}); err != nil {

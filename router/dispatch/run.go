@@ -47,7 +47,7 @@ func (d *Dispatcher) runSplitting(ctx context.Context, batch []*work) error {
 // run executes one micro-batch and records each job's result.
 func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 	runID := newRunID()
-	m := d.model(batch[0])
+	m, rev := d.model(batch[0]), d.revision(batch[0])
 	var in bytes.Buffer
 	for _, w := range batch {
 		if err := d.formats[m.Key].AppendInput(&in, InputLine{JobID: w.item.JobID, Body: w.body}); err != nil {
@@ -61,7 +61,7 @@ func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
 	now := d.now()
 	d.each(batch, func(w *work) { d.setState(ctx, w, router.JobRunning, now) })
 	d.cfg.Log.Info("batch run started", "run", runID, "jobs", len(batch))
-	results, err := d.execute(ctx, m, runID, input)
+	results, err := d.execute(ctx, m, rev, runID, input)
 	if err != nil {
 		return err
 	}
@@ -78,13 +78,16 @@ func inputBlob(runID string) string { return "batches/" + runID + "/input.jsonl"
 // execute runs model m's batch command over the input file input (in the
 // request container) and returns its answers by line id. A failure of the
 // command itself is a *commandFailed.
-func (d *Dispatcher) execute(ctx context.Context, m *models.Deployment, runID, input string) (map[string]router.ResultLine, error) {
+func (d *Dispatcher) execute(ctx context.Context, m *models.Deployment, rev *models.Revision, runID, input string) (map[string]router.ResultLine, error) {
 	settings := m.Settings()
+	if rev.Version != "" {
+		settings.ModelVersion = rev.Version
+	}
 	run := router.Run{
 		ID: runID, InputContainer: d.cfg.RequestContainer, InputBlob: input,
 		OutputContainer: d.cfg.ResultContainer, OutputBlob: "batches/" + runID + "/output.jsonl",
 		Env:   map[string]string{router.BatchEnvModelVersion: settings.ModelVersion},
-		Model: m.Key, Image: m.Image, Command: m.BatchCommand, PoolID: m.PoolID,
+		Model: m.Key, Image: rev.Image, Command: m.BatchCommand, PoolID: m.PoolID,
 	}
 	if g := settings.GPUMemoryLimit; g != "" {
 		run.Env[router.BatchEnvGPUMemoryLimit] = g
@@ -130,7 +133,7 @@ func (d *Dispatcher) finish(ctx context.Context, w *work, results map[string]rou
 		d.cfg.Metrics.JobsFinished.WithLabelValues(string(job.State)).Inc()
 	}
 	if !w.item.Enqueued.IsZero() {
-		d.model(w).Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
+		d.revision(w).Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
 	}
 	d.settle(ctx, w, true)
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
 	"github.com/gpu-orchestration/gpu-orchestration/router/models"
@@ -78,11 +79,15 @@ type Fleet struct {
 	renewEvery time.Duration // RenewEvery; shorter in tests
 }
 
-// published is what a replica stores: its live share of each model (by
-// key) and whether it leads.
+// published is what a replica stores: its live share of each model's
+// revisions (by revision key), their answers over the rollback window where
+// a model has canaries, the canaries it has rolled back, and whether it
+// leads.
 type published struct {
-	Live    map[string]live.Share `json:"live"`
-	Leading bool                  `json:"leading,omitempty"`
+	Live       map[string]live.Share        `json:"live"`
+	Windows    map[string]models.Window     `json:"windows,omitempty"`
+	RolledBack map[string]map[string]string `json:"rolled_back,omitempty"` // model key → revision → why
+	Leading    bool                         `json:"leading,omitempty"`
 	// At and Every are when it was published and when the next is due.
 	At    int64 `json:"at"`
 	Every int64 `json:"every"`
@@ -139,9 +144,18 @@ func (f *Fleet) Run(ctx context.Context) {
 // the others' to the tracker.
 func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 	now := f.cfg.Now()
-	own := published{Live: map[string]live.Share{}, Leading: f.leading.Load(), At: now.UnixNano(), Every: int64(every)}
+	own := published{Live: map[string]live.Share{}, Windows: map[string]models.Window{}, RolledBack: map[string]map[string]string{},
+		Leading: f.leading.Load(), At: now.UnixNano(), Every: int64(every)}
 	for _, m := range f.cfg.Models.All() {
-		own.Live[m.Key] = m.Tracker.Share(now, every)
+		for _, r := range m.Revisions {
+			own.Live[r.Key(m)] = r.Tracker.Share(now, every)
+			if len(m.Revisions) > 1 {
+				own.Windows[r.Key(m)] = r.Stats.Window(now)
+			}
+		}
+		if out := m.RolledBack(); len(out) > 0 {
+			own.RolledBack[m.Key] = out
+		}
 	}
 	data, err := json.Marshal(own)
 	if err == nil {
@@ -158,6 +172,7 @@ func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 		return
 	}
 	peers := map[string][]live.Share{}
+	windows := map[string]models.Window{}
 	fresh, leader := 1, false
 	for _, s := range stored {
 		if s.Replica == f.id {
@@ -173,6 +188,12 @@ func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 			for key, share := range p.Live {
 				peers[key] = append(peers[key], share)
 			}
+			for key, w := range p.Windows {
+				sum := windows[key]
+				sum.Add(w)
+				windows[key] = sum
+			}
+			f.applyRollBacks(p.RolledBack)
 			fresh++
 			leader = leader || p.Leading
 		case age > goneAfter && f.leading.Load():
@@ -180,12 +201,31 @@ func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 		}
 	}
 	for _, m := range f.cfg.Models.All() {
-		m.Tracker.SetPeers(peers[m.Key])
+		for _, r := range m.Revisions {
+			r.Tracker.SetPeers(peers[r.Key(m)])
+			r.SetPeerWindow(windows[r.Key(m)])
+		}
 	}
 	f.replicas.Store(int64(fresh))
 	f.leaderSeen.Store(leader)
 	if m := f.cfg.Metrics; m != nil {
 		m.FleetReplicas.Set(float64(fresh))
+	}
+}
+
+// applyRollBacks takes out of this replica's split the canaries another
+// replica rolled back: a rollback holds on every replica within a sync.
+func (f *Fleet) applyRollBacks(out map[string]map[string]string) {
+	for key, revs := range out {
+		m, ok := f.cfg.Models.ByKey(key)
+		if !ok {
+			continue
+		}
+		for rev, why := range revs {
+			if m.RollBack(rev, why) {
+				f.cfg.Log.Warn(config.LogRollback, "model", m.Name, "revision", rev, "reason", why, "from", "another replica")
+			}
+		}
 	}
 }
 

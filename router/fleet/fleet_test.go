@@ -177,4 +177,4 @@ func TestReplicasShareTheirLoad(t *testing.T) {
 }
 
 // tracker is the live state of a test replica's one model.
-func (f *Fleet) tracker() *live.Tracker { return f.cfg.Models.Default().Tracker }
+func (f *Fleet) tracker() *live.Tracker { return f.cfg.Models.Default().Stable().Tracker }

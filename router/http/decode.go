@@ -20,6 +20,9 @@ type InferHeaders struct {
 	// it, or for the first model); Fallback is X-Model-Fallback.
 	Model    string
 	Fallback Fallback
+	// Session is X-Session-Id: the caller's key for staying on one
+	// revision of a model.
+	Session string
 }
 
 // DecodeInferHeaders reads X-Route, X-Deadline-Ms, Idempotency-Key and the
@@ -40,6 +43,9 @@ func DecodeInferHeaders(h http.Header, contentLength, maxBody int64) (InferHeade
 		out.IdempotencyKey = k
 	}
 	out.Model = h.Get("X-Model")
+	if out.Session = h.Get("X-Session-Id"); len(out.Session) > maxIdempotencyKey {
+		return out, router.Errorf(router.EBadHeader, "X-Session-Id must be at most %d characters", maxIdempotencyKey)
+	}
 	if out.Fallback, err = ParseFallback(h.Get("X-Model-Fallback")); err != nil {
 		return out, err
 	}

@@ -32,8 +32,8 @@ type door struct {
 	jobs bool
 }
 
-// target is where a realtime call of this door goes for model d.
-func (d door) target(m *models.Deployment) *url.URL {
+// target is where a realtime call of this door goes for revision m.
+func (d door) target(m *models.Revision) *url.URL {
 	if d.openAIPath == "" {
 		return m.InferenceURL
 	}
@@ -57,9 +57,15 @@ type inference struct {
 	state router.State
 	dec   router.Decision
 	body  *boundedBody
+	// rev is the revision of model that answers.
+	rev *models.Revision
 	// payload is the body when it was read before deciding (to find the
-	// model); nil when it streams.
+	// model, or for a model with canaries); nil when it streams. fields are
+	// what the router reads of it.
 	payload []byte
+	fields  payloadFields
+	// retried: a canary's failed call was sent again to stable.
+	retried bool
 	end     served
 }
 
@@ -92,11 +98,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, rid stri
 	defer done()
 	in.body = body
 	r.Body = http.MaxBytesReader(w, body, s.cfg.MaxBodyBytes)
-	named, err := s.requestModel(r, in)
-	if err == nil {
-		in.asked, err = s.cfg.Models.Resolve(named)
-	}
-	if err != nil {
+	if err := s.resolveModel(r, in); err != nil {
 		in.end.outcome = router.ErrorCode(err)
 		writeError(w, err, 0)
 		return
@@ -107,20 +109,21 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, rid stri
 		s.fallBack(r, in)
 	}
 	if in.dec.Urgent {
-		in.model.Tracker.UrgentArrival(in.start)
+		in.rev.Tracker.UrgentArrival(in.start)
 	}
 	in.end.route, in.end.reason = in.dec.Route.String(), string(in.dec.Reason)
 	h := w.Header()
 	h.Set("X-Route", in.end.route)
 	h.Set("X-Route-Reason", in.end.reason)
 	h.Set("X-Model", in.model.ID())
+	h.Set("X-Model-Revision", in.rev.Name)
 
 	switch in.dec.Route {
 	case router.RouteReject:
 		if in.dec.Reason == router.ReasonColdStartTooSlow {
 			// Refused requests never reach the app, so without this a
 			// stream of short deadlines would keep it cold for good.
-			s.wake(in.model, in.state.BeginsColdStart(in.settings))
+			s.wake(in.model, in.rev, in.state.BeginsColdStart(in.settings))
 		}
 		in.end.outcome = in.dec.Code
 		writeErrorCode(w, in.dec.Code, refusalMessage(in.dec, in.settings, d.elsewhere), in.dec.RetryAfter)
@@ -131,11 +134,15 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, rid stri
 	}
 }
 
-// decide decides in's request for model m on its live state.
+// decide decides in's request for model m, on the live state of the
+// revision the caller's share of the split picks.
 func (s *Server) decide(in *inference, m *models.Deployment) {
-	in.model = m
+	in.model, in.rev = m, m.Pick(in.caller())
 	in.settings = m.Settings()
-	in.state = m.Tracker.Snapshot(in.start)
+	if in.rev.Version != "" {
+		in.settings.ModelVersion = in.rev.Version
+	}
+	in.state = in.rev.Tracker.Snapshot(in.start)
 	in.dec = router.Decide(in.hdr.Request, in.state, in.settings)
 }
 
@@ -156,21 +163,22 @@ func (s *Server) decode(r *http.Request, d door) (InferHeaders, error) {
 // logRequest counts the request and writes its request log line: one per
 // request, whichever door and however it ended (config.LogFields).
 func (s *Server) logRequest(r *http.Request, in *inference) {
-	model := ""
+	model, rev := "", ""
 	if in.model != nil {
-		model = in.model.ID()
+		model, rev = in.model.ID(), in.rev.Name
 	}
-	s.count(model, in.end.route, in.end.reason, in.end.outcome)
+	s.count(model, rev, in.end.route, in.end.reason, in.end.outcome)
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, config.LogInfer,
 		slog.String(config.LogFieldRequestID, in.rid), slog.String(config.LogFieldPath, r.URL.Path),
-		slog.String(config.LogFieldModel, model), slog.String(config.LogFieldMode, in.hdr.Request.Mode.String()),
+		slog.String(config.LogFieldModel, model), slog.String(config.LogFieldRevision, rev),
+		slog.String(config.LogFieldMode, in.hdr.Request.Mode.String()),
 		slog.Int64(config.LogFieldDeadlineMs, in.hdr.Request.Deadline.Milliseconds()), slog.Int64(config.LogFieldSize, in.hdr.Request.Size),
 		slog.String(config.LogFieldRoute, in.end.route), slog.String(config.LogFieldReason, in.end.reason),
 		slog.String(config.LogFieldOutcome, in.end.outcome), slog.Duration(config.LogFieldDuration, s.cfg.Now().Sub(in.start)))
 }
 
-func (s *Server) count(model, route, reason, outcome string) {
+func (s *Server) count(model, revision, route, reason, outcome string) {
 	if s.cfg.Metrics != nil {
-		s.cfg.Metrics.Requests.WithLabelValues(model, route, reason, outcome).Inc()
+		s.cfg.Metrics.Requests.WithLabelValues(model, revision, route, reason, outcome).Inc()
 	}
 }

@@ -50,7 +50,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, in *inference, d
 	// jobs would be worse than an answer nobody reads.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.SubmitTimeout)
 	defer cancel()
-	sub := router.Submission{Body: body, IdempotencyKey: hdr.IdempotencyKey, Model: in.model.ID(), ModelKey: in.model.Key, ModelVersion: settings.ModelVersion}
+	sub := router.Submission{Body: body, IdempotencyKey: hdr.IdempotencyKey, Model: in.model.ID(), ModelKey: in.model.Key, ModelVersion: settings.ModelVersion, Revision: in.rev.Name}
 	if dec.Expedite && hdr.Request.Deadline > 0 {
 		sub.Expedite, sub.Deadline = true, s.cfg.Now().Add(hdr.Request.Deadline)
 	}

@@ -31,27 +31,29 @@ func (s *Server) KeepWarm(ctx context.Context) {
 	}
 }
 
-// KeepWarmOnce asks router.KeepWarm for each model and, when it says so,
-// sends that model's app a GET through its ingress: the request is activity
-// for the app's scale rule, so its cooldown starts again, and any answer
-// shows a replica is up. It reports how many it sent.
+// KeepWarmOnce asks router.KeepWarm for the app of each model revision
+// and, when it says so, sends that app a GET through its ingress: the
+// request is activity for the app's scale rule, so its cooldown starts
+// again, and any answer shows a replica is up. It reports how many it sent.
 func (s *Server) KeepWarmOnce(ctx context.Context) (int, error) {
 	sent := 0
 	var errs []error
 	for _, m := range s.cfg.Models.All() {
-		if !router.KeepWarm(m.Tracker.Snapshot(s.cfg.Now()), m.Settings()) {
-			continue
-		}
-		sent++
-		if err := s.keepWarm(ctx, m); err != nil {
-			errs = append(errs, fmt.Errorf("model %s: %w", m.Name, err))
+		for _, rev := range m.Revisions {
+			if !router.KeepWarm(rev.Tracker.Snapshot(s.cfg.Now()), m.Settings()) {
+				continue
+			}
+			sent++
+			if err := s.keepWarm(ctx, rev); err != nil {
+				errs = append(errs, fmt.Errorf("model %s, revision %s: %w", m.Name, rev.Name, err))
+			}
 		}
 	}
 	return sent, errors.Join(errs...)
 }
 
-// keepWarm sends model m's app one keep-warm request.
-func (s *Server) keepWarm(ctx context.Context, m *models.Deployment) error {
+// keepWarm sends revision m's app one keep-warm request.
+func (s *Server) keepWarm(ctx context.Context, m *models.Revision) error {
 	ctx, cancel := context.WithTimeout(ctx, keepWarmTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.InferenceURL.String(), nil)

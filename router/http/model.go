@@ -48,31 +48,67 @@ func (f Fallback) allowedFor(byDefault bool) bool {
 	return f == FallbackAllow || (f == FallbackDefault && byDefault)
 }
 
-// requestModel returns the model the request names ("" for none). It reads
-// the body, and puts it back as r.Body, when the model may be in it.
-// Errors: those of reading the body (bad_request, payload_too_large).
-func (s *Server) requestModel(r *http.Request, in *inference) (string, error) {
-	if in.hdr.Model != "" {
-		return in.hdr.Model, nil
+// resolveModel finds the model the request names (X-Model, else the
+// body's "model"; none: the first). It reads the body — and puts it back as
+// r.Body — when the model may be in it, or when the model has canaries: the
+// body's "user" then keeps a caller on one revision, and a failed canary
+// call is sent again to stable. Errors: model_not_found, and those of
+// reading the body (bad_request, payload_too_large).
+func (s *Server) resolveModel(r *http.Request, in *inference) error {
+	named := in.hdr.Model
+	if named == "" && (in.door.openAIPath != "" || len(s.cfg.Models.All()) > 1) {
+		if err := s.readPayload(r, in); err != nil {
+			return err
+		}
+		named = in.fields.Model
 	}
-	if in.door.openAIPath == "" && len(s.cfg.Models.All()) == 1 {
-		return "", nil
+	m, err := s.cfg.Models.Resolve(named)
+	if err != nil {
+		return err
 	}
+	in.asked = m
+	if len(m.Revisions) > 1 && in.payload == nil {
+		return s.readPayload(r, in)
+	}
+	return nil
+}
+
+// readPayload reads the whole body into in.payload and puts it back as
+// r.Body, reading the fields the router looks at.
+func (s *Server) readPayload(r *http.Request, in *inference) error {
 	buf := s.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer s.putBuffer(buf)
 	if _, err := buf.ReadFrom(r.Body); err != nil {
-		return "", readError(err, s.cfg.MaxBodyBytes)
+		return readError(err, s.cfg.MaxBodyBytes)
 	}
 	in.payload = bytes.Clone(buf.Bytes())
 	in.setBody(r, in.payload)
-	var named struct {
-		Model string `json:"model"`
+	// A body that is not a JSON object names nothing: the app says what is
+	// wrong with it.
+	_ = json.Unmarshal(in.payload, &in.fields)
+	return nil
+}
+
+// payloadFields are the body's fields the router reads: OpenAI's "model"
+// and "user".
+type payloadFields struct {
+	Model string `json:"model"`
+	User  string `json:"user"`
+}
+
+// caller is the key that keeps a caller on one revision of a model: its
+// X-Session-Id, else the body's "user" (OpenAI's end-user id), else its
+// Idempotency-Key (so a retried job lands where the first try did); none:
+// requests are spread by weight alone.
+func (in *inference) caller() string {
+	switch {
+	case in.hdr.Session != "":
+		return in.hdr.Session
+	case in.fields.User != "":
+		return in.fields.User
 	}
-	// A body that is not a JSON object names no model: the app says what
-	// is wrong with it.
-	_ = json.Unmarshal(in.payload, &named)
-	return named.Model, nil
+	return in.hdr.IdempotencyKey
 }
 
 // readError is the error for a body that could not be read whole.

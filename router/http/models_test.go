@@ -70,7 +70,7 @@ func orNull(b []byte) []byte {
 
 // warmModel makes the router believe model key's app answered just now.
 func (f *fleetFixture) warmModel(key string) {
-	tr := f.models.For(key).Tracker
+	tr := f.models.For(key).Stable().Tracker
 	now := time.Now()
 	tr.Begin(now)
 	tr.End(now, 10*time.Millisecond, 0, live.AnsweredWarm)
@@ -138,7 +138,7 @@ func TestRequestsGoToTheirModelsApp(t *testing.T) {
 			t.Errorf("%s %s: X-Model %q", c.path, c.body, got)
 		}
 	}
-	if st := f.models.For("small").Tracker.Snapshot(time.Now()); st.SinceUrgent == router.NeverServed {
+	if st := f.models.For("small").Stable().Tracker.Snapshot(time.Now()); st.SinceUrgent == router.NeverServed {
 		t.Error("small-1's urgent requests were not counted in its own live state")
 	}
 }

@@ -12,14 +12,15 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
-// wake sends one request of the router's own to model m's app (GET models
-// under its OpenAI base URL; any answer will do), so that a refused client's
-// retry finds a replica up: Container Apps starts a replica only for traffic
-// that reaches the app. At most one wake request per model is in flight.
-// fresh: no cold start is under way, so this one begins it
-// (live.Tracker.BeginCold).
-func (s *Server) wake(m *models.Deployment, fresh bool) {
-	flag, _ := s.waking.LoadOrStore(m.Key, new(atomic.Bool))
+// wake sends one request of the router's own to the app of model m's
+// revision rev (GET models under its OpenAI base URL; any answer will do),
+// so that a refused client's retry finds a replica up: Container Apps starts
+// a replica only for traffic that reaches the app. At most one wake request
+// per app is in flight. fresh: no cold start is under way, so this one
+// begins it (live.Tracker.BeginCold).
+func (s *Server) wake(m *models.Deployment, rev *models.Revision, fresh bool) {
+	key := rev.Key(m)
+	flag, _ := s.waking.LoadOrStore(key, new(atomic.Bool))
 	waking := flag.(*atomic.Bool)
 	if !waking.CompareAndSwap(false, true) {
 		return
@@ -28,18 +29,18 @@ func (s *Server) wake(m *models.Deployment, fresh bool) {
 		defer waking.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RealtimeTimeout)
 		defer cancel()
-		if s.cfg.TakeWake != nil && !s.cfg.TakeWake(ctx, m.Key) {
+		if s.cfg.TakeWake != nil && !s.cfg.TakeWake(ctx, key) {
 			return // another replica is waking it
 		}
-		u := *m.OpenAIURL
+		u := *rev.OpenAIURL
 		u.Path = strings.TrimSuffix(u.Path, "/") + "/models"
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
 			return
 		}
 		start := s.cfg.Now()
-		m.Tracker.Begin(start)
-		m.Tracker.BeginCold(start, fresh)
+		rev.Tracker.Begin(start)
+		rev.Tracker.BeginCold(start, fresh)
 		resp, err := s.cfg.Transport.RoundTrip(req)
 		ok := err == nil && resp.StatusCode < 500
 		if resp != nil {
@@ -48,7 +49,7 @@ func (s *Server) wake(m *models.Deployment, fresh bool) {
 		}
 		now := s.cfg.Now()
 		// Never a model-time sample: it may hold a cold start.
-		m.Tracker.End(now, now.Sub(start), -1, live.AnswerOf(ok, false))
-		s.cfg.Log.Info("woke the inference app", "model", m.Name, "ok", ok, "took", now.Sub(start).Round(time.Millisecond))
+		rev.Tracker.End(now, now.Sub(start), -1, live.AnswerOf(ok, false))
+		s.cfg.Log.Info("woke the inference app", "model", m.Name, "revision", rev.Name, "ok", ok, "took", now.Sub(start).Round(time.Millisecond))
 	}()
 }

@@ -15,8 +15,8 @@ import (
 type Metrics struct {
 	registry *prometheus.Registry
 
-	// Requests counts inference requests by model, route, reason and
-	// outcome (an error code, or "ok").
+	// Requests counts inference requests by model, revision, route, reason
+	// and outcome (an error code, or "ok").
 	Requests *prometheus.CounterVec
 	// RealtimeLatency is the time from receipt to the end of a proxied answer.
 	RealtimeLatency prometheus.Histogram
@@ -46,8 +46,8 @@ func New() *Metrics {
 	m := &Metrics{
 		registry: r,
 		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "router_requests_total", Help: "Inference requests by model, route, decision reason and outcome.",
-		}, []string{"model", "route", "reason", "outcome"}),
+			Name: "router_requests_total", Help: "Inference requests by model, revision, route, decision reason and outcome.",
+		}, []string{"model", "revision", "route", "reason", "outcome"}),
 		RealtimeLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "router_realtime_latency_seconds", Help: "Realtime request time from receipt to the end of the streamed answer.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 240},

@@ -8,9 +8,9 @@
 package models
 
 import (
-	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -21,15 +21,20 @@ import (
 // Deployment is one model as the router routes to it.
 type Deployment struct {
 	config.Model
-	// Tracker is the model's live state: its GPU app's traffic.
-	Tracker *live.Tracker
-	// InferenceURL and OpenAIURL are its app's realtime endpoint and
-	// OpenAI-compatible base URL (ending in /v1).
-	InferenceURL, OpenAIURL *url.URL
+	// Revisions are the model's revisions, the stable one first: each its
+	// own GPU app with its own live state. A model without revisions in
+	// MODELS is its one revision.
+	Revisions []*Revision
 
-	source *live.Settings
-	cached atomic.Pointer[cachedSettings]
+	source  *live.Settings
+	cached  atomic.Pointer[cachedSettings]
+	split   atomic.Pointer[split]
+	splitMu sync.Mutex // serialises changes of split
 }
+
+// Stable is the model's stable revision: where requests go that no
+// canary takes, and where a failed canary call is retried.
+func (d *Deployment) Stable() *Revision { return d.Revisions[0] }
 
 type cachedSettings struct {
 	generation uint64
@@ -70,18 +75,19 @@ type Catalog struct {
 func New(specs []config.Model, source *live.Settings) (*Catalog, error) {
 	c := &Catalog{ids: map[string]*Deployment{}}
 	for _, spec := range specs {
-		d := &Deployment{Model: spec, Tracker: &live.Tracker{}, source: source}
-		var err error
-		if d.InferenceURL, err = url.Parse(spec.InferenceURL); err != nil {
-			return nil, err
+		d := &Deployment{Model: spec, source: source}
+		revs := spec.Revisions
+		if len(revs) == 0 {
+			revs = []config.Revision{{Name: StableName, InferenceURL: spec.InferenceURL, OpenAIURL: spec.OpenAIURL, Weight: 100}}
 		}
-		if spec.OpenAIURL != "" {
-			if d.OpenAIURL, err = url.Parse(spec.OpenAIURL); err != nil {
+		for i, r := range revs {
+			rev, err := newRevision(spec, r, i > 0)
+			if err != nil {
 				return nil, err
 			}
-		} else {
-			d.OpenAIURL = &url.URL{Scheme: d.InferenceURL.Scheme, Host: d.InferenceURL.Host, Path: "/v1"}
+			d.Revisions = append(d.Revisions, rev)
 		}
+		d.setSplit(nil)
 		c.list = append(c.list, d)
 		for _, id := range append([]string{spec.Name}, spec.Aliases...) {
 			c.ids[id] = d
@@ -145,21 +151,30 @@ func (c *Catalog) ByKey(key string) (*Deployment, bool) {
 // SetQueueDepth records a queue depth reading in every model's live state:
 // the work queue is shared (dispatch.WatchDepth).
 func (c *Catalog) SetQueueDepth(n int) {
-	for _, d := range c.list {
-		d.Tracker.SetQueueDepth(n)
+	for _, r := range c.revisions() {
+		r.Tracker.SetQueueDepth(n)
 	}
 }
 
 // SetBatchDown records in every model's live state whether the work queue
 // is failing.
 func (c *Catalog) SetBatchDown(down bool) {
-	for _, d := range c.list {
-		d.Tracker.SetBatchDown(down)
+	for _, r := range c.revisions() {
+		r.Tracker.SetBatchDown(down)
 	}
 }
 
 // BatchDown reports whether the work queue was last seen failing.
-func (c *Catalog) BatchDown() bool { return c.Default().Tracker.BatchDown() }
+func (c *Catalog) BatchDown() bool { return c.Default().Stable().Tracker.BatchDown() }
+
+// revisions are every model's revisions.
+func (c *Catalog) revisions() []*Revision {
+	var out []*Revision
+	for _, d := range c.list {
+		out = append(out, d.Revisions...)
+	}
+	return out
+}
 
 // One is the catalog of the one model of a router without MODELS, whose
 // app answers at inferenceURL, with source's settings and tracker as its
@@ -171,7 +186,7 @@ func One(inferenceURL string, source *live.Settings, tracker *live.Tracker) (*Ca
 	c.Settings = source.Current()
 	cat, err := New([]config.Model{c.SingleModel()}, source)
 	if err == nil && tracker != nil {
-		cat.Default().Tracker = tracker
+		cat.Default().Stable().Tracker = tracker
 	}
 	return cat, err
 }
