@@ -30,6 +30,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/local"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
 	"github.com/gpu-orchestration/gpu-orchestration/router/models"
+	"github.com/gpu-orchestration/gpu-orchestration/router/rollout"
 )
 
 // App is the wired router.
@@ -191,6 +192,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Go(func() { a.dispatcher.RunExpedited(bg) })
 	}
 	wg.Go(func() { a.fleet.Lead(bg, a.lead) })
+	wg.Go(func() { a.reportWeights(bg) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		MaxHeaderBytes: routerhttp.ServerMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -223,8 +225,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // lead runs the duties one replica of the fleet does, until ctx ends: the
 // pool's micro-batches (so the pool never holds more tasks than
-// max-batch-nodes), keep-warm (one stream of requests keeps the app up)
-// and the Batch API's manager (batches advance once).
+// max-batch-nodes), keep-warm (one stream of requests keeps the app up),
+// the Batch API's manager (batches advance once) and the canaries'
+// analysis (judged once, on the fleet's evidence).
 func (a *App) lead(ctx context.Context) {
 	var wg sync.WaitGroup
 	if a.dispatcher != nil {
@@ -232,7 +235,27 @@ func (a *App) lead(ctx context.Context) {
 	}
 	wg.Go(func() { a.server.KeepWarm(ctx) })
 	wg.Go(func() { a.batches.Run(ctx) })
+	wg.Go(func() { (&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log}).Run(ctx) })
 	wg.Wait()
+}
+
+// reportWeights keeps router_revision_weight equal to each revision's share
+// of its model's traffic in force, which a rollback on any replica changes.
+func (a *App) reportWeights(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		for _, m := range a.models.All() {
+			for _, r := range m.Revisions {
+				a.metrics.RevisionWeight.WithLabelValues(m.ID(), r.Name).Set(float64(m.Weight(r)))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // refreshSettings reads the settings at once, then every RefreshEvery. Until

@@ -128,6 +128,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference)
 	for s.realtimeOnce(w, r, in) {
 		in.retried = true
 		in.rev = in.model.Stable()
+		w.Header().Set("X-Model-Revision", in.rev.Name)
 		in.state = in.rev.Tracker.Snapshot(s.cfg.Now())
 		in.setBody(r, in.payload)
 	}

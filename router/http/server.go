@@ -146,6 +146,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.allow(w, r, http.MethodGet) {
 			s.getJob(w, r, p[len("/v1/jobs/"):])
 		}
+	case p == "/v1/rollouts":
+		if s.allow(w, r, http.MethodGet) {
+			s.rollouts(w)
+		}
 	case isOpenAIPath(p):
 		s.serveOpenAI(w, r, rid)
 	case p == config.PathHealth:

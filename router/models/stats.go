@@ -1,7 +1,9 @@
 package models
 
 import (
+	"encoding/json"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -10,22 +12,59 @@ import (
 
 // A revision's evidence for the rollback analysis: its answers over a
 // sliding window, counted in slots of a thirtieth of the window, with their
-// times in a log-scale histogram (buckets 25% apart from 1 ms), so that
-// replicas add theirs up and a percentile is read from the sum.
+// times in a log-scale histogram (buckets 10% apart from 1 ms to about an
+// hour: a percentile is read within 10%), so that replicas add theirs up
+// and a percentile is read from the sum.
 const (
 	statSlots   = 30
-	histBuckets = 64
+	histBuckets = 160
 	histFirst   = time.Millisecond
-	histGrowth  = 1.25
+	histGrowth  = 1.1
 )
 
 // Window is a revision's answers over the rollback window: requests, those
 // that failed (no answer, or the app's 5xx), and the answer times'
-// histogram.
+// histogram. In JSON the histogram lists its non-empty buckets only.
 type Window struct {
-	Requests int                 `json:"requests"`
-	Errors   int                 `json:"errors"`
-	Hist     [histBuckets]uint32 `json:"hist"`
+	Requests int
+	Errors   int
+	Hist     [histBuckets]uint32
+}
+
+type windowJSON struct {
+	Requests int               `json:"requests"`
+	Errors   int               `json:"errors"`
+	Hist     map[string]uint32 `json:"hist,omitempty"`
+}
+
+// MarshalJSON writes the non-empty buckets only.
+func (w Window) MarshalJSON() ([]byte, error) {
+	j := windowJSON{Requests: w.Requests, Errors: w.Errors}
+	for i, n := range w.Hist {
+		if n > 0 {
+			if j.Hist == nil {
+				j.Hist = map[string]uint32{}
+			}
+			j.Hist[strconv.Itoa(i)] = n
+		}
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; buckets out of range are
+// dropped.
+func (w *Window) UnmarshalJSON(b []byte) error {
+	var j windowJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*w = Window{Requests: j.Requests, Errors: j.Errors}
+	for k, n := range j.Hist {
+		if i, err := strconv.Atoi(k); err == nil && i >= 0 && i < histBuckets {
+			w.Hist[i] = n
+		}
+	}
+	return nil
 }
 
 // Add adds another replica's window.
