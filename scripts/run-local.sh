@@ -10,6 +10,13 @@ azurite_bin="$(bash scripts/azurite.sh)"
 : "${ROUTER_API_KEY:=local-dev-key}"
 : "${REFMODEL_PORT:=8000}"
 : "${REFMODEL_SMALL_PORT:=8001}"
+: "${REFMODEL_CANARY_PORT:=8002}"
+# CANARY_FAULT_RATE (0 to 1) adds a canary revision of reference-1 that
+# fails that share of its requests, taking CANARY_WEIGHT percent of the
+# model's traffic: its rollback shows in the log and in /metrics
+# (router_revision_weight) within the window (scripts/canary.sh measures it).
+: "${CANARY_FAULT_RATE:=}"
+: "${CANARY_WEIGHT:=10}"
 : "${AZURITE_BLOB_PORT:=10000}"
 : "${AZURITE_QUEUE_PORT:=10001}"
 : "${AZURITE_TABLE_PORT:=10002}"
@@ -46,6 +53,15 @@ HOST=127.0.0.1 PORT="$REFMODEL_PORT" SERVED_MODEL_NAME=reference-1 bin/refmodel 
 pids+=($!)
 HOST=127.0.0.1 PORT="$REFMODEL_SMALL_PORT" SERVED_MODEL_NAME=reference-small-1 bin/refmodel serve &
 pids+=($!)
+revisions=""
+if [[ -n "$CANARY_FAULT_RATE" ]]; then
+  HOST=127.0.0.1 PORT="$REFMODEL_CANARY_PORT" SERVED_MODEL_NAME=reference-1 FAULT_RATE="$CANARY_FAULT_RATE" bin/refmodel serve &
+  pids+=($!)
+  revisions=",\"revisions\":[
+    {\"name\":\"v1\",\"inference_url\":\"http://127.0.0.1:$REFMODEL_PORT/infer\",\"weight\":$((100 - CANARY_WEIGHT))},
+    {\"name\":\"v2\",\"inference_url\":\"http://127.0.0.1:$REFMODEL_CANARY_PORT/infer\",\"weight\":$CANARY_WEIGHT}],
+   \"rollback\":{\"max_error_ratio\":0.05,\"latency_percentile\":95,\"max_latency_ratio\":2,\"min_requests\":20,\"window_seconds\":60}"
+fi
 
 # Azurite's published development account; it opens nothing but this emulator.
 dev_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -54,7 +70,7 @@ export INFERENCE_URL="http://127.0.0.1:$REFMODEL_PORT/infer"
 if [[ -z "${MODELS:-}" ]]; then
   MODELS=$(cat <<JSON
 [{"name":"reference-1","key":"ref","aliases":["chat"],"fallbacks":["reference-small-1"],
-  "inference_url":"http://127.0.0.1:$REFMODEL_PORT/infer","version":"reference-1"},
+  "inference_url":"http://127.0.0.1:$REFMODEL_PORT/infer","version":"reference-1"$revisions},
  {"name":"reference-small-1","key":"small","aliases":["small"],
   "inference_url":"http://127.0.0.1:$REFMODEL_SMALL_PORT/infer","version":"reference-small-1"}]
 JSON
