@@ -7,14 +7,15 @@ import (
 	"time"
 )
 
-// slowShare is the share of batch jobs the slow estimate should cover: a
-// request goes to batch on its deadline only if about nineteen jobs in
+// slowShare is the share of observations the slow estimate should cover:
+// a request goes to batch on its deadline only if about nineteen jobs in
 // twenty finish within it. The mean alone sends requests whose deadline is
-// near it to batch, where half of them would be late.
+// near it to batch, where half of them would be late. Warm answers are
+// followed the same way: a micro-batch lasts as long as its slowest job.
 const slowShare = 0.95
 
-// slowStep scales the quantile's steps to the spread: one job moves the
-// estimate by at most a fifth of the mean absolute deviation.
+// slowStep scales the quantile's steps to the spread: one observation
+// moves the estimate by at most a fifth of the mean absolute deviation.
 const slowStep = 0.2
 
 // slowTail follows the slowShare quantile of a duration by stochastic

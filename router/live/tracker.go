@@ -18,6 +18,7 @@ type Tracker struct {
 	inFlight   atomic.Int64
 	lastServed atomic.Int64 // unix nanos of the last answer; 0 = never
 	model      sizeModel
+	answers    slowTail     // warm answer times, whatever the size
 	batchETA   atomic.Int64 // nanos; 0 = none observed
 	batchSlow  slowTail
 	lastBatch  atomic.Int64 // unix nanos of the last finished job; 0 = never
@@ -116,7 +117,11 @@ func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer
 	}
 	t.lastServed.Store(now.UnixNano())
 	t.coldSince.Store(0)
-	if a == AnsweredWarm && size >= 0 {
+	if a != AnsweredWarm {
+		return
+	}
+	t.answers.observe(latency)
+	if size >= 0 {
 		t.model.observe(size, latency)
 	}
 }
@@ -153,11 +158,11 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		lastServed: t.lastServed.Load(), coldSince: t.coldSince.Load(), quietSince: t.quietSince.Load(),
 		lastBatch: t.lastBatch.Load(), batchETA: time.Duration(t.batchETA.Load()), batchSlow: t.batchSlow.estimate(),
 	}
-	st.model.add(base, perKiB, fast, answers)
+	st.model.add(base, perKiB, fast, t.answers.estimate(), answers)
 	st.urgentNow, _, st.rate, st.lastUrgent = t.demand.share(now)
 	merge(&st, peers, now)
 	peak, urgentPeak := t.demand.fleetPeaks(now, peers, st.inFlight, st.urgentNow)
-	base, perKiB, fast = st.model.estimate()
+	base, perKiB, fast, slow := st.model.estimate()
 
 	out := router.State{
 		PeakInFlight:       peak,
@@ -171,6 +176,7 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		RealtimeLatency:    base,
 		RealtimePerKiB:     perKiB,
 		RealtimeFastBy:     fast,
+		RealtimeSlow:       slow,
 		BatchETA:           st.batchETA,
 		BatchSlowETA:       st.batchSlow,
 		BatchIdle:          since(now, st.lastBatch),

@@ -183,6 +183,40 @@ func TestTrackerLearnsHowFastTheFastAnswersAre(t *testing.T) {
 	}
 }
 
+// The slow tail of warm answers, whatever their size, is how long a batch
+// micro-batch of the same requests runs (it ends with its slowest job):
+// answers that waited for a cold start or never came do not count.
+func TestTrackerFollowsTheSlowTailOfWarmAnswers(t *testing.T) {
+	var tr live.Tracker
+	now := time.Unix(4_500_000, 0)
+	if got := tr.Snapshot(now).RealtimeSlow; got != 0 {
+		t.Fatalf("RealtimeSlow %s before any answer, want 0", got)
+	}
+	// Answer times spread evenly over 10–110 s, sizes unknown or not:
+	// 95th percentile 105 s.
+	u := 0.0
+	for i := range 3000 {
+		u = math.Mod(u+0.6180339887, 1)
+		tr.Begin(now)
+		tr.End(now, time.Duration((10+100*u)*float64(time.Second)), int64(i%2*2-1), live.AnsweredWarm)
+	}
+	for range 50 {
+		tr.Begin(now)
+		tr.End(now, 20*time.Minute, 2048, live.AnsweredCold)
+		tr.Begin(now)
+		tr.End(now, 20*time.Minute, 2048, live.Failed)
+	}
+	if got := tr.Snapshot(now).RealtimeSlow; got < 98*time.Second || got > 112*time.Second {
+		t.Fatalf("RealtimeSlow %s, want about 105 s", got)
+	}
+	// A replica that proxied none of them reads it from the other's share.
+	var peer live.Tracker
+	peer.SetPeers([]live.Share{tr.Share(now, time.Second)})
+	if got, want := peer.Snapshot(now).RealtimeSlow, tr.Snapshot(now).RealtimeSlow; got != want {
+		t.Fatalf("RealtimeSlow from a peer's share %s, want %s", got, want)
+	}
+}
+
 // After a few answers, too few for a first percentile, the fast estimate is
 // the fastest answer seen, not the mean: short requests whose deadline a
 // warm replica meets are not refused while the router has just begun.
