@@ -56,13 +56,14 @@ type State struct {
 	// with its slowest job: a pool that must start first takes that long
 	// after it started (batchETA).
 	RealtimeSlow time.Duration
-	// BatchETA is the recent time from enqueue to result on the batch path;
-	// zero means none observed: a pool start (Settings.BatchLatency) and a
-	// micro-batch's run are assumed.
+	// BatchETA is the recent time from enqueue to result on the batch path,
+	// longer by the wait for the jobs queued since those jobs were (the
+	// tracker's backlog); zero means none observed: a pool start
+	// (Settings.BatchLatency) and a micro-batch's run are assumed.
 	BatchETA time.Duration
 	// BatchSlowETA is the time within which about nineteen jobs in twenty
-	// recently finished; zero means none observed. A request goes to batch
-	// for its deadline only if this meets it.
+	// recently finished, longer by the same wait; zero means none observed.
+	// A request goes to batch for its deadline only if this meets it.
 	BatchSlowETA time.Duration
 	// BatchIdle is how long ago the last batch job finished through this
 	// router; NeverServed if none did. Past PoolColdAfter the pool may have

@@ -34,10 +34,14 @@ type Share struct {
 	Slow    int64 `json:"slow"`
 	Answers int   `json:"answers"`
 
-	// The batch path's times, from the replica that runs the dispatcher.
-	BatchETA  int64 `json:"batch_eta"`
-	BatchSlow int64 `json:"batch_slow"`
-	LastBatch int64 `json:"last_batch"`
+	// The batch path's times, from the replica that runs the dispatcher,
+	// and its backlog's figures: the depth its recent jobs were enqueued
+	// behind and their wait in seconds (backlog.figures).
+	BatchETA   int64   `json:"batch_eta"`
+	BatchSlow  int64   `json:"batch_slow"`
+	LastBatch  int64   `json:"last_batch"`
+	BatchAhead float64 `json:"batch_ahead"`
+	BatchWait  float64 `json:"batch_wait"`
 }
 
 // Peak is one 15 s bucket's highest in-flight counts: [epoch, all, urgent].
@@ -58,6 +62,7 @@ func (t *Tracker) Share(now time.Time, every time.Duration) Share {
 		Base: int64(base), PerKiB: int64(perKiB), Fast: int64(fast), Slow: int64(t.answers.estimate()), Answers: answers,
 		BatchETA: t.batchETA.Load(), BatchSlow: int64(t.batchSlow.estimate()), LastBatch: t.lastBatch.Load(),
 	}
+	s.BatchAhead, s.BatchWait = t.backlog.figures()
 	s.Urgent, s.Peaks, s.UrgentRate, s.LastUrgent = t.demand.share(now)
 	return s
 }
@@ -101,6 +106,7 @@ func merge(st *stateParts, peers []Share, now time.Time) {
 		st.model.add(time.Duration(p.Base), time.Duration(p.PerKiB), time.Duration(p.Fast), time.Duration(p.Slow), p.Answers)
 		if p.LastBatch > st.lastBatch {
 			st.lastBatch, st.batchETA, st.batchSlow = p.LastBatch, time.Duration(p.BatchETA), time.Duration(p.BatchSlow)
+			st.backlogAhead, st.backlogWait = p.BatchAhead, p.BatchWait
 		}
 	}
 	// A cold start is under way only if no replica has had an answer since

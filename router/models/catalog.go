@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
@@ -142,11 +143,11 @@ func (c *Catalog) ByKey(key string) (*Deployment, bool) {
 	return nil, false
 }
 
-// SetQueueDepth records a queue depth reading in every model's live state:
-// the work queue is shared (dispatch.WatchDepth).
-func (c *Catalog) SetQueueDepth(n int) {
+// SetQueueDepth records a queue depth read at now in every model's live
+// state: the work queue is shared (dispatch.WatchDepth).
+func (c *Catalog) SetQueueDepth(now time.Time, n int) {
 	for _, d := range c.list {
-		d.Tracker.SetQueueDepth(n)
+		d.Tracker.SetQueueDepth(now, n)
 	}
 }
 
