@@ -12,7 +12,7 @@ import (
 // DepthSink takes queue depth readings: a live.Tracker, or every model's
 // (models.Catalog).
 type DepthSink interface {
-	SetQueueDepth(n int)
+	SetQueueDepth(now time.Time, n int)
 	SetBatchDown(down bool)
 }
 
@@ -26,7 +26,7 @@ func WatchDepth(ctx context.Context, q router.Queue, t DepthSink, m *metrics.Met
 		n, err := q.Depth(ctx)
 		switch {
 		case err == nil:
-			t.SetQueueDepth(n)
+			t.SetQueueDepth(time.Now(), n)
 			if m != nil {
 				m.QueueDepth.Set(float64(n))
 			}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
@@ -148,11 +149,11 @@ func (c *Catalog) ByKey(key string) (*Deployment, bool) {
 	return nil, false
 }
 
-// SetQueueDepth records a queue depth reading in every model's live state:
-// the work queue is shared (dispatch.WatchDepth).
-func (c *Catalog) SetQueueDepth(n int) {
+// SetQueueDepth records a queue depth read at now in every model's live
+// state: the work queue is shared (dispatch.WatchDepth).
+func (c *Catalog) SetQueueDepth(now time.Time, n int) {
 	for _, r := range c.revisions() {
-		r.Tracker.SetQueueDepth(n)
+		r.Tracker.SetQueueDepth(now, n)
 	}
 }
 
