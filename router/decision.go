@@ -81,6 +81,10 @@ const (
 	// ReasonBackendUnavailable: the app failed before answering and the
 	// request could not become a batch job (Fallback).
 	ReasonBackendUnavailable Reason = "backend_unavailable"
+	// ReasonSpilledToPeer: this region could not answer the realtime
+	// request in its deadline, and a peer region that could did
+	// (multi-region, SPILLOVER=realtime).
+	ReasonSpilledToPeer Reason = "spilled_to_peer_region"
 )
 
 // Reasons lists every Reason above, in declaration order: the API document
@@ -89,7 +93,7 @@ var Reasons = []Reason{
 	ReasonForcedRealtime, ReasonForcedBatch, ReasonBatchExpedited, ReasonDeadlineBelowThreshold, ReasonWarmIdle,
 	ReasonRealtimeAffordable, ReasonBatchCheaper, ReasonBatchTooSlow, ReasonBatchUnavailable,
 	ReasonColdStartTooSlow, ReasonDeadlineTooShort, ReasonRealtimeSaturated, ReasonTooLargeForRealtime,
-	ReasonQueueFull, ReasonQueueDown, ReasonRealtimeFailed, ReasonBackendUnavailable,
+	ReasonQueueFull, ReasonQueueDown, ReasonRealtimeFailed, ReasonBackendUnavailable, ReasonSpilledToPeer,
 }
 
 // Decision is the route for one request and why.

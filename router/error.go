@@ -11,6 +11,7 @@ const (
 	EBadHeader           = "bad_header"           // a header is malformed
 	EBadRequest          = "bad_request"          // the body or path is malformed
 	EUnauthorized        = "unauthorized"         // missing or wrong API key
+	EForbidden           = "forbidden"            // the request did not come through the front door the router is locked to
 	ENotFound            = "not_found"            // no such job or path
 	EModelNotFound       = "model_not_found"      // the request names a model this router does not serve
 	EMethodNotAllowed    = "method_not_allowed"   // wrong HTTP method for the path
@@ -28,7 +29,7 @@ const (
 // document, the status mapping and the OpenAI error types are tested
 // against it, and a test keeps it equal to the declared constants.
 var ErrorCodes = []string{
-	EBadHeader, EBadRequest, EUnauthorized, ENotFound, EModelNotFound, EMethodNotAllowed, EPayloadTooLarge,
+	EBadHeader, EBadRequest, EUnauthorized, EForbidden, ENotFound, EModelNotFound, EMethodNotAllowed, EPayloadTooLarge,
 	EHeaderTooLarge, EIdempotencyConflict, EOverloaded, EUnavailable, EDeadlineUnmeetable,
 	EBackendTimeout, EInternal,
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -106,7 +107,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	// fleet's dispatcher.
 	a.fleet = fleet.New(fleet.Config{Store: fleetStore, Models: a.models, Sync: cfg.FleetSync,
 		Lead: cfg.Executor != config.ExecutorNone, Metrics: a.metrics, Log: log})
-	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
+	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer, Region: cfg.Region}
+	var peers []routerhttp.Peer
+	for _, p := range cfg.Peers {
+		u, err := url.Parse(p.URL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", config.EnvPeers, err)
+		}
+		peers = append(peers, routerhttp.Peer{Region: p.Region, URL: u})
+	}
 	a.batches = batchapi.New(batchapi.Config{
 		Blobs: st.Blobs, Container: cfg.Storage.RequestContainer, Queue: st.Work,
 		Enabled: cfg.InferenceAPI == router.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
@@ -117,6 +126,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Settings: a.settings, Models: a.models, Metrics: a.metrics, Log: log,
 		Jobs: jobService, Batches: a.batches, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
 		MetricsPublic: cfg.MetricsPublic, AllowedOrigins: cfg.AllowedOrigins, TakeWake: a.fleet.TakeWake,
+		Region: cfg.Region, Peers: peers, Spillover: cfg.Spillover == config.SpilloverRealtime, FrontDoorID: cfg.FrontDoorID,
 		BodyReadTimeout: cfg.BodyRead.Timeout, BodyReadRate: cfg.BodyRead.MinRate, MaxBodyReads: cfg.BodyRead.MaxAtOnce,
 	})
 

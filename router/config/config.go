@@ -55,6 +55,13 @@ type Config struct {
 	BatchAPI BatchAPI
 	// AllowedOrigins are the browser origins CORS admits (none: no CORS).
 	AllowedOrigins []string
+	// Region is this router's region, Peers the other regions' routers,
+	// Spillover whether a peer may answer realtime requests this region
+	// cannot, FrontDoorID the front door requests must come through.
+	Region      string
+	Peers       []Peer
+	Spillover   string
+	FrontDoorID string
 }
 
 // BodyRead bounds the receiving of request bodies: a body must arrive within
@@ -137,6 +144,7 @@ func Default() Config {
 		// parameter); runs follow max-batch-nodes, one per node.
 		Dispatch:  Dispatch{BatchSize: 32, Gather: 30 * time.Second, Visibility: 2 * time.Minute, MaxDequeue: 5},
 		FleetSync: time.Second,
+		Spillover: SpilloverOff,
 		// OpenAI's own limits per batch: 50,000 requests (files up to 200 MB;
 		// 100 MiB here, as the router holds a file in memory while storing it).
 		InferenceAPI: router.FormatReference,
@@ -240,6 +248,12 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.loadModels(e.str(EnvModels, "")); err != nil {
 		return c, err
 	}
+	c.Region = e.str(EnvRegion, c.Region)
+	c.Spillover = e.str(EnvSpillover, c.Spillover)
+	c.FrontDoorID = e.str(EnvFrontDoorID, c.FrontDoorID)
+	if err := c.loadRegions(e.str(EnvPeers, "")); err != nil {
+		return c, err
+	}
 	hashes, err := router.ParseKeyHashes(e.str(EnvAPIKeySHA256, ""))
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", EnvAPIKeySHA256, err)
@@ -264,6 +278,9 @@ func (c Config) validate() error {
 			EnvInferenceAPI, c.InferenceAPI, router.FormatReference, router.FormatOpenAI)
 	}
 	if err := c.validateModels(); err != nil {
+		return err
+	}
+	if err := c.validateRegions(); err != nil {
 		return err
 	}
 	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {

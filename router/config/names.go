@@ -96,6 +96,7 @@ var Names = []string{
 	EnvDrainPeriod, EnvBodyReadTimeout, EnvBodyReadMinRate, EnvMaxBodyReads, EnvQueueDepthInterval,
 	EnvDispatchBatchSize, EnvDispatchGather, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
 	EnvFleetSync, EnvMetricsPublic, EnvCORSOrigins, EnvLogLevel,
+	EnvRegion, EnvPeers, EnvSpillover, EnvFrontDoorID,
 	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,
 	EnvReplicaConcurrency, EnvMinReplicas, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
 	EnvRealtimePricePerSecond, EnvBatchPricePerSecond, EnvMaxQueueDepth, EnvMaxRealtimeBytes,

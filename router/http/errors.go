@@ -15,6 +15,7 @@ var statusOf = map[string]int{
 	router.EBadHeader:           http.StatusBadRequest,
 	router.EBadRequest:          http.StatusBadRequest,
 	router.EUnauthorized:        http.StatusUnauthorized,
+	router.EForbidden:           http.StatusForbidden,
 	router.ENotFound:            http.StatusNotFound,
 	router.EModelNotFound:       http.StatusNotFound,
 	router.EMethodNotAllowed:    http.StatusMethodNotAllowed,

@@ -118,9 +118,12 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, rid stri
 	h.Set("X-Model", in.model.ID())
 	h.Set("X-Model-Revision", in.rev.Name)
 
+	if in.dec.Route == router.RouteReject && s.spillOver(w, r, in, false) {
+		return
+	}
 	switch in.dec.Route {
 	case router.RouteReject:
-		if in.dec.Reason == router.ReasonColdStartTooSlow {
+		if in.dec.Reason == router.ReasonColdStartTooSlow && !forwarded(r) {
 			// Refused requests never reach the app, so without this a
 			// stream of short deadlines would keep it cold for good.
 			s.wake(in.model, in.rev, in.state.BeginsColdStart(in.settings))

@@ -67,7 +67,9 @@ func (s *Server) resolveModel(r *http.Request, in *inference) error {
 		return err
 	}
 	in.asked = m
-	if len(m.Revisions) > 1 && in.payload == nil {
+	// Held to be sent again: to stable after a failed canary call, to a
+	// peer region after a failed call here.
+	if (len(m.Revisions) > 1 || s.spillable(r, in)) && in.payload == nil {
 		return s.readPayload(r, in)
 	}
 	return nil

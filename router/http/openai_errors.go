@@ -9,6 +9,7 @@ var openAITypeOf = map[string]string{
 	router.EBadHeader:           "invalid_request_error",
 	router.EBadRequest:          "invalid_request_error",
 	router.EUnauthorized:        "authentication_error",
+	router.EForbidden:           "invalid_request_error",
 	router.ENotFound:            "invalid_request_error",
 	router.EModelNotFound:       "invalid_request_error",
 	router.EMethodNotAllowed:    "invalid_request_error",

@@ -66,6 +66,9 @@ type call struct {
 	// ok: the app answered (below 500). cancelled: the caller hung up.
 	// retry: a canary failed before answering; stable may (realtime).
 	ok, cancelled, retry bool
+	// failure: the call failed and nothing was answered yet; a peer
+	// region may take the request (realtime).
+	failure *failure
 }
 
 type callKey struct{}
@@ -124,21 +127,43 @@ func newProxy(s *Server) *proxy {
 // ended. A canary revision's call that fails before any of its answer is
 // sent again to the model's stable revision when the deadline still allows
 // (proxy.fail): the experiment's failures are not the caller's.
+//
+// A call that fails in the region (no answer, or a refusal) may go on to a
+// peer region when spill-over allows (regions.go); the region's error is
+// answered only if none takes it.
 func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference) {
-	for s.realtimeOnce(w, r, in) {
-		in.retried = true
-		in.rev = in.model.Stable()
-		w.Header().Set("X-Model-Revision", in.rev.Name)
-		in.state = in.rev.Tracker.Snapshot(s.cfg.Now())
-		in.setBody(r, in.payload)
+	for {
+		c := s.realtimeOnce(w, r, in)
+		switch {
+		case c.retry:
+			in.retried = true
+			in.rev = in.model.Stable()
+			w.Header().Set("X-Model-Revision", in.rev.Name)
+			in.state = in.rev.Tracker.Snapshot(s.cfg.Now())
+			in.setBody(r, in.payload)
+			continue
+		case c.failure != nil:
+			if !s.spillOver(w, r, in, true) {
+				in.end.outcome = c.failure.code
+				writeErrorCode(w, c.failure.code, c.failure.message, c.failure.retryAfter)
+			}
+		}
+		return
 	}
+}
+
+// failure is an error a failed call answers unless a peer region takes
+// the request.
+type failure struct {
+	code, message string
+	retryAfter    time.Duration
 }
 
 // realtimeOnce makes one call to in.rev's app and reports whether it
 // should be made again on stable. Only if a replica was known up when the
 // request was decided does its answer time measure the model rather than
 // a cold start.
-func (s *Server) realtimeOnce(w http.ResponseWriter, r *http.Request, in *inference) (retry bool) {
+func (s *Server) realtimeOnce(w http.ResponseWriter, r *http.Request, in *inference) *call {
 	start := s.cfg.Now()
 	replicaUp := in.state.ReplicaUp(in.settings)
 	timeout := s.cfg.RealtimeTimeout
@@ -190,7 +215,7 @@ func (s *Server) realtimeOnce(w http.ResponseWriter, r *http.Request, in *infere
 		}
 	}()
 	s.proxy.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
-	return c.retry
+	return c
 }
 
 // fail handles a request the inference app did not answer: it applies the
@@ -240,9 +265,13 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	} else if refused := (errBackendRefused{}); errors.As(err, &refused) {
 		msg = "the inference app is unavailable (" + strconv.Itoa(refused.status) + ")"
 	}
-	in.end.outcome = code
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "realtime failed", slog.String("err", err.Error()),
 		slog.String("code", code), slog.String("request_id", assignedID(r)))
+	if s.spillable(r, in) && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		c.failure = &failure{code: code, message: msg, retryAfter: fd.RetryAfter} // realtime offers it to a peer first
+		return
+	}
+	in.end.outcome = code
 	writeErrorCode(w, code, msg, fd.RetryAfter)
 }
 

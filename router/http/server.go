@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,14 @@ type Config struct {
 	// show traffic, routing and queue depth. Prometheus sends the key as a
 	// bearer token (authorization credentials in its scrape config).
 	MetricsPublic bool
+	// Region is this router's region, Peers the other regions' routers;
+	// Spillover lets a peer answer realtime requests this region cannot
+	// (regions.go). FrontDoorID, when set, is the only front door the
+	// router answers requests through (X-Azure-FDID).
+	Region      string
+	Peers       []Peer
+	Spillover   bool
+	FrontDoorID string
 	// AllowedOrigins are the browser origins CORS lets read answers
 	// ("https://app.example.com", or "*" for any); none by default (cors.go).
 	AllowedOrigins []string
@@ -74,8 +83,10 @@ type Server struct {
 	bufs      sync.Pool
 	bodyReads chan struct{} // a slot per body being received
 	uploads   chan struct{} // a slot per Batch API upload being received
-	waking    sync.Map      // model key → *atomic.Bool: a wake request in flight
-	started   time.Time
+	waking    sync.Map      // revision key → *atomic.Bool: a wake request in flight
+	// regionProxy sends requests on to peer regions.
+	regionProxy *httputil.ReverseProxy
+	started     time.Time
 }
 
 // NewServer returns a server for cfg.
@@ -107,6 +118,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), uploads: make(chan struct{}, maxUploads), started: cfg.Now()}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.proxy = newProxy(s)
+	s.regionProxy = newRegionProxy(s)
 	return s
 }
 
@@ -134,6 +146,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
+	if s.cfg.Region != "" {
+		w.Header().Set(headerRegion, s.cfg.Region)
+	}
+	if !s.fromFrontDoor(w, r) {
+		return
+	}
 	if s.cors(w, r) {
 		return
 	}
@@ -143,8 +161,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.serveInference(w, r, rid, inferDoor)
 		}
 	case strings.HasPrefix(p, "/v1/jobs/") && !strings.Contains(p[len("/v1/jobs/"):], "/"):
-		if s.allow(w, r, http.MethodGet) {
-			s.getJob(w, r, p[len("/v1/jobs/"):])
+		if id := p[len("/v1/jobs/"):]; s.allow(w, r, http.MethodGet) && s.ownRegion(w, r, id) {
+			s.getJob(w, r, id)
 		}
 	case p == "/v1/rollouts":
 		if s.allow(w, r, http.MethodGet) {

@@ -33,6 +33,9 @@ type Service struct {
 	// Expediter runs expedited jobs (Submission.Expedite) on the inference
 	// app; nil leaves every job to the pool.
 	Expediter router.Expediter
+	// Region is this router's region, which the ids it makes carry
+	// (router.RegionalID); "" for a single-region deployment.
+	Region string
 }
 
 // expediteGrace is how long after its deadline an expedited job's message
@@ -52,7 +55,7 @@ func PayloadBlobName(jobID string) string { return "payloads/" + jobID + ".json"
 // stores and replay it; a retry takes over only when the attempt failed
 // before its job was durable, or its lease ran out.
 func (s *Service) Submit(ctx context.Context, sub router.Submission) (router.Job, bool, error) {
-	id := NewID()
+	id := router.RegionalID(s.Region, NewID())
 	if sub.IdempotencyKey == "" {
 		job, err := s.store(ctx, id, sub)
 		return deref(job), false, err
@@ -195,9 +198,13 @@ func NewID() string {
 	return router.RandomHex(16)
 }
 
-// ValidID reports whether id has the form NewID returns; anything else cannot
-// name a job and must never reach a blob name.
+// ValidID reports whether id has the form NewID returns, behind a region
+// (router.RegionalID) or not; anything else cannot name a job and must never
+// reach a blob name.
 func ValidID(id string) bool {
+	if region := router.IDRegion(id); region != "" {
+		id = id[len(region)+1:]
+	}
 	if len(id) != 32 {
 		return false
 	}
