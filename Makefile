@@ -1,9 +1,13 @@
 # The README's two commands: `make run` (the whole request flow locally on Azurite)
 # and `make test` (everything CI checks). Both install what they need themselves.
-.PHONY: run test bench chaos vet fmt
+.PHONY: run run-regions test bench chaos vet fmt
 
 run:
 	bash scripts/run-local.sh
+
+# Two regions locally: two routers, two Azurites, two reference models.
+run-regions:
+	bash scripts/run-regions.sh
 
 test:
 	bash scripts/test.sh

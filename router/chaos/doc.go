@@ -7,7 +7,9 @@
 // app answers expedited jobs (whose hidden messages must reach the next
 // router's pool), three routers as one fleet with kill -9 of their leader
 // (micro-batches at once never above max-batch-nodes, one keep-warm stream,
-// the takeover time printed) — then counts, per scenario,
+// the takeover time printed), two regions whose region A loses its model
+// (A's realtime requests answered by B, A's jobs read through B) — then
+// counts, per scenario,
 // accepted, succeeded, failed, lost and duplicated runs.
 //
 // `go test ./router/chaos` (part of `make test`) runs the scenarios without

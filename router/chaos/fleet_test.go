@@ -81,8 +81,9 @@ func TestFleetOfThreeRouters(t *testing.T) {
 	}
 }
 
-// fleetTakeover is the measured takeover, printed with the table.
-var fleetTakeover atomic.Int64
+// fleetTakeover is the measured takeover, and regionsSpilled the requests
+// region B answered for A, printed with the table.
+var fleetTakeover, regionsSpilled atomic.Int64
 
 // keepWarmLog is the realtime model, noting when keep-warm requests (GETs
 // of its endpoint) arrive.

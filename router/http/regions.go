@@ -90,6 +90,8 @@ func newRegionProxy(s *Server) *httputil.ReverseProxy {
 			pr.Out.URL.Path, pr.Out.URL.RawPath = strings.TrimSuffix(c.peer.URL.Path, "/")+pr.In.URL.Path, ""
 			pr.Out.Host = ""
 			pr.Out.Header.Set(headerForwardedRegion, s.cfg.Region)
+			// The peer answers with this id, so both regions log one.
+			pr.Out.Header.Set("X-Request-Id", assignedID(pr.In))
 		},
 		Transport:     s.cfg.Transport,
 		FlushInterval: -1, // streamed answers pass through event by event
@@ -115,7 +117,8 @@ func newRegionProxy(s *Server) *httputil.ReverseProxy {
 
 // toRegion sends r on to peer p and streams its answer back.
 func (s *Server) toRegion(w http.ResponseWriter, r *http.Request, p Peer) {
-	w.Header().Del(headerRegion) // the peer says who answered
+	w.Header().Del(headerRegion) // the peer says who answered, and echoes the id
+	w.Header().Del("X-Request-Id")
 	s.regionProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), regionKey{}, &regionCall{peer: p})))
 }
 
@@ -171,7 +174,7 @@ func (s *Server) spillOver(w http.ResponseWriter, r *http.Request, in *inference
 			r.Header.Set("X-Deadline-Ms", strconv.FormatInt(max(left.Milliseconds(), 1), 10))
 		}
 		c := &regionCall{peer: p, spill: true}
-		for _, h := range []string{headerRegion, "X-Route", "X-Route-Reason", "X-Model", "X-Model-Revision"} {
+		for _, h := range []string{headerRegion, "X-Request-Id", "X-Route", "X-Route-Reason", "X-Model", "X-Model-Revision"} {
 			w.Header().Del(h) // the peer's answer says its own
 		}
 		s.regionProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), regionKey{}, c)))
@@ -186,6 +189,7 @@ func (s *Server) spillOver(w http.ResponseWriter, r *http.Request, in *inference
 	}
 	h := w.Header()
 	h.Set(headerRegion, s.cfg.Region)
+	h.Set("X-Request-Id", in.rid)
 	h.Set("X-Route", in.end.route)
 	h.Set("X-Route-Reason", in.end.reason)
 	h.Set("X-Model", in.model.ID())

@@ -125,7 +125,8 @@ func TestAJobIsReadableFromAnyRegion(t *testing.T) {
 	}
 	resp, body = b.do(t, "GET", "/v1/jobs/"+acc.ID, "")
 	var job router.Job
-	if resp.StatusCode != 200 || json.Unmarshal(body, &job) != nil || job.ID != acc.ID || resp.Header.Get("X-Region") != "regiona" {
+	if resp.StatusCode != 200 || json.Unmarshal(body, &job) != nil || job.ID != acc.ID || resp.Header.Get("X-Region") != "regiona" ||
+		len(resp.Header.Values("X-Request-Id")) != 1 {
 		t.Fatalf("read through regionb: %d %s (X-Region %q)", resp.StatusCode, body, resp.Header.Get("X-Region"))
 	}
 	if resp, body := b.do(t, "GET", "/v1/jobs/regionb-00000000000000000000000000000000", ""); resp.StatusCode != 404 {
