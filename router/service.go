@@ -149,6 +149,12 @@ type SecretSource interface {
 	Secrets(ctx context.Context, names []string) (map[string]string, error)
 }
 
+// SecretWriter writes a named secret (Key Vault): the one the router keeps
+// a rollback in. Errors: unavailable.
+type SecretWriter interface {
+	SetSecret(ctx context.Context, name, value string) error
+}
+
 // Submission is a request accepted for the batch route.
 type Submission struct {
 	// Body is the request body, valid JSON.

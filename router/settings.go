@@ -218,6 +218,13 @@ func ParseKeyHashes(raw string) ([][sha256.Size]byte, error) {
 // Key Vault secret for (ModelSecret); the others hold for every model.
 var ModelSettingSecrets = []string{SecretMaxACAReplicas, SecretMaxBatchNodes, SecretModelVersion, SecretGPUMemoryLimit}
 
+// SecretRollout is the setting part of a model's rollout secret
+// (ModelSecret(SecretRollout, key)): the canaries its analysis rolled back,
+// as JSON {"revision": "why"}. The stack writes it empty ({}); the router
+// writes a rollback into it, so that it outlasts restarts and the stack's
+// next `pulumi preview --refresh` shows it as drift.
+const SecretRollout = "rollout"
+
 // ModelSecret names a model's own secret for a setting: the setting's name,
 // two hyphens, the model's key ("model-version--chat").
 func ModelSecret(setting, modelKey string) string { return setting + "--" + modelKey }

@@ -245,7 +245,7 @@ func (a *App) lead(ctx context.Context) {
 	}
 	wg.Go(func() { a.server.KeepWarm(ctx) })
 	wg.Go(func() { a.batches.Run(ctx) })
-	wg.Go(func() { (&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log}).Run(ctx) })
+	wg.Go(func() { (&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log, Keep: a.keepRollback}).Run(ctx) })
 	wg.Wait()
 }
 
@@ -276,7 +276,11 @@ func (a *App) refreshSettings(ctx context.Context) {
 	backoff := min(time.Second, a.cfg.RefreshEvery)
 	for {
 		wait := a.cfg.RefreshEvery
-		if err := a.settings.Refresh(ctx, a.secrets); err != nil && ctx.Err() == nil {
+		err := a.settings.Refresh(ctx, a.secrets)
+		if err == nil {
+			err = a.readRollbacks(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
 			a.metrics.SettingsRefreshFailures.Inc()
 			if !a.settings.Ready() {
 				a.log.Warn("settings not read yet; not ready, retrying", "err", err, "retry_in", backoff.String())

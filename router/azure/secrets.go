@@ -45,3 +45,12 @@ func (k *KeyVault) Secrets(ctx context.Context, names []string) (map[string]stri
 	}
 	return out, nil
 }
+
+var _ router.SecretWriter = (*KeyVault)(nil)
+
+// SetSecret implements router.SecretWriter: a new version of the secret
+// (the router's identity needs Key Vault Secrets Officer on that secret).
+func (k *KeyVault) SetSecret(ctx context.Context, name, value string) error {
+	_, err := k.c.SetSecret(ctx, name, azsecrets.SetSecretParameters{Value: &value}, nil)
+	return asUnavailable("write secret "+name, err)
+}
