@@ -15,6 +15,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // flakySource fails its first n reads (Key Vault answering 403 until the
@@ -42,11 +43,17 @@ func (s *flakySource) Secrets(context.Context, []string) (map[string]string, err
 // a read succeeds.
 func TestSettingsRetryUntilKeyVaultAnswers(t *testing.T) {
 	src := &flakySource{fails: 2}
+	settings := live.NewSettings(router.DefaultSettings(), nil)
+	cat, err := models.One(config.Default().InferenceURL, settings, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := &App{
 		cfg:      config.Config{RefreshEvery: time.Hour},
 		log:      slog.New(slog.DiscardHandler),
 		metrics:  metrics.New(),
-		settings: live.NewSettings(router.DefaultSettings(), nil),
+		settings: settings,
+		models:   cat,
 		secrets:  src,
 	}
 	a.settings.AwaitSource()
