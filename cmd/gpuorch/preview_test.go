@@ -65,7 +65,7 @@ func TestPreviewJSONSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range raw.Resources {
-			if got, want := keysOf(r, t), []string{"custom", "dependencies", "inputs", "name", "parent", "providerVersion", "type", "urn"}; !reflect.DeepEqual(got, want) {
+			if got, want := keysOf(r, t), []string{"aliases", "custom", "dependencies", "inputs", "name", "parent", "providerVersion", "type", "urn"}; !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s: resource keys %v, want %v", stack, got, want)
 			}
 		}
