@@ -44,22 +44,35 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	models := pulumi.Map{}
+	for _, m := range platform.Models {
+		models[m.Model.Name] = pulumi.Map{
+			"gpuType":     pulumi.String(string(m.Model.GPU)),
+			"appName":     m.AppName,
+			"internalUrl": m.InternalURL,
+			"image":       m.Image,
+			"poolId":      platform.Batch.PoolIDOf[m.Model.GPU],
+		}
+	}
+	def := platform.Models[0]
 	return pulumi.Map{
-		"resourceGroupName":    platform.ResourceGroupName,
-		"workspaceId":          platform.Observability.WorkspaceID,
-		"actionGroupId":        platform.Observability.ActionGroupID,
-		"keyVaultUri":          platform.Vault.VaultURI,
-		"storageAccountName":   platform.Storage.AccountName,
-		"queueEndpoint":        platform.Storage.QueueEndpoint,
-		"blobEndpoint":         platform.Storage.BlobEndpoint,
-		"workQueueName":        platform.Storage.WorkQueueName,
-		"poisonQueueName":      platform.Storage.PoisonQueueName,
-		"requestContainer":     platform.Storage.RequestContainerName,
-		"resultContainer":      platform.Storage.ResultContainerName,
-		"registryLoginServer":  platform.Registry.LoginServer,
-		"inferenceUrl":         platform.Inference.InternalURL,
+		"resourceGroupName":   platform.ResourceGroupName,
+		"workspaceId":         platform.Observability.WorkspaceID,
+		"actionGroupId":       platform.Observability.ActionGroupID,
+		"keyVaultUri":         platform.Vault.VaultURI,
+		"storageAccountName":  platform.Storage.AccountName,
+		"queueEndpoint":       platform.Storage.QueueEndpoint,
+		"blobEndpoint":        platform.Storage.BlobEndpoint,
+		"workQueueName":       platform.Storage.WorkQueueName,
+		"poisonQueueName":     platform.Storage.PoisonQueueName,
+		"requestContainer":    platform.Storage.RequestContainerName,
+		"resultContainer":     platform.Storage.ResultContainerName,
+		"registryLoginServer": platform.Registry.LoginServer,
+		// The default model's app and pool, as in a single-model stack.
+		"inferenceUrl":         def.InternalURL,
 		"batchAccountEndpoint": platform.Batch.AccountEndpoint,
-		"batchPoolId":          platform.Batch.PoolID,
+		"batchPoolId":          platform.Batch.PoolIDOf[def.Model.GPU],
+		"models":               models,
 		"routerUrl":            platform.Router.URL,
 		"apiKey":               platform.APIKey,
 		"dashboardUrl":         platform.Dashboard.URL,

@@ -29,7 +29,7 @@ const (
 	maxNetworkBits = 22
 )
 
-// MaxIsolatedPoolNodes is how many nodes the isolated pool's subnet holds:
+// MaxIsolatedPoolNodes is how many nodes the isolated pools' subnet holds:
 // a /24 (components.SubnetPlan) less the 5 addresses Azure reserves in every
 // subnet. A pool whose subnet lacks addresses for its target allocates
 // partially and reports a resize error (azure-docs
@@ -60,8 +60,5 @@ func ParseAddressSpace(s string) (netip.Prefix, error) {
 func (c *Config) validateNetwork(add func(key string, value any, allowed string)) {
 	if _, err := ParseAddressSpace(c.Network.AddressSpace); err != nil {
 		add("networkAddressSpace", c.Network.AddressSpace, err.Error())
-	}
-	if c.Network.Isolation && c.Batch.MaxNodes > MaxIsolatedPoolNodes {
-		add("batchMaxNodes", c.Batch.MaxNodes, fmt.Sprintf("with networkIsolation at most %d, the addresses of the pool's /24 subnet", MaxIsolatedPoolNodes))
 	}
 }
