@@ -36,8 +36,12 @@ const (
 // BatchArgs configures the batch tier.
 type BatchArgs struct {
 	Placement
-	// StorageAccountID is the auto-storage account (shared keys off).
-	StorageAccountID pulumi.StringInput
+	// AutoStorageAccountID, when set, links that storage account (shared
+	// keys off) as the account's auto-storage, which the Batch service
+	// itself reaches for application packages and auto-storage resource
+	// files. The stack uses neither (tasks move their blobs as the pool's
+	// identity), so a nil one links none.
+	AutoStorageAccountID pulumi.StringInput
 	// AccountIdentityID is the account's user-assigned identity, which
 	// reaches auto-storage.
 	AccountIdentityID pulumi.StringInput
@@ -63,8 +67,9 @@ type BatchArgs struct {
 	// no public IP addresses (azure-docs
 	// batch/simplified-node-communication-pool-no-public-ip.md).
 	PoolSubnetID pulumi.StringInput
-	// PoolDependsOn are the private endpoints the nodes use besides the
-	// account's own (registry, blobs): nodes must not start before them.
+	// PoolDependsOn are what the nodes wait for besides the account's own
+	// endpoints: the registry's and the blobs' (DNS records and zone links);
+	// nodes must not start before those names resolve privately.
 	PoolDependsOn []pulumi.Resource
 }
 
@@ -86,8 +91,9 @@ type Batch struct {
 	Formulas pulumi.StringArrayOutput `pulumi:"formulas"`
 	// PoolIDOf is the id of each GPU type's pool.
 	PoolIDOf map[config.GPUType]pulumi.StringOutput `pulumi:"-"`
-	// Endpoints are the account's private endpoints' DNS registrations (none
-	// without PrivateLink), for clients of the Batch service to depend on.
+	// Endpoints are the account's private endpoints' DNS records and their
+	// zone's link to the network (none without PrivateLink), for clients of
+	// the Batch service to depend on.
 	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
@@ -101,6 +107,20 @@ func PoolFormula(spot bool, maxNodes int) (string, error) {
 	o.TasksPerNode = 1
 	o.NodeDeallocation = "taskcompletion"
 	return autoscale.Build(o)
+}
+
+// autoStorage links the auto-storage account, or nothing.
+func autoStorage(args *BatchArgs) *batch.AutoStorageBasePropertiesArgs {
+	if args.AutoStorageAccountID == nil {
+		return nil
+	}
+	return &batch.AutoStorageBasePropertiesArgs{
+		StorageAccountId: args.AutoStorageAccountID,
+		// Shared keys are off on the account: Batch reaches it as its
+		// identity, and nodes as the pool's.
+		AuthenticationMode:    pulumi.String("BatchAccountManagedIdentity"),
+		NodeIdentityReference: &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID},
+	}
 }
 
 // PoolNameOf is the id of the i-th pool, of the given GPU: the first keeps
@@ -130,13 +150,7 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 		},
 		PoolAllocationMode:  pulumi.String("BatchService"),
 		PublicNetworkAccess: pulumi.String(publicAccess(args.PrivateLink)),
-		AutoStorage: &batch.AutoStorageBasePropertiesArgs{
-			StorageAccountId: args.StorageAccountID,
-			// Shared keys are off on the account: Batch reaches it as its
-			// identity, and nodes as the pool's.
-			AuthenticationMode:    pulumi.String("BatchAccountManagedIdentity"),
-			NodeIdentityReference: &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID},
-		},
+		AutoStorage:         autoStorage(args),
 		// Entra ID only: no shared key, no task authentication tokens.
 		AllowedAuthenticationModes: pulumi.StringArray{pulumi.String("AAD")},
 		Tags:                       args.Tags,
@@ -148,12 +162,12 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 	poolAfter := append([]pulumi.Resource{}, args.PoolDependsOn...)
 	if args.PrivateLink != nil {
 		for _, group := range []string{GroupBatchAccount, GroupNodeManagement} {
-			dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
+			resolved, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
 			if err != nil {
 				return nil, err
 			}
-			poolAfter = append(poolAfter, dns)
-			comp.Endpoints = append(comp.Endpoints, dns)
+			poolAfter = withNew(poolAfter, resolved...)
+			comp.Endpoints = withNew(comp.Endpoints, resolved...)
 		}
 	}
 

@@ -18,7 +18,7 @@ import (
 func TestBatchPoolNamesNoImageAndScalesByTheFormula(t *testing.T) {
 	res := declare(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		b, err := components.NewBatch(ctx, "batch", &components.BatchArgs{
-			Placement: place(), StorageAccountID: pulumi.String("st-id"), AccountIdentityID: pulumi.String("id-account"),
+			Placement: place(), AutoStorageAccountID: pulumi.String("st-id"), AccountIdentityID: pulumi.String("id-account"),
 			PoolIdentityID: pulumi.String("id-pool"),
 			Pools: []config.Pool{
 				{GPU: config.GPUT4, VMSize: "Standard_NC4as_T4_v3", MaxNodes: 6, Spot: true},
@@ -74,5 +74,25 @@ func TestBatchPoolNamesNoImageAndScalesByTheFormula(t *testing.T) {
 		if p.Number("taskSlotsPerNode") != 1 || p.String("vmSize") != want.size {
 			t.Errorf("pool %s: slots %v, size %q, want 1 and %s", p.Name, p.Number("taskSlotsPerNode"), p.String("vmSize"), want.size)
 		}
+	}
+}
+
+// Without an auto-storage account the account links none: an isolated
+// stack's storage answers only through its private endpoints, which the
+// Batch service, reaching auto-storage from outside, cannot use.
+func TestBatchLinksAutoStorageOnlyWhenGiven(t *testing.T) {
+	res := declare(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := components.NewBatch(ctx, "batch", &components.BatchArgs{
+			Placement: place(), AccountIdentityID: pulumi.String("id-account"), PoolIdentityID: pulumi.String("id-pool"),
+			Pools: []config.Pool{{GPU: config.GPUT4, VMSize: "Standard_NC4as_T4_v3", MaxNodes: 2, Spot: true}}, RegistryServer: pulumi.String("cr.example.io"),
+		})
+		return pulumi.Map{}, err
+	})
+	accounts := res.OfType("azure-native:batch:BatchAccount")
+	if len(accounts) != 1 {
+		t.Fatalf("%d accounts", len(accounts))
+	}
+	if auto := accounts[0].Input("autoStorage"); !auto.IsNull() {
+		t.Errorf("account links auto-storage %v, want none", auto)
 	}
 }

@@ -75,7 +75,7 @@ func newFoundation(ctx *pulumi.Context, name string, args *PlatformArgs, parent 
 
 	// With network isolation the kept tiers sit behind private endpoints in
 	// this network, and their consumers start after them.
-	if f.network, err = newNetworkIfIsolated(ctx, name, args.Network, f.place, parent); err != nil {
+	if f.network, err = newNetworkIfIsolated(ctx, name, args.Network, args.Location, f.place, parent); err != nil {
 		return nil, err
 	}
 	return f, nil

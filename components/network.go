@@ -79,6 +79,9 @@ func PrivateDNSZone(group string) string { return privateDNSZones[group] }
 // NetworkArgs configures the network tier.
 type NetworkArgs struct {
 	Placement
+	// Region is the ARM name of Placement's location (e.g. swedencentral):
+	// the NSG rules name its regional service tags.
+	Region string
 	// AddressSpace is the virtual network's IPv4 prefix, /16 to /22.
 	AddressSpace string
 }
@@ -100,12 +103,14 @@ type Network struct {
 	Endpoints *PrivateLink `pulumi:"-"`
 }
 
-// PrivateLink is where a tier places its private endpoints: the subnet, and
-// the private DNS zone id of each sub-resource (group id) for the endpoint's
-// DNS zone group.
+// PrivateLink is where a tier places its private endpoints: the subnet, the
+// private DNS zone id of each sub-resource (group id) for the endpoint's DNS
+// zone group, and the link of that zone to the network, without which the
+// zone's records do not resolve there.
 type PrivateLink struct {
-	SubnetID pulumi.StringInput
-	ZoneIDs  map[string]pulumi.StringInput
+	SubnetID  pulumi.StringInput
+	ZoneIDs   map[string]pulumi.StringInput
+	ZoneLinks map[string]pulumi.Resource
 }
 
 // nsgRule is one allow rule of a subnet's network security group, with the
@@ -122,7 +127,8 @@ type nsgRule struct {
 // (which already allow traffic within the virtual network and from the load
 // balancer, deny other inbound traffic and allow outbound traffic). They are
 // written out so that a later deny rule, or a reader, sees what each service
-// needs. "<self>", "<pe>" and "<region>" are filled in per stack.
+// needs. "<self>", "<pe>" and "<region>" (the region as service tags spell
+// it, config.ServiceTagRegion) are filled in per stack.
 var subnetRules = map[string][]nsgRule{
 	// Workload profiles environment (azure-docs
 	// container-apps/firewall-integration.md, "NSG allow rules", workload
@@ -141,13 +147,15 @@ var subnetRules = map[string][]nsgRule{
 		{"AllowPrivateEndpoints", "Outbound", "Tcp", "<self>", "<pe>", "443", 160, "registry pulls, Key Vault, queues, blobs and Batch through their private endpoints"},
 	},
 	// Simplified node communication: no inbound rule; outbound 443 to
-	// BatchNodeManagement.<region> (azure-docs
+	// BatchNodeManagement.<region> over any protocol ("Batch currently only
+	// uses TCP, but UDP might be required for future compatibility":
+	// azure-docs batch/batch-virtual-network.md, "Outbound security rules";
 	// batch/simplified-compute-node-communication.md). With the
 	// nodeManagement private endpoint that traffic stays in the network
 	// (batch/simplified-node-communication-pool-no-public-ip.md).
 	SubnetBatchPool: {
 		{"AllowPrivateEndpoints", "Outbound", "Tcp", "<self>", "<pe>", "443", 100, "node management, registry pulls and blobs through their private endpoints"},
-		{"AllowBatchNodeManagement", "Outbound", "Tcp", "<self>", "BatchNodeManagement.<region>", "443", 110, "the rule simplified node communication documents"},
+		{"AllowBatchNodeManagement", "Outbound", "*", "<self>", "BatchNodeManagement.<region>", "443", 110, "the rule simplified node communication documents"},
 	},
 	// Private endpoints answer HTTPS from inside the network only. The
 	// subnet keeps private endpoint network policies disabled, as Batch
@@ -171,6 +179,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("network address space %q: %w", args.AddressSpace, err)
 	}
+	tagRegion, ok := config.ServiceTagRegion(args.Region)
+	if !ok {
+		return nil, fmt.Errorf("network region %q: no service tag name known for it (components/config/regions.go)", args.Region)
+	}
 	comp := &Network{SubnetIDs: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("gpu-orchestration:network:Network", name, comp, opts...); err != nil {
 		return nil, err
@@ -185,7 +197,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			NetworkSecurityGroupName: pulumi.String(args.Naming.Hyphenated("nsg") + "-" + strings.TrimPrefix(sn, "snet-")),
 			ResourceGroupName:        args.ResourceGroupName,
 			Location:                 args.Location,
-			SecurityRules:            securityRules(sn, plan, args.Location),
+			SecurityRules:            securityRules(sn, plan, tagRegion),
 			Tags:                     args.Tags,
 		}, child)
 		if err != nil {
@@ -226,12 +238,13 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		comp.SubnetIDs[sn] = pulumi.Sprintf("%s/subnets/%s", vnetID, sn)
 	}
 
-	link := &PrivateLink{SubnetID: comp.SubnetIDs[SubnetPrivateEndpoints], ZoneIDs: map[string]pulumi.StringInput{}}
+	link := &PrivateLink{SubnetID: comp.SubnetIDs[SubnetPrivateEndpoints], ZoneIDs: map[string]pulumi.StringInput{}, ZoneLinks: map[string]pulumi.Resource{}}
 	zoneIDs := map[string]pulumi.StringOutput{}
+	zoneLinks := map[string]pulumi.Resource{}
 	for _, group := range []string{GroupBlob, GroupQueue, GroupVault, GroupRegistry, GroupBatchAccount, GroupNodeManagement} {
 		zoneName := privateDNSZones[group]
 		if id, ok := zoneIDs[zoneName]; ok {
-			link.ZoneIDs[group] = id
+			link.ZoneIDs[group], link.ZoneLinks[group] = id, zoneLinks[zoneName]
 			continue
 		}
 		logical := name + "-dns-" + strings.ReplaceAll(strings.TrimPrefix(zoneName, "privatelink."), ".", "-")
@@ -245,7 +258,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("private DNS zone %s: %w", zoneName, err)
 		}
-		if _, err := network.NewVirtualNetworkLink(ctx, logical+"-link", &network.VirtualNetworkLinkArgs{
+		vnetLink, err := network.NewVirtualNetworkLink(ctx, logical+"-link", &network.VirtualNetworkLinkArgs{
 			VirtualNetworkLinkName: pulumi.String(vnetName),
 			PrivateZoneName:        zone.Name,
 			ResourceGroupName:      args.ResourceGroupName,
@@ -254,11 +267,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			// Endpoints register through their DNS zone groups, not VMs.
 			RegistrationEnabled: pulumi.Bool(false),
 			Tags:                args.Tags,
-		}, child); err != nil {
+		}, child)
+		if err != nil {
 			return nil, fmt.Errorf("private DNS zone %s link: %w", zoneName, err)
 		}
-		zoneIDs[zoneName] = zone.ID().ToStringOutput()
-		link.ZoneIDs[group] = zoneIDs[zoneName]
+		zoneIDs[zoneName], zoneLinks[zoneName] = zone.ID().ToStringOutput(), vnetLink
+		link.ZoneIDs[group], link.ZoneLinks[group] = zoneIDs[zoneName], vnetLink
 	}
 
 	comp.VNetID = vnetID
@@ -272,11 +286,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 // newNetworkIfIsolated declares the network tier when the stack asks for
 // isolation, and returns nil otherwise.
-func newNetworkIfIsolated(ctx *pulumi.Context, name string, n config.Network, place Placement, opts ...pulumi.ResourceOption) (*Network, error) {
+func newNetworkIfIsolated(ctx *pulumi.Context, name string, n config.Network, region string, place Placement, opts ...pulumi.ResourceOption) (*Network, error) {
 	if !n.Isolation {
 		return nil, nil
 	}
-	return NewNetwork(ctx, name+"-network", &NetworkArgs{Placement: place, AddressSpace: n.AddressSpace}, opts...)
+	return NewNetwork(ctx, name+"-network", &NetworkArgs{Placement: place, Region: region, AddressSpace: n.AddressSpace}, opts...)
 }
 
 // link is where tiers put private endpoints; nil without isolation.
@@ -295,8 +309,9 @@ func (n *Network) subnet(name string) pulumi.StringInput {
 	return n.SubnetIDs[name]
 }
 
-// securityRules fills in the subnet's rules.
-func securityRules(subnet string, plan map[string]netip.Prefix, location pulumi.StringInput) network.SecurityRuleTypeArray {
+// securityRules fills in the subnet's rules; tagRegion is the region as
+// regional service tags spell it.
+func securityRules(subnet string, plan map[string]netip.Prefix, tagRegion string) network.SecurityRuleTypeArray {
 	out := network.SecurityRuleTypeArray{}
 	fill := func(s string) pulumi.StringInput {
 		switch s {
@@ -306,7 +321,7 @@ func securityRules(subnet string, plan map[string]netip.Prefix, location pulumi.
 			return pulumi.String(plan[SubnetPrivateEndpoints].String())
 		}
 		if tag, ok := strings.CutSuffix(s, "<region>"); ok {
-			return pulumi.Sprintf("%s%s", tag, location)
+			return pulumi.String(tag + tagRegion)
 		}
 		return pulumi.String(s)
 	}

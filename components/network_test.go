@@ -13,18 +13,24 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
-// runNetwork declares the network tier alone under mocks.
+// runNetwork declares the network tier alone under mocks, in westus3.
 func runNetwork(t *testing.T, space string) (*mockstack.Result, error) {
+	t.Helper()
+	return runNetworkIn(t, "westus3", space)
+}
+
+func runNetworkIn(t *testing.T, region, space string) (*mockstack.Result, error) {
 	t.Helper()
 	cfg := &mockstack.StackConfig{Project: "gpu-orchestration", Stack: "test", Values: map[string]string{}}
 	return mockstack.RunConfig(cfg, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		net, err := components.NewNetwork(ctx, "net", &components.NetworkArgs{
 			Placement: components.Placement{
 				ResourceGroupName: pulumi.String("rg-test"),
-				Location:          pulumi.String("westus3"),
+				Location:          pulumi.String(region),
 				Tags:              pulumi.StringMap{"stack": pulumi.String("test")},
 				Naming:            components.NewNaming("test", mockstack.SubscriptionID, "rg-test"),
 			},
+			Region:       region,
 			AddressSpace: space,
 		})
 		if err != nil {
@@ -122,8 +128,11 @@ func TestNetworkTier(t *testing.T) {
 		lb["destinationAddressPrefix"].StringValue() != "10.60.0.0/24" || lb["direction"].StringValue() != "Inbound" {
 		t.Errorf("load balancer rule %v", lb)
 	}
+	// The service tag as Azure names it (region display name without
+	// spaces), over any protocol as batch/batch-virtual-network.md lists it.
 	nm := rule("nsg-gpuorch-test-batch", "AllowBatchNodeManagement")
-	if nm["destinationAddressPrefix"].StringValue() != "BatchNodeManagement.westus3" || nm["direction"].StringValue() != "Outbound" {
+	if nm["destinationAddressPrefix"].StringValue() != "BatchNodeManagement.WestUS3" || nm["direction"].StringValue() != "Outbound" ||
+		nm["protocol"].StringValue() != "*" || nm["destinationPortRange"].StringValue() != "443" {
 		t.Errorf("node management rule %v", nm)
 	}
 	pe := rule("nsg-gpuorch-test-batch", "AllowPrivateEndpoints")
@@ -180,5 +189,14 @@ func TestNetworkRejectsABadAddressSpace(t *testing.T) {
 	_, err := runNetwork(t, "10.60.0.0/25")
 	if err == nil || !strings.Contains(err.Error(), "/16 to /22") {
 		t.Fatalf("a /25 accepted or the error does not say what is allowed: %v", err)
+	}
+}
+
+// A region without a known service tag name is refused before any NSG
+// carries a tag Azure may not recognise.
+func TestNetworkRejectsARegionWithoutServiceTagName(t *testing.T) {
+	_, err := runNetworkIn(t, "marscentral", "10.60.0.0/22")
+	if err == nil || !strings.Contains(err.Error(), `"marscentral"`) {
+		t.Fatalf("an unknown region accepted, or the error does not name it: %v", err)
 	}
 }

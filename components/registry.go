@@ -32,8 +32,9 @@ type RegistryArgs struct {
 	// need it: azure-docs container-registry/container-registry-private-link.md),
 	// turns public network access off and gives it a private endpoint there.
 	// Pushes then reach the registry only from inside the network, so the
-	// images are built after the endpoint's DNS record exists, by a
-	// `pulumi up` that runs inside the network (README, network isolation).
+	// images are built after the endpoint's DNS record and its zone's link
+	// exist, by a `pulumi up` that runs inside the network (README, network
+	// isolation).
 	PrivateLink *PrivateLink
 }
 
@@ -44,14 +45,17 @@ type Registry struct {
 
 	// RegistryID is the registry's resource id, the scope of AcrPull.
 	RegistryID pulumi.StringOutput `pulumi:"registryId"`
+	// RegistryName is the registry's name, what `az acr login -n` takes.
+	RegistryName pulumi.StringOutput `pulumi:"registryName"`
 	// LoginServer is the registry's host, e.g. crgpuorchdev1a2b3c.azurecr.io.
 	LoginServer pulumi.StringOutput `pulumi:"loginServer"`
 	// ImageRefs maps each ImageSpec.Repository to the reference apps run:
 	// the pushed image's digest (so a new build rolls a new revision), or
 	// the prebuilt reference.
 	ImageRefs map[string]pulumi.StringOutput `pulumi:"-"`
-	// Endpoints are the private endpoint's DNS registration (none without
-	// PrivateLink): whatever pulls must depend on them.
+	// Endpoints are the private endpoint's DNS record and its zone's link to
+	// the network (none without PrivateLink): whatever pulls must depend on
+	// them.
 	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
@@ -86,11 +90,11 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	}
 	pushAfter := []pulumi.ResourceOption{child}
 	if args.PrivateLink != nil {
-		dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, registry.ID(), GroupRegistry, child)
+		resolved, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, registry.ID(), GroupRegistry, child)
 		if err != nil {
 			return nil, err
 		}
-		comp.Endpoints = append(comp.Endpoints, dns)
+		comp.Endpoints = withNew(comp.Endpoints, resolved...)
 		pushAfter = append(pushAfter, pulumi.DependsOn(comp.Endpoints))
 	}
 
@@ -131,9 +135,11 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	}
 
 	comp.RegistryID = registry.ID().ToStringOutput()
+	comp.RegistryName = registry.Name
 	comp.LoginServer = registry.LoginServer
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"registryId":  comp.RegistryID,
-		"loginServer": comp.LoginServer,
+		"registryId":   comp.RegistryID,
+		"registryName": comp.RegistryName,
+		"loginServer":  comp.LoginServer,
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -74,6 +75,9 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 		routerconfig.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", first.App.CooldownSeconds)),
 		routerconfig.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(args.Routing.MaxBodyBytes)),
 		routerconfig.EnvModels:               routerModels(args, models, bat, pricing.Default()),
+	}
+	if len(args.Router.AllowedOrigins) > 0 {
+		env[routerconfig.EnvCORSOrigins] = pulumi.String(strings.Join(args.Router.AllowedOrigins, ","))
 	}
 	p := prices(args, first, pricing.Default())
 	if p.realtime > 0 {

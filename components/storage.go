@@ -61,8 +61,9 @@ type Storage struct {
 	PoisonQueueName      pulumi.StringOutput `pulumi:"poisonQueueName"`
 	RequestContainerName pulumi.StringOutput `pulumi:"requestContainerName"`
 	ResultContainerName  pulumi.StringOutput `pulumi:"resultContainerName"`
-	// Endpoints are the blob and queue private endpoints' DNS registrations
-	// (none without PrivateLink), for consumers to depend on.
+	// Endpoints are the blob and queue private endpoints' DNS records and
+	// their zones' links to the network (none without PrivateLink), for
+	// consumers to depend on.
 	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
@@ -130,11 +131,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 
 	if args.PrivateLink != nil {
 		for _, group := range []string{GroupBlob, GroupQueue} {
-			dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
+			resolved, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, account.ID(), group, child)
 			if err != nil {
 				return nil, err
 			}
-			comp.Endpoints = append(comp.Endpoints, dns)
+			comp.Endpoints = withNew(comp.Endpoints, resolved...)
 		}
 	}
 

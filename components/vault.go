@@ -49,8 +49,9 @@ type Vault struct {
 	VaultURI pulumi.StringOutput `pulumi:"vaultUri"`
 	// SettingNames are the names of the secrets the tier wrote.
 	SettingNames pulumi.StringArrayOutput `pulumi:"settingNames"`
-	// Endpoints are the private endpoint's DNS registration (none without
-	// PrivateLink), for readers of the vault to depend on.
+	// Endpoints are the private endpoint's DNS record and its zone's link to
+	// the network (none without PrivateLink), for readers of the vault to
+	// depend on.
 	Endpoints []pulumi.Resource `pulumi:"-"`
 }
 
@@ -91,11 +92,11 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 	}
 
 	if args.PrivateLink != nil {
-		dns, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, vault.ID(), GroupVault, child)
+		resolved, err := privateEndpoint(ctx, name, args.Placement, args.PrivateLink, vault.ID(), GroupVault, child)
 		if err != nil {
 			return nil, err
 		}
-		comp.Endpoints = append(comp.Endpoints, dns)
+		comp.Endpoints = withNew(comp.Endpoints, resolved...)
 	}
 
 	names := slices.Sorted(maps.Keys(args.Settings))

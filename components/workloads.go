@@ -83,31 +83,42 @@ func newModels(ctx *pulumi.Context, name string, owner *Platform, args *Platform
 
 // newBatchWorkload declares the pools' and the Batch account's grants, then
 // the account and one pool per GPU type of the models.
+//
+// The account links the storage account as auto-storage only when the
+// network is not isolated: the Batch service reaches auto-storage from
+// outside the network, through a public endpoint the isolated account has
+// turned off and to which its network rules let no trusted service through
+// (storageNetworkRules). The stack needs no auto-storage either way.
 func newBatchWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, parent pulumi.ResourceOption) (*Batch, error) {
 	registry, store := kept.registry, kept.storage
-	grants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+	grants := []grant{
 		{"pool-acrpull-registry", ids.pool.PrincipalId, RoleAcrPull, registry.RegistryID},
 		{"pool-blob-requests", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.RequestContainerID},
 		{"pool-blob-results", ids.pool.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
+	}
+	var autoStorage pulumi.StringInput
+	if !args.Network.Isolation {
+		autoStorage = store.AccountID
 		// Auto-storage with BatchAccountManagedIdentity needs the account's
 		// identity to hold blob data access on the storage account
 		// (azure-docs batch/managed-identity-pools.md, auto-storage).
-		{"batch-blob-account", ids.batchAccount.PrincipalId, RoleStorageBlobDataContributor, store.AccountID},
-	}, parent)
+		grants = append(grants, grant{"batch-blob-account", ids.batchAccount.PrincipalId, RoleStorageBlobDataContributor, store.AccountID})
+	}
+	granted, err := assignRoles(ctx, args.SubscriptionID, grants, parent)
 	if err != nil {
 		return nil, err
 	}
 	return NewBatch(ctx, name+"-batch", &BatchArgs{
-		Placement:         base.place,
-		StorageAccountID:  store.AccountID,
-		AccountIdentityID: ids.batchAccount.ID().ToStringOutput(),
-		PoolIdentityID:    ids.pool.ID().ToStringOutput(),
-		Pools:             args.Pools(),
-		RegistryServer:    registry.LoginServer,
-		PrivateLink:       base.network.link(),
-		PoolSubnetID:      base.network.subnet(SubnetBatchPool),
-		PoolDependsOn:     concat(registry.Endpoints, store.Endpoints),
-	}, parent, pulumi.DependsOn(grants))
+		Placement:            base.place,
+		AutoStorageAccountID: autoStorage,
+		AccountIdentityID:    ids.batchAccount.ID().ToStringOutput(),
+		PoolIdentityID:       ids.pool.ID().ToStringOutput(),
+		Pools:                args.Pools(),
+		RegistryServer:       registry.LoginServer,
+		PrivateLink:          base.network.link(),
+		PoolSubnetID:         base.network.subnet(SubnetBatchPool),
+		PoolDependsOn:        concat(registry.Endpoints, store.Endpoints),
+	}, parent, pulumi.DependsOn(granted))
 }
 
 // newRouterWorkload declares the router's grants, then the router app,

@@ -121,7 +121,7 @@ func (c Config) RunBatch(in io.Reader, out io.Writer) (int, error) {
 			if input, err := Decode(l.Body); err != nil {
 				r.Status, r.Body = StatusBadInput, errorBody(err)
 			} else {
-				r.Body, _ = json.Marshal(Predict(input))
+				r.Body, _ = json.Marshal(PredictAs(c.name(), input))
 			}
 			o = r
 		}

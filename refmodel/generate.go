@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -57,6 +58,17 @@ func Generate(prompt string, maxTokens int) Completion {
 		x = xorshift(x)
 		c.Words[i] = vocabulary[x%uint64(len(vocabulary))]
 	}
+	return c
+}
+
+// Sample is the i-th of several answers to one prompt (a request's n): the
+// first is Generate's, each other one differs, all reproducible.
+func Sample(prompt string, maxTokens, i int) Completion {
+	if i == 0 {
+		return Generate(prompt, maxTokens)
+	}
+	c := Generate(prompt+"\x00sample "+strconv.Itoa(i), maxTokens)
+	c.PromptTokens = len(strings.Fields(prompt))
 	return c
 }
 

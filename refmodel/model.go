@@ -15,6 +15,7 @@ import (
 	"hash/fnv"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,17 +47,32 @@ var ErrBadInput = errors.New("bad input")
 
 const buckets = 256
 
-var weights = func() [buckets]float64 {
+// weightsOf are a model's fixed weights: the reference model's from a fixed
+// seed, another name's from that seed and the name, so that two reference
+// models serving under different names answer differently, each
+// deterministically.
+func weightsOf(name string) *[buckets]float64 {
+	if w, ok := weightsByName.Load(name); ok {
+		return w.(*[buckets]float64)
+	}
 	var w [buckets]float64
 	x := uint64(0x9E3779B97F4A7C15) // fixed seed: deterministic weights
+	if name != Version {
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(name))
+		x ^= h.Sum64() | 1
+	}
 	for i := range w {
 		x ^= x << 13
 		x ^= x >> 7
 		x ^= x << 17
 		w[i] = float64(int64(x%2001)-1000) / 1000
 	}
-	return w
-}()
+	got, _ := weightsByName.LoadOrStore(name, &w)
+	return got.(*[buckets]float64)
+}
+
+var weightsByName sync.Map // model name → *[buckets]float64
 
 // Decode reads an Input from a JSON body.
 func Decode(body []byte) (Input, error) {
@@ -74,18 +90,22 @@ func Decode(body []byte) (Input, error) {
 	return in, nil
 }
 
-// Predict classifies the input.
-func Predict(in Input) Output {
+// Predict classifies the input as the reference model (Version).
+func Predict(in Input) Output { return PredictAs(Version, in) }
+
+// PredictAs classifies the input as the model named name.
+func PredictAs(name string, in Input) Output {
 	if in.SleepMs > 0 {
 		time.Sleep(min(time.Duration(in.SleepMs)*time.Millisecond, MaxSleep))
 	}
 	text := strings.ToLower(in.Text)
+	w := weightsOf(name)
 	var sum float64
 	n := 0
 	for i := 0; i+1 < len(text); i++ {
 		h := fnv.New32a()
 		_, _ = h.Write([]byte{text[i], text[i+1]})
-		sum += weights[h.Sum32()%buckets]
+		sum += w[h.Sum32()%buckets]
 		n++
 	}
 	z := 0.0
@@ -97,5 +117,5 @@ func Predict(in Input) Output {
 	if score >= 0.5 {
 		label = "positive"
 	}
-	return Output{Model: Version, Label: label, Score: math.Round(score*1e6) / 1e6, Tokens: len(strings.Fields(in.Text))}
+	return Output{Model: name, Label: label, Score: math.Round(score*1e6) / 1e6, Tokens: len(strings.Fields(in.Text))}
 }

@@ -67,3 +67,22 @@ func TestRealtimeContractMatchesBatch(t *testing.T) {
 		t.Fatalf("bad input: %d, want 400", resp.StatusCode)
 	}
 }
+
+// Two reference models under different names answer differently, each as
+// itself and each the same way every time.
+func TestModelsOfOtherNamesAnswerDifferently(t *testing.T) {
+	differs := 0
+	for _, text := range []string{"good", "bad", "the service was fine", "hello world", "slow and cold", "fast"} {
+		in := refmodel.Input{Text: text}
+		a, b := refmodel.Predict(in), refmodel.PredictAs("reference-small-1", in)
+		if a.Model != refmodel.Version || b.Model != "reference-small-1" || refmodel.PredictAs("reference-small-1", in) != b {
+			t.Fatalf("%q: %+v and %+v", text, a, b)
+		}
+		if a.Score != b.Score {
+			differs++
+		}
+	}
+	if differs == 0 {
+		t.Fatal("a model of another name scores every input as the reference model does")
+	}
+}

@@ -94,6 +94,7 @@ type chatRequest struct {
 	Messages            []chatMessage `json:"messages"`
 	MaxTokens           *int          `json:"max_tokens"`
 	MaxCompletionTokens *int          `json:"max_completion_tokens"`
+	N                   *int          `json:"n"`
 	Stream              bool          `json:"stream"`
 	// SleepMs is the reference model's own extension, as in Input: the
 	// answer takes at least this long (capped at MaxSleep).
@@ -143,14 +144,43 @@ func maxTokens(a, b *int) (int, error) {
 	return DefaultMaxTokens, nil
 }
 
+// MaxChoices bounds n, as OpenAI's API does (1 to 128).
+const MaxChoices = 128
+
+// choices reads n: how many answers to give (default 1).
+func choices(n *int) (int, error) {
+	if n == nil {
+		return 1, nil
+	}
+	if *n < 1 || *n > MaxChoices {
+		return 0, badParam("n", "n must be between 1 and %d, got %d", MaxChoices, *n)
+	}
+	return *n, nil
+}
+
+// samples generates n answers to prompt.
+func samples(prompt string, maxTokens, n int) []Completion {
+	cs := make([]Completion, n)
+	for i := range cs {
+		cs[i] = Sample(prompt, maxTokens, i)
+	}
+	return cs
+}
+
 type usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
 }
 
-func usageOf(c Completion) usage {
-	return usage{PromptTokens: c.PromptTokens, CompletionTokens: len(c.Words), TotalTokens: c.PromptTokens + len(c.Words)}
+// usageOf counts the prompt once and every answer's words.
+func usageOf(cs []Completion) usage {
+	u := usage{PromptTokens: cs[0].PromptTokens}
+	for _, c := range cs {
+		u.CompletionTokens += len(c.Words)
+	}
+	u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	return u
 }
 
 // responseID is derived from the prompt so that answers are reproducible.
@@ -186,39 +216,47 @@ func (o *openAIServer) chat(w http.ResponseWriter, r *http.Request) {
 		}
 		prompt.WriteString(m.Role + ": " + t + "\n")
 	}
-	n, err := maxTokens(req.MaxCompletionTokens, req.MaxTokens)
+	mt, err := maxTokens(req.MaxCompletionTokens, req.MaxTokens)
+	if err != nil {
+		writeOpenAIError(w, err)
+		return
+	}
+	n, err := choices(req.N)
 	if err != nil {
 		writeOpenAIError(w, err)
 		return
 	}
 	sleep(r.Context(), req.SleepMs)
-	c := Generate(prompt.String(), n)
+	cs := samples(prompt.String(), mt, n)
 	id, created := responseID("chatcmpl-", prompt.String()), time.Now().Unix()
 	if !req.Stream {
+		out := make([]any, n)
+		for k, c := range cs {
+			// refusal: null, as a model that answered gives (OpenAI's
+			// ChatCompletionMessage requires the field).
+			out[k] = map[string]any{"index": k, "finish_reason": c.FinishReason, "logprobs": nil,
+				"message": map[string]any{"role": "assistant", "content": c.Text(), "refusal": nil}}
+		}
 		writeJSON(w, http.StatusOK, map[string]any{
 			"id": id, "object": "chat.completion", "created": created, "model": o.model,
-			"choices": []any{map[string]any{
-				"index": 0, "finish_reason": c.FinishReason, "logprobs": nil,
-				"message": map[string]any{"role": "assistant", "content": c.Text()},
-			}},
-			"usage": usageOf(c),
+			"choices": out, "usage": usageOf(cs),
 		})
 		return
 	}
-	chunk := func(delta map[string]any, finish any) map[string]any {
+	chunk := func(k int, delta map[string]any, finish any) map[string]any {
 		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": o.model,
-			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": nil}}}
+			"choices": []any{map[string]any{"index": k, "delta": delta, "finish_reason": finish, "logprobs": nil}}}
 	}
-	o.stream(w, r, c, req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
-		func(i int) any {
+	o.stream(w, r, cs, req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
+		func(k, i int) any {
 			if i < 0 {
-				return chunk(map[string]any{"role": "assistant", "content": ""}, nil)
+				return chunk(k, map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil)
 			}
-			return chunk(map[string]any{"content": word(c, i)}, nil)
+			return chunk(k, map[string]any{"content": word(cs[k], i)}, nil)
 		},
-		chunk(map[string]any{}, c.FinishReason),
+		func(k int) any { return chunk(k, map[string]any{}, cs[k].FinishReason) },
 		map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": o.model,
-			"choices": []any{}, "usage": usageOf(c)})
+			"choices": []any{}, "usage": usageOf(cs)})
 }
 
 // word is the i-th streamed piece: words after the first carry their space,
@@ -234,6 +272,7 @@ type completionRequest struct {
 	Model         string          `json:"model"`
 	Prompt        json.RawMessage `json:"prompt"`
 	MaxTokens     *int            `json:"max_tokens"`
+	N             *int            `json:"n"`
 	Stream        bool            `json:"stream"`
 	SleepMs       int             `json:"sleep_ms"`
 	StreamOptions *struct {
@@ -270,41 +309,52 @@ func (o *openAIServer) completion(w http.ResponseWriter, r *http.Request) {
 		writeOpenAIError(w, err)
 		return
 	}
-	n, err := maxTokens(req.MaxTokens, nil)
+	mt, err := maxTokens(req.MaxTokens, nil)
+	if err != nil {
+		writeOpenAIError(w, err)
+		return
+	}
+	n, err := choices(req.N)
 	if err != nil {
 		writeOpenAIError(w, err)
 		return
 	}
 	sleep(r.Context(), req.SleepMs)
-	c := Generate(prompt, n)
+	cs := samples(prompt, mt, n)
 	id, created := responseID("cmpl-", prompt), time.Now().Unix()
-	choice := func(text string, finish any) map[string]any {
-		return map[string]any{"id": id, "object": "text_completion", "created": created, "model": o.model,
-			"choices": []any{map[string]any{"index": 0, "text": text, "finish_reason": finish, "logprobs": nil}}}
+	choice := func(k int, text string, finish any) map[string]any {
+		return map[string]any{"index": k, "text": text, "finish_reason": finish, "logprobs": nil}
+	}
+	object := func(choices ...any) map[string]any {
+		return map[string]any{"id": id, "object": "text_completion", "created": created, "model": o.model, "choices": choices}
 	}
 	if !req.Stream {
-		resp := choice(c.Text(), c.FinishReason)
-		resp["usage"] = usageOf(c)
+		out := make([]any, n)
+		for k, c := range cs {
+			out[k] = choice(k, c.Text(), c.FinishReason)
+		}
+		resp := object(out...)
+		resp["usage"] = usageOf(cs)
 		writeJSON(w, http.StatusOK, resp)
 		return
 	}
-	o.stream(w, r, c, req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
-		func(i int) any {
+	o.stream(w, r, cs, req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
+		func(k, i int) any {
 			if i < 0 {
 				return nil
 			}
-			return choice(word(c, i), nil)
+			return object(choice(k, word(cs[k], i), nil))
 		},
-		choice("", c.FinishReason),
+		func(k int) any { return object(choice(k, "", cs[k].FinishReason)) },
 		map[string]any{"id": id, "object": "text_completion", "created": created, "model": o.model,
-			"choices": []any{}, "usage": usageOf(c)})
+			"choices": []any{}, "usage": usageOf(cs)})
 }
 
-// stream writes the completion as server-sent events, one event per word,
-// flushed as written: event(-1) (when not nil), event(i) for each word, the
-// final event, the usage event when asked for, then [DONE]. Config.Pace runs
-// before each word's event.
-func (o *openAIServer) stream(w http.ResponseWriter, r *http.Request, c Completion, withUsage bool, event func(int) any, final, usageEvent any) {
+// stream writes the answers as server-sent events, one event per word,
+// flushed as written, one answer after the other: for answer k, event(k, -1)
+// (when not nil), event(k, i) for each word, final(k); then the usage event
+// when asked for, then [DONE]. Config.Pace runs before each word's event.
+func (o *openAIServer) stream(w http.ResponseWriter, r *http.Request, cs []Completion, withUsage bool, event func(k, i int) any, final func(k int) any, usageEvent any) {
 	fl, _ := w.(http.Flusher)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -320,18 +370,23 @@ func (o *openAIServer) stream(w http.ResponseWriter, r *http.Request, c Completi
 		}
 		return true
 	}
-	if e := event(-1); e != nil && !send(e) {
-		return
-	}
-	for i := range c.Words {
-		if err := o.cfg.pace(r.Context(), i); err != nil {
+	for k, c := range cs {
+		if e := event(k, -1); e != nil && !send(e) {
 			return
 		}
-		if !send(event(i)) {
+		for i := range c.Words {
+			if err := o.cfg.pace(r.Context(), i); err != nil {
+				return
+			}
+			if !send(event(k, i)) {
+				return
+			}
+		}
+		if !send(final(k)) {
 			return
 		}
 	}
-	if !send(final) || (withUsage && !send(usageEvent)) {
+	if withUsage && !send(usageEvent) {
 		return
 	}
 	_, _ = io.WriteString(w, "data: [DONE]\n\n")

@@ -126,3 +126,79 @@ func TestBatchRunnerReadsOpenAILines(t *testing.T) {
 		t.Fatalf("reference line in the same file: %s", lines[4])
 	}
 }
+
+// A faithful stand-in for OpenAI's chat completion: message.refusal is
+// there (null: the model answered), and n answers come back, the first the
+// one a request without n gets, the others different; usage counts them all.
+func TestChatGivesNChoicesWithRefusal(t *testing.T) {
+	srv := httptest.NewServer(refmodel.Handler("/infer"))
+	defer srv.Close()
+	post := func(path, body string) (int, []byte) {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.Bytes()
+	}
+	status, b := post("/v1/chat/completions", `{"model":"reference-1","messages":[{"role":"user","content":"hi"}],"n":3}`)
+	var chat struct {
+		Choices []struct {
+			Index   int
+			Message map[string]any
+		}
+		Usage struct {
+			CompletionTokens int `json:"completion_tokens"`
+		}
+	}
+	if status != 200 || json.Unmarshal(b, &chat) != nil || len(chat.Choices) != 3 {
+		t.Fatalf("n=3: %d %s", status, b)
+	}
+	words := 0
+	for k, c := range chat.Choices {
+		want := refmodel.Sample("user: hi\n", refmodel.DefaultMaxTokens, k)
+		if refusal, ok := c.Message["refusal"]; !ok || refusal != nil || c.Index != k || c.Message["content"] != want.Text() {
+			t.Fatalf("choice %d: %+v; want index %d, refusal null, %q", k, c, k, want.Text())
+		}
+		words += len(want.Words)
+	}
+	if chat.Choices[0].Message["content"] != refmodel.Generate("user: hi\n", refmodel.DefaultMaxTokens).Text() ||
+		chat.Choices[1].Message["content"] == chat.Choices[0].Message["content"] || chat.Usage.CompletionTokens != words {
+		t.Fatalf("choices %+v usage %d; want the first as without n, the others different, %d tokens", chat.Choices, chat.Usage.CompletionTokens, words)
+	}
+	// Streamed: each choice's words under its index.
+	status, b = post("/v1/chat/completions", `{"model":"reference-1","messages":[{"role":"user","content":"hi"}],"n":2,"stream":true}`)
+	texts := map[int]string{}
+	for l := range strings.Lines(string(b)) {
+		data, ok := strings.CutPrefix(strings.TrimSpace(l), "data: ")
+		if !ok || data == "[DONE]" {
+			continue
+		}
+		var c struct {
+			Choices []struct {
+				Index int
+				Delta struct{ Content string }
+			}
+		}
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			t.Fatalf("event %q", data)
+		}
+		for _, ch := range c.Choices {
+			texts[ch.Index] += ch.Delta.Content
+		}
+	}
+	for k := range 2 {
+		if want := refmodel.Sample("user: hi\n", refmodel.DefaultMaxTokens, k).Text(); status != 200 || texts[k] != want {
+			t.Fatalf("streamed choice %d: %q; want %q", k, texts[k], want)
+		}
+	}
+	status, b = post("/v1/completions", `{"model":"reference-1","prompt":"hi","n":2}`)
+	if status != 200 || strings.Count(string(b), `"index"`) != 2 {
+		t.Fatalf("completions n=2: %d %s", status, b)
+	}
+	if status, b = post("/v1/chat/completions", `{"model":"reference-1","messages":[{"role":"user","content":"hi"}],"n":0}`); status != 400 || !strings.Contains(string(b), `"param":"n"`) {
+		t.Fatalf("n=0: %d %s; want 400 naming n", status, b)
+	}
+}

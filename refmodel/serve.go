@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"time"
 )
@@ -24,6 +25,17 @@ type Config struct {
 	// Pace, when set, replaces TokenDelay: it runs before streamed word i
 	// and ends the stream when it returns an error (tests gate on it).
 	Pace func(ctx context.Context, i int) error
+	// FaultRate is the share of inference requests (0 to 1) answered 500,
+	// as a broken canary would: the local run's CANARY_FAULT_RATE.
+	FaultRate float64
+}
+
+// name is the model's name: ModelName, or Version.
+func (c Config) name() string {
+	if c.ModelName == "" {
+		return Version
+	}
+	return c.ModelName
 }
 
 // Handler serves the realtime contracts with the default Config and the
@@ -63,13 +75,27 @@ func NewHandler(cfg Config) http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
-		out := Predict(in)
+		out := PredictAs(cfg.ModelName, in)
 		if v := r.Header.Get("X-Model-Version"); v != "" && v != Version {
 			w.Header().Set("X-Model-Version-Requested", v)
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
+	if cfg.FaultRate > 0 {
+		return faulty(mux, cfg.FaultRate)
+	}
 	return mux
+}
+
+// faulty answers rate of the POST requests 500, at random, before next.
+func faulty(next http.Handler, rate float64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && rand.Float64() < rate {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "injected fault (FAULT_RATE)"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -120,6 +120,44 @@ func TestDecideFillsOnlyTheMinimumReplicas(t *testing.T) {
 	}
 }
 
+// A pool that must start first (it never ran, or no job finished for
+// PoolColdAfter) then runs micro-batches that last as long as their slowest
+// job: about the slow tail of warm answers. With minutes-long answers an
+// 11-minute deadline that the 10-minute start alone meets is missed; with
+// short answers it is not. A pool that is running measured its runs already.
+func TestColdPoolAllowsForAMicroBatchRun(t *testing.T) {
+	s := testSettings() // BatchLatency 10 min
+	min := time.Minute
+	longAnswers := router.State{Idle: time.Second, RealtimeLatency: 40 * time.Second, RealtimeSlow: 3 * min, BatchIdle: router.NeverServed}
+	shortAnswers := longAnswers
+	shortAnswers.RealtimeSlow = 20 * time.Second
+	scaledIn := longAnswers
+	scaledIn.BatchETA, scaledIn.BatchSlowETA, scaledIn.BatchIdle = 4*min, 5*min, router.PoolColdAfter+time.Second
+	running := scaledIn
+	running.BatchIdle = min
+	auto := router.Request{Deadline: 11 * min}
+	forced := router.Request{Mode: router.ModeBatch, Deadline: 11 * min}
+	for _, tt := range []struct {
+		name   string
+		req    router.Request
+		st     router.State
+		route  router.Route
+		reason router.Reason
+	}{
+		{"never ran, slowest answers 3 min: start and run miss 11 min", auto, longAnswers, router.RouteRealtime, router.ReasonBatchTooSlow},
+		{"never ran, slowest answers 20 s: start and run meet 11 min", auto, shortAnswers, router.RouteBatch, router.ReasonBatchCheaper},
+		{"X-Route: batch, never ran, slowest answers 3 min: the job runs on the app", forced, longAnswers, router.RouteBatch, router.ReasonBatchExpedited},
+		{"X-Route: batch, never ran, slowest answers 20 s: the pool", forced, shortAnswers, router.RouteBatch, router.ReasonForcedBatch},
+		{"may have scaled in: start and run again", auto, scaledIn, router.RouteRealtime, router.ReasonBatchTooSlow},
+		{"running: its measured times hold the runs", auto, running, router.RouteBatch, router.ReasonBatchCheaper},
+	} {
+		d := router.Decide(tt.req, tt.st, s)
+		if d.Route != tt.route || d.Reason != tt.reason {
+			t.Errorf("%s: %s/%s, want %s/%s", tt.name, d.Route, d.Reason, tt.route, tt.reason)
+		}
+	}
+}
+
 func TestDecideCostThresholdTunesColdRouting(t *testing.T) {
 	s := testSettings()
 	// A cold start for one request costs (60+1+300) s × 0.0001 $/s ≈ 0.036 $.

@@ -12,6 +12,7 @@ const (
 	EBadRequest          = "bad_request"          // the body or path is malformed
 	EUnauthorized        = "unauthorized"         // missing or wrong API key
 	ENotFound            = "not_found"            // no such job or path
+	EModelNotFound       = "model_not_found"      // the request names a model this router does not serve
 	EMethodNotAllowed    = "method_not_allowed"   // wrong HTTP method for the path
 	EPayloadTooLarge     = "payload_too_large"    // body over the configured limit
 	EHeaderTooLarge      = "header_too_large"     // request headers over the limit
@@ -27,7 +28,7 @@ const (
 // document, the status mapping and the OpenAI error types are tested
 // against it, and a test keeps it equal to the declared constants.
 var ErrorCodes = []string{
-	EBadHeader, EBadRequest, EUnauthorized, ENotFound, EMethodNotAllowed, EPayloadTooLarge,
+	EBadHeader, EBadRequest, EUnauthorized, ENotFound, EModelNotFound, EMethodNotAllowed, EPayloadTooLarge,
 	EHeaderTooLarge, EIdempotencyConflict, EOverloaded, EUnavailable, EDeadlineUnmeetable,
 	EBackendTimeout, EInternal,
 }

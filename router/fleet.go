@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -41,9 +40,6 @@ type FleetStore interface {
 	// ReleaseLease gives holder's lease up at once.
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
-
-// ErrLeaseLost: another holder has the lease, or it expired and was taken.
-var ErrLeaseLost = errors.New("the lease is held by another replica")
 
 // Lease durations Azure Storage accepts for a blob lease (other than
 // infinite): a lease of a dead holder frees itself within MaxLease.

@@ -30,8 +30,12 @@ type Job struct {
 	ID string `json:"id"`
 	// State is the job's current state.
 	State JobState `json:"status"`
-	// ModelVersion is the model-version setting when the job was accepted.
+	// Model is the model the job was accepted for (its name); ModelVersion
+	// that model's model-version setting then.
+	Model        string `json:"model,omitempty"`
 	ModelVersion string `json:"model_version,omitempty"`
+	// Revision is the model's revision the job is pinned to.
+	Revision string `json:"revision,omitempty"`
 	// Created is when the job was accepted, Updated when its state last changed.
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
@@ -44,17 +48,22 @@ type Job struct {
 	Error string `json:"error,omitempty"`
 }
 
-// WorkItem is the work-queue message for one job. Bodies that fit the
-// queue's message limit travel inline; larger ones are in the request
-// container under PayloadBlob.
+// WorkItem is the work-queue message for one job, or for one chunk of a
+// Batch API batch (Chunk; no job then). Bodies that fit the queue's message
+// limit travel inline; larger ones are in the request container under
+// PayloadBlob.
 type WorkItem struct {
-	JobID        string          `json:"job_id"`
+	JobID        string          `json:"job_id,omitempty"`
 	Body         json.RawMessage `json:"body,omitempty"`
 	PayloadBlob  string          `json:"payload_blob,omitempty"`
 	ModelVersion string          `json:"model_version,omitempty"`
-	// Endpoint is the OpenAI path of a Batch API line ("/v1/embeddings");
-	// empty for a /v1/infer job.
-	Endpoint string    `json:"endpoint,omitempty"`
+	// Model is the key of the model the job runs on: a micro-batch holds
+	// one model's jobs. Empty: the router's first model.
+	Model string `json:"model,omitempty"`
+	// Revision is the revision of the model the job is pinned to (its
+	// weighted share when it was accepted); empty for stable.
+	Revision string    `json:"revision,omitempty"`
+	Chunk    *ChunkRef `json:"chunk,omitempty"`
 	Enqueued time.Time `json:"enqueued"`
 }
 

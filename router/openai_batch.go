@@ -1,11 +1,15 @@
 package router
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // The OpenAI Batch API's objects, as OpenAI's clients read them: a file
-// uploaded for a batch, a batch over it, and its progress. A batch's lines
-// run as jobs on the work queue like any other batch job; the batch is the
-// view that groups them.
+// uploaded for a batch, a batch over it, and its progress. A batch is
+// validated and cut into chunks, a micro-batch's worth of lines each, which
+// run through the work queue and the dispatcher like micro-batches of
+// /v1/infer jobs.
 
 // File is OpenAI's file object: an uploaded batch input, or a batch's
 // output or error file.
@@ -29,16 +33,30 @@ const (
 	PurposeBatchOutput = "batch_output"
 )
 
+// CheckPurpose refuses an upload's purpose other than batch.
+// Errors: bad_request.
+func CheckPurpose(p string) error {
+	if p == PurposeBatch {
+		return nil
+	}
+	if len(p) > 64 {
+		p = p[:64] + "…"
+	}
+	return Errorf(EBadRequest, "purpose must be %q (the only one this router serves), got %q", PurposeBatch, p)
+}
+
 // BatchStatus is where a batch is in its life, with OpenAI's names.
 type BatchStatus string
 
 const (
 	// BatchValidating: accepted and durable; its lines are being checked
-	// and queued as jobs.
+	// and cut into chunks.
 	BatchValidating BatchStatus = "validating"
-	// BatchFailed: the input could not be used at all (Errors says why).
+	// BatchFailed: the input failed validation, nothing ran (Errors says
+	// why, line by line).
 	BatchFailed BatchStatus = "failed"
-	// BatchInProgress: every valid line is queued; jobs are running.
+	// BatchInProgress: every line is valid and stored in chunks, which
+	// are running.
 	BatchInProgress BatchStatus = "in_progress"
 	// BatchFinalizing: every line has ended; the output and error files
 	// are being written.
@@ -64,9 +82,9 @@ func (s BatchStatus) Terminal() bool {
 	return false
 }
 
-// RequestCounts is a batch's progress: lines in all, lines answered by the
-// model, lines that failed (invalid, rejected by the model, cancelled,
-// expired).
+// RequestCounts is a batch's progress: lines in all (while validating,
+// the lines checked so far), lines answered by the model, lines that failed
+// (rejected by the model, cancelled, expired).
 type RequestCounts struct {
 	Total     int `json:"total"`
 	Completed int `json:"completed"`
@@ -133,16 +151,23 @@ type BatchPage struct {
 type BatchService interface {
 	// MaxFileBytes is the largest file UploadFile accepts.
 	MaxFileBytes() int64
-	// UploadFile stores a batch input file durably and returns its object.
-	// Errors: bad_request (purpose, not JSON lines, too many lines),
-	// payload_too_large, unavailable.
-	UploadFile(ctx context.Context, filename, purpose string, data []byte) (File, error)
+	// UploadFile streams a batch input file into storage and returns its
+	// object once it is stored whole. purpose is asked once data is read to
+	// its end (a form may send it after the file). An error of data or
+	// purpose stays in the chain. Errors: bad_request (purpose, no lines,
+	// too many lines), payload_too_large, unavailable.
+	UploadFile(ctx context.Context, filename string, data io.Reader, purpose func() (string, error)) (File, error)
 	// File returns a file's object. Errors: not_found, unavailable.
 	File(ctx context.Context, id string) (File, error)
-	// FileContent returns a file's bytes. Errors: not_found, unavailable.
-	FileContent(ctx context.Context, id string) ([]byte, error)
+	// FileContent opens a file's bytes; the caller closes them.
+	// Errors: not_found, unavailable.
+	FileContent(ctx context.Context, id string) (File, io.ReadCloser, error)
+	// ListFiles returns a page of files. Errors: bad_request, unavailable.
+	ListFiles(ctx context.Context, q FileQuery) (FilePage, error)
+	// DeleteFile deletes a file. Errors: not_found, unavailable.
+	DeleteFile(ctx context.Context, id string) (FileDeleted, error)
 	// CreateBatch stores the batch durably (status validating) and returns
-	// it; its lines are queued as jobs afterwards. Errors: bad_request
+	// it; its lines are validated and run afterwards. Errors: bad_request
 	// (endpoint, completion window, metadata, input file), not_found (the
 	// input file), unavailable.
 	CreateBatch(ctx context.Context, req BatchRequest) (Batch, error)
@@ -157,14 +182,79 @@ type BatchService interface {
 	CancelBatch(ctx context.Context, id string) (Batch, error)
 }
 
-// ListingStore is a PayloadStore that also lists and deletes, for records
-// found by name prefix (the Batch API's files and batches).
-type ListingStore interface {
-	PayloadStore
-	// List returns the names under prefix in lexicographic order.
+// FilePage is one page of GET /v1/files.
+type FilePage struct {
+	Object  string  `json:"object"` // always "list"
+	Data    []File  `json:"data"`
+	FirstID *string `json:"first_id"`
+	LastID  *string `json:"last_id"`
+	HasMore bool    `json:"has_more"`
+}
+
+// FileQuery selects the files GET /v1/files lists: of Purpose (all when
+// empty), after the file After (from the start when empty), at most
+// Limit, newest first unless Ascending.
+type FileQuery struct {
+	Purpose   string
+	After     string
+	Limit     int
+	Ascending bool
+}
+
+// FileDeleted is the answer to DELETE /v1/files/{id}.
+type FileDeleted struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"` // always "file"
+	Deleted bool   `json:"deleted"`
+}
+
+// ChunkRef names one chunk of a batch: a micro-batch's worth of its valid
+// lines, stored once as the pool's input file (Blob, in the request
+// container) and run as one micro-batch. Its work-queue message carries it.
+type ChunkRef struct {
+	Batch string `json:"batch"`
+	Index int    `json:"index"`
+	Blob  string `json:"blob"`
+	// ExpiresAt is the batch's end of completion window (unix seconds):
+	// a chunk taken later does not run.
+	ExpiresAt int64 `json:"expires_at"`
+	// Model is the key of the model whose lines the chunk holds (a chunk
+	// holds one model's); empty for the first model.
+	Model string `json:"model,omitempty"`
+}
+
+// Codes of the lines that end without an answer, in a batch's error file.
+const (
+	LineCancelled = "batch_cancelled" // the batch was cancelled before the line ran
+	LineExpired   = "batch_expired"   // the completion window ended before the line ran
+	LineJobFailed = "job_failed"      // the batch command failed on the line alone, or it never ran (poisoned)
+)
+
+// LineFailure is why a line ended without an answer.
+type LineFailure struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ChunkOutcome is what running a chunk gave: the answers by custom_id and
+// the lines the batch command failed on alone; or, for a chunk that does
+// not run at all, one failure for every line (All).
+type ChunkOutcome struct {
+	Results map[string]ResultLine
+	Failed  map[string]LineFailure
+	All     *LineFailure
+}
+
+// Chunks is the Batch API's side of running chunks (router/batchapi); the
+// dispatcher runs them.
+type Chunks interface {
+	// Skip reports whether a chunk taken from the queue must not run: it
+	// already has an outcome (a duplicate message), or its batch was
+	// cancelled or has expired, in which case Skip stores that outcome.
 	// Errors: unavailable.
-	List(ctx context.Context, container, prefix string) ([]string, error)
-	// Delete removes a blob; one that does not exist is not an error.
-	// Errors: unavailable.
-	Delete(ctx context.Context, container, name string) error
+	Skip(ctx context.Context, c ChunkRef) (bool, error)
+	// Finish stores a chunk's outcome once: of two runs of one chunk (a
+	// message delivered twice), the first stored is kept, so every line is
+	// in the batch's output or error file exactly once. Errors: unavailable.
+	Finish(ctx context.Context, c ChunkRef, o ChunkOutcome) error
 }

@@ -106,6 +106,11 @@ type Run struct {
 	OutputContainer, OutputBlob string
 	// Env is passed to the batch command (model version, GPU memory limit).
 	Env map[string]string
+	// Model is the key of the model whose lines the run holds; Image,
+	// Command and PoolID are that model's: the image and batch command the
+	// pool runs, and the pool with its GPU. Empty ones are the executor's
+	// own.
+	Model, Image, Command, PoolID string
 }
 
 // Executor runs the inference image's batch command over a micro-batch.
@@ -150,10 +155,13 @@ type Submission struct {
 	Body []byte
 	// IdempotencyKey is the caller's Idempotency-Key; empty for none.
 	IdempotencyKey string
-	// ModelVersion is the model-version setting at acceptance.
-	ModelVersion string
-	// Endpoint is the OpenAI path of a Batch API line; empty for /v1/infer.
-	Endpoint string
+	// Model is the model the job is for (its id, as the caller sees it),
+	// ModelKey its key (config.Model.Key: what the dispatcher groups by)
+	// and ModelVersion its model-version setting at acceptance.
+	Model, ModelKey string
+	ModelVersion    string
+	// Revision is the model's revision the job is pinned to.
+	Revision string
 	// Expedite asks the dispatcher to run the job on the inference app
 	// before Deadline (Decision.Expedite); the pool runs it if that fails.
 	Expedite bool

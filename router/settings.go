@@ -77,8 +77,10 @@ type Settings struct {
 	// body until the router has learned its own figure from warm answers;
 	// zero means size is ignored until then.
 	RealtimePerKiB time.Duration
-	// BatchLatency is the expected time from enqueue to result on the batch
-	// path when the router has no recent figure (node start + dispatch + run).
+	// BatchLatency is the time a Batch pool with no node takes to start
+	// (the autoscale formula's next evaluation, node allocation, dispatch),
+	// assumed when the router has no recent batch figure; the run of a
+	// micro-batch comes on top (State.RealtimeSlow).
 	BatchLatency time.Duration
 	// RealtimePricePerSecond is the USD cost of one inference replica-second
 	// (GPU, vCPU and memory meters together).

@@ -50,12 +50,20 @@ type State struct {
 	// widely.
 	// Zero: no spread known.
 	RealtimeFastBy time.Duration
-	// BatchETA is the recent time from enqueue to result on the batch path;
-	// zero means none observed, use Settings.BatchLatency.
+	// RealtimeSlow is the time within which about nineteen warm answers in
+	// twenty recently arrived, whatever their size; zero means none
+	// observed. A micro-batch on the pool runs the same model and ends
+	// with its slowest job: a pool that must start first takes that long
+	// after it started (batchETA).
+	RealtimeSlow time.Duration
+	// BatchETA is the recent time from enqueue to result on the batch path,
+	// longer by the wait for the jobs queued since those jobs were (the
+	// tracker's backlog); zero means none observed: a pool start
+	// (Settings.BatchLatency) and a micro-batch's run are assumed.
 	BatchETA time.Duration
 	// BatchSlowETA is the time within which about nineteen jobs in twenty
-	// recently finished; zero means none observed. A request goes to batch
-	// for its deadline only if this meets it.
+	// recently finished, longer by the same wait; zero means none observed.
+	// A request goes to batch for its deadline only if this meets it.
 	BatchSlowETA time.Duration
 	// BatchIdle is how long ago the last batch job finished through this
 	// router; NeverServed if none did. Past PoolColdAfter the pool may have
@@ -234,10 +242,14 @@ func (st State) batchSlowETA(s Settings) time.Duration {
 
 // batchETA is the expected time from enqueue to result: the recent one on
 // a pool that has been running; on a pool that may have scaled in (or
-// never ran), at least Settings.BatchLatency, the time to start one.
+// never ran), at least the time to start one (Settings.BatchLatency) and
+// then to run a micro-batch, which lasts as long as its slowest job: about
+// RealtimeSlow. Without the run, jobs of the pool's first start on
+// long-prompt traffic went to batch on deadlines of 10–12 minutes and
+// finished 10–12.5 minutes after they came (docs/simulation.md).
 func (st State) batchETA(s Settings) time.Duration {
 	if st.BatchETA <= 0 || st.BatchIdle > PoolColdAfter {
-		return max(st.BatchETA, s.BatchLatency)
+		return max(st.BatchETA, s.BatchLatency+st.RealtimeSlow)
 	}
 	return st.BatchETA
 }

@@ -152,7 +152,7 @@ func run(reqs []Request, start time.Time, policy string, p Params, settings rout
 			e.prod.keepWarm(e)
 			e.again(ev, p.KeepWarmInterval)
 		case evDepthPoll:
-			e.prod.tracker.SetQueueDepth(e.bp.stored)
+			e.prod.tracker.SetQueueDepth(e.wall(), e.bp.stored)
 			e.again(ev, p.QueueDepthPoll)
 		}
 	}

@@ -22,6 +22,9 @@ type TraceRow struct {
 // accepted for hand-written fixtures.
 var traceTimeLayouts = []string{"2006-01-02 15:04:05.999999999", time.RFC3339Nano}
 
+// azureTimeLayout is how the Azure trace writes a timestamp (WriteTrace).
+const azureTimeLayout = "2006-01-02 15:04:05.0000000"
+
 // ReadTrace reads a CSV trace with a header naming TIMESTAMP, ContextTokens
 // and GeneratedTokens (any order, any case; other columns are ignored). Rows
 // must be in time order; errors name the line.

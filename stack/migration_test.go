@@ -12,7 +12,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
 )
 
-// singleModelPlan is the plan the single-model release (commit 5c9cc01,
+// singleModelPlan is the plan the single-model release (commit a05215f,
 // before models) made of a stack file: testdata/single-model/README.md.
 func singleModelPlan(t *testing.T, name string) plan.Document {
 	t.Helper()

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
 	"github.com/gpu-orchestration/gpu-orchestration/components"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
@@ -103,9 +105,11 @@ func TestProdTopology(t *testing.T) {
 		t.Errorf("%d private endpoints, want 6", len(byName))
 	}
 
-	linked := map[string]string{}
+	linked := map[string]string{}    // zone → linked network
+	zoneLinks := map[string]string{} // zone → link URN
 	for _, l := range res.OfType(zoneLinkType) {
 		linked[l.String("privateZoneName")] = last(l.String("virtualNetwork.id"))
+		zoneLinks[l.String("privateZoneName")] = l.URN(res.Project, res.Stack)
 	}
 	for _, z := range res.OfType(zoneType) {
 		if name := z.String("privateZoneName"); linked[name] != vnetName {
@@ -141,12 +145,18 @@ func TestProdTopology(t *testing.T) {
 		}
 	}
 
-	// Consumers start after the DNS records of the endpoints they use.
+	// Consumers start after the DNS records of the endpoints they use and
+	// after those records' zones are linked to the network: before the link,
+	// the network's resolver still answers with the closed public address.
 	after := func(r mockstack.Resource, groups ...string) {
 		t.Helper()
 		for _, g := range groups {
 			if !slices.Contains(r.Dependencies, zoneGroups[g]) {
 				t.Errorf("%s %s does not wait for the %s endpoint's DNS record", r.Type, r.Name, g)
+			}
+			zone := components.PrivateDNSZone(g)
+			if link := zoneLinks[zone]; link == "" || !slices.Contains(r.Dependencies, link) {
+				t.Errorf("%s %s does not wait for zone %s's link to the network (%q)", r.Type, r.Name, zone, link)
 			}
 		}
 	}
@@ -161,6 +171,38 @@ func TestProdTopology(t *testing.T) {
 		if strings.HasSuffix(app.String("containerAppName"), "-router") {
 			after(app, "vault", "queue", "blob", "batchAccount")
 		}
+	}
+}
+
+// Prod's pool subnet lets the nodes reach Batch node management by the
+// service tag as Azure spells it, over any protocol (batch-virtual-network.md
+// lists "*"; Batch uses TCP today, UDP may come), and the isolated Batch
+// account links no auto-storage, which the Batch service could not reach
+// through the storage account's private endpoints (dev, public, links it).
+func TestProdBatchNetworkRulesAndAutoStorage(t *testing.T) {
+	res := deploy(t, "prod")
+	var rule resource.PropertyMap
+	for _, nsg := range res.OfType("azure-native:network:NetworkSecurityGroup") {
+		for _, r := range nsg.Input("securityRules").ArrayValue() {
+			if r.ObjectValue()["name"].StringValue() == "AllowBatchNodeManagement" {
+				rule = r.ObjectValue()
+			}
+		}
+	}
+	if rule == nil {
+		t.Fatal("no AllowBatchNodeManagement rule")
+	}
+	if got := rule["destinationAddressPrefix"].StringValue(); got != "BatchNodeManagement.SwedenCentral" {
+		t.Errorf("node management tag %q, want BatchNodeManagement.SwedenCentral", got)
+	}
+	if got := rule["protocol"].StringValue(); got != "*" {
+		t.Errorf("node management protocol %q, want *", got)
+	}
+	if auto := one(t, res, "azure-native:batch:BatchAccount").Input("autoStorage"); !auto.IsNull() {
+		t.Errorf("prod Batch account links auto-storage %v", auto)
+	}
+	if mode := one(t, deploy(t, "dev"), "azure-native:batch:BatchAccount").String("autoStorage.authenticationMode"); mode != "BatchAccountManagedIdentity" {
+		t.Errorf("dev auto-storage authentication %q", mode)
 	}
 }
 

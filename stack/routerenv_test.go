@@ -230,3 +230,26 @@ func TestRouterLoadsTheFleet(t *testing.T) {
 		}
 	}
 }
+
+// corsAllowedOrigins reaches the router's CORS; none by default, and a
+// value that is not an origin is refused at preview, naming the key.
+func TestCORSOriginsReachTheRouter(t *testing.T) {
+	res, err := deployWith(t, "dev", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := routerInputs(t, res).load(t, "", ""); len(c.AllowedOrigins) != 0 {
+		t.Fatalf("router CORS origins %v by default; want none", c.AllowedOrigins)
+	}
+	res, err = deployWith(t, "dev", map[string]string{"gpu-orchestration:corsAllowedOrigins": `["https://app.example.com","http://localhost:5173"]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := routerInputs(t, res).load(t, "", ""); !reflect.DeepEqual(c.AllowedOrigins, []string{"https://app.example.com", "http://localhost:5173"}) {
+		t.Fatalf("router CORS origins %v; want the stack's two", c.AllowedOrigins)
+	}
+	_, err = deployWith(t, "dev", map[string]string{"gpu-orchestration:corsAllowedOrigins": `["https://app.example.com/"]`})
+	if err == nil || !strings.Contains(err.Error(), "corsAllowedOrigins") || !strings.Contains(err.Error(), "https://app.example.com/") {
+		t.Fatalf("an origin with a path: %v; want an error naming the key and the value", err)
+	}
+}

@@ -54,21 +54,23 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 			"poolId":      platform.Batch.PoolIDOf[m.Model.GPU],
 		}
 	}
+	// inferenceUrl and batchPoolId are the default model's app and pool, as
+	// in a single-model stack; models has every model's.
 	def := platform.Models[0]
 	return pulumi.Map{
-		"resourceGroupName":   platform.ResourceGroupName,
-		"workspaceId":         platform.Observability.WorkspaceID,
-		"actionGroupId":       platform.Observability.ActionGroupID,
-		"keyVaultUri":         platform.Vault.VaultURI,
-		"storageAccountName":  platform.Storage.AccountName,
-		"queueEndpoint":       platform.Storage.QueueEndpoint,
-		"blobEndpoint":        platform.Storage.BlobEndpoint,
-		"workQueueName":       platform.Storage.WorkQueueName,
-		"poisonQueueName":     platform.Storage.PoisonQueueName,
-		"requestContainer":    platform.Storage.RequestContainerName,
-		"resultContainer":     platform.Storage.ResultContainerName,
-		"registryLoginServer": platform.Registry.LoginServer,
-		// The default model's app and pool, as in a single-model stack.
+		"resourceGroupName":    platform.ResourceGroupName,
+		"workspaceId":          platform.Observability.WorkspaceID,
+		"actionGroupId":        platform.Observability.ActionGroupID,
+		"keyVaultUri":          platform.Vault.VaultURI,
+		"storageAccountName":   platform.Storage.AccountName,
+		"queueEndpoint":        platform.Storage.QueueEndpoint,
+		"blobEndpoint":         platform.Storage.BlobEndpoint,
+		"workQueueName":        platform.Storage.WorkQueueName,
+		"poisonQueueName":      platform.Storage.PoisonQueueName,
+		"requestContainer":     platform.Storage.RequestContainerName,
+		"resultContainer":      platform.Storage.ResultContainerName,
+		"registryName":         platform.Registry.RegistryName,
+		"registryLoginServer":  platform.Registry.LoginServer,
 		"inferenceUrl":         def.InternalURL,
 		"batchAccountEndpoint": platform.Batch.AccountEndpoint,
 		"batchPoolId":          platform.Batch.PoolIDOf[def.Model.GPU],

@@ -95,6 +95,8 @@ type Routing struct {
 type Router struct {
 	MaxReplicas int
 	Image       string // "" = build router/Dockerfile
+	// AllowedOrigins are the browser origins CORS admits (none: no CORS).
+	AllowedOrigins []string
 }
 
 // Registry is the container registry.
@@ -182,8 +184,9 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 			MaxBodyBytes:        p.integer("maxBodyBytes"),
 		},
 		Router: Router{
-			MaxReplicas: p.integer("routerMaxReplicas"),
-			Image:       p.str("routerImage"),
+			MaxReplicas:    p.integer("routerMaxReplicas"),
+			Image:          p.str("routerImage"),
+			AllowedOrigins: p.strings("corsAllowedOrigins"),
 		},
 		Registry: Registry{AdminUser: p.boolean("registryAdminUser")},
 		Network:  Network{Isolation: p.boolean("networkIsolation"), AddressSpace: p.str("networkAddressSpace")},

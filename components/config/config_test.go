@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/gpus"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
@@ -65,6 +66,7 @@ func TestInvalidConfigurationsNameTheKey(t *testing.T) {
 		{"network on a range Container Apps reserves", map[string]string{"networkAddressSpace": "172.30.0.0/22"}, "networkAddressSpace", "172.30.0.0/16"},
 		{"isolated pool larger than its subnet", map[string]string{"networkIsolation": "true", "batchMaxNodes": "300"}, "batchMaxNodes", "at most 251"},
 		{"network isolation given text", map[string]string{"networkIsolation": "yes"}, "networkIsolation", "true or false"},
+		{"isolated region without a known service tag name", map[string]string{"networkIsolation": "true", "gpuRegionCheck": "off", "location": "marscentral"}, "location", "BatchNodeManagement.<Region>"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,5 +163,32 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 		if !strings.Contains(string(readme), "| `"+k.Name+"` | "+k.Type+" |") {
 			t.Errorf("README.md's configuration table lacks %s (%s)", k.Name, k.Type)
 		}
+	}
+}
+
+// Regional service tags spell the region as its display name without
+// spaces; every region a GPU is documented in has one, so a strict stack
+// can always turn isolation on; without isolation any region passes.
+func TestServiceTagRegions(t *testing.T) {
+	for location, want := range map[string]string{
+		"swedencentral": "SwedenCentral", "westus3": "WestUS3", "southeastasia": "SoutheastAsia",
+		"uaenorth": "UAENorth", "australiacentral2": "AustraliaCentral2", "westcentralus": "WestCentralUS",
+	} {
+		if got, ok := ServiceTagRegion(location); !ok || got != want {
+			t.Errorf("ServiceTagRegion(%q) = %q, %v; want %q", location, got, ok, want)
+		}
+	}
+	for _, p := range gpus.Profiles {
+		gpu := p.GPU
+		for _, r := range p.Regions {
+			if _, ok := ServiceTagRegion(r); !ok {
+				t.Errorf("%s region %s has no service tag name", gpu, r)
+			}
+		}
+	}
+	raw := validRaw()
+	raw["location"], raw["gpuRegionCheck"] = "marscentral", "off"
+	if _, err := Parse("dev", raw); err != nil {
+		t.Errorf("without isolation an unknown region is refused: %v", err)
 	}
 }

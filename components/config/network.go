@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 )
 
 // Address ranges a Container Apps workload profiles environment's subnet
@@ -60,5 +61,9 @@ func ParseAddressSpace(s string) (netip.Prefix, error) {
 func (c *Config) validateNetwork(add func(key string, value any, allowed string)) {
 	if _, err := ParseAddressSpace(c.Network.AddressSpace); err != nil {
 		add("networkAddressSpace", c.Network.AddressSpace, err.Error())
+	}
+	if _, known := ServiceTagRegion(c.Location); c.Network.Isolation && c.Location != "" && !known {
+		add("location", c.Location, "with networkIsolation, a region whose service tag name the stack knows (the pool subnet's NSG names BatchNodeManagement.<Region>): "+
+			strings.Join(serviceTagRegions(), ", "))
 	}
 }

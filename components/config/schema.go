@@ -63,6 +63,7 @@ var Keys = []Key{
 	{"payloadRetentionDays", "integer", 7, "Days after which request payloads and results are deleted by the storage lifecycle rule."},
 	{"retainData", "boolean", false, "Keep the Key Vault and the storage account (secrets, queues, payloads, results) in Azure when the stack is destroyed (Pulumi's retainOnDelete); the stack's next deployment names new ones, as both carry a random suffix per deployment."},
 	{"routerMaxReplicas", "integer", 3, "Maximum replicas of the router app (it always keeps one)."},
+	{"corsAllowedOrigins", "array", []any{}, "Browser origins (https://app.example.com, or * for any) whose pages may call the router's API with CORS; none by default. The API key is still required."},
 	{"registryAdminUser", "boolean", true, "Turn on the registry's admin user so `pulumi up` can push the images it builds; off, pushes use the deployer's `az acr login`."},
 	{"routerImage", "string", "", "Prebuilt router image reference; empty builds router/Dockerfile with Docker and pushes it to the stack's registry."},
 	{"networkIsolation", "boolean", false, "Put storage, Key Vault, the registry and Batch behind private endpoints in a virtual network with public network access off, the Container Apps environment and the Batch pool in its subnets (the router's HTTPS ingress stays public). `pulumi up` must then run from inside the network (README, network isolation)."},

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 var (
@@ -47,6 +49,11 @@ func (c *Config) validate() []error {
 
 	if c.Router.MaxReplicas < 1 || c.Router.MaxReplicas > 300 {
 		add("routerMaxReplicas", c.Router.MaxReplicas, "allowed: 1 to 300")
+	}
+	for _, o := range c.Router.AllowedOrigins {
+		if err := routerconfig.CheckOrigin(o); err != nil {
+			add("corsAllowedOrigins", o, "allowed: origins as browsers send them, scheme://host[:port] (http or https, lowercase, no path or trailing slash), e.g. https://app.example.com, or *")
+		}
 	}
 
 	if len(c.Monitoring.AlertEmails) == 0 {

@@ -38,8 +38,11 @@ func TestRulesReadTheStacksOwnResources(t *testing.T) {
 		{"azure-native:batch:Pool", "scaleSettings.autoScale.formula",
 			resource.NewProperty("$TargetDedicatedNodes = min($PendingTasks.GetSample(1), 10);"),
 			"batch-spot-when-asked", "never sets $TargetLowPriorityNodes"},
-		{"azure-native:batch:BatchAccount", "autoStorage.authenticationMode", resource.NewProperty("StorageKeys"),
-			"batch-no-shared-key", `set autoStorage.authenticationMode to "BatchAccountManagedIdentity"`},
+		// Prod's account links no auto-storage (network isolation): its
+		// shared-key rule reads the authentication modes.
+		{"azure-native:batch:BatchAccount", "allowedAuthenticationModes",
+			resource.NewProperty([]resource.PropertyValue{resource.NewProperty("AAD"), resource.NewProperty("SharedKey")}),
+			"batch-no-shared-key", `remove "SharedKey" from allowedAuthenticationModes`},
 		{"azure-native:containerregistry:Registry", "adminUserEnabled", resource.NewProperty(true),
 			"acr-admin-user-off-prod", "set adminUserEnabled to false"},
 		{"azure-native:authorization:RoleAssignment", "roleDefinitionId",

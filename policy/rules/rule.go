@@ -39,7 +39,7 @@ func (r resourceRule) policy() policyx.Policy {
 		ConfigSchema:     r.schema,
 		ValidateResource: func(_ context.Context, args policyx.ResourceValidationArgs) error {
 			res := args.Resource
-			if len(r.types) > 0 && !matchesAny(res.Type, r.types) {
+			if len(r.types) > 0 && !matchesAny(res.Type, r.types) || skippedCreate(res) {
 				return nil
 			}
 			r.check(target{Type: res.Type, Name: res.Name, Props: res.Properties, Config: args.Config},
@@ -64,12 +64,45 @@ func (r stackRule) policy() policyx.Policy {
 		Description:      r.description,
 		EnforcementLevel: r.level,
 		ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
-			r.check(args.Resources, func(urn, format string, a ...any) {
+			resources, partial := inThisRun(args.Resources)
+			r.check(resources, func(urn, format string, a ...any) {
+				if urn == "" && partial {
+					return
+				}
 				args.Manager.ReportViolation(fmt.Sprintf(format, a...), urn)
 			})
 			return nil
 		},
 	})
+}
+
+// skippedCreate reports a resource this run does not create. A targeted
+// update (`pulumi up --target`, the README's bootstrap of an isolated stack)
+// still hands the pack every resource the program declares; those left out
+// of the targets arrive as skipped creates: custom resources (they have a
+// provider) without a single property, their inputs and outputs unsent.
+// Judged as they are, every rule would find them unset and fail the
+// bootstrap for what the next full update creates. (No resource type the
+// rules judge can be created without properties: each needs at least its
+// name and resource group.)
+func skippedCreate(r policyx.AnalyzerResource) bool {
+	return r.Provider.URN != "" && r.Properties.Len() == 0
+}
+
+// inThisRun leaves out the skipped creates. partial says some were left
+// out: the stack as a whole is not in this run, so a finding about the whole
+// stack (no URN, "the stack declares no budget") waits for a run that is;
+// every finding about a resource of the run stands (a registry targeted
+// without its private endpoint is still reported).
+func inThisRun(resources []policyx.AnalyzerResource) (in []policyx.AnalyzerResource, partial bool) {
+	for _, r := range resources {
+		if skippedCreate(r) {
+			partial = true
+			continue
+		}
+		in = append(in, r)
+	}
+	return in, partial
 }
 
 // typeIs reports whether an azure-native type token is module:Type in any

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -30,6 +29,8 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/local"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
+	"github.com/gpu-orchestration/gpu-orchestration/router/rollout"
 )
 
 // App is the wired router.
@@ -37,7 +38,7 @@ type App struct {
 	cfg        config.Config
 	log        *slog.Logger
 	settings   *live.Settings
-	tracker    *live.Tracker
+	models     *models.Catalog
 	metrics    *metrics.Metrics
 	storage    *azure.Storage
 	server     *routerhttp.Server
@@ -50,7 +51,7 @@ type App struct {
 // New builds the router from cfg: adapters, settings (read from Key Vault once Serve runs),
 // HTTP server and, unless the executor is none, the dispatcher.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	a := &App{cfg: cfg, log: log, tracker: &live.Tracker{}, metrics: metrics.New()}
+	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
 	a.settings = live.NewSettings(cfg.Settings, cfg.KeyHashes)
 
 	var cred azcore.TokenCredential
@@ -94,18 +95,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		}
 	}
 
-	inference, err := url.Parse(cfg.InferenceURL)
-	if err != nil || inference.Scheme == "" || inference.Host == "" {
-		return nil, fmt.Errorf("%s=%q is not an absolute URL", config.EnvInferenceURL, cfg.InferenceURL)
-	}
-	var openAIURL *url.URL // nil: the server derives it from INFERENCE_URL
-	if cfg.OpenAIURL != "" {
-		if openAIURL, err = url.Parse(cfg.OpenAIURL); err != nil || openAIURL.Scheme == "" || openAIURL.Host == "" {
-			return nil, fmt.Errorf("%s=%q is not an absolute URL", config.EnvInferenceOpenAIURL, cfg.OpenAIURL)
-		}
-	}
-	format, err := dispatch.NewFormat(cfg.InferenceAPI, inference.Path)
-	if err != nil {
+	if a.models, err = models.New(cfg.Models, a.settings); err != nil {
 		return nil, err
 	}
 	var fleetStore router.FleetStore // nil: no coordination (FLEET_SYNC_INTERVAL=0)
@@ -114,20 +104,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	// Only a replica that can run micro-batches leads: the leader runs the
 	// fleet's dispatcher.
-	a.fleet = fleet.New(fleet.Config{Store: fleetStore, Tracker: a.tracker, Sync: cfg.FleetSync,
+	a.fleet = fleet.New(fleet.Config{Store: fleetStore, Models: a.models, Sync: cfg.FleetSync,
 		Lead: cfg.Executor != config.ExecutorNone, Metrics: a.metrics, Log: log})
 	jobService := &jobs.Service{Queue: st.Work, Store: st.Jobs, Payloads: st.Blobs, RequestContainer: cfg.Storage.RequestContainer}
 	a.batches = batchapi.New(batchapi.Config{
-		Jobs: jobService, Store: st.Jobs, Blobs: st.Blobs, Container: cfg.Storage.RequestContainer,
+		Blobs: st.Blobs, Container: cfg.Storage.RequestContainer, Queue: st.Work,
 		Enabled: cfg.InferenceAPI == router.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
 		MaxFileBytes: cfg.BatchAPI.MaxFileBytes, MaxLines: cfg.BatchAPI.MaxLines, MaxLineBytes: int(min(cfg.MaxBodyBytes, 1<<30)),
-		Poll: cfg.BatchAPI.Poll, Log: log,
+		ChunkLines: cfg.Dispatch.BatchSize, Window: a.chunkWindow, Poll: cfg.BatchAPI.Poll, Log: log,
 	})
 	a.server = routerhttp.NewServer(routerhttp.Config{
-		Settings: a.settings, Tracker: a.tracker, Metrics: a.metrics, Log: log,
-		Jobs: jobService, Batches: a.batches, OpenAIURL: openAIURL,
-		InferenceURL: inference, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
-		MetricsPublic: cfg.MetricsPublic, TakeWake: a.fleet.TakeWake,
+		Settings: a.settings, Models: a.models, Metrics: a.metrics, Log: log,
+		Jobs: jobService, Batches: a.batches, MaxBodyBytes: cfg.MaxBodyBytes, RealtimeTimeout: cfg.RealtimeTimeout,
+		MetricsPublic: cfg.MetricsPublic, AllowedOrigins: cfg.AllowedOrigins, TakeWake: a.fleet.TakeWake,
 		BodyReadTimeout: cfg.BodyRead.Timeout, BodyReadRate: cfg.BodyRead.MinRate, MaxBodyReads: cfg.BodyRead.MaxAtOnce,
 	})
 
@@ -147,17 +136,42 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	if exec != nil {
 		a.dispatcher = dispatch.New(dispatch.Config{
-			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec, Format: format,
+			Queue: st.Work, Poison: st.Poison, Jobs: st.Jobs, Payloads: st.Blobs, Executor: exec,
 			RequestContainer: cfg.Storage.RequestContainer, ResultContainer: cfg.Storage.ResultContainer,
-			Settings: a.settings.Current, Tracker: a.tracker, Metrics: a.metrics, Log: log,
+			Models: a.models, Metrics: a.metrics, Log: log,
 			BatchSize: cfg.Dispatch.BatchSize, Gather: cfg.Dispatch.Gather, Visibility: cfg.Dispatch.Visibility,
 			MaxDequeue: cfg.Dispatch.MaxDequeue, Workers: cfg.Dispatch.Workers,
-			Realtime: &inferenceclient.Client{URL: cfg.InferenceURL, HTTP: &http.Client{Transport: routerhttp.NewTransport()}},
+			Realtime: a.inferer(),
+			Chunks:   a.batches,
 		})
 		// Jobs the pool would finish late run on the app (Decision.Expedite).
 		jobService.Expediter = a.dispatcher
 	}
 	return a, nil
+}
+
+// inferer gives each model revision the client that runs its expedited
+// jobs on its GPU app, over one pooled transport.
+func (a *App) inferer() func(*models.Revision) router.Inferer {
+	client := &http.Client{Transport: routerhttp.NewTransport()}
+	byRevision := map[*models.Revision]router.Inferer{}
+	for _, m := range a.models.All() {
+		for _, r := range m.Revisions {
+			byRevision[r] = &inferenceclient.Client{URL: r.InferenceURL.String(), HTTP: client}
+		}
+	}
+	return func(r *models.Revision) router.Inferer { return byRevision[r] }
+}
+
+// chunkWindow is how many chunks of one Batch API batch wait or run at
+// once: two per micro-batch the dispatcher runs at once (one running, one
+// ready), at least 16 so that a fast pool does not wait for the manager.
+func (a *App) chunkWindow() int {
+	w := a.cfg.Dispatch.Workers
+	if w == 0 {
+		w = a.settings.Current().MaxBatchNodes
+	}
+	return max(16, 2*w)
 }
 
 // Serve runs the HTTP server, the dispatcher and the background refreshers
@@ -169,7 +183,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	var wg sync.WaitGroup
-	wg.Go(func() { dispatch.WatchDepth(bg, a.storage.Work, a.tracker, a.metrics, a.cfg.DepthEvery, a.log) })
+	wg.Go(func() { dispatch.WatchDepth(bg, a.storage.Work, a.models, a.metrics, a.cfg.DepthEvery, a.log) })
 	if a.secrets != nil {
 		wg.Go(func() { a.refreshSettings(bg) })
 	}
@@ -178,6 +192,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Go(func() { a.dispatcher.RunExpedited(bg) })
 	}
 	wg.Go(func() { a.fleet.Lead(bg, a.lead) })
+	wg.Go(func() { a.reportWeights(bg) })
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		MaxHeaderBytes: routerhttp.ServerMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -210,8 +225,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // lead runs the duties one replica of the fleet does, until ctx ends: the
 // pool's micro-batches (so the pool never holds more tasks than
-// max-batch-nodes), keep-warm (one stream of requests keeps the app up)
-// and the Batch API's manager (batches advance once).
+// max-batch-nodes), keep-warm (one stream of requests keeps the app up),
+// the Batch API's manager (batches advance once) and the canaries'
+// analysis (judged once, on the fleet's evidence).
 func (a *App) lead(ctx context.Context) {
 	var wg sync.WaitGroup
 	if a.dispatcher != nil {
@@ -219,7 +235,27 @@ func (a *App) lead(ctx context.Context) {
 	}
 	wg.Go(func() { a.server.KeepWarm(ctx) })
 	wg.Go(func() { a.batches.Run(ctx) })
+	wg.Go(func() { (&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log}).Run(ctx) })
 	wg.Wait()
+}
+
+// reportWeights keeps router_revision_weight equal to each revision's share
+// of its model's traffic in force, which a rollback on any replica changes.
+func (a *App) reportWeights(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		for _, m := range a.models.All() {
+			for _, r := range m.Revisions {
+				a.metrics.RevisionWeight.WithLabelValues(m.ID(), r.Name).Set(float64(m.Weight(r)))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // refreshSettings reads the settings at once, then every RefreshEvery. Until

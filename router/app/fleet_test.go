@@ -167,9 +167,10 @@ func TestFleetKeepsTheAppWarmOnce(t *testing.T) {
 	waitLeader(t, a, b)
 	now := time.Now()
 	for _, r := range []*routerProc{a, b} {
-		r.app.tracker.Pinged(now.Add(-15 * time.Second))
+		tr := r.app.models.Default().Stable().Tracker
+		tr.Pinged(now.Add(-15 * time.Second))
 		for range 3 {
-			r.app.tracker.UrgentArrival(now)
+			tr.UrgentArrival(now)
 		}
 	}
 	time.Sleep(17 * time.Second) // one keep-warm tick (router.KeepWarmInterval) and a margin

@@ -5,14 +5,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 
 	"github.com/gpu-orchestration/gpu-orchestration/refmodel"
 	"github.com/gpu-orchestration/gpu-orchestration/router/azure"
@@ -21,9 +24,10 @@ import (
 )
 
 // The OpenAI Batch API end to end through OpenAI's Go SDK: upload, create,
-// progress, output and error files, cancel, and a router restart in the
-// middle of a batch. The pool is the local executor running the reference
-// model's batch command on OpenAI batch lines (INFERENCE_API=openai).
+// progress, output and error files, the files API, cancel, validation
+// failures, and a router restart in the middle of a large batch. The pool
+// is the local executor running the reference model's batch command on
+// OpenAI batch lines (INFERENCE_API=openai).
 
 func batchEnv(connString, inferenceURL string, extra ...string) map[string]string {
 	env := localEnv(connString, inferenceURL)
@@ -48,7 +52,7 @@ func upload(t *testing.T, ctx context.Context, c openai.Client, lines ...string)
 	f, err := c.Files.New(ctx, openai.FileNewParams{
 		File:    openai.File(strings.NewReader(strings.Join(lines, "\n")+"\n"), "input.jsonl", "application/jsonl"),
 		Purpose: openai.FilePurposeBatch,
-	})
+	}, option.WithRequestTimeout(2*time.Minute))
 	if err != nil {
 		t.Fatalf("upload: %v", err)
 	}
@@ -167,42 +171,51 @@ func TestOpenAISDKBatchLife(t *testing.T) {
 	defer cancel()
 
 	texts := map[string]string{"a": "first question", "b": "second question", "c": "third question"}
-	fileID := upload(t, ctx, c,
-		chatLine("a", texts["a"], 200), chatLine("b", texts["b"], 200),
-		`{"custom_id":"bad-url","method":"POST","url":"/v1/embeddings","body":{"model":"reference-1","input":"x"}}`,
-		chatLine("c", texts["c"], 200),
-		strings.Replace(chatLine("other-model", "x", 0), refmodel.Version, "other-model", 1),
-	)
+	fileID := upload(t, ctx, c, chatLine("a", texts["a"], 200), chatLine("b", texts["b"], 200), chatLine("c", texts["c"], 200))
 	if f, err := c.Files.Get(ctx, fileID); err != nil || f.Purpose != openai.FileObjectPurposeBatch || f.Bytes == 0 {
 		t.Fatalf("file object: %+v, %v", f, err)
 	}
 	b := createBatch(t, ctx, c, fileID)
 	b, seen := waitBatch(t, ctx, c, b.ID, time.Minute, openai.BatchStatusCompleted, openai.BatchStatusFailed)
 	t.Logf("statuses seen: %v", seen)
-	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Total != 5 || b.RequestCounts.Completed != 3 || b.RequestCounts.Failed != 2 {
-		t.Fatalf("batch: %s %+v", b.Status, b.RequestCounts)
+	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Total != 3 || b.RequestCounts.Completed != 3 || b.RequestCounts.Failed != 0 || b.ErrorFileID != "" {
+		t.Fatalf("batch: %s %+v, error file %q", b.Status, b.RequestCounts, b.ErrorFileID)
 	}
-	// Progress is visible while it runs: the lines are counted, and the
-	// invalid ones failed, before the first answer; answers are counted as
-	// they arrive (one line per micro-batch, 200 ms each).
+	// Progress is visible while it runs: the lines are counted before the
+	// first answer, and answers are counted as they arrive.
 	all := strings.Join(seen, ",")
-	if !strings.HasPrefix(all, "validating") || !strings.Contains(all, "in_progress 0/2/5") ||
-		!(strings.Contains(all, "in_progress 1/2/5") || strings.Contains(all, "in_progress 2/2/5")) {
-		t.Fatalf("statuses seen %v; want validating, in_progress 0/2/5 before any answer, and a count between", seen)
+	if !strings.Contains(all, "in_progress 0/0/3") || !(strings.Contains(all, "in_progress 1/0/3") || strings.Contains(all, "in_progress 2/0/3")) {
+		t.Fatalf("statuses seen %v; want in_progress 0/0/3 before any answer, and a count between", seen)
 	}
 	wantAnswers(t, fileLines(t, ctx, c, b.OutputFileID), texts)
-	errs := fileLines(t, ctx, c, b.ErrorFileID)
-	if len(errs) != 2 || errs["bad-url"].Error == nil || errs["bad-url"].Error.Code != "mismatched_url" ||
-		errs["other-model"].Error == nil || errs["other-model"].Error.Code != "model_not_found" {
-		t.Fatalf("error file: %+v; want the wrong url and the unknown model", errs)
-	}
 
 	page, err := c.Batches.List(ctx, openai.BatchListParams{Limit: openai.Int(10)})
 	if err != nil || len(page.Data) != 1 || page.Data[0].ID != b.ID {
 		t.Fatalf("list: %+v, %v", page, err)
 	}
 
-	// Cancel: lines still queued are cancelled, the batch ends cancelled.
+	// The files API: both files listed, newest first, by purpose; delete.
+	files, err := c.Files.List(ctx, openai.FileListParams{})
+	if err != nil || len(files.Data) != 2 || files.Data[0].ID != b.OutputFileID || files.Data[1].ID != fileID {
+		t.Fatalf("files.list: %+v, %v; want the output file, then the input", files, err)
+	}
+	inputs, err := c.Files.List(ctx, openai.FileListParams{Purpose: openai.String("batch"), Order: openai.FileListParamsOrderAsc})
+	if err != nil || len(inputs.Data) != 1 || inputs.Data[0].ID != fileID {
+		t.Fatalf("files.list purpose=batch: %+v, %v", inputs, err)
+	}
+	del, err := c.Files.Delete(ctx, b.OutputFileID)
+	if err != nil || !del.Deleted || del.ID != b.OutputFileID {
+		t.Fatalf("files.delete: %+v, %v", del, err)
+	}
+	var apiErr *openai.Error
+	if _, err := c.Files.Get(ctx, b.OutputFileID); !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
+		t.Fatalf("a deleted file: %v; want 404", err)
+	}
+	if files, _ := c.Files.List(ctx, openai.FileListParams{}); len(files.Data) != 1 {
+		t.Fatalf("files after delete: %+v", files.Data)
+	}
+
+	// Cancel: chunks not started are not run; the batch ends cancelled.
 	var slow []string
 	for i := range 4 {
 		slow = append(slow, chatLine(fmt.Sprintf("slow-%d", i), "slow", 1000))
@@ -225,9 +238,37 @@ func TestOpenAISDKBatchLife(t *testing.T) {
 	}
 }
 
-// waitRunning waits until a job of the batch's lines is running, reading
-// the line list the batch manager stored (openai/batches/<id>.lines).
-func waitRunning(t *testing.T, ctx context.Context, connString, base, batchID string) {
+// A file with invalid lines fails its batch, as OpenAI's does, with an
+// error per line; a duplicated custom_id is one.
+func TestOpenAISDKBatchFailsValidation(t *testing.T) {
+	t.Parallel()
+	az := azuritetest.Start(t)
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t)))
+	c := openAIClient(r.url)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b := createBatch(t, ctx, c, upload(t, ctx, c,
+		chatLine("a", "x", 0),
+		`{"custom_id":"bad-url","method":"POST","url":"/v1/embeddings","body":{"model":"reference-1","input":"x"}}`,
+		chatLine("a", "again", 0),
+		strings.Replace(chatLine("other-model", "x", 0), refmodel.Version, "other-model", 1),
+	))
+	b, _ = waitBatch(t, ctx, c, b.ID, 30*time.Second, openai.BatchStatusFailed, openai.BatchStatusCompleted)
+	if b.Status != openai.BatchStatusFailed || b.FailedAt == 0 || b.OutputFileID != "" || len(b.Errors.Data) != 3 {
+		t.Fatalf("batch %s, errors %+v", b.Status, b.Errors.Data)
+	}
+	for i, w := range []struct {
+		line int64
+		code string
+	}{{2, "invalid_url"}, {3, "duplicate_custom_id"}, {4, "model_not_found"}} {
+		if e := b.Errors.Data[i]; e.Line != w.line || e.Code != w.code || e.Message == "" {
+			t.Errorf("error %d: %+v; want line %d %s", i, e, w.line, w.code)
+		}
+	}
+}
+
+// storage opens the test's Azurite account as the router sees it.
+func storage(t *testing.T, connString string) *azure.Storage {
 	t.Helper()
 	def := config.Default().Storage
 	st, err := azure.NewStorage(azure.StorageConfig{ConnectionString: connString, WorkQueue: def.WorkQueue,
@@ -235,53 +276,114 @@ func waitRunning(t *testing.T, ctx context.Context, connString, base, batchID st
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := st.Blobs.Get(ctx, def.RequestContainer, "openai/batches/"+batchID+".lines")
-	var refs []struct {
-		JobID string `json:"job_id"`
-	}
-	if err != nil || json.Unmarshal(b, &refs) != nil || len(refs) == 0 {
-		t.Fatalf("line list of %s: %v %s", batchID, err, b)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, body := call(t, "GET", base+"/v1/jobs/"+refs[0].JobID, "")
-		if strings.Contains(string(body), `"status":"running"`) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no line of %s started running: %s", batchID, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return st
 }
 
-func TestOpenAIBatchRestartMidBatchLosesNoLine(t *testing.T) {
-	t.Parallel() // each has its own Azurite and router; they mostly wait
+// A router stopped in the middle of a large batch: the next one carries it
+// on from what is stored, and every line is in the output exactly once.
+func TestOpenAIBatchRestartMidLargeBatchLosesNoLine(t *testing.T) {
+	t.Parallel()
 	az := azuritetest.Start(t)
-	env := batchEnv(az.ConnectionString(), refmodelServer(t))
+	env := batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2")
 	first := startRouter(t, env)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	const n = 3000
 	texts := map[string]string{}
-	var lines []string
-	for i := range 6 {
-		id, text := fmt.Sprintf("line-%d", i), fmt.Sprintf("restart question %d", i)
+	lines := make([]string, n)
+	for i := range n {
+		id, text := fmt.Sprintf("line-%04d", i), fmt.Sprintf("restart question %d", i)
 		texts[id] = text
-		lines = append(lines, chatLine(id, text, 500))
+		lines[i] = chatLine(id, text, 0)
 	}
 	c1 := openAIClient(first.url)
 	b := createBatch(t, ctx, c1, upload(t, ctx, c1, lines...))
-	waitBatch(t, ctx, c1, b.ID, time.Minute, openai.BatchStatusInProgress)
-	// Stop the router while the lines' micro-batch runs (3 s): their jobs,
-	// named in the batch's stored line list, show running.
-	waitRunning(t, ctx, az.ConnectionString(), first.url, b.ID)
+	// Stop the router part-way: some chunks answered, most not.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		got, err := c1.Batches.Get(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == openai.BatchStatusInProgress && got.RequestCounts.Completed > 0 {
+			if got.RequestCounts.Completed >= n/2 {
+				t.Fatalf("%d of %d lines answered before the restart; want it part-way", got.RequestCounts.Completed, n)
+			}
+			t.Logf("stopping with %d of %d lines answered", got.RequestCounts.Completed, n)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress: %s %+v", got.Status, got.RequestCounts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	first.stop()
 
 	second := startRouter(t, env)
 	c2 := openAIClient(second.url)
-	done, seen := waitBatch(t, ctx, c2, b.ID, time.Minute, openai.BatchStatusCompleted, openai.BatchStatusFailed)
-	if done.Status != openai.BatchStatusCompleted || done.RequestCounts.Completed != 6 || done.RequestCounts.Failed != 0 || done.ErrorFileID != "" {
-		t.Fatalf("after restart: %s %+v (error file %q); seen %v", done.Status, done.RequestCounts, done.ErrorFileID, seen)
+	done, seen := waitBatch(t, ctx, c2, b.ID, 2*time.Minute, openai.BatchStatusCompleted, openai.BatchStatusFailed)
+	if done.Status != openai.BatchStatusCompleted || done.RequestCounts.Completed != n || done.RequestCounts.Failed != 0 || done.ErrorFileID != "" {
+		t.Fatalf("after restart: %s %+v (error file %q); seen %v", done.Status, done.RequestCounts, done.ErrorFileID, seen[max(0, len(seen)-5):])
 	}
-	wantAnswers(t, fileLines(t, ctx, c2, done.OutputFileID), texts)
+	wantAnswers(t, fileLines(t, ctx, c2, done.OutputFileID), texts) // fileLines fails on a custom_id twice
+}
+
+// A small batch created while a large one runs completes while the large
+// one is still running: the large one's chunks are queued a window at a
+// time, so the small one's are not stuck behind all of them.
+func TestOpenAISmallBatchCompletesWhileALargeOneRuns(t *testing.T) {
+	t.Parallel()
+	az := azuritetest.Start(t)
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2"))
+	c := openAIClient(r.url)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var large []string
+	for i := range 4000 {
+		large = append(large, chatLine(fmt.Sprintf("large-%d", i), "large", 20)) // 32 lines a chunk: 0.6 s each
+	}
+	lb := createBatch(t, ctx, c, upload(t, ctx, c, large...))
+	waitBatch(t, ctx, c, lb.ID, time.Minute, openai.BatchStatusInProgress)
+	sb := createBatch(t, ctx, c, upload(t, ctx, c, chatLine("s1", "small", 0), chatLine("s2", "small", 0), chatLine("s3", "small", 0)))
+	sb, _ = waitBatch(t, ctx, c, sb.ID, time.Minute, openai.BatchStatusCompleted, openai.BatchStatusFailed)
+	if sb.Status != openai.BatchStatusCompleted || sb.RequestCounts.Completed != 3 {
+		t.Fatalf("small batch %s %+v", sb.Status, sb.RequestCounts)
+	}
+	if l, err := c.Batches.Get(ctx, lb.ID); err != nil || l.Status != openai.BatchStatusInProgress || l.RequestCounts.Completed >= 4000 {
+		t.Fatalf("large batch when the small one completed: %s %+v, %v; want still in progress", l.Status, l.RequestCounts, err)
+	}
+	_, _ = c.Batches.Cancel(ctx, lb.ID)
+}
+
+// OpenAI's per-batch limit, cancelled as soon as it is created: validation
+// stops, no chunk is queued, nothing runs.
+func TestOpenAICancelDuringValidationRunsNothing(t *testing.T) {
+	t.Parallel()
+	az := azuritetest.Start(t)
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t)))
+	c := openAIClient(r.url)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	lines := make([]string, 50_000)
+	for i := range lines {
+		lines[i] = chatLine(fmt.Sprintf("q-%05d", i), "cancelled before it ran", 0)
+	}
+	b := createBatch(t, ctx, c, upload(t, ctx, c, lines...))
+	got, err := c.Batches.Cancel(ctx, b.ID)
+	if err != nil || got.Status != openai.BatchStatusCancelling {
+		t.Fatalf("cancel while validating: %+v, %v", got.Status, err)
+	}
+	done, seen := waitBatch(t, ctx, c, b.ID, time.Minute, openai.BatchStatusCancelled, openai.BatchStatusCompleted, openai.BatchStatusFailed)
+	if done.Status != openai.BatchStatusCancelled || done.RequestCounts.Completed != 0 || done.OutputFileID != "" || done.ErrorFileID != "" {
+		t.Fatalf("batch %s %+v, files %q %q; seen %v", done.Status, done.RequestCounts, done.OutputFileID, done.ErrorFileID, seen)
+	}
+	// Nothing ran: no chunk of the batch has an outcome, and none waits.
+	st := storage(t, az.ConnectionString())
+	results, err := st.Blobs.List(ctx, config.Default().Storage.RequestContainer, "openai/batches/"+b.ID+"/results/")
+	if err != nil || len(results) != 0 {
+		t.Fatalf("%d chunk results (%v); want none", len(results), err)
+	}
+	if n, err := st.Work.Depth(ctx); err != nil || n != 0 {
+		t.Fatalf("%d messages queued (%v); want none", n, err)
+	}
 }

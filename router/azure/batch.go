@@ -43,12 +43,12 @@ type BatchConfig struct {
 // task on the Batch pool; the pool autoscales on $PendingTasks, so adding a
 // task is what starts a node.
 type Batch struct {
-	cfg       BatchConfig
-	program   string   // Command's first field, run as the container's entrypoint
-	args      []string // the rest of Command
-	c         *azbatch.Client
-	jobOnce   sync.Mutex
-	jobExists bool
+	cfg     BatchConfig
+	program string   // Command's first field, run as the container's entrypoint
+	args    []string // the rest of Command
+	c       *azbatch.Client
+	jobOnce sync.Mutex
+	jobs    map[string]bool // Batch jobs known to exist, by id
 }
 
 var _ router.Executor = (*Batch)(nil)
@@ -79,20 +79,46 @@ func NewBatch(cfg BatchConfig) (*Batch, error) {
 	return &Batch{cfg: cfg, program: cmd[0], args: cmd[1:], c: c}, nil
 }
 
-// ensureJob creates the Batch job on the pool unless it exists.
-func (b *Batch) ensureJob(ctx context.Context) error {
+// target is where a run goes: the Batch job on its model's pool (one job
+// per pool: a job is bound to its pool; the router's own pool keeps
+// BATCH_JOB_ID), the image and the batch command, the run's own where it
+// names them (its model's), the executor's otherwise.
+type target struct {
+	job, pool, image, program string
+	args                      []string
+}
+
+func (b *Batch) target(r router.Run) target {
+	t := target{job: b.cfg.JobID, pool: b.cfg.PoolID, image: b.cfg.Image, program: b.program, args: b.args}
+	if r.PoolID != "" && r.PoolID != b.cfg.PoolID {
+		t.pool, t.job = r.PoolID, b.cfg.JobID+"-"+r.PoolID
+	}
+	if r.Image != "" {
+		t.image = r.Image
+	}
+	if cmd := strings.Fields(r.Command); len(cmd) > 0 {
+		t.program, t.args = cmd[0], cmd[1:]
+	}
+	return t
+}
+
+// ensureJob creates the Batch job of t on its pool unless it exists.
+func (b *Batch) ensureJob(ctx context.Context, t target) error {
 	b.jobOnce.Lock()
 	defer b.jobOnce.Unlock()
-	if b.jobExists {
+	if b.jobs[t.job] {
 		return nil
 	}
 	_, err := b.c.CreateJob(ctx, azbatch.CreateJobContent{
-		ID: to.Ptr(b.cfg.JobID), PoolInfo: &azbatch.PoolInfo{PoolID: to.Ptr(b.cfg.PoolID)},
+		ID: to.Ptr(t.job), PoolInfo: &azbatch.PoolInfo{PoolID: to.Ptr(t.pool)},
 	}, nil)
 	if err != nil && errorCodeOf(err) != "JobExists" {
-		return asUnavailable("create batch job "+b.cfg.JobID, err)
+		return asUnavailable("create batch job "+t.job, err)
 	}
-	b.jobExists = true
+	if b.jobs == nil {
+		b.jobs = map[string]bool{}
+	}
+	b.jobs[t.job] = true
 	return nil
 }
 
@@ -108,6 +134,7 @@ func (b *Batch) ensureJob(ctx context.Context) error {
 // --entrypoint and its arguments in the command line, so the task runs the
 // configured command whatever the image's ENTRYPOINT.
 func (b *Batch) Task(r router.Run) azbatch.CreateTaskContent {
+	t := b.target(r)
 	ident := &azbatch.NodeIdentityReference{ResourceID: to.Ptr(b.cfg.NodeIdentity)}
 	env := []azbatch.EnvironmentSetting{
 		{Name: to.Ptr(router.BatchEnvInputPath), Value: to.Ptr(batchInputFile)},
@@ -123,10 +150,10 @@ func (b *Batch) Task(r router.Run) azbatch.CreateTaskContent {
 	}
 	return azbatch.CreateTaskContent{
 		ID:          to.Ptr(r.ID),
-		CommandLine: to.Ptr(strings.Join(b.args, " ")),
+		CommandLine: to.Ptr(strings.Join(t.args, " ")),
 		ContainerSettings: &azbatch.TaskContainerSettings{
-			ImageName:           to.Ptr(b.cfg.Image),
-			ContainerRunOptions: to.Ptr("--entrypoint " + b.program),
+			ImageName:           to.Ptr(t.image),
+			ContainerRunOptions: to.Ptr("--entrypoint " + t.program),
 			WorkingDirectory:    to.Ptr(azbatch.ContainerWorkingDirectoryTaskWorkingDirectory),
 		},
 		EnvironmentSettings: env,
@@ -155,10 +182,11 @@ func (b *Batch) Task(r router.Run) azbatch.CreateTaskContent {
 // If ctx ends first the task is terminated, and the dispatcher leaves the
 // messages to reappear.
 func (b *Batch) Execute(ctx context.Context, r router.Run) error {
-	if err := b.ensureJob(ctx); err != nil {
+	tg := b.target(r)
+	if err := b.ensureJob(ctx, tg); err != nil {
 		return err
 	}
-	if _, err := b.c.CreateTask(ctx, b.cfg.JobID, b.Task(r), nil); err != nil && errorCodeOf(err) != "TaskExists" {
+	if _, err := b.c.CreateTask(ctx, tg.job, b.Task(r), nil); err != nil && errorCodeOf(err) != "TaskExists" {
 		return asUnavailable("add batch task "+r.ID, err)
 	}
 	t := time.NewTicker(b.cfg.PollInterval)
@@ -167,12 +195,12 @@ func (b *Batch) Execute(ctx context.Context, r router.Run) error {
 		select {
 		case <-ctx.Done():
 			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			_, _ = b.c.TerminateTask(stop, b.cfg.JobID, r.ID, nil)
+			_, _ = b.c.TerminateTask(stop, tg.job, r.ID, nil)
 			cancel()
 			return router.WrapError(router.EUnavailable, "batch task "+r.ID+" abandoned", ctx.Err())
 		case <-t.C:
 		}
-		resp, err := b.c.GetTask(ctx, b.cfg.JobID, r.ID, nil)
+		resp, err := b.c.GetTask(ctx, tg.job, r.ID, nil)
 		if err != nil {
 			continue // transient; the next poll tries again
 		}

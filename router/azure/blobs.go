@@ -59,7 +59,7 @@ func (b *Blobs) getWithETag(ctx context.Context, container, name string) ([]byte
 	resp, err := b.blob(container, name).DownloadStream(ctx, nil)
 	if err != nil {
 		if bloberror.HasCode(err, bloberror.BlobNotFound, bloberror.ContainerNotFound) {
-			return nil, "", router.WrapError(router.ENotFound, "no blob "+container+"/"+name, err)
+			return nil, "", notFound(container, name, err)
 		}
 		return nil, "", asUnavailable("read blob "+container+"/"+name, err)
 	}

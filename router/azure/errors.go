@@ -8,6 +8,7 @@ package azure
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -18,15 +19,21 @@ import (
 
 // asUnavailable wraps any storage failure as the domain's unavailable error:
 // to a caller, an unreachable, throttled or failing service all mean "not
-// stored, try again". The cause stays in the chain for logs.
+// stored, try again". What failed (blob and queue names) stays in the cause,
+// for logs: the message users see names no internal path.
 func asUnavailable(what string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, context.Canceled) {
-		return router.WrapError(router.EUnavailable, what+": canceled", err)
+		return router.WrapError(router.EUnavailable, "the request was cancelled before storage answered", fmt.Errorf("%s: %w", what, err))
 	}
-	return router.WrapError(router.EUnavailable, what+" failed", err)
+	return router.WrapError(router.EUnavailable, "storage is unavailable; retry after Retry-After", fmt.Errorf("%s failed: %w", what, err))
+}
+
+// notFound is a blob that does not exist; its name stays in the cause.
+func notFound(container, name string, err error) error {
+	return router.WrapError(router.ENotFound, "not found", fmt.Errorf("no blob %s/%s: %w", container, name, err))
 }
 
 func statusOf(err error) int {

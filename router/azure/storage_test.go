@@ -43,7 +43,7 @@ func service(st *azure.Storage) *jobs.Service {
 // the layers above are unit-tested on.
 func TestStorageContract(t *testing.T) {
 	st := newStorage(t)
-	storetest.Run(t, storetest.Stores{Queue: st.Work, Jobs: st.Jobs, Payloads: st.Blobs, Container: "requests", Fleet: st.Fleet})
+	storetest.Run(t, storetest.Stores{Queue: st.Work, Jobs: st.Jobs, Payloads: st.Blobs, Blobs: st.Blobs, Container: "requests", Fleet: st.Fleet})
 }
 
 func TestSubmitEnqueuesAndStoresJob(t *testing.T) {
@@ -160,4 +160,28 @@ type unavailable struct{}
 
 func (unavailable) Execute(context.Context, router.Run) error {
 	return router.Errorf(router.EUnavailable, "pool unreachable")
+}
+
+// A storage failure reaches users as a message that names no blob, queue or
+// container (they are internal); the cause, in logs, still does.
+func TestUnavailableNamesNoInternalPath(t *testing.T) {
+	az := azuritetest.Start(t)
+	az.Stop()
+	st, err := azure.NewStorage(azure.StorageConfig{
+		ConnectionString: az.ConnectionString(),
+		WorkQueue:        "inference-work", PoisonQueue: "inference-poison", RequestContainer: "requests", ResultContainer: "results",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Jobs.Get(t.Context(), "0123456789abcdef0123456789abcdef")
+	if router.ErrorCode(err) != router.EUnavailable {
+		t.Fatalf("storage down: %v; want unavailable", err)
+	}
+	if msg := router.ErrorMessage(err); strings.Contains(msg, "results") || strings.Contains(msg, "jobs/") || strings.Contains(msg, "blob") {
+		t.Fatalf("message %q names internals", msg)
+	}
+	if !strings.Contains(err.Error(), "results/jobs/0123456789abcdef0123456789abcdef.json") {
+		t.Fatalf("cause %q lost the blob's name (logs need it)", err)
+	}
 }

@@ -1,9 +1,8 @@
 package batchapi
 
 import (
-	"bytes"
 	"context"
-	"fmt"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -11,308 +10,182 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
-// The manager carries each active batch through its life, from what is
-// stored only, so that any router (or the same one after a restart) can:
+// The manager carries each active batch through its life from what is
+// stored only. Every Poll it lists the active batches and starts following
+// each one it can lease; a followed batch is advanced at every Poll and as
+// soon as one of its chunks finishes on this replica, at most every
+// minAdvance:
 //
-//	validating   check every line; queue each valid one as a job, with the
-//	             idempotency key batch id + custom_id, so that redoing this
-//	             step after a stop queues nothing twice; write the .lines
-//	             blob; then in_progress (or cancelling).
-//	in_progress  read the jobs of pending lines, oldest first, PollLines at a
-//	             time, and store request_counts as they move.
-//	cancelling   mark lines still queued as cancelled; running ones finish.
-//	expired      past expires_at: every line not finished is marked expired.
-//	finalizing   every line has ended: write the output and error files
-//	             (ids derived from the batch id, so a redo overwrites) and
-//	             the terminal status; drop the active marker.
+//	validating   stream the input file, check every line, store the valid
+//	             ones in chunks; then in_progress, or failed (an invalid
+//	             line: nothing runs), or cancelled (asked meanwhile).
+//	in_progress  keep up to Window chunks of the batch queued or running,
+//	             count the chunks' results into request_counts.
+//	cancelling   queue nothing more; the dispatcher runs no chunk of the
+//	             batch from now on; once every queued chunk has an outcome,
+//	             finalize (lines never queued end batch_cancelled).
+//	expired      past expires_at: finalize at once with what has finished.
+//	finalizing   concatenate the chunks' results into the output and error
+//	             files (ids derived from the batch, so a redo overwrites);
+//	             then the terminal status; drop the active marker.
+//
+// Batches are followed independently: a large one being validated or run
+// does not hold back another.
 
-// progress is the manager's memory of a batch's lines; it is rebuilt from
-// the job records after a restart.
-type progress struct {
-	refs              []lineRef
-	done              []bool
-	next              int // first line not known to be finished
-	completed, failed int // among refs
-}
+// minAdvance spaces a batch's advances: a chunk finishing wakes its batch's
+// follower, and with many chunks a second, one pass handles them all.
+const minAdvance = 250 * time.Millisecond
 
-// Run advances the active batches every Poll until ctx ends.
+// maxFollowed bounds the batches one replica leads at once.
+const maxFollowed = 64
+
+// Run follows the active batches until ctx ends.
 func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
 	t := time.NewTicker(s.cfg.Poll)
 	defer t.Stop()
 	for {
-		s.Tick(ctx)
+		s.followActive(ctx, &wg)
 		select {
 		case <-ctx.Done():
+			wg.Wait()
 			return
 		case <-t.C:
+		case <-s.kick:
 		}
 	}
 }
 
-// Tick advances every active batch by one step. It is not safe to call
-// from two goroutines at once (Run is the one caller in production).
-func (s *Service) Tick(ctx context.Context) {
-	names, err := s.cfg.Blobs.List(ctx, s.cfg.Container, activePrefix)
+// wakeManager makes Run look for active batches now (one was created).
+func (s *Service) wakeManager() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// notify wakes the follower of batch id, if this replica leads it.
+func (s *Service) notify(id string) {
+	s.mu.Lock()
+	ch := s.followed[id]
+	s.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Service) followActive(ctx context.Context, wg *sync.WaitGroup) {
+	entries, err := s.cfg.Blobs.List(ctx, s.cfg.Container, activePrefix)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.cfg.Log.Warn("batch api: active batches unreadable", "err", err)
 		}
 		return
 	}
-	active := map[string]bool{}
-	for _, n := range names {
-		id := strings.TrimPrefix(n, activePrefix)
-		active[id] = true
-		if err := s.advance(ctx, id); err != nil && ctx.Err() == nil {
-			s.cfg.Log.Warn("batch api: batch not advanced; retried next time", "batch", id, "err", err)
+	for _, e := range entries {
+		id := strings.TrimPrefix(e.Name, activePrefix)
+		if !validBatchID(id) {
+			continue
 		}
-	}
-	for id := range s.progress {
-		if !active[id] {
-			delete(s.progress, id)
+		s.mu.Lock()
+		_, busy := s.followed[id]
+		full := len(s.followed) > maxFollowed
+		var wake chan struct{}
+		if !busy && !full {
+			wake = make(chan struct{}, 1)
+			s.followed[id] = wake
 		}
-	}
-}
-
-func (s *Service) save(ctx context.Context, rec record) error {
-	if err := s.putJSON(ctx, recordName(rec.ID), rec); err != nil {
-		return fmt.Errorf("store batch %s: %w", rec.ID, err)
-	}
-	return nil
-}
-
-func unix(t time.Time) *int64 {
-	u := t.Unix()
-	return &u
-}
-
-// advance moves one batch as far as it can go now.
-func (s *Service) advance(ctx context.Context, id string) error {
-	rec, err := s.record(ctx, id)
-	if router.ErrorCode(err) == router.ENotFound {
-		return nil // its creation is under way, or stopped before the record
-	}
-	if err != nil {
-		return err
-	}
-	if rec.Status.Terminal() {
-		delete(s.progress, id)
-		return s.cfg.Blobs.Delete(ctx, s.cfg.Container, activeName(id))
-	}
-	now := s.cfg.Now()
-	if rec.Status != router.BatchFinalizing && rec.Status != router.BatchCancelling {
-		asked, err := s.cancelAsked(ctx, id)
-		if err != nil {
-			return err
+		s.mu.Unlock()
+		if wake == nil {
+			continue
 		}
-		if asked {
-			rec.Status, rec.CancellingAt = router.BatchCancelling, unix(now)
-			if err := s.save(ctx, rec); err != nil {
-				return err
-			}
-		}
-	}
-	if !rec.Queued {
-		if err := s.queue(ctx, &rec); err != nil {
-			return err
-		}
-	}
-	p, err := s.progressOf(ctx, rec)
-	if err != nil {
-		return err
-	}
-	if rec.Status != router.BatchFinalizing {
-		expiring := rec.ExpiresAt != nil && now.Unix() >= *rec.ExpiresAt
-		if err := s.check(ctx, &rec, p, expiring, now); err != nil {
-			return err
-		}
-		if p.next < len(p.refs) {
-			return nil
-		}
-		rec.Ending = router.BatchCompleted
-		switch {
-		case rec.Status == router.BatchCancelling:
-			rec.Ending = router.BatchCancelled
-		case expiring:
-			rec.Ending = router.BatchExpired
-		}
-		rec.Status, rec.FinalizingAt = router.BatchFinalizing, unix(now)
-		if err := s.save(ctx, rec); err != nil {
-			return err
-		}
-	}
-	return s.finalize(ctx, rec, p)
-}
-
-// queue validates the input and queues each valid line as a job.
-func (s *Service) queue(ctx context.Context, rec *record) error {
-	data, err := s.FileContent(ctx, rec.InputFileID)
-	if err != nil {
-		return fmt.Errorf("read input file %s: %w", rec.InputFileID, err)
-	}
-	model := s.cfg.Model()
-	valid, bad := validate(data, rec.Endpoint, model, s.cfg.MaxLineBytes)
-	var inv bytes.Buffer
-	for _, e := range bad {
-		appendLine(&inv, invalidLine(rec.ID, e))
-	}
-	if err := s.cfg.Blobs.Put(ctx, s.cfg.Container, invalidName(rec.ID), inv.Bytes()); err != nil {
-		return fmt.Errorf("store invalid lines: %w", err)
-	}
-	refs := make([]lineRef, len(valid))
-	errs := make([]error, len(valid))
-	// A few submissions at once: each is a few storage round trips.
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i, l := range valid {
-		sem <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-sem }()
-			job, _, err := s.cfg.Jobs.Submit(ctx, router.Submission{
-				Body: l.Body, IdempotencyKey: "openai-batch/" + rec.ID + "/" + l.CustomID,
-				ModelVersion: model, Endpoint: rec.Endpoint,
-			})
-			refs[i], errs[i] = lineRef{CustomID: l.CustomID, JobID: job.ID}, err
+			defer func() {
+				s.mu.Lock()
+				delete(s.followed, id)
+				s.mu.Unlock()
+			}()
+			s.follow(ctx, id, wake)
 		})
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("queue line %q: %w", valid[i].CustomID, err)
-		}
-	}
-	if err := s.putJSON(ctx, linesName(rec.ID), refs); err != nil {
-		return fmt.Errorf("store queued lines: %w", err)
-	}
-	rec.Queued, rec.Invalid = true, len(bad)
-	rec.RequestCounts = router.RequestCounts{Total: len(valid) + len(bad), Failed: len(bad)}
-	if rec.Status == router.BatchValidating {
-		rec.Status, rec.InProgressAt = router.BatchInProgress, unix(s.cfg.Now())
-	}
-	s.cfg.Log.Info("batch api: batch queued", "batch", rec.ID, "lines", len(valid), "invalid", len(bad))
-	return s.save(ctx, *rec)
 }
 
-func (s *Service) progressOf(ctx context.Context, rec record) (*progress, error) {
-	if p, ok := s.progress[rec.ID]; ok {
-		return p, nil
+// follow leads one batch while this replica holds its lease.
+func (s *Service) follow(ctx context.Context, id string, wake chan struct{}) {
+	l, ok, err := s.takeLease(ctx, id)
+	if err != nil && ctx.Err() == nil {
+		s.cfg.Log.Warn("batch api: batch not leased; retried next time", "batch", id, "err", err)
 	}
-	var refs []lineRef
-	if err := s.getJSON(ctx, linesName(rec.ID), &refs); err != nil {
-		return nil, fmt.Errorf("read queued lines: %w", err)
+	if !ok {
+		return
 	}
-	p := &progress{refs: refs, done: make([]bool, len(refs))}
-	s.progress[rec.ID] = p
-	return p, nil
+	defer s.release(l, id)
+	for {
+		done, err := s.advance(l.ctx, l, id)
+		switch {
+		case errors.Is(err, router.ErrLeaseLost):
+			s.cfg.Log.Warn("batch api: lease lost; another replica leads the batch", "batch", id)
+			return
+		case err != nil && l.ctx.Err() == nil:
+			s.cfg.Log.Warn("batch api: batch not advanced; retried", "batch", id, "err", err)
+		}
+		if done || l.ctx.Err() != nil {
+			return
+		}
+		next := time.NewTimer(s.cfg.Poll)
+		select {
+		case <-l.ctx.Done():
+		case <-wake:
+		case <-next.C:
+		}
+		next.Stop()
+		select {
+		case <-l.ctx.Done():
+		case <-time.After(minAdvance):
+		}
+	}
 }
 
-// check reads the jobs of pending lines, oldest first: PollLines of them,
-// or all when cancelling or expiring, which also end the lines they may.
-func (s *Service) check(ctx context.Context, rec *record, p *progress, expiring bool, now time.Time) error {
-	cancelling := rec.Status == router.BatchCancelling
-	budget := s.cfg.PollLines
-	if cancelling || expiring {
-		budget = len(p.refs)
-	}
-	for i := p.next; i < len(p.refs) && budget > 0; i++ {
-		if p.done[i] {
-			continue
-		}
-		budget--
-		job, err := s.cfg.Store.Get(ctx, p.refs[i].JobID)
-		if err != nil && router.ErrorCode(err) != router.ENotFound {
-			return err
-		}
-		if err != nil {
-			// Queued but its record not yet stored; only expiry ends it now.
-			job = router.Job{ID: p.refs[i].JobID, State: router.JobQueued, Created: now}
-		}
-		if !job.State.Terminal() {
-			switch {
-			case expiring:
-				job.ResultStatus, job.Error = CodeExpired, "the batch's completion window ended before this request ran"
-			case cancelling && job.State == router.JobQueued:
-				job.ResultStatus, job.Error = CodeCancelled, "the batch was cancelled before this request ran"
-			default:
-				continue
-			}
-			job.State, job.Updated = router.JobFailed, now
-			if err := s.cfg.Store.Put(ctx, job); err != nil {
-				return err
-			}
-		}
-		p.done[i] = true
-		if job.State == router.JobSucceeded {
-			p.completed++
-		} else {
-			p.failed++
-		}
-	}
-	for p.next < len(p.refs) && p.done[p.next] {
-		p.next++
-	}
-	counts := router.RequestCounts{Total: len(p.refs) + rec.Invalid, Completed: p.completed, Failed: p.failed + rec.Invalid}
-	if counts != rec.RequestCounts {
-		rec.RequestCounts = counts
-		return s.save(ctx, *rec)
-	}
-	return nil
-}
-
-// finalize writes the output and error files and the terminal status.
-func (s *Service) finalize(ctx context.Context, rec record, p *progress) error {
-	var out, errOut bytes.Buffer
-	completed, failed := 0, 0
-	for _, ref := range p.refs {
-		job, err := s.cfg.Store.Get(ctx, ref.JobID)
-		if err != nil {
-			return fmt.Errorf("read job %s: %w", ref.JobID, err)
-		}
-		line, ok := resultLine(ref, job)
-		if ok {
-			appendLine(&out, line)
-			completed++
-		} else {
-			appendLine(&errOut, line)
-			failed++
-		}
-	}
-	inv, err := s.cfg.Blobs.Get(ctx, s.cfg.Container, invalidName(rec.ID))
-	if err != nil && router.ErrorCode(err) != router.ENotFound {
+// failUnchunked ends a batch that an earlier version of the router took past
+// validation: its lines ran as single jobs, which this one does not follow.
+func (s *Service) failUnchunked(ctx context.Context, l *lease, rec *record) error {
+	rec.Status, rec.FailedAt = router.BatchFailed, unix(s.cfg.Now())
+	rec.Errors = &router.BatchErrors{Object: "list", Data: []router.BatchError{batchError(CodeInvalidRequest, nil, nil,
+		"this batch was started by an earlier version of the router, whose batches this one cannot resume; create it again from its input file %s", rec.InputFileID)}}
+	if err := s.save(ctx, l, *rec); err != nil {
 		return err
 	}
-	errOut.Write(inv)
-	failed += rec.Invalid
-	now := s.cfg.Now()
-	for _, f := range []struct {
-		kind string
-		data []byte
-		id   **string
-	}{{"output", out.Bytes(), &rec.OutputFileID}, {"error", errOut.Bytes(), &rec.ErrorFileID}} {
-		if len(f.data) == 0 {
-			continue
-		}
-		file := router.File{ID: derivedFileID(rec.ID, f.kind), Object: "file", Bytes: int64(len(f.data)), CreatedAt: now.Unix(),
-			Filename: rec.ID + "_" + f.kind + ".jsonl", Purpose: router.PurposeBatchOutput, Status: "processed"}
-		if err := s.storeFile(ctx, file, f.data); err != nil {
-			return err
-		}
-		*f.id = &file.ID
-	}
-	rec.RequestCounts = router.RequestCounts{Total: completed + failed, Completed: completed, Failed: failed}
-	rec.Status = rec.Ending
-	switch rec.Ending {
-	case router.BatchCancelled:
-		rec.CancelledAt = unix(now)
-	case router.BatchExpired:
-		rec.ExpiredAt = unix(now)
-	default:
-		rec.Status, rec.CompletedAt = router.BatchCompleted, unix(now)
-	}
-	if err := s.save(ctx, rec); err != nil {
-		return err
-	}
-	delete(s.progress, rec.ID)
-	s.cfg.Log.Info("batch api: batch finished", "batch", rec.ID, "status", rec.Status, "completed", completed, "failed", failed)
 	return s.cfg.Blobs.Delete(ctx, s.cfg.Container, activeName(rec.ID))
+}
+
+// advance moves one batch as far as it can go now; done means this replica
+// has nothing more to do for it.
+func (s *Service) advance(ctx context.Context, l *lease, id string) (done bool, err error) {
+	rec, err := s.record(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if rec.Status.Terminal() {
+		return true, s.cfg.Blobs.Delete(ctx, s.cfg.Container, activeName(id))
+	}
+	if rec.Status != router.BatchValidating && rec.Chunks == 0 {
+		return true, s.failUnchunked(ctx, l, &rec)
+	}
+	switch rec.Status {
+	case router.BatchValidating:
+		if err := s.validate(ctx, l, &rec); err != nil {
+			return false, err
+		}
+		if rec.Status.Terminal() {
+			return true, s.cfg.Blobs.Delete(ctx, s.cfg.Container, activeName(id))
+		}
+		fallthrough
+	case router.BatchInProgress, router.BatchCancelling:
+		err := s.progress(ctx, l, &rec)
+		return rec.Status.Terminal(), err
+	}
+	return true, s.finalize(ctx, l, &rec, rec.Ending)
 }

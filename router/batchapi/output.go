@@ -1,10 +1,10 @@
 package batchapi
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 
@@ -14,12 +14,12 @@ import (
 
 // outputLine is a line of OpenAI's batch output and error files: a request
 // the model answered has a response (2xx in the output file, anything else
-// in the error file); one that never reached the model has only an error.
+// in the error file); one that never got an answer has only an error.
 type outputLine struct {
-	ID       string        `json:"id"`
-	CustomID string        `json:"custom_id"`
-	Response *lineResponse `json:"response"`
-	Error    *lineFailure  `json:"error"`
+	ID       string              `json:"id"`
+	CustomID string              `json:"custom_id"`
+	Response *lineResponse       `json:"response"`
+	Error    *router.LineFailure `json:"error"`
 }
 
 type lineResponse struct {
@@ -28,71 +28,54 @@ type lineResponse struct {
 	Body       json.RawMessage `json:"body"`
 }
 
-type lineFailure struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// Error codes of lines that ended without an answer.
-const (
-	CodeCancelled = "batch_cancelled"
-	CodeExpired   = "batch_expired"
-	CodeJobFailed = "job_failed"
-)
-
 // LineErrorCodes are every error.code an error-file line without a
-// response can carry (the API document lists them).
-var LineErrorCodes = []string{
-	CodeLineTooLarge,
-	CodeInvalidJsonLine,
-	CodeMissingCustomId,
-	CodeInvalidCustomId,
-	CodeDuplicateCustomId,
-	CodeInvalidMethod,
-	CodeMismatchedUrl,
-	CodeInvalidBody,
-	CodeMissingModel,
-	CodeModelNotFound,
-	CodeStreamNotSupported,
-	CodeCancelled, CodeExpired, CodeJobFailed,
+// response can carry (the API document lists them); a line the pool's
+// command answered with an error of its own carries the command's code.
+var LineErrorCodes = []string{router.LineCancelled, router.LineExpired, router.LineJobFailed}
+
+// requestID is a line's id, the same whichever run answered it.
+func requestID(batchID, customID string) string {
+	h := sha256.Sum256([]byte(batchID + "\x00" + customID))
+	return "batch_req_" + hex.EncodeToString(h[:12])
 }
 
-// resultLine turns a finished line's job into its output line; ok says
-// whether it belongs in the output file rather than the error file.
-func resultLine(ref lineRef, job router.Job) (line outputLine, ok bool) {
-	line = outputLine{ID: "batch_req_" + job.ID, CustomID: ref.CustomID}
+// answeredLine is the line of a request the pool's command answered;
+// ok says whether it belongs in the output file rather than the error file.
+func answeredLine(batchID, customID string, r router.ResultLine) (line outputLine, ok bool) {
+	id := requestID(batchID, customID)
+	line = outputLine{ID: id, CustomID: customID}
 	switch {
-	case job.State == router.JobSucceeded:
-		line.Response = &lineResponse{StatusCode: 200, RequestID: job.ID, Body: job.Result}
+	case r.Status == "ok":
+		line.Response = &lineResponse{StatusCode: 200, RequestID: id, Body: r.Body}
 		return line, true
-	case strings.HasPrefix(job.ResultStatus, dispatch.HTTPStatusPrefix):
-		code, err := strconv.Atoi(strings.TrimPrefix(job.ResultStatus, dispatch.HTTPStatusPrefix))
-		if err == nil {
-			line.Response = &lineResponse{StatusCode: code, RequestID: job.ID, Body: job.Result}
+	case strings.HasPrefix(r.Status, dispatch.HTTPStatusPrefix):
+		if code, err := strconv.Atoi(strings.TrimPrefix(r.Status, dispatch.HTTPStatusPrefix)); err == nil {
+			line.Response = &lineResponse{StatusCode: code, RequestID: id, Body: r.Body}
 			return line, false
 		}
 	}
-	code := job.ResultStatus
-	if code == "" || code == "ok" {
-		code = CodeJobFailed
+	// An error line of the command's own: {"error": {"code", "message"}}.
+	var e struct {
+		Error router.LineFailure `json:"error"`
 	}
-	msg := job.Error
-	if msg == "" {
-		msg = "the request failed"
+	_ = json.Unmarshal(r.Body, &e)
+	f := router.LineFailure{Code: r.Status, Message: e.Error.Message}
+	if f.Code == "" {
+		f.Code = router.LineJobFailed
 	}
-	line.Error = &lineFailure{Code: code, Message: msg}
+	if f.Message == "" {
+		f.Message = "the batch command failed on this request"
+	}
+	line.Error = &f
 	return line, false
 }
 
-// invalidLine is the error-file line of an input line that failed validation.
-func invalidLine(batchID string, e lineError) outputLine {
-	h := sha256.Sum256([]byte(batchID + "/" + strconv.Itoa(e.Line)))
-	return outputLine{ID: "batch_req_" + hex.EncodeToString(h[:16]), CustomID: e.CustomID,
-		Error: &lineFailure{Code: e.Code, Message: e.Message}}
+// failedLine is the error-file line of a request that got no answer.
+func failedLine(batchID, customID string, f router.LineFailure) outputLine {
+	return outputLine{ID: requestID(batchID, customID), CustomID: customID, Error: &f}
 }
 
-func appendLine(buf *bytes.Buffer, l outputLine) {
+func appendLine(w io.Writer, l outputLine) {
 	b, _ := json.Marshal(l) // plain structs and valid raw JSON: cannot fail
-	buf.Write(b)
-	buf.WriteByte('\n')
+	_, _ = w.Write(append(b, '\n'))
 }

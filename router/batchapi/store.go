@@ -2,7 +2,6 @@ package batchapi
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,16 +15,19 @@ import (
 
 // Where the Batch API keeps its records, in the request container:
 //
-//	openai/files/<file id>.json          the file object
-//	openai/files/<file id>.data          the file's bytes
-//	openai/batches/<batch id>.json       the batch record (object + progress)
-//	openai/batches/<batch id>.lines      the queued lines: custom_id → job id
-//	openai/batches/<batch id>.invalid    error-file lines of invalid input lines
-//	openai/batches/<batch id>.cancel     present once cancel was asked
-//	openai/active/<batch id>             present while the batch is not terminal
+//	openai/files/<file id>.json             the file object
+//	openai/files/<file id>.data             the file's bytes
+//	openai/batches/<batch id>.json          the batch record, leased by the
+//	                                        replica that advances the batch
+//	openai/batches/<batch id>.cancel        present once cancel was asked
+//	openai/batches/<batch id>/chunks/<n>    chunk n: the pool's input lines
+//	openai/batches/<batch id>/results/<n>   chunk n's output and error lines,
+//	                                        created once (resultMeta)
+//	openai/active/<batch id>                present while the batch is not
+//	                                        terminal
 //
-// Batch ids sort newest first (an inverted clock reading leads them), so the
-// listing is the order GET /v1/batches pages in.
+// Batch and file ids sort newest first (an inverted clock reading leads
+// them), so listings are the order the API pages in.
 const (
 	filesPrefix   = "openai/files/"
 	batchesPrefix = "openai/batches/"
@@ -33,51 +35,53 @@ const (
 )
 
 // record is a stored batch: the object users see plus what the manager
-// needs to resume after a restart.
+// needs to resume after a restart, on any replica.
 type record struct {
 	router.Batch
-	// Queued: every valid line is a job and the .lines blob is written.
-	Queued bool `json:"gpuorch_queued,omitempty"`
-	// Invalid counts the lines that failed validation.
-	Invalid int `json:"gpuorch_invalid,omitempty"`
+	// Chunks is how many chunks validation stored (set on in_progress).
+	Chunks int `json:"gpuorch_chunks,omitempty"`
+	// Enqueued: chunks 0 … Enqueued-1 have had a queue message.
+	Enqueued int `json:"gpuorch_enqueued,omitempty"`
 	// Ending is the status finalizing leads to: completed, cancelled or
 	// expired.
 	Ending router.BatchStatus `json:"gpuorch_ending,omitempty"`
 }
 
-// lineRef is one queued line.
-type lineRef struct {
-	CustomID string `json:"custom_id"`
-	JobID    string `json:"job_id"`
-}
-
 func fileObjectName(id string) string { return filesPrefix + id + ".json" }
 func fileDataName(id string) string   { return filesPrefix + id + ".data" }
 func recordName(id string) string     { return batchesPrefix + id + ".json" }
-func linesName(id string) string      { return batchesPrefix + id + ".lines" }
-func invalidName(id string) string    { return batchesPrefix + id + ".invalid" }
 func cancelName(id string) string     { return batchesPrefix + id + ".cancel" }
 func activeName(id string) string     { return activePrefix + id }
+func chunksPrefix(id string) string   { return batchesPrefix + id + "/chunks/" }
+func resultsPrefix(id string) string  { return batchesPrefix + id + "/results/" }
 
-// newFileID returns a random file id.
-func newFileID() string { return "file-" + randomHex(12) }
+// chunkDigits pads chunk numbers so that names sort in chunk order.
+const chunkDigits = 6
 
-// derivedFileID names a file a batch writes, the same on every attempt, so
-// a finalisation redone after a restart overwrites instead of duplicating.
-func derivedFileID(batchID, kind string) string {
+func chunkName(id string, n int) string {
+	return fmt.Sprintf("%s%0*d", chunksPrefix(id), chunkDigits, n)
+}
+func resultName(id string, n int) string {
+	return fmt.Sprintf("%s%0*d", resultsPrefix(id), chunkDigits, n)
+}
+
+// newFileID returns a file id that sorts before every earlier one.
+func newFileID(now time.Time) string { return "file-" + inverted(now) + router.RandomHex(4) }
+
+// derivedFileID names a file a batch writes, the same on every attempt (at
+// is when the batch began finalizing, stored), so a finalisation redone
+// after a restart, or by another replica, overwrites instead of duplicating.
+func derivedFileID(batchID, kind string, at int64) string {
 	h := sha256.Sum256([]byte(batchID + "/" + kind))
-	return "file-" + hex.EncodeToString(h[:12])
+	return "file-" + inverted(time.Unix(at, 0)) + hex.EncodeToString(h[:4])
 }
 
 // newBatchID returns an id that sorts before every earlier one.
-func newBatchID(now time.Time) string {
-	return fmt.Sprintf("batch_%016x%s", uint64(math.MaxInt64-now.UnixNano()), randomHex(4))
-}
+func newBatchID(now time.Time) string { return "batch_" + inverted(now) + router.RandomHex(4) }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// inverted is 16 hex digits that decrease as t increases.
+func inverted(t time.Time) string {
+	return fmt.Sprintf("%016x", uint64(math.MaxInt64-t.UnixNano()))
 }
 
 // validID reports whether id is prefix followed by n lowercase hex digits:
@@ -120,7 +124,7 @@ func (s *Service) putJSON(ctx context.Context, name string, v any) error {
 func (s *Service) record(ctx context.Context, id string) (record, error) {
 	var r record
 	if !validBatchID(id) {
-		return r, router.Errorf(router.ENotFound, "no batch %q", truncate(id))
+		return r, router.Errorf(router.ENotFound, "no batch %q", router.Excerpt(id))
 	}
 	if err := s.getJSON(ctx, recordName(id), &r); err != nil {
 		if router.ErrorCode(err) == router.ENotFound {
@@ -133,7 +137,11 @@ func (s *Service) record(ctx context.Context, id string) (record, error) {
 
 // cancelAsked reports whether cancel was asked for the batch.
 func (s *Service) cancelAsked(ctx context.Context, id string) (bool, error) {
-	_, err := s.cfg.Blobs.Get(ctx, s.cfg.Container, cancelName(id))
+	return s.exists(ctx, cancelName(id))
+}
+
+func (s *Service) exists(ctx context.Context, name string) (bool, error) {
+	_, err := s.cfg.Blobs.Get(ctx, s.cfg.Container, name)
 	switch router.ErrorCode(err) {
 	case "":
 		return true, nil
@@ -141,23 +149,4 @@ func (s *Service) cancelAsked(ctx context.Context, id string) (bool, error) {
 		return false, nil
 	}
 	return false, err
-}
-
-// storeFile writes a file's bytes, then its object: an id is only ever
-// given out for a file whose bytes are stored.
-func (s *Service) storeFile(ctx context.Context, f router.File, data []byte) error {
-	if err := s.cfg.Blobs.Put(ctx, s.cfg.Container, fileDataName(f.ID), data); err != nil {
-		return fmt.Errorf("store file %s: %w", f.ID, err)
-	}
-	if err := s.putJSON(ctx, fileObjectName(f.ID), f); err != nil {
-		return fmt.Errorf("store file object %s: %w", f.ID, err)
-	}
-	return nil
-}
-
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

@@ -5,116 +5,142 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
+
+// A batch's input is validated whole before any line runs, and a file with
+// an invalid line fails the batch (status failed, errors naming each line),
+// as OpenAI's Batch API does: its responses for malformed lines, missing
+// fields, a url other than the endpoint, an unknown model and a streamed
+// request are batches that end failed with errors.data of {code, line,
+// message, param} (recorded against api.openai.com in llamastack/llama-stack
+// tests/integration/batches/test_batches_errors.py). The codes are OpenAI's
+// where that record shows them.
+
+// Error codes of input lines that fail validation (errors.data[].code).
+const (
+	CodeLineTooLarge       = "line_too_large"
+	CodeInvalidJSONLine    = "invalid_json_line"
+	CodeMissingParameter   = "missing_required_parameter"
+	CodeInvalidCustomID    = "invalid_custom_id"
+	CodeDuplicateCustomID  = "duplicate_custom_id"
+	CodeInvalidMethod      = "invalid_method"
+	CodeInvalidURL         = "invalid_url"
+	CodeInvalidRequest     = "invalid_request"
+	CodeModelNotFound      = "model_not_found"
+	CodeStreamingUnsupport = "streaming_unsupported"
+	// CodeTooManyErrors ends a list of errors cut at maxBatchErrors.
+	CodeTooManyErrors = "too_many_errors"
+)
+
+// BatchErrorCodes are every code a failed batch's errors can carry (the
+// API document lists them).
+var BatchErrorCodes = []string{
+	CodeLineTooLarge, CodeInvalidJSONLine, CodeMissingParameter, CodeInvalidCustomID, CodeDuplicateCustomID,
+	CodeInvalidMethod, CodeInvalidURL, CodeInvalidRequest, CodeModelNotFound, CodeStreamingUnsupport,
+	CodeTooManyErrors,
+}
+
+// maxCustomID bounds custom_id in characters.
+const maxCustomID = 512
 
 // inputLine is a line of an OpenAI batch input file.
 type inputLine struct {
-	CustomID *string         `json:"custom_id"`
+	CustomID json.RawMessage `json:"custom_id"`
+	Method   *string         `json:"method"`
+	URL      *string         `json:"url"`
+	Body     json.RawMessage `json:"body"`
+}
+
+// poolLine is a valid line as the chunk stores it for the pool's batch
+// command: the four fields OpenAI batch runners read, nothing else.
+type poolLine struct {
+	CustomID string          `json:"custom_id"`
 	Method   string          `json:"method"`
 	URL      string          `json:"url"`
 	Body     json.RawMessage `json:"body"`
 }
 
-// validLine is a line that will run: its custom_id and request body.
-type validLine struct {
-	CustomID string
-	Body     json.RawMessage
-}
-
-// Error codes of input lines that fail validation.
-const (
-	CodeLineTooLarge       = "line_too_large"
-	CodeInvalidJsonLine    = "invalid_json_line"
-	CodeMissingCustomId    = "missing_custom_id"
-	CodeInvalidCustomId    = "invalid_custom_id"
-	CodeDuplicateCustomId  = "duplicate_custom_id"
-	CodeInvalidMethod      = "invalid_method"
-	CodeMismatchedUrl      = "mismatched_url"
-	CodeInvalidBody        = "invalid_body"
-	CodeMissingModel       = "missing_model"
-	CodeModelNotFound      = "model_not_found"
-	CodeStreamNotSupported = "stream_not_supported"
-)
-
-// maxCustomID bounds custom_id, which becomes part of an idempotency key.
-const maxCustomID = 512
-
-// lineError is why one input line will not run; it becomes an error-file line.
+// lineError is why one input line cannot run.
 type lineError struct {
-	Line     int // 1-based
-	CustomID string
-	Code     string
-	Message  string
+	Code, Param, Message string
 }
 
-// validate splits an input file into lines that will run and the errors of
-// those that will not, checking each line as OpenAI does: a JSON object
-// with a unique custom_id, method POST, url the batch's endpoint, and a body
-// that is a JSON object naming the deployed model and not streamed.
-func validate(data []byte, endpoint, model string, maxLineBytes int) ([]validLine, []lineError) {
-	var ok []validLine
-	var bad []lineError
-	seen := map[string]bool{}
-	n := 0
-	for raw := range bytes.Lines(data) {
-		n++
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 {
-			continue
-		}
-		fail := func(customID, code, format string, args ...any) {
-			bad = append(bad, lineError{Line: n, CustomID: customID, Code: code, Message: fmt.Sprintf("line %d: ", n) + fmt.Sprintf(format, args...)})
-		}
-		if len(raw) > maxLineBytes {
-			fail("", CodeLineTooLarge, "the line has %d bytes; at most %d are accepted", len(raw), maxLineBytes)
-			continue
-		}
-		var l inputLine
-		if err := json.Unmarshal(raw, &l); err != nil {
-			fail("", CodeInvalidJsonLine, "not a JSON object with custom_id, method, url and body: %v", err)
-			continue
-		}
-		switch {
-		case l.CustomID == nil || *l.CustomID == "":
-			fail("", CodeMissingCustomId, "custom_id is missing or empty")
-			continue
-		case len(*l.CustomID) > maxCustomID:
-			fail("", CodeInvalidCustomId, "custom_id has %d characters; at most %d are accepted", len(*l.CustomID), maxCustomID)
-			continue
-		case seen[*l.CustomID]:
-			fail(*l.CustomID, CodeDuplicateCustomId, "custom_id %q is used by an earlier line; each line needs its own", *l.CustomID)
-			continue
-		}
-		id := *l.CustomID
-		seen[id] = true
-		if l.Method != http.MethodPost {
-			fail(id, CodeInvalidMethod, "method must be POST, got %q", l.Method)
-			continue
-		}
-		if l.URL != endpoint {
-			fail(id, CodeMismatchedUrl, "url must be the batch's endpoint %s, got %q", endpoint, l.URL)
-			continue
-		}
-		var body struct {
-			Model  *string `json:"model"`
-			Stream bool    `json:"stream"`
-		}
-		if len(l.Body) == 0 || l.Body[0] != '{' || json.Unmarshal(l.Body, &body) != nil {
-			fail(id, CodeInvalidBody, "body must be a JSON object: the request for %s", endpoint)
-			continue
-		}
-		switch {
-		case body.Model == nil || *body.Model == "":
-			fail(id, CodeMissingModel, "body.model is missing; this deployment serves %q", model)
-			continue
-		case model != "" && *body.Model != model:
-			fail(id, CodeModelNotFound, "body.model is %q; this deployment serves %q", *body.Model, model)
-			continue
-		case body.Stream:
-			fail(id, CodeStreamNotSupported, "body.stream must not be true in a batch: each answer is written whole to the output file")
-			continue
-		}
-		ok = append(ok, validLine{CustomID: id, Body: l.Body})
+func lineErr(code, param, format string, args ...any) *lineError {
+	return &lineError{Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+// checkLine validates one non-blank line against the batch's endpoint and
+// the deployed model, and returns its custom_id and the pool's line.
+func checkLine(raw []byte, endpoint, model string) (string, poolLine, *lineError) {
+	var l inputLine
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return "", poolLine{}, lineErr(CodeInvalidJSONLine, "", "this line is not parseable as a JSON object: %v", err)
 	}
-	return ok, bad
+	var id string
+	switch {
+	case l.CustomID == nil || string(l.CustomID) == "null":
+		return "", poolLine{}, lineErr(CodeMissingParameter, "custom_id", "missing required parameter: 'custom_id'")
+	case json.Unmarshal(l.CustomID, &id) != nil:
+		return "", poolLine{}, lineErr(CodeInvalidCustomID, "custom_id", "custom_id must be a string, got %s", router.Excerpt(string(l.CustomID)))
+	case id == "":
+		return "", poolLine{}, lineErr(CodeMissingParameter, "custom_id", "custom_id is empty; each line needs its own id")
+	case utf8.RuneCountInString(id) > maxCustomID:
+		return id, poolLine{}, lineErr(CodeInvalidCustomID, "custom_id", "custom_id has %d characters; at most %d are accepted", utf8.RuneCountInString(id), maxCustomID)
+	case l.Method == nil:
+		return id, poolLine{}, lineErr(CodeMissingParameter, "method", "missing required parameter: 'method'")
+	case *l.Method != http.MethodPost:
+		return id, poolLine{}, lineErr(CodeInvalidMethod, "method", "method must be POST, got %q", router.Excerpt(*l.Method))
+	case l.URL == nil:
+		return id, poolLine{}, lineErr(CodeMissingParameter, "url", "missing required parameter: 'url'")
+	case *l.URL != endpoint:
+		return id, poolLine{}, lineErr(CodeInvalidURL, "url", "the url %q does not match the batch's endpoint %s", router.Excerpt(*l.URL), endpoint)
+	case l.Body == nil:
+		return id, poolLine{}, lineErr(CodeMissingParameter, "body", "missing required parameter: 'body'")
+	}
+	var body struct {
+		Model  *string `json:"model"`
+		Stream bool    `json:"stream"`
+	}
+	if l.Body[0] != '{' || json.Unmarshal(l.Body, &body) != nil {
+		return id, poolLine{}, lineErr(CodeInvalidRequest, "body", "body must be a JSON object: the request for %s", endpoint)
+	}
+	switch {
+	case body.Model == nil || *body.Model == "":
+		return id, poolLine{}, lineErr(CodeInvalidRequest, "body.model", "body.model is required; this deployment serves %q", model)
+	case model != "" && *body.Model != model:
+		return id, poolLine{}, lineErr(CodeModelNotFound, "body.model", "the model %q is not served here; this deployment serves %q", router.Excerpt(*body.Model), model)
+	case body.Stream:
+		return id, poolLine{}, lineErr(CodeStreamingUnsupport, "body.stream", "streaming is not supported in a batch: each answer is written whole to the output file")
+	}
+	return id, poolLine{CustomID: id, Method: http.MethodPost, URL: endpoint, Body: l.Body}, nil
+}
+
+// customIDOf finds a top-level "custom_id" string at the start of a line too
+// large to parse whole, so that its error can name the request.
+func customIDOf(prefix []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(prefix))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k == "custom_id" {
+			var id string
+			if dec.Decode(&id) == nil {
+				return id
+			}
+			return ""
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }

@@ -53,6 +53,8 @@ type Config struct {
 	// variables describe).
 	Models   []Model
 	BatchAPI BatchAPI
+	// AllowedOrigins are the browser origins CORS admits (none: no CORS).
+	AllowedOrigins []string
 }
 
 // BodyRead bounds the receiving of request bodies: a body must arrive within
@@ -218,6 +220,13 @@ func Load(getenv func(string) string) (Config, error) {
 	d.Workers = int(e.int(EnvDispatchWorkers, int64(d.Workers)))
 	c.FleetSync = e.dur(EnvFleetSync, c.FleetSync)
 	c.MetricsPublic = e.bool(EnvMetricsPublic, c.MetricsPublic)
+	if v := e.str(EnvCORSOrigins, ""); v != "" {
+		origins, err := ParseOrigins(v)
+		if err != nil && e.err == nil {
+			e.err = fmt.Errorf("%s: %w", EnvCORSOrigins, err)
+		}
+		c.AllowedOrigins = origins
+	}
 
 	if e.err != nil {
 		return c, e.err

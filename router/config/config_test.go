@@ -100,7 +100,7 @@ func TestEmptyEnvironmentIsDefault(t *testing.T) {
 	want.KeyHashes = got.KeyHashes
 	want.Batch.Endpoint, want.Batch.PoolID = got.Batch.Endpoint, got.Batch.PoolID
 	want.Batch.Image, want.Batch.NodeIdentity = got.Batch.Image, got.Batch.NodeIdentity
-	want.Models = []Model{want.singleModel()}
+	want.Models = []Model{want.SingleModel()}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load of an empty environment:\n%+v\nDefault:\n%+v", got, want)
 	}

@@ -11,6 +11,8 @@ const (
 
 	LogFieldRequestID  = "request_id"
 	LogFieldPath       = "path"        // the front door: /v1/infer, /v1/chat/completions, …
+	LogFieldModel      = "model"       // the model that answered (after a fallback, not the one asked for)
+	LogFieldRevision   = "revision"    // the model's revision that answered (after a retry on stable, stable)
 	LogFieldMode       = "mode"        // auto, realtime or batch, as asked
 	LogFieldDeadlineMs = "deadline_ms" // X-Deadline-Ms, 0 when none
 	LogFieldSize       = "size"        // request body bytes, -1 when unknown
@@ -22,6 +24,11 @@ const (
 
 // LogFields lists every field of the request log line, in its order.
 var LogFields = []string{
-	LogFieldRequestID, LogFieldPath, LogFieldMode, LogFieldDeadlineMs, LogFieldSize,
+	LogFieldRequestID, LogFieldPath, LogFieldModel, LogFieldRevision, LogFieldMode, LogFieldDeadlineMs, LogFieldSize,
 	LogFieldRoute, LogFieldReason, LogFieldOutcome, LogFieldDuration,
 }
+
+// LogRollback is the message of the line a router writes when it takes a
+// canary revision out of its model's split (fields model, revision,
+// reason): the stack's rollback alert queries it.
+const LogRollback = "canary rolled back"

@@ -63,7 +63,47 @@ type Model struct {
 	RealtimePricePerSecond float64 `json:"realtime_price_per_second,omitempty"`
 	BatchPricePerSecond    float64 `json:"batch_price_per_second,omitempty"`
 	MaxBatchNodes          int     `json:"max_batch_nodes,omitempty"`
+
+	// Revisions split the model's traffic: the first is the stable one, the
+	// others (at most two) canaries, each its own GPU app with its own image
+	// and version, taking its weight of the requests (sticky per caller) and
+	// of the batch work. None: the model is its one revision. Rollback says
+	// when a canary worse than stable is taken out of the split at once.
+	Revisions []Revision `json:"revisions,omitempty"`
+	Rollback  *Rollback  `json:"rollback,omitempty"`
 }
+
+// Revision is one version of a model, served by its own GPU app.
+type Revision struct {
+	// Name names the revision in answers (X-Model-Revision), metrics and
+	// logs: 1 to 24 lowercase letters, digits and hyphens.
+	Name         string `json:"name"`
+	InferenceURL string `json:"inference_url"`
+	OpenAIURL    string `json:"openai_url,omitempty"`
+	// Image and Version are the revision's (the model's when empty).
+	Image   string `json:"image,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Weight is its share of the model's traffic in percent; the weights of
+	// a model's revisions sum to 100.
+	Weight int `json:"weight"`
+}
+
+// Rollback are a canary's thresholds against stable, over a sliding
+// window: it is rolled back (weight 0, on every replica) when, with at
+// least MinRequests of its own in the window, its error ratio exceeds
+// MaxErrorRatio or its LatencyPercentile answer time exceeds stable's by
+// more than MaxLatencyRatio.
+type Rollback struct {
+	MaxErrorRatio     float64 `json:"max_error_ratio"`
+	LatencyPercentile float64 `json:"latency_percentile"`
+	MaxLatencyRatio   float64 `json:"max_latency_ratio"`
+	MinRequests       int     `json:"min_requests"`
+	WindowSeconds     int     `json:"window_seconds"`
+}
+
+// MaxRevisions is the most revisions a model splits its traffic between:
+// stable and at most two canaries.
+const MaxRevisions = 3
 
 // Settings are the routing settings of this model: the router's, with the
 // model's own figures where it has them.
@@ -102,11 +142,15 @@ func (m Model) Settings(base router.Settings) router.Settings {
 	return s
 }
 
-// singleModel is the model the single-model variables describe, named by
+// SingleModelKey is the key of the one model the single-model variables
+// describe.
+const SingleModelKey = "default"
+
+// SingleModel is the model the single-model variables describe, named by
 // the model-version setting; its settings are the router's.
-func (c Config) singleModel() Model {
+func (c Config) SingleModel() Model {
 	return Model{
-		Name: c.Settings.ModelVersion, Key: "default",
+		Name: c.Settings.ModelVersion, Key: SingleModelKey,
 		InferenceURL: c.InferenceURL, OpenAIURL: c.OpenAIURL, API: c.InferenceAPI,
 		Image: c.Batch.Image, BatchCommand: c.Batch.Command, PoolID: c.Batch.PoolID,
 	}
@@ -119,7 +163,7 @@ var modelKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,23}$`)
 // variables.
 func (c *Config) loadModels(raw string) error {
 	if raw == "" {
-		c.Models = []Model{c.singleModel()}
+		c.Models = []Model{c.SingleModel()}
 		return nil
 	}
 	if err := json.Unmarshal([]byte(raw), &c.Models); err != nil {
@@ -146,7 +190,7 @@ func (c Config) validateModels() error {
 	ids := map[string]string{} // name or alias → model
 	for i, m := range c.Models {
 		at := EnvModels + "[" + strconv.Itoa(i) + "]"
-		if len(c.Models) == 1 && c.Models[0].Key == "default" {
+		if len(c.Models) == 1 && c.Models[0].Key == SingleModelKey {
 			at = "the model of " + EnvInferenceURL
 		}
 		if m.Name == "" {
@@ -173,7 +217,7 @@ func (c Config) validateModels() error {
 			return fmt.Errorf("%s.api=%q: want %s or %s", at, m.API, router.FormatReference, router.FormatOpenAI)
 		}
 		if c.Executor == ExecutorAzureBatch && (m.Image == "" || m.PoolID == "") {
-			if m.Key == "default" {
+			if m.Key == SingleModelKey {
 				return fmt.Errorf("%s=%s needs %s and %s", EnvExecutor, ExecutorAzureBatch, EnvInferenceImage, EnvBatchPoolID)
 			}
 			return fmt.Errorf("%s: %s=%s needs its image and pool_id", at, EnvExecutor, ExecutorAzureBatch)
@@ -190,6 +234,9 @@ func (c Config) validateModels() error {
 		if m.MaxReplicas > 0 && m.MinReplicas > m.MaxReplicas {
 			return fmt.Errorf("%s: min_replicas %d above max_replicas %d", at, m.MinReplicas, m.MaxReplicas)
 		}
+		if err := m.validateRevisions(at); err != nil {
+			return err
+		}
 	}
 	for i, m := range c.Models {
 		for _, f := range m.Fallbacks {
@@ -200,6 +247,52 @@ func (c Config) validateModels() error {
 			case target == m.Name:
 				return fmt.Errorf("%s[%d].fallbacks: %q is the model itself", EnvModels, i, f)
 			}
+		}
+	}
+	return nil
+}
+
+// validateRevisions names the first unusable revision or threshold.
+func (m Model) validateRevisions(at string) error {
+	if len(m.Revisions) == 0 {
+		if m.Rollback != nil {
+			return fmt.Errorf("%s.rollback: the model has no canary revision to roll back", at)
+		}
+		return nil
+	}
+	if len(m.Revisions) > MaxRevisions {
+		return fmt.Errorf("%s.revisions: %d revisions; at most %d (stable and two canaries)", at, len(m.Revisions), MaxRevisions)
+	}
+	names, sum := map[string]bool{}, 0
+	for i, r := range m.Revisions {
+		rat := at + ".revisions[" + strconv.Itoa(i) + "]"
+		if !modelKey.MatchString(r.Name) || names[r.Name] {
+			return fmt.Errorf("%s.name=%q: want a name of its own, 1 to 24 lowercase letters, digits and hyphens", rat, r.Name)
+		}
+		names[r.Name] = true
+		if u, err := url.Parse(r.InferenceURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("%s.inference_url=%q: want an absolute URL", rat, r.InferenceURL)
+		}
+		if r.Weight < 0 || r.Weight > 100 {
+			return fmt.Errorf("%s.weight=%d: want 0 to 100 (percent of the model's traffic)", rat, r.Weight)
+		}
+		sum += r.Weight
+	}
+	if sum != 100 {
+		return fmt.Errorf("%s.revisions: weights sum to %d; they must sum to 100", at, sum)
+	}
+	if r := m.Rollback; r != nil {
+		switch {
+		case r.MaxErrorRatio <= 0 || r.MaxErrorRatio > 1:
+			return fmt.Errorf("%s.rollback.max_error_ratio=%g: want above 0, at most 1", at, r.MaxErrorRatio)
+		case r.LatencyPercentile <= 0 || r.LatencyPercentile >= 100:
+			return fmt.Errorf("%s.rollback.latency_percentile=%g: want above 0, below 100", at, r.LatencyPercentile)
+		case r.MaxLatencyRatio < 1:
+			return fmt.Errorf("%s.rollback.max_latency_ratio=%g: want 1 or more (the canary's latency over stable's)", at, r.MaxLatencyRatio)
+		case r.MinRequests < 1:
+			return fmt.Errorf("%s.rollback.min_requests=%d: want 1 or more", at, r.MinRequests)
+		case r.WindowSeconds < 10:
+			return fmt.Errorf("%s.rollback.window_seconds=%d: want 10 or more", at, r.WindowSeconds)
 		}
 	}
 	return nil

@@ -53,3 +53,27 @@ func TestModelsErrorsNameTheModelAndField(t *testing.T) {
 		}
 	}
 }
+
+func TestRevisionsErrorsNameTheRevisionAndField(t *testing.T) {
+	rev := func(revs, rollback string) string {
+		return `[{"name":"a","key":"a","inference_url":"http://a","revisions":[` + revs + `]` + rollback + `}]`
+	}
+	ok := `{"name":"v1","inference_url":"http://a1","weight":90},{"name":"v2","inference_url":"http://a2","weight":10}`
+	thresholds := `,"rollback":{"max_error_ratio":0.05,"latency_percentile":95,"max_latency_ratio":1.5,"min_requests":20,"window_seconds":300}`
+	for _, c := range []struct{ models, want string }{
+		{rev(ok, thresholds), ""},
+		{rev(`{"name":"v1","inference_url":"http://a1","weight":90},{"name":"v2","inference_url":"http://a2","weight":20}`, ""), "weights sum to 110"},
+		{rev(`{"name":"v1","inference_url":"http://a1","weight":50},{"name":"v1","inference_url":"http://a2","weight":50}`, ""), "MODELS[0].revisions[1].name"},
+		{rev(`{"name":"v1","inference_url":"a1","weight":100}`, ""), "MODELS[0].revisions[0].inference_url"},
+		{rev(ok, `,"rollback":{"max_error_ratio":0,"latency_percentile":95,"max_latency_ratio":1.5,"min_requests":20,"window_seconds":300}`), "rollback.max_error_ratio"},
+		{rev(ok, `,"rollback":{"max_error_ratio":0.1,"latency_percentile":95,"max_latency_ratio":0.5,"min_requests":20,"window_seconds":300}`), "rollback.max_latency_ratio"},
+		{`[{"name":"a","key":"a","inference_url":"http://a","rollback":{"max_error_ratio":0.1}}]`, "no canary revision"},
+	} {
+		_, err := Load(func(k string) string {
+			return map[string]string{EnvAPIKey: "k", EnvExecutor: ExecutorNone, EnvModels: c.models}[k]
+		})
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("MODELS=%s: %v, want %q", c.models, err, c.want)
+		}
+	}
+}

@@ -49,6 +49,7 @@ const (
 	EnvDispatchWorkers    = "DISPATCH_WORKERS"
 	EnvFleetSync          = "FLEET_SYNC_INTERVAL"
 	EnvMetricsPublic      = "METRICS_PUBLIC"
+	EnvCORSOrigins        = "CORS_ALLOWED_ORIGINS"
 	EnvLogLevel           = "LOG_LEVEL"
 
 	// The initial routing settings; Key Vault secrets of the same meaning
@@ -94,7 +95,7 @@ var Names = []string{
 	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,
 	EnvDrainPeriod, EnvBodyReadTimeout, EnvBodyReadMinRate, EnvMaxBodyReads, EnvQueueDepthInterval,
 	EnvDispatchBatchSize, EnvDispatchGather, EnvDispatchVisibility, EnvDispatchMaxDequeue, EnvDispatchWorkers,
-	EnvFleetSync, EnvMetricsPublic, EnvLogLevel,
+	EnvFleetSync, EnvMetricsPublic, EnvCORSOrigins, EnvLogLevel,
 	EnvRealtimeThresholdMs, EnvBatchCostThreshold, EnvMaxACAReplicas, EnvMaxBatchNodes, EnvModelVersion, EnvGPUMemoryLimit,
 	EnvReplicaConcurrency, EnvMinReplicas, EnvColdStart, EnvScaleDownDelay, EnvRealtimeLatency, EnvRealtimeLatencyPerKiB, EnvBatchLatency,
 	EnvRealtimePricePerSecond, EnvBatchPricePerSecond, EnvMaxQueueDepth, EnvMaxRealtimeBytes,

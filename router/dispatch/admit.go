@@ -33,22 +33,34 @@ func (d *Dispatcher) admitAll(ctx context.Context, msgs []router.Message) []*wor
 	var batch []*work
 	seen := map[string]bool{}
 	for _, w := range admitted {
-		if w == nil || seen[w.item.JobID] {
+		if w == nil {
 			continue
 		}
-		seen[w.item.JobID] = true
+		k := w.item.JobID
+		if c := w.item.Chunk; c != nil {
+			k = fmt.Sprintf("chunk %s/%d", c.Batch, c.Index)
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
 		batch = append(batch, w)
 	}
 	return batch
 }
 
-// admit decides what to do with one received message: drop a duplicate of a
+// admit decides what to do with one received message (a job's; a chunk's
+// goes to admitChunk): drop a duplicate of a
 // finished job, poison it, or take it into the micro-batch. The job's state
 // is read before the receive count is looked at: a finished job is final,
 // however many times its message was delivered.
 func (d *Dispatcher) admit(ctx context.Context, m router.Message) *work {
 	var item router.WorkItem
-	if err := json.Unmarshal(m.Body, &item); err != nil || item.JobID == "" || (item.Body == nil && item.PayloadBlob == "") {
+	err := json.Unmarshal(m.Body, &item)
+	if err == nil && item.Chunk != nil {
+		return d.admitChunk(ctx, m, item)
+	}
+	if err != nil || item.JobID == "" || (item.Body == nil && item.PayloadBlob == "") {
 		d.poison(ctx, m, "not a work item")
 		return nil
 	}
@@ -96,4 +108,28 @@ func (d *Dispatcher) rebuild(item router.WorkItem) router.Job {
 		created = d.now()
 	}
 	return router.Job{ID: item.JobID, State: router.JobQueued, ModelVersion: item.ModelVersion, Created: created, Updated: created}
+}
+
+// admitChunk takes a chunk's message into the micro-batches, or, received
+// too many times, ends every line of the chunk job_failed (stored before
+// the message goes to the poison queue, so that the batch still ends).
+func (d *Dispatcher) admitChunk(ctx context.Context, m router.Message, item router.WorkItem) *work {
+	if d.cfg.Chunks == nil {
+		d.cfg.Log.Warn("a Batch API chunk reached a dispatcher without the Batch API; message left to reappear", "message", m.ID)
+		return nil
+	}
+	if m.DequeueCount > d.cfg.MaxDequeue {
+		reason := fmt.Sprintf("received %d times; the limit is %d", m.DequeueCount, d.cfg.MaxDequeue)
+		all := router.LineFailure{Code: router.LineJobFailed, Message: "the request's chunk was moved to the poison queue: " + reason}
+		if err := d.cfg.Chunks.Finish(ctx, *item.Chunk, router.ChunkOutcome{All: &all}); err != nil {
+			d.cfg.Log.Warn("chunk outcome not stored; message left to reappear", "batch", item.Chunk.Batch, "chunk", item.Chunk.Index, "err", err)
+			return nil
+		}
+		d.poison(ctx, m, reason)
+		return nil
+	}
+	if d.cfg.Metrics != nil && !item.Enqueued.IsZero() && m.DequeueCount == 1 {
+		d.cfg.Metrics.DispatchLag.Observe(d.now().Sub(item.Enqueued).Seconds())
+	}
+	return &work{msg: m, item: item}
 }

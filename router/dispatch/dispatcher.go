@@ -8,6 +8,9 @@
 // (a stop, an executor that cannot run) is made visible again at once:
 // nothing is lost, and nothing waits out a visibility timeout.
 //
+// A message may also name a chunk of a Batch API batch (chunk.go): a
+// micro-batch's worth of lines stored once, run as a micro-batch of its own.
+//
 // Jobs the router expedites (router.Decision.Expedite) do not come through
 // the queue: the job service hands them over with their message hidden, and
 // the dispatcher answers them on the inference app, releasing the message
@@ -15,15 +18,20 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // Config wires a Dispatcher.
@@ -34,11 +42,13 @@ type Config struct {
 	Executor         router.Executor
 	RequestContainer string
 	ResultContainer  string
-	// Settings gives the model version and GPU memory limit passed to runs.
-	Settings func() router.Settings
-	Tracker  *live.Tracker
-	Metrics  *metrics.Metrics
-	Log      *slog.Logger
+	// Models are the model deployments: each one's settings (model version
+	// and GPU memory limit passed to its runs, its pool's max-batch-nodes),
+	// its live state (batch times) and where its runs go (image, command,
+	// pool). Nil: one model with the default settings.
+	Models  *models.Catalog
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 	// Now is the clock for job timestamps and lags; time.Now when nil.
 	Now func() time.Time
 
@@ -70,17 +80,23 @@ type Config struct {
 	// (job records, deletes) are made at once (default 16). One at a time,
 	// a round trip per call bounds the dispatcher at a few dozen jobs/s.
 	Parallel int
-	// Format is the micro-batch file format (default: the reference one).
+	// Format, when set, is every model's micro-batch file format; unset,
+	// each model's own (its api, NewFormat).
 	Format Format
-	// Realtime runs expedited jobs on the inference app; nil runs every
-	// job on the pool.
-	Realtime router.Inferer
+	// Realtime gives the client that runs expedited jobs on a revision's
+	// GPU app; nil runs every job on the pool.
+	Realtime func(*models.Revision) router.Inferer
+	// Chunks is the Batch API whose chunks (WorkItem.Chunk) this
+	// dispatcher runs; nil leaves their messages in the queue.
+	Chunks router.Chunks
 }
 
 // Dispatcher runs micro-batches until its context ends.
 type Dispatcher struct {
 	cfg Config
 	exp chan expedited
+	// formats are the models' micro-batch formats, by model key.
+	formats map[string]Format
 }
 
 // New returns a dispatcher with defaults filled in.
@@ -110,19 +126,24 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Settings == nil {
-		cfg.Settings = router.DefaultSettings
-	}
-	if cfg.Tracker == nil {
-		cfg.Tracker = &live.Tracker{}
+	if cfg.Models == nil {
+		cfg.Models, _ = models.One(config.Default().InferenceURL, live.NewSettings(router.DefaultSettings(), nil), nil)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Format == nil {
-		cfg.Format = referenceFormat{}
+	d := &Dispatcher{cfg: cfg, exp: make(chan expedited, expediteBacklog), formats: map[string]Format{}}
+	for _, m := range cfg.Models.All() {
+		f := cfg.Format
+		if f == nil {
+			var err error
+			if f, err = NewFormat(m.API, m.Stable().InferenceURL.Path); err != nil {
+				f = referenceFormat{} // config.Load accepts only the formats NewFormat knows
+			}
+		}
+		d.formats[m.Key] = f
 	}
-	return &Dispatcher{cfg: cfg, exp: make(chan expedited, expediteBacklog)}
+	return d
 }
 
 // queueReceiveMax is the most messages one receive returns (Azure Storage
@@ -158,6 +179,7 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 		wg      sync.WaitGroup
 		mu      sync.Mutex
 		running int
+		byPool  = map[string]int{} // runs under way per pool
 		failed  bool
 		freed   = make(chan struct{}, 1)
 	)
@@ -201,46 +223,155 @@ func (d *Dispatcher) RunPool(ctx context.Context) {
 			wait(backoff)
 			continue
 		}
-		if len(batch) == 0 {
-			continue
+		// Each unit's messages are held from now: a unit may wait for a
+		// worker of its pool while the ones before it run.
+		units := runUnits(batch)
+		holds := make([]*holder, len(units))
+		for i, u := range units {
+			holds[i] = d.hold(ctx, u)
 		}
-		mu.Lock()
-		running++
-		mu.Unlock()
-		wg.Go(func() {
-			err := d.runHeld(ctx, batch)
-			if err != nil && ctx.Err() == nil {
-				d.cfg.Log.Warn("dispatch failed", "err", err)
+		for i, u := range units {
+			pool := d.model(u[0]).PoolID
+			for {
+				mu.Lock()
+				busy := running >= d.workers() || byPool[pool] >= d.poolWorkers(pool)
+				if !busy {
+					running++
+					byPool[pool]++
+				}
+				mu.Unlock()
+				if !busy || ctx.Err() != nil {
+					break
+				}
+				select {
+				case <-ctx.Done():
+				case <-freed:
+				}
 			}
-			mu.Lock()
-			running--
-			failed = failed || (err != nil && ctx.Err() == nil)
-			mu.Unlock()
-			select {
-			case freed <- struct{}{}:
-			default:
+			if ctx.Err() != nil {
+				holds[i].stop()
+				d.requeue(u)
+				continue
 			}
-		})
+			wg.Go(func() {
+				err := d.runUnit(ctx, u)
+				holds[i].stop()
+				if err != nil && ctx.Err() == nil {
+					d.cfg.Log.Warn("dispatch failed", "err", err)
+				}
+				mu.Lock()
+				running--
+				byPool[pool]--
+				failed = failed || (err != nil && ctx.Err() == nil)
+				mu.Unlock()
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
+			})
+		}
 	}
 	wg.Wait()
 }
 
-// workers is how many micro-batches may run at once now.
+// runUnits cuts gathered work into runs: each model revision's jobs
+// together, as one micro-batch (a micro-batch never mixes models or
+// revisions: it runs one revision's image), and each chunk alone (it is a
+// micro-batch already).
+func runUnits(batch []*work) [][]*work {
+	var units, chunks [][]*work
+	byModel := map[string]int{} // model key → its unit
+	for _, w := range batch {
+		if w.item.Chunk != nil {
+			chunks = append(chunks, []*work{w})
+			continue
+		}
+		key := w.item.Model + "/" + w.item.Revision
+		i, ok := byModel[key]
+		if !ok {
+			i = len(units)
+			byModel[key] = i
+			units = append(units, nil)
+		}
+		units[i] = append(units[i], w)
+	}
+	return append(units, chunks...)
+}
+
+// runUnit runs a unit of runUnits.
+func (d *Dispatcher) runUnit(ctx context.Context, u []*work) error {
+	if u[0].item.Chunk != nil {
+		return d.runChunk(ctx, u[0])
+	}
+	return d.runSplitting(ctx, u)
+}
+
+// workers is how many micro-batches may run at once now: Workers, or as
+// many as the pools have nodes together.
 func (d *Dispatcher) workers() int {
 	if d.cfg.Workers > 0 {
 		return d.cfg.Workers
 	}
-	return max(d.cfg.Settings().MaxBatchNodes, 1)
+	n, seen := 0, map[string]bool{}
+	for _, m := range d.cfg.Models.All() {
+		if !seen[m.PoolID] {
+			seen[m.PoolID] = true
+			n += d.poolWorkers(m.PoolID)
+		}
+	}
+	return max(n, 1)
 }
 
-// Once gathers one micro-batch and runs it to the end. It returns the
-// number of messages received.
+// poolWorkers is how many micro-batches may run on one pool at once: one
+// per node its max-batch-nodes allows (the largest its models say), so
+// that the pool's formula, which scales on tasks, sees the backlog.
+func (d *Dispatcher) poolWorkers(pool string) int {
+	if d.cfg.Workers > 0 {
+		return d.cfg.Workers
+	}
+	n := 1
+	for _, m := range d.cfg.Models.All() {
+		if m.PoolID == pool {
+			n = max(n, m.Settings().MaxBatchNodes)
+		}
+	}
+	return n
+}
+
+// model is the deployment a unit's work belongs to.
+func (d *Dispatcher) model(w *work) *models.Deployment {
+	if c := w.item.Chunk; c != nil {
+		return d.cfg.Models.For(c.Model)
+	}
+	return d.cfg.Models.For(w.item.Model)
+}
+
+// revision is the revision of its model a unit's work is pinned to.
+func (d *Dispatcher) revision(w *work) *models.Revision {
+	if w.item.Chunk != nil {
+		return d.model(w).Stable()
+	}
+	return d.model(w).Revision(w.item.Revision)
+}
+
+// Once gathers one micro-batch and runs it to the end (its jobs, then its
+// chunks one after the other). It returns the number of messages received.
 func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	batch, n, err := d.gather(ctx)
 	if err != nil || len(batch) == 0 {
 		return n, err
 	}
-	return n, d.runHeld(ctx, batch)
+	units := runUnits(batch)
+	holds := make([]*holder, len(units))
+	for i, u := range units {
+		holds[i] = d.hold(ctx, u)
+	}
+	var errs []error
+	for i, u := range units {
+		errs = append(errs, d.runUnit(ctx, u))
+		holds[i].stop()
+	}
+	return n, errors.Join(errs...)
 }
 
 // gather receives one micro-batch: up to BatchSize messages, receiving
@@ -268,6 +399,9 @@ func (d *Dispatcher) gather(ctx context.Context) ([]*work, int, error) {
 		if first.IsZero() {
 			first = time.Now()
 		}
+		if slices.ContainsFunc(got, isChunk) {
+			break // a chunk is a full micro-batch: run it now
+		}
 		if len(got) == want {
 			continue // more may be waiting
 		}
@@ -287,12 +421,8 @@ func (d *Dispatcher) gather(ctx context.Context) ([]*work, int, error) {
 	return d.admitAll(ctx, msgs), len(msgs), nil
 }
 
-// runHeld runs batch while keeping its messages hidden.
-func (d *Dispatcher) runHeld(ctx context.Context, batch []*work) error {
-	h := d.hold(ctx, batch)
-	defer h.stop()
-	return d.runSplitting(ctx, batch)
-}
+// isChunk tells a chunk's message from a job's without decoding it.
+func isChunk(m router.Message) bool { return bytes.Contains(m.Body, []byte(`"chunk":{`)) }
 
 func (d *Dispatcher) now() time.Time { return d.cfg.Now().UTC() }
 

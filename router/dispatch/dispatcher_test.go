@@ -45,9 +45,10 @@ type fakeModel struct {
 	fail  error  // returned by every run (an executor that cannot run)
 	block chan struct{}
 
-	mu   sync.Mutex
-	runs [][]string // job ids of each run, in order
-	seen map[string]int
+	mu      sync.Mutex
+	runs    [][]string   // job ids of each run, in order
+	targets []router.Run // each run as the executor got it
+	seen    map[string]int
 }
 
 func (f *fakeModel) Execute(ctx context.Context, r router.Run) error {
@@ -76,6 +77,7 @@ func (f *fakeModel) Execute(ctx context.Context, r router.Run) error {
 	}
 	f.mu.Lock()
 	f.runs = append(f.runs, ids)
+	f.targets = append(f.targets, r)
 	if f.seen == nil {
 		f.seen = map[string]int{}
 	}

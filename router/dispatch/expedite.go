@@ -65,7 +65,8 @@ func (d *Dispatcher) expedite(ctx context.Context, e expedited) {
 	start := d.now()
 	d.setState(ctx, w, router.JobRunning, start)
 
-	tr, settings := d.cfg.Tracker, d.cfg.Settings()
+	m, rev := d.model(w), d.revision(w)
+	tr, settings := rev.Tracker, m.Settings()
 	st := tr.Snapshot(start)
 	replicaUp := st.ReplicaUp(settings)
 	tr.Begin(start)
@@ -74,7 +75,7 @@ func (d *Dispatcher) expedite(ctx context.Context, e expedited) {
 	}
 	tr.BeginUrgent(start)
 	cctx, cancel := context.WithDeadline(ctx, e.deadline)
-	line, err := d.cfg.Realtime.Infer(cctx, w.body)
+	line, err := d.cfg.Realtime(rev).Infer(cctx, w.body)
 	cancel()
 	now := d.now()
 	tr.EndUrgent(now)

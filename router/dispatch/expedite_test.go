@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // fakeApp is the inference app's realtime endpoint: it echoes the body, or
@@ -33,7 +34,7 @@ func (f *fakeApp) Infer(_ context.Context, body []byte) (router.ResultLine, erro
 // dispatcher.
 func expediteRig(t *testing.T, app *fakeApp) (*rig, func()) {
 	r := newRig()
-	r.cfg.Realtime, r.cfg.Idle = app, 10*time.Millisecond
+	r.cfg.Realtime, r.cfg.Idle = func(*models.Revision) router.Inferer { return app }, 10*time.Millisecond
 	d := dispatch.New(r.cfg)
 	r.svc.Expediter = d
 	ctx, cancel := context.WithCancel(t.Context())
@@ -94,7 +95,7 @@ func TestExpeditedJobFallsBackToThePool(t *testing.T) {
 // the pool at once, not left hidden until its deadline.
 func TestExpediteWithoutRunLeavesTheJobToThePool(t *testing.T) {
 	r := newRig()
-	r.cfg.Realtime = &fakeApp{}
+	r.cfg.Realtime = func(*models.Revision) router.Inferer { return &fakeApp{} }
 	r.svc.Expediter = dispatch.New(r.cfg)
 	for range 300 { // more than the dispatcher takes without Run
 		if _, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{}`), Expedite: true, Deadline: r.clock.Now().Add(time.Hour)}); err != nil {

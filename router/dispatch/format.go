@@ -23,9 +23,7 @@ type Format interface {
 // InputLine is one job of a micro-batch.
 type InputLine struct {
 	JobID string
-	// Endpoint is the OpenAI path the body is for; empty for /v1/infer jobs.
-	Endpoint string
-	Body     json.RawMessage
+	Body  json.RawMessage
 }
 
 // NewFormat returns the format named name. inferPath is where an OpenAI
@@ -74,11 +72,7 @@ type openAIInputLine struct {
 }
 
 func (f openAIFormat) AppendInput(buf *bytes.Buffer, l InputLine) error {
-	url := l.Endpoint
-	if url == "" {
-		url = f.inferPath
-	}
-	return json.NewEncoder(buf).Encode(openAIInputLine{CustomID: l.JobID, Method: "POST", URL: url, Body: l.Body})
+	return json.NewEncoder(buf).Encode(openAIInputLine{CustomID: l.JobID, Method: "POST", URL: f.inferPath, Body: l.Body})
 }
 
 type openAIOutputLine struct {

@@ -14,9 +14,9 @@ func TestOpenAIFormatRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var in bytes.Buffer
-	_ = f.AppendInput(&in, InputLine{JobID: "j1", Endpoint: "/v1/embeddings", Body: json.RawMessage(`{"input":"x"}`)})
+	_ = f.AppendInput(&in, InputLine{JobID: "j1", Body: json.RawMessage(`{"input":"x"}`)})
 	_ = f.AppendInput(&in, InputLine{JobID: "j2", Body: json.RawMessage(`{"text":"x"}`)})
-	want := `{"custom_id":"j1","method":"POST","url":"/v1/embeddings","body":{"input":"x"}}` + "\n" +
+	want := `{"custom_id":"j1","method":"POST","url":"/infer","body":{"input":"x"}}` + "\n" +
 		`{"custom_id":"j2","method":"POST","url":"/infer","body":{"text":"x"}}` + "\n"
 	if in.String() != want {
 		t.Fatalf("input\n%s\nwant\n%s", in.String(), want)

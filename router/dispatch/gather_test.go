@@ -7,6 +7,8 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // Jobs that arrive while a micro-batch gathers join it: one Batch task
@@ -60,11 +62,13 @@ func TestRunsOneMicroBatchPerNodeAtOnce(t *testing.T) {
 	r := newRig()
 	const nodes = 3
 	r.cfg.BatchSize, r.cfg.Idle = 2, 10*time.Millisecond
-	r.cfg.Settings = func() router.Settings {
-		s := router.DefaultSettings()
-		s.MaxBatchNodes = nodes
-		return s
+	s := router.DefaultSettings()
+	s.MaxBatchNodes = nodes
+	cat, err := models.One("http://127.0.0.1:1/infer", live.NewSettings(s, nil), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	r.cfg.Models = cat
 	r.model.block = make(chan struct{})
 	for range 2 * (nodes + 1) {
 		r.submit(t, `{}`)

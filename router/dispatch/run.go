@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // commandFailed is a run whose batch command itself failed (the executor's
@@ -45,46 +46,66 @@ func (d *Dispatcher) runSplitting(ctx context.Context, batch []*work) error {
 
 // run executes one micro-batch and records each job's result.
 func (d *Dispatcher) run(ctx context.Context, batch []*work) error {
-	runID := "b-" + router.RandomHex(8)
+	runID := newRunID()
+	m, rev := d.model(batch[0]), d.revision(batch[0])
 	var in bytes.Buffer
 	for _, w := range batch {
-		if err := d.cfg.Format.AppendInput(&in, InputLine{JobID: w.item.JobID, Endpoint: w.item.Endpoint, Body: w.body}); err != nil {
+		if err := d.formats[m.Key].AppendInput(&in, InputLine{JobID: w.item.JobID, Body: w.body}); err != nil {
 			return fmt.Errorf("encode input line: %w", err)
 		}
 	}
-	settings := d.cfg.Settings()
-	run := router.Run{
-		ID: runID, InputContainer: d.cfg.RequestContainer, InputBlob: "batches/" + runID + "/input.jsonl",
-		OutputContainer: d.cfg.ResultContainer, OutputBlob: "batches/" + runID + "/output.jsonl",
-		Env: map[string]string{router.BatchEnvModelVersion: settings.ModelVersion},
-	}
-	if g := settings.GPUMemoryLimit; g != "" {
-		run.Env[router.BatchEnvGPUMemoryLimit] = g
-	}
-	if err := d.cfg.Payloads.Put(ctx, run.InputContainer, run.InputBlob, in.Bytes()); err != nil {
+	input := inputBlob(runID)
+	if err := d.cfg.Payloads.Put(ctx, d.cfg.RequestContainer, input, in.Bytes()); err != nil {
 		return fmt.Errorf("write batch input: %w", err)
 	}
 	now := d.now()
 	d.each(batch, func(w *work) { d.setState(ctx, w, router.JobRunning, now) })
 	d.cfg.Log.Info("batch run started", "run", runID, "jobs", len(batch))
+	results, err := d.execute(ctx, m, rev, runID, input)
+	if err != nil {
+		return err
+	}
+	d.each(batch, func(w *work) { d.finish(ctx, w, results) })
+	d.cfg.Log.Info("batch run finished", "run", runID, "jobs", len(batch))
+	return nil
+}
 
+func newRunID() string { return "b-" + router.RandomHex(8) }
+
+// inputBlob is where a run's input file is written, in the request container.
+func inputBlob(runID string) string { return "batches/" + runID + "/input.jsonl" }
+
+// execute runs model m's batch command over the input file input (in the
+// request container) and returns its answers by line id. A failure of the
+// command itself is a *commandFailed.
+func (d *Dispatcher) execute(ctx context.Context, m *models.Deployment, rev *models.Revision, runID, input string) (map[string]router.ResultLine, error) {
+	settings := m.Settings()
+	if rev.Version != "" {
+		settings.ModelVersion = rev.Version
+	}
+	run := router.Run{
+		ID: runID, InputContainer: d.cfg.RequestContainer, InputBlob: input,
+		OutputContainer: d.cfg.ResultContainer, OutputBlob: "batches/" + runID + "/output.jsonl",
+		Env:   map[string]string{router.BatchEnvModelVersion: settings.ModelVersion},
+		Model: m.Key, Image: rev.Image, Command: m.BatchCommand, PoolID: m.PoolID,
+	}
+	if g := settings.GPUMemoryLimit; g != "" {
+		run.Env[router.BatchEnvGPUMemoryLimit] = g
+	}
 	if err := d.cfg.Executor.Execute(ctx, run); err != nil {
 		d.count("failed")
 		if ctx.Err() == nil && router.ErrorCode(err) == router.EInternal {
-			return &commandFailed{fmt.Errorf("batch run %s: %w", runID, err)}
+			return nil, &commandFailed{fmt.Errorf("batch run %s: %w", runID, err)}
 		}
-		return fmt.Errorf("batch run %s: %w", runID, err)
+		return nil, fmt.Errorf("batch run %s: %w", runID, err)
 	}
 	out, err := d.cfg.Payloads.Get(ctx, run.OutputContainer, run.OutputBlob)
 	if err != nil {
 		d.count("failed")
-		return fmt.Errorf("read batch output %s: %w", run.OutputBlob, err)
+		return nil, fmt.Errorf("read batch output %s: %w", run.OutputBlob, err)
 	}
-	results := d.cfg.Format.ParseOutput(out)
 	d.count("succeeded")
-	d.each(batch, func(w *work) { d.finish(ctx, w, results) })
-	d.cfg.Log.Info("batch run finished", "run", runID, "jobs", len(batch))
-	return nil
+	return d.formats[m.Key].ParseOutput(out), nil
 }
 
 // finish records one job's result and then deletes its message; if the
@@ -112,13 +133,13 @@ func (d *Dispatcher) finish(ctx context.Context, w *work, results map[string]rou
 		d.cfg.Metrics.JobsFinished.WithLabelValues(string(job.State)).Inc()
 	}
 	if !w.item.Enqueued.IsZero() {
-		d.cfg.Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
+		d.revision(w).Tracker.ObserveBatch(now, now.Sub(w.item.Enqueued))
 	}
 	d.settle(ctx, w, true)
 }
 
 func (d *Dispatcher) setState(ctx context.Context, w *work, s router.JobState, now time.Time) {
-	if w.job.State.Terminal() {
+	if w.item.Chunk != nil || w.job.State.Terminal() {
 		return
 	}
 	job := w.job

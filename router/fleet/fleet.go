@@ -12,16 +12,21 @@
 package fleet
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // Lease names.
@@ -52,8 +57,9 @@ const goneAfter = time.Minute
 type Config struct {
 	// Store is where shares and leases live; nil turns coordination off
 	// (this replica does every duty itself, as a lone router).
-	Store   router.FleetStore
-	Tracker *live.Tracker
+	Store router.FleetStore
+	// Models hold the live state shared: one share per model.
+	Models *models.Catalog
 	// Sync is how often a replica with peers publishes its share and reads
 	// theirs (default 1 s); alone, aloneFactor times less often. 0 with a
 	// Store uses the default.
@@ -76,10 +82,18 @@ type Fleet struct {
 	renewEvery time.Duration // RenewEvery; shorter in tests
 }
 
-// published is what a replica stores: its live share and whether it leads.
+// published is what a replica stores: its live share of each model's
+// revisions (by revision key), their answers over the rollback window where
+// a model has canaries, the canaries it has rolled back, and whether it
+// leads.
 type published struct {
-	Live    live.Share `json:"live"`
-	Leading bool       `json:"leading,omitempty"`
+	Live       map[string]live.Share        `json:"live"`
+	Windows    map[string]models.Window     `json:"windows,omitempty"`
+	RolledBack map[string]map[string]string `json:"rolled_back,omitempty"` // model key → revision → why
+	Leading    bool                         `json:"leading,omitempty"`
+	// At and Every are when it was published and when the next is due.
+	At    int64 `json:"at"`
+	Every int64 `json:"every"`
 }
 
 // New returns this replica's membership; Run and Lead start it.
@@ -92,9 +106,6 @@ func New(cfg Config) *Fleet {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Tracker == nil {
-		cfg.Tracker = &live.Tracker{}
 	}
 	f := &Fleet{cfg: cfg, id: router.NewReplicaID(), renewEvery: RenewEvery}
 	f.replicas.Store(1)
@@ -136,7 +147,20 @@ func (f *Fleet) Run(ctx context.Context) {
 // the others' to the tracker.
 func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 	now := f.cfg.Now()
-	data, err := json.Marshal(published{Live: f.cfg.Tracker.Share(now, every), Leading: f.leading.Load()})
+	own := published{Live: map[string]live.Share{}, Windows: map[string]models.Window{}, RolledBack: map[string]map[string]string{},
+		Leading: f.leading.Load(), At: now.UnixNano(), Every: int64(every)}
+	for _, m := range f.cfg.Models.All() {
+		for _, r := range m.Revisions {
+			own.Live[r.Key(m)] = r.Tracker.Share(now, every)
+			if len(m.Revisions) > 1 {
+				own.Windows[r.Key(m)] = r.Stats.Window(now)
+			}
+		}
+		if out := m.RolledBack(); len(out) > 0 {
+			own.RolledBack[m.Key] = out
+		}
+	}
+	data, err := encode(own)
 	if err == nil {
 		err = f.cfg.Store.Publish(ctx, f.id, data)
 	}
@@ -150,31 +174,61 @@ func (f *Fleet) sync(ctx context.Context, every time.Duration) {
 		}
 		return
 	}
-	var peers []live.Share
+	peers := map[string][]live.Share{}
+	windows := map[string]models.Window{}
 	fresh, leader := 1, false
 	for _, s := range stored {
 		if s.Replica == f.id {
 			continue
 		}
-		var p published
-		if json.Unmarshal(s.Data, &p) != nil {
-			continue
+		p, err := decode(s.Data)
+		if err != nil {
+			continue // a share this version cannot read counts as none
 		}
-		age := now.Sub(time.Unix(0, p.Live.At))
+		age := now.Sub(time.Unix(0, p.At))
 		switch {
-		case age <= live.Stale(time.Duration(p.Live.Every)):
-			peers = append(peers, p.Live)
+		case age <= live.Stale(time.Duration(p.Every)):
+			for key, share := range p.Live {
+				peers[key] = append(peers[key], share)
+			}
+			for key, w := range p.Windows {
+				sum := windows[key]
+				sum.Add(w)
+				windows[key] = sum
+			}
+			f.applyRollBacks(p.RolledBack)
 			fresh++
 			leader = leader || p.Leading
 		case age > goneAfter && f.leading.Load():
 			_ = f.cfg.Store.Remove(ctx, s.Replica)
 		}
 	}
-	f.cfg.Tracker.SetPeers(peers)
+	for _, m := range f.cfg.Models.All() {
+		for _, r := range m.Revisions {
+			r.Tracker.SetPeers(peers[r.Key(m)])
+			r.SetPeerWindow(windows[r.Key(m)])
+		}
+	}
 	f.replicas.Store(int64(fresh))
 	f.leaderSeen.Store(leader)
 	if m := f.cfg.Metrics; m != nil {
 		m.FleetReplicas.Set(float64(fresh))
+	}
+}
+
+// applyRollBacks takes out of this replica's split the canaries another
+// replica rolled back: a rollback holds on every replica within a sync.
+func (f *Fleet) applyRollBacks(out map[string]map[string]string) {
+	for key, revs := range out {
+		m, ok := f.cfg.Models.ByKey(key)
+		if !ok {
+			continue
+		}
+		for rev, why := range revs {
+			if m.RollBack(rev, why) {
+				f.cfg.Log.Warn(config.LogRollback, "model", m.Name, "revision", rev, "reason", why, "from", "another replica")
+			}
+		}
 	}
 }
 
@@ -257,15 +311,16 @@ func (f *Fleet) setLeading(on bool) {
 	}
 }
 
-// TakeWake reports whether this replica may wake the inference app now: at
-// most one replica of the fleet may within router.MinLease (the lease is
-// left to expire). Without a store it always may; when storage fails it
-// may too — a second wake-up costs one request, a missing one a cold app.
-func (f *Fleet) TakeWake(ctx context.Context) bool {
+// TakeWake reports whether this replica may wake the GPU app of the model
+// with key model now: at most one replica of the fleet may within
+// router.MinLease (the lease is left to expire). Without a store it always
+// may; when storage fails it may too — a second wake-up costs one request,
+// a missing one a cold app.
+func (f *Fleet) TakeWake(ctx context.Context, model string) bool {
 	if f.cfg.Store == nil {
 		return true
 	}
-	ok, err := f.cfg.Store.AcquireLease(ctx, wakeLease, f.id, router.MinLease)
+	ok, err := f.cfg.Store.AcquireLease(ctx, wakeLease+"-"+model, f.id, router.MinLease)
 	if err != nil {
 		f.cfg.Log.Warn("fleet: wake lease not read; waking anyway", "err", err)
 		return true
@@ -280,4 +335,31 @@ func wait(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// encode is a share as stored: JSON, gzipped — Blob Storage keeps a
+// replica's share in 8 KiB of metadata, and the JSON of a few models'
+// revisions with their histograms is larger.
+func encode(p published) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(p); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decode reads what encode wrote.
+func decode(data []byte) (published, error) {
+	var p published
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return p, err
+	}
+	defer zr.Close()
+	err = json.NewDecoder(io.LimitReader(zr, 1<<20)).Decode(&p)
+	return p, err
 }

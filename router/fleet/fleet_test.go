@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // clock is a test clock that both the store's leases and the fleets follow.
@@ -43,7 +45,11 @@ func (d *duty) run(ctx context.Context) {
 func replicas(n int, store *mem.Fleet, c *clock) []*Fleet {
 	var fs []*Fleet
 	for range n {
-		f := New(Config{Store: store, Tracker: &live.Tracker{}, Sync: 5 * time.Millisecond, Lead: true, Now: c.Now})
+		cat, err := models.One("http://127.0.0.1:1/infer", live.NewSettings(router.DefaultSettings(), nil), nil)
+		if err != nil {
+			panic(err)
+		}
+		f := New(Config{Store: store, Models: cat, Sync: 5 * time.Millisecond, Lead: true, Now: c.Now})
 		f.renewEvery = 10 * time.Millisecond
 		fs = append(fs, f)
 	}
@@ -134,7 +140,7 @@ func TestOneReplicaWakesTheApp(t *testing.T) {
 	fs := replicas(3, store, c)
 	woke := 0
 	for _, f := range fs {
-		if f.TakeWake(t.Context()) {
+		if f.TakeWake(t.Context(), "default") {
 			woke++
 		}
 	}
@@ -142,10 +148,10 @@ func TestOneReplicaWakesTheApp(t *testing.T) {
 		t.Fatalf("%d replicas may wake the app, want 1", woke)
 	}
 	c.Add(LeaseTTL + time.Second)
-	if !fs[2].TakeWake(t.Context()) {
+	if !fs[2].TakeWake(t.Context(), "default") {
 		t.Fatal("no wake-up allowed after the lease expired")
 	}
-	if alone := New(Config{}); !alone.TakeWake(t.Context()) {
+	if alone := New(Config{}); !alone.TakeWake(t.Context(), "default") {
 		t.Fatal("a router without a fleet store may not wake the app")
 	}
 }
@@ -156,16 +162,19 @@ func TestReplicasShareTheirLoad(t *testing.T) {
 	c := &clock{now: time.Unix(1_700_000_000, 0)}
 	store := &mem.Fleet{Now: c.Now}
 	fs := replicas(2, store, c)
-	fs[1].cfg.Tracker.Begin(c.Now())
-	fs[1].cfg.Tracker.Begin(c.Now())
+	fs[1].tracker().Begin(c.Now())
+	fs[1].tracker().Begin(c.Now())
 	fs[1].sync(t.Context(), time.Second)
 	fs[0].sync(t.Context(), time.Second)
-	if st := fs[0].cfg.Tracker.Snapshot(c.Now()); st.InFlight != 2 || fs[0].replicas.Load() != 2 {
+	if st := fs[0].tracker().Snapshot(c.Now()); st.InFlight != 2 || fs[0].replicas.Load() != 2 {
 		t.Fatalf("in flight %d with %d replicas seen; want the peer's 2, and 2", st.InFlight, fs[0].replicas.Load())
 	}
 	c.Add(live.Stale(time.Second) + time.Millisecond)
 	fs[0].sync(t.Context(), time.Second)
-	if st := fs[0].cfg.Tracker.Snapshot(c.Now()); st.InFlight != 0 || fs[0].replicas.Load() != 1 {
+	if st := fs[0].tracker().Snapshot(c.Now()); st.InFlight != 0 || fs[0].replicas.Load() != 1 {
 		t.Fatalf("a silent peer still counts: in flight %d, %d replicas", st.InFlight, fs[0].replicas.Load())
 	}
 }
+
+// tracker is the live state of a test replica's one model.
+func (f *Fleet) tracker() *live.Tracker { return f.cfg.Models.Default().Stable().Tracker }

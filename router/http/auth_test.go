@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"testing"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -15,6 +14,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 type secrets map[string]string
@@ -34,9 +34,12 @@ func hashOf(k string) string { h := sha256.Sum256([]byte(k)); return hex.EncodeT
 func TestAuthentication(t *testing.T) {
 	fixed := sha256.Sum256([]byte("env-key"))
 	ls := live.NewSettings(router.DefaultSettings(), [][sha256.Size]byte{fixed})
-	u, _ := url.Parse("http://127.0.0.1:1/infer")
+	cat, err := models.One("http://127.0.0.1:1/infer", ls, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(routerhttp.NewServer(routerhttp.Config{
-		Settings: ls, Tracker: &live.Tracker{}, Metrics: metrics.New(), InferenceURL: u, MaxBodyBytes: 1024,
+		Settings: ls, Models: cat, Metrics: metrics.New(), MaxBodyBytes: 1024,
 		Jobs: &jobs.Service{Queue: &mem.Queue{}, Store: mem.NewStore(), Payloads: &mem.Blobs{}},
 	}))
 	defer srv.Close()

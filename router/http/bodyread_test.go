@@ -62,3 +62,36 @@ func TestConcurrentBodyReadsAreCapped(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // the stalled requests may not have reached the handler yet
 	}
 }
+
+// A client that declares a large body and trickles it is cut once it falls
+// behind the minimum rate, not after the time its declared size would take.
+func TestTricklingLargeBodyIsCutWhenItFallsBehind(t *testing.T) {
+	f := newFixture(t, nil, nil, func(c *routerhttp.Config) {
+		c.BodyReadTimeout, c.BodyReadRate = 300*time.Millisecond, 1<<10
+	})
+	c := slowClient(t, strings.TrimPrefix(f.srv.URL, "http://"), 60_000) // about 1 min at the rate
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer within 5 s to a body of 60,000 bytes arriving at 20 bytes/s: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 || time.Since(start) > 3*time.Second {
+		t.Fatalf("trickled body: %d after %s, want 400 after about 300 ms", resp.StatusCode, time.Since(start))
+	}
+}

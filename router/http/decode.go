@@ -3,7 +3,6 @@ package http
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 
@@ -13,10 +12,17 @@ import (
 // maxIdempotencyKey bounds Idempotency-Key; longer keys are a client bug.
 const maxIdempotencyKey = 255
 
-// InferHeaders is what POST /v1/infer's headers say.
+// InferHeaders is what an inference request's headers say.
 type InferHeaders struct {
 	Request        router.Request
 	IdempotencyKey string
+	// Model is X-Model: the model, by name or alias ("" when the body names
+	// it, or for the first model); Fallback is X-Model-Fallback.
+	Model    string
+	Fallback Fallback
+	// Session is X-Session-Id: the caller's key for staying on one
+	// revision of a model.
+	Session string
 }
 
 // DecodeInferHeaders reads X-Route, X-Deadline-Ms, Idempotency-Key and the
@@ -36,6 +42,13 @@ func DecodeInferHeaders(h http.Header, contentLength, maxBody int64) (InferHeade
 		}
 		out.IdempotencyKey = k
 	}
+	out.Model = h.Get("X-Model")
+	if out.Session = h.Get("X-Session-Id"); len(out.Session) > maxIdempotencyKey {
+		return out, router.Errorf(router.EBadHeader, "X-Session-Id must be at most %d characters", maxIdempotencyKey)
+	}
+	if out.Fallback, err = ParseFallback(h.Get("X-Model-Fallback")); err != nil {
+		return out, err
+	}
 	if maxBody > 0 && contentLength > maxBody {
 		return out, router.Errorf(router.EPayloadTooLarge, "body is %d bytes; the limit is %d", contentLength, maxBody)
 	}
@@ -47,17 +60,8 @@ func DecodeInferHeaders(h http.Header, contentLength, maxBody int64) (InferHeade
 // that it is one JSON value, which the batch contract requires.
 // Errors: bad_request, payload_too_large.
 func ReadJSONBody(body io.Reader, maxBody int64, buf *bytes.Buffer) ([]byte, error) {
-	_, err := buf.ReadFrom(io.LimitReader(body, maxBody+1))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, router.Errorf(router.EPayloadTooLarge, "body exceeds the limit of %d bytes", maxBody)
-		}
-		var re *router.Error
-		if errors.As(err, &re) {
-			return nil, re
-		}
-		return nil, router.WrapError(router.EBadRequest, "could not read the body", err)
+	if _, err := buf.ReadFrom(io.LimitReader(body, maxBody+1)); err != nil {
+		return nil, readError(err, maxBody)
 	}
 	if int64(buf.Len()) > maxBody {
 		return nil, router.Errorf(router.EPayloadTooLarge, "body exceeds the limit of %d bytes", maxBody)

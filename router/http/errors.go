@@ -16,6 +16,7 @@ var statusOf = map[string]int{
 	router.EBadRequest:          http.StatusBadRequest,
 	router.EUnauthorized:        http.StatusUnauthorized,
 	router.ENotFound:            http.StatusNotFound,
+	router.EModelNotFound:       http.StatusNotFound,
 	router.EMethodNotAllowed:    http.StatusMethodNotAllowed,
 	router.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
 	router.EHeaderTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
@@ -35,13 +36,19 @@ func StatusCode(code string) int {
 	return http.StatusInternalServerError
 }
 
+// errorBody is every error the router answers, on every path, before and
+// after authentication: OpenAI's error document {"error": {"message",
+// "type", "param", "code"}}, which OpenAI's clients parse, with the
+// router's stable code in code (OpenAIErrorType gives type).
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
 
 type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Message string  `json:"message"`
+	Type    string  `json:"type"`
+	Param   *string `json:"param"`
+	Code    string  `json:"code"`
 }
 
 // writeError answers with the JSON error document for err. retryAfter, when
@@ -52,7 +59,16 @@ func writeError(w http.ResponseWriter, err error, retryAfter time.Duration) {
 }
 
 func writeErrorCode(w http.ResponseWriter, code, message string, retryAfter time.Duration) {
-	writeErrorDoc(w, code, retryAfter, errorBody{Error: errorDetail{Code: code, Message: message}})
+	writeParamError(w, code, "", message, retryAfter)
+}
+
+// writeParamError is writeErrorCode naming the request field that was wrong.
+func writeParamError(w http.ResponseWriter, code, param, message string, retryAfter time.Duration) {
+	d := errorDetail{Message: message, Type: OpenAIErrorType(code), Code: code}
+	if param != "" {
+		d.Param = &param
+	}
+	writeErrorDoc(w, code, retryAfter, errorBody{Error: d})
 }
 
 // writeErrorDoc answers with the status of code, the headers every error

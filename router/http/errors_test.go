@@ -125,3 +125,27 @@ func TestOversizedHeadersGetTheJSONError(t *testing.T) {
 	resp, body := f.do(t, "POST", "/v1/infer", `{}`, "X-Route", "batch", "X-Padding", strings.Repeat("a", routerhttp.MaxHeaderBytes))
 	wantError(t, resp, body, 431, router.EHeaderTooLarge)
 }
+
+// Every error has OpenAI's full shape, also before authentication and on
+// paths the router does not serve (OpenAI's clients read type and param).
+func TestErrorsHaveOpenAIShapeOnEveryPath(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	for _, c := range []struct {
+		method, path string
+		headers      []string
+		status       int
+		code         string
+	}{
+		{"POST", "/v1/responses", []string{"Authorization", ""}, 404, router.ENotFound},
+		{"POST", "/v1/audio/speech", nil, 404, router.ENotFound},
+		{"GET", "/v2/models", []string{"Authorization", ""}, 404, router.ENotFound},
+		{"GET", "/v1/files", []string{"Authorization", ""}, 404, router.ENotFound}, // no Batch API in this fixture
+		{"GET", "/v1/models", []string{"Authorization", ""}, 401, router.EUnauthorized},
+		{"POST", "/v1/infer", []string{"Authorization", ""}, 401, router.EUnauthorized},
+		{"DELETE", "/v1/infer", nil, 405, router.EMethodNotAllowed},
+		{"GET", "/v1/infer", []string{"X-Pad", strings.Repeat("x", routerhttp.MaxHeaderBytes)}, 431, router.EHeaderTooLarge},
+	} {
+		resp, body := f.do(t, c.method, c.path, "", c.headers...)
+		wantError(t, resp, body, c.status, c.code)
+	}
+}

@@ -3,8 +3,8 @@ package http
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
@@ -16,9 +16,7 @@ const maxPooledBuffer = 1 << 20
 
 // inferDoor is POST /v1/infer: the router's own API, whose callers choose
 // the route with X-Route and may get a batch job.
-func inferDoor(inferenceURL *url.URL) door {
-	return door{upstream: upstream{url: inferenceURL, writeErr: writeErrorCode}, elsewhere: "X-Route: auto or batch", jobs: true}
-}
+var inferDoor = door{elsewhere: "X-Route: auto or batch", jobs: true}
 
 // jobAccepted is the 202 answer for a batch job.
 type jobAccepted struct {
@@ -26,16 +24,25 @@ type jobAccepted struct {
 	StatusURL string `json:"status_url"`
 }
 
-// submit stores a batch job durably and answers 202, or answers the error.
-// body is nil when it must still be read from r. It returns the outcome label.
-func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders, dec router.Decision, settings router.Settings, body []byte, writeErr errorWriter) string {
+// submit stores in's request as a batch job, decided by dec, durably and
+// answers 202, or answers the error. body is nil when it must still be
+// read from r. It returns the outcome label.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, in *inference, dec router.Decision, body []byte) string {
+	hdr, settings := in.hdr, in.settings
+	if body == nil && in.payload != nil {
+		body = in.payload
+		if !json.Valid(body) {
+			writeErrorCode(w, router.EBadRequest, "body is not valid JSON", 0)
+			return router.EBadRequest
+		}
+	}
 	if body == nil {
 		buf := s.bufs.Get().(*bytes.Buffer)
 		buf.Reset()
 		defer s.putBuffer(buf)
 		var err error
 		if body, err = ReadJSONBody(r.Body, s.cfg.MaxBodyBytes, buf); err != nil {
-			writeErr(w, router.ErrorCode(err), router.ErrorMessage(err), 0)
+			writeError(w, err, 0)
 			return router.ErrorCode(err)
 		}
 	}
@@ -43,7 +50,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders
 	// jobs would be worse than an answer nobody reads.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.SubmitTimeout)
 	defer cancel()
-	sub := router.Submission{Body: body, IdempotencyKey: hdr.IdempotencyKey, ModelVersion: settings.ModelVersion}
+	sub := router.Submission{Body: body, IdempotencyKey: hdr.IdempotencyKey, Model: in.model.ID(), ModelKey: in.model.Key, ModelVersion: settings.ModelVersion, Revision: in.rev.Name}
 	if dec.Expedite && hdr.Request.Deadline > 0 {
 		sub.Expedite, sub.Deadline = true, s.cfg.Now().Add(hdr.Request.Deadline)
 	}
@@ -51,12 +58,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, hdr InferHeaders
 	if err != nil {
 		code := router.ErrorCode(err)
 		if code == router.EUnavailable || code == router.EInternal {
-			s.cfg.Tracker.SetBatchDown(true)
+			s.cfg.Models.SetBatchDown(true)
 			s.logError(r, err)
-			writeErr(w, router.EUnavailable, "the job could not be stored durably; it was not accepted, retry later", max(settings.ColdStart/10, time.Second))
+			writeErrorCode(w, router.EUnavailable, "the job could not be stored durably; it was not accepted, retry later", max(settings.ColdStart/10, time.Second))
 			return router.EUnavailable
 		}
-		writeErr(w, code, router.ErrorMessage(err), 0)
+		writeError(w, err, 0)
 		return code
 	}
 	url := "/v1/jobs/" + job.ID

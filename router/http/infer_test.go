@@ -143,7 +143,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 	f.do(t, "POST", "/v1/infer", `{}`, "X-Route", "batch")
 	resp, body := f.do(t, "GET", "/metrics", "")
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `router_requests_total{outcome="ok",reason="forced_batch",route="batch"} 1`) {
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `router_requests_total{model="m-test",outcome="ok",reason="forced_batch",revision="stable",route="batch"} 1`) {
 		t.Fatalf("metrics: %d\n%s", resp.StatusCode, body)
 	}
 	f.tracker.SetBatchDown(true)

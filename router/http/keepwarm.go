@@ -2,11 +2,13 @@ package http
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // keepWarmTimeout bounds one keep-warm request: it only has to reach a
@@ -29,30 +31,44 @@ func (s *Server) KeepWarm(ctx context.Context) {
 	}
 }
 
-// KeepWarmOnce asks router.KeepWarm and, when it says so, sends the
-// inference app a GET through its ingress: the request is activity for the
-// app's scale rule, so its cooldown starts again, and any answer shows a
-// replica is up. It reports whether it sent one.
-func (s *Server) KeepWarmOnce(ctx context.Context) (bool, error) {
-	now := s.cfg.Now()
-	if !router.KeepWarm(s.cfg.Tracker.Snapshot(now), s.cfg.Settings.Current()) {
-		return false, nil
+// KeepWarmOnce asks router.KeepWarm for the app of each model revision
+// and, when it says so, sends that app a GET through its ingress: the
+// request is activity for the app's scale rule, so its cooldown starts
+// again, and any answer shows a replica is up. It reports how many it sent.
+func (s *Server) KeepWarmOnce(ctx context.Context) (int, error) {
+	sent := 0
+	var errs []error
+	for _, m := range s.cfg.Models.All() {
+		for _, rev := range m.Revisions {
+			if !router.KeepWarm(rev.Tracker.Snapshot(s.cfg.Now()), m.Settings()) {
+				continue
+			}
+			sent++
+			if err := s.keepWarm(ctx, rev); err != nil {
+				errs = append(errs, fmt.Errorf("model %s, revision %s: %w", m.Name, rev.Name, err))
+			}
+		}
 	}
+	return sent, errors.Join(errs...)
+}
+
+// keepWarm sends revision m's app one keep-warm request.
+func (s *Server) keepWarm(ctx context.Context, m *models.Revision) error {
 	ctx, cancel := context.WithTimeout(ctx, keepWarmTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.InferenceURL.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.InferenceURL.String(), nil)
 	if err != nil {
-		return true, fmt.Errorf("keep-warm request: %w", err)
+		return fmt.Errorf("keep-warm request: %w", err)
 	}
 	resp, err := s.cfg.Transport.RoundTrip(req)
 	if err != nil {
-		return true, fmt.Errorf("keep-warm request: %w", err)
+		return fmt.Errorf("keep-warm request: %w", err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 500 {
-		return true, fmt.Errorf("keep-warm request: inference app answered %s", resp.Status)
+		return fmt.Errorf("keep-warm request: inference app answered %s", resp.Status)
 	}
 	// A 4xx (a GET on a POST endpoint) still comes from a running replica.
-	s.cfg.Tracker.Pinged(s.cfg.Now())
-	return true, nil
+	m.Tracker.Pinged(s.cfg.Now())
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	routerhttp "github.com/gpu-orchestration/gpu-orchestration/router/http"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // Near the end of the cooldown, with urgent requests arriving often enough,
@@ -26,7 +26,6 @@ func TestKeepWarmPingsNearTheEndOfTheCooldown(t *testing.T) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 	}))
 	t.Cleanup(app.Close)
-	u, _ := url.Parse(app.URL + "/infer")
 	s := router.DefaultSettings() // cold start 60 s, cooldown 300 s
 	tr := &live.Tracker{}
 	t0 := time.Unix(6_000_000, 0)
@@ -36,15 +35,17 @@ func TestKeepWarmPingsNearTheEndOfTheCooldown(t *testing.T) {
 		tr.UrgentArrival(t0) // about one urgent request a minute and a half
 	}
 	now := t0.Add(100 * time.Second)
-	srv := routerhttp.NewServer(routerhttp.Config{
-		Settings: live.NewSettings(s, nil), Tracker: tr, InferenceURL: u,
-		Now: func() time.Time { return now },
-	})
-	if sent, err := srv.KeepWarmOnce(context.Background()); sent || err != nil || gets.Load() != 0 {
+	settings := live.NewSettings(s, nil)
+	cat, err := models.One(app.URL+"/infer", settings, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := routerhttp.NewServer(routerhttp.Config{Settings: settings, Models: cat, Now: func() time.Time { return now }})
+	if sent, err := srv.KeepWarmOnce(context.Background()); sent != 0 || err != nil || gets.Load() != 0 {
 		t.Fatalf("100 s into a 300 s cooldown: sent %v, err %v, GETs %d; want none", sent, err, gets.Load())
 	}
 	now = t0.Add(280 * time.Second)
-	if sent, err := srv.KeepWarmOnce(context.Background()); !sent || err != nil || gets.Load() != 1 {
+	if sent, err := srv.KeepWarmOnce(context.Background()); sent != 1 || err != nil || gets.Load() != 1 {
 		t.Fatalf("280 s into the cooldown: sent %v, err %v, GETs %d; want one", sent, err, gets.Load())
 	}
 	if st := tr.Snapshot(now); st.Idle != 0 {

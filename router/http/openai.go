@@ -2,12 +2,11 @@ package http
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // The OpenAI-compatible front door, realtime half: POST /v1/chat/completions,
@@ -30,19 +29,15 @@ import (
 //     wakes the app with one request of its own, so that the client's retry
 //     (OpenAI's SDKs retry 429 and 503, honouring Retry-After) finds it warm.
 
-// openAIDoors is the OpenAI door of each realtime endpoint: the app's
-// OpenAI base URL (which ends in /v1) plus the path after /v1, OpenAI's
-// error document, no batch jobs.
-func openAIDoors(base *url.URL) map[string]door {
+// openAIDoors is the OpenAI door of each realtime endpoint: the model's
+// OpenAI base URL (which ends in /v1) plus the path after /v1, no batch jobs.
+var openAIDoors = func() map[string]door {
 	m := make(map[string]door, len(router.OpenAIEndpoints))
 	for _, p := range router.OpenAIEndpoints {
-		u := *base
-		u.Path = strings.TrimSuffix(base.Path, "/") + strings.TrimPrefix(p, "/v1")
-		u.RawPath = ""
-		m[p] = door{upstream: upstream{url: &u, writeErr: writeOpenAIErrorCode}, elsewhere: "the Batch API"}
+		m[p] = door{openAIPath: strings.TrimPrefix(p, "/v1"), elsewhere: "the Batch API"}
 	}
 	return m
-}
+}()
 
 // openAIPaths are the OpenAI API's paths the router answers: the realtime
 // endpoints, the models and the Batch API.
@@ -61,45 +56,45 @@ func isOpenAIPath(p string) bool {
 // serveOpenAI routes a request of the OpenAI-compatible API.
 func (s *Server) serveOpenAI(w http.ResponseWriter, r *http.Request, rid string) {
 	p := r.URL.Path
-	if d, ok := s.openAI[p]; ok {
-		if s.allow(w, r, http.MethodPost, writeOpenAIErrorCode) {
+	if d, ok := openAIDoors[p]; ok {
+		if s.allow(w, r, http.MethodPost) {
 			s.serveInference(w, r, rid, d)
 		}
 		return
 	}
 	switch {
 	case p == "/v1/models":
-		if s.allowOpenAI(w, r, http.MethodGet) {
-			writeJSON(w, http.StatusOK, modelList{Object: "list", Data: []model{s.model()}})
+		if s.allow(w, r, http.MethodGet) {
+			list := modelList{Object: "list"}
+			for _, m := range s.cfg.Models.All() {
+				list.Data = append(list.Data, s.model(m))
+			}
+			writeJSON(w, http.StatusOK, list)
 		}
 	case strings.HasPrefix(p, "/v1/models/"):
 		// The rest is the id, slashes included: Hugging Face names such as
 		// Qwen/Qwen2.5-3B-Instruct are vLLM's default served names.
-		if s.allowOpenAI(w, r, http.MethodGet) {
-			if m := s.model(); p[len("/v1/models/"):] == m.ID {
-				writeJSON(w, http.StatusOK, m)
+		if s.allow(w, r, http.MethodGet) {
+			if m, err := s.cfg.Models.Resolve(p[len("/v1/models/"):]); err == nil && p != "/v1/models/" {
+				writeJSON(w, http.StatusOK, s.model(m))
 			} else {
-				writeOpenAIParamError(w, router.ENotFound, "model", "no model "+strconv.Quote(router.Excerpt(p[len("/v1/models/"):]))+"; this deployment serves "+strconv.Quote(m.ID), 0)
+				writeParamError(w, router.EModelNotFound, "model", router.ErrorMessage(err), 0)
 			}
 		}
 	case s.cfg.Batches != nil:
 		s.serveBatchAPI(w, r)
 	default:
-		writeOpenAIErrorCode(w, router.ENotFound, "the Batch API is not enabled on this router (no job storage)", 0)
+		writeErrorCode(w, router.ENotFound, "the Batch API is not enabled on this router (no job storage)", 0)
 	}
 }
 
-// allowOpenAI is allow in OpenAI's error shape.
-func (s *Server) allowOpenAI(w http.ResponseWriter, r *http.Request, method string) bool {
-	return s.allow(w, r, method, writeOpenAIErrorCode)
-}
-
-// model is OpenAI's model object.
+// model is OpenAI's model object, with the aliases that also name it.
 type model struct {
-	ID      string `json:"id"`
-	Object  string `json:"object"`
-	Created int64  `json:"created"`
-	OwnedBy string `json:"owned_by"`
+	ID      string   `json:"id"`
+	Object  string   `json:"object"`
+	Created int64    `json:"created"`
+	OwnedBy string   `json:"owned_by"`
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 type modelList struct {
@@ -107,9 +102,8 @@ type modelList struct {
 	Data   []model `json:"data"`
 }
 
-// model is the deployed model: the model-version setting, which for an
-// OpenAI server is the name it serves (vLLM's --served-model-name). It is
-// answered by the router, so listing models never wakes a cold app.
-func (s *Server) model() model {
-	return model{ID: s.cfg.Settings.Current().ModelVersion, Object: "model", Created: s.started.Unix(), OwnedBy: "gpu-orchestration"}
+// model is a deployed model as OpenAI lists it. It is answered by the
+// router, so listing models never wakes a cold app.
+func (s *Server) model(m *models.Deployment) model {
+	return model{ID: m.Name, Object: "model", Created: s.started.Unix(), OwnedBy: "gpu-orchestration", Aliases: m.Aliases}
 }

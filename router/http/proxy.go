@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -64,19 +63,12 @@ type call struct {
 	in    *inference
 	rec   *recorder
 	plain nonClosing
-	// ok: the app answered (below 500).
-	ok bool
+	// ok: the app answered (below 500). cancelled: the caller hung up.
+	// retry: a canary failed before answering; stable may (realtime).
+	ok, cancelled, retry bool
 }
 
 type callKey struct{}
-
-// upstream is where a realtime call goes and how its errors are written:
-// /v1/infer goes to INFERENCE_URL with the router's error document, the
-// OpenAI endpoints to the app's same path with OpenAI's.
-type upstream struct {
-	url      *url.URL
-	writeErr func(w http.ResponseWriter, code, message string, retryAfter time.Duration)
-}
 
 type bufferPool struct{ p sync.Pool }
 
@@ -89,7 +81,7 @@ func newProxy(s *Server) *proxy {
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			c := pr.In.Context().Value(callKey{}).(*call)
-			target := c.in.door.url
+			target := c.in.door.target(c.in.rev)
 			u := pr.Out.URL
 			u.Scheme, u.Host, u.Path, u.RawPath, u.RawQuery = target.Scheme, target.Host, target.Path, target.RawPath, target.RawQuery
 			pr.Out.Host = ""
@@ -112,10 +104,10 @@ func newProxy(s *Server) *proxy {
 		FlushInterval: 0,
 		BufferPool:    bp,
 		ModifyResponse: func(resp *http.Response) error {
-			if refusalStatus(resp.StatusCode) {
+			c := resp.Request.Context().Value(callKey{}).(*call)
+			if refusalStatus(resp.StatusCode) || (resp.StatusCode >= 500 && c.mayRetry()) {
 				return errBackendRefused{status: resp.StatusCode}
 			}
-			c := resp.Request.Context().Value(callKey{}).(*call)
 			c.ok = resp.StatusCode < 500
 			if resp.StatusCode >= 400 {
 				c.in.end.outcome = "backend_" + strconv.Itoa(resp.StatusCode)
@@ -129,13 +121,29 @@ func newProxy(s *Server) *proxy {
 }
 
 // realtime proxies the request, streaming both ways; in.end says how it
-// ended. Only if a replica was known up when the request was decided does
-// its answer time measure the model rather than a cold start.
+// ended. A canary revision's call that fails before any of its answer is
+// sent again to the model's stable revision when the deadline still allows
+// (proxy.fail): the experiment's failures are not the caller's.
 func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference) {
+	for s.realtimeOnce(w, r, in) {
+		in.retried = true
+		in.rev = in.model.Stable()
+		w.Header().Set("X-Model-Revision", in.rev.Name)
+		in.state = in.rev.Tracker.Snapshot(s.cfg.Now())
+		in.setBody(r, in.payload)
+	}
+}
+
+// realtimeOnce makes one call to in.rev's app and reports whether it
+// should be made again on stable. Only if a replica was known up when the
+// request was decided does its answer time measure the model rather than
+// a cold start.
+func (s *Server) realtimeOnce(w http.ResponseWriter, r *http.Request, in *inference) (retry bool) {
+	start := s.cfg.Now()
 	replicaUp := in.state.ReplicaUp(in.settings)
 	timeout := s.cfg.RealtimeTimeout
 	if in.hdr.Request.Deadline > 0 {
-		timeout = in.hdr.Request.Deadline - s.cfg.Now().Sub(in.start)
+		timeout = in.hdr.Request.Deadline - start.Sub(in.start)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
@@ -152,13 +160,13 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference)
 		c.plain = nonClosing{src: r.Body}
 		r.Body = &c.plain
 	}
-	tr := s.cfg.Tracker
-	tr.Begin(in.start)
+	rev, tr := in.rev, in.rev.Tracker
+	tr.Begin(start)
 	if !replicaUp {
-		tr.BeginCold(in.start, in.state.BeginsColdStart(in.settings))
+		tr.BeginCold(start, in.state.BeginsColdStart(in.settings))
 	}
 	if in.dec.Urgent {
-		tr.BeginUrgent(in.start)
+		tr.BeginUrgent(start)
 	}
 	if m := s.cfg.Metrics; m != nil {
 		m.InFlight.Inc()
@@ -169,7 +177,10 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference)
 		if in.dec.Urgent {
 			tr.EndUrgent(now)
 		}
-		tr.End(now, now.Sub(in.start), in.hdr.Request.Size, live.AnswerOf(c.ok, replicaUp))
+		tr.End(now, now.Sub(start), in.hdr.Request.Size, live.AnswerOf(c.ok, replicaUp))
+		if !c.cancelled {
+			rev.Stats.Record(now, now.Sub(start), !c.ok)
+		}
 		if m := s.cfg.Metrics; m != nil {
 			m.InFlight.Dec()
 			m.ObserveRealtime(now.Sub(in.start))
@@ -179,6 +190,7 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request, in *inference)
 		}
 	}()
 	s.proxy.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
+	return c.retry
 }
 
 // fail handles a request the inference app did not answer: it applies the
@@ -191,27 +203,33 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		in.end.outcome = router.EPayloadTooLarge
-		in.door.writeErr(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
+		writeErrorCode(w, router.EPayloadTooLarge, "body exceeds the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes", 0)
 		return
 	}
 	if late := in.body.late(); late != nil {
 		// The server cancels the request when its body read times out, so
 		// this is checked before the cancellation: the caller is told.
 		in.end.outcome = router.EBadRequest
-		in.door.writeErr(w, router.EBadRequest, router.ErrorMessage(late), 0)
+		writeErrorCode(w, router.EBadRequest, router.ErrorMessage(late), 0)
 		return
 	}
 	if errors.Is(r.Context().Err(), context.Canceled) {
+		c.cancelled = true
 		in.end.outcome = "client_closed"
 		return
 	}
-	fd := router.Fallback(in.hdr.Request, s.cfg.Tracker.Snapshot(s.cfg.Now()), in.settings)
+	if c.mayRetry() && !errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		c.retry = true
+		s.cfg.Log.Info("canary failed; retrying on stable", "model", in.model.Name, "revision", in.rev.Name, "err", err, "request_id", assignedID(r))
+		return
+	}
+	fd := router.Fallback(in.hdr.Request, in.rev.Tracker.Snapshot(s.cfg.Now()), in.settings)
 	if fd.Route == router.RouteBatch && c.rec != nil {
 		if body, rerr := c.rec.replay(); rerr == nil && json.Valid(body) {
 			in.end.route, in.end.reason = router.RouteBatch.String(), string(fd.Reason)
 			w.Header().Set("X-Route", in.end.route)
 			w.Header().Set("X-Route-Reason", in.end.reason)
-			in.end.outcome = s.submit(w, r, in.hdr, fd, in.settings, body, in.door.writeErr)
+			in.end.outcome = s.submit(w, r, in, fd, body)
 			s.cfg.Log.Info("realtime failed; accepted as batch job", "err", err, "request_id", assignedID(r))
 			return
 		}
@@ -225,7 +243,13 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	in.end.outcome = code
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "realtime failed", slog.String("err", err.Error()),
 		slog.String("code", code), slog.String("request_id", assignedID(r)))
-	in.door.writeErr(w, code, msg, fd.RetryAfter)
+	writeErrorCode(w, code, msg, fd.RetryAfter)
+}
+
+// mayRetry: the call went to a canary revision, the body is held to send
+// again, and it has not been sent again yet.
+func (c *call) mayRetry() bool {
+	return c.in.rev.Canary && c.in.payload != nil && !c.in.retried
 }
 
 // nonClosing keeps the transport from closing the caller's body: the server

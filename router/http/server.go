@@ -8,7 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,22 +19,19 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // Config wires a Server.
 type Config struct {
+	// Settings are the router's settings and accepted API keys.
 	Settings *live.Settings
-	Tracker  *live.Tracker
-	Jobs     router.JobService
-	Metrics  *metrics.Metrics
-	Log      *slog.Logger
-	// InferenceURL is the inference app's realtime endpoint (scheme, host,
-	// path); requests are POSTed to it as they came.
-	InferenceURL *url.URL
-	// OpenAIURL is the inference app's OpenAI-compatible base URL (ending
-	// in /v1); the OpenAI endpoints are proxied under it. Nil: the origin of
-	// InferenceURL plus /v1.
-	OpenAIURL *url.URL
+	// Models are the model deployments: each one's GPU app, settings and
+	// live state.
+	Models  *models.Catalog
+	Jobs    router.JobService
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 	// Batches serves the OpenAI Batch API; nil turns it off.
 	Batches router.BatchService
 	// Transport reaches the inference app; NewTransport's when nil.
@@ -55,14 +52,18 @@ type Config struct {
 	// MaxBodyReads is how many request bodies may be received at once; a
 	// request beyond it is answered 429 at once (default 256).
 	MaxBodyReads int
-	// TakeWake says whether this replica may wake the inference app now:
-	// in a fleet of routers one does (router/fleet). Nil: it may.
-	TakeWake func(context.Context) bool
+	// TakeWake says whether this replica may wake the GPU app of the model
+	// with this key now: in a fleet of routers one does (router/fleet).
+	// Nil: it may.
+	TakeWake func(ctx context.Context, model string) bool
 	// MetricsPublic serves /metrics without the API key. By default it
 	// needs one, like /v1: the router's ingress is public, and its metrics
 	// show traffic, routing and queue depth. Prometheus sends the key as a
 	// bearer token (authorization credentials in its scrape config).
 	MetricsPublic bool
+	// AllowedOrigins are the browser origins CORS lets read answers
+	// ("https://app.example.com", or "*" for any); none by default (cors.go).
+	AllowedOrigins []string
 }
 
 // Server serves the router's HTTP API.
@@ -72,9 +73,8 @@ type Server struct {
 	draining  atomic.Bool
 	bufs      sync.Pool
 	bodyReads chan struct{} // a slot per body being received
-	infer     door
-	openAI    map[string]door
-	waking    atomic.Bool
+	uploads   chan struct{} // a slot per Batch API upload being received
+	waking    sync.Map      // model key → *atomic.Bool: a wake request in flight
 	started   time.Time
 }
 
@@ -104,14 +104,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxBodyReads <= 0 {
 		cfg.MaxBodyReads = 256
 	}
-	if cfg.OpenAIURL == nil && cfg.InferenceURL != nil {
-		cfg.OpenAIURL = &url.URL{Scheme: cfg.InferenceURL.Scheme, Host: cfg.InferenceURL.Host, Path: "/v1"}
-	}
-	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), started: cfg.Now()}
-	s.infer = inferDoor(cfg.InferenceURL)
-	if cfg.OpenAIURL != nil {
-		s.openAI = openAIDoors(cfg.OpenAIURL)
-	}
+	s := &Server{cfg: cfg, bodyReads: make(chan struct{}, cfg.MaxBodyReads), uploads: make(chan struct{}, maxUploads), started: cfg.Now()}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.proxy = newProxy(s)
 	return s
@@ -141,14 +134,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
+	if s.cors(w, r) {
+		return
+	}
 	switch p := r.URL.Path; {
 	case p == "/v1/infer":
-		if s.allow(w, r, http.MethodPost, writeErrorCode) {
-			s.serveInference(w, r, rid, s.infer)
+		if s.allow(w, r, http.MethodPost) {
+			s.serveInference(w, r, rid, inferDoor)
 		}
 	case strings.HasPrefix(p, "/v1/jobs/") && !strings.Contains(p[len("/v1/jobs/"):], "/"):
-		if s.allow(w, r, http.MethodGet, writeErrorCode) {
+		if s.allow(w, r, http.MethodGet) {
 			s.getJob(w, r, p[len("/v1/jobs/"):])
+		}
+	case p == "/v1/rollouts":
+		if s.allow(w, r, http.MethodGet) {
+			s.rollouts(w)
 		}
 	case isOpenAIPath(p):
 		s.serveOpenAI(w, r, rid)
@@ -169,16 +169,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// allow checks method and API key of a /v1 request, answering 405 or 401
-// in the door's error shape.
-func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string, writeErr errorWriter) bool {
-	if r.Method != method {
-		w.Header().Set("Allow", method)
-		writeErr(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+method, 0)
+// allow checks the method (one of methods) and the API key of a /v1
+// request, answering 405 or 401.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if !slices.Contains(methods, r.Method) {
+		allowed := strings.Join(methods, ", ")
+		w.Header().Set("Allow", allowed)
+		writeErrorCode(w, router.EMethodNotAllowed, r.Method+" is not allowed here; use "+allowed, 0)
 		return false
 	}
 	if err := authenticate(r, s.cfg.Settings.KeyHashes()); err != nil {
-		writeErr(w, router.ErrorCode(err), router.ErrorMessage(err), 0)
+		writeError(w, err, 0)
 		return false
 	}
 	return true
@@ -187,7 +188,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string, wr
 // authenticated checks the API key, answering 401 when it is missing or
 // not accepted.
 func (s *Server) authenticated(w http.ResponseWriter, r *http.Request) bool {
-	return s.allow(w, r, r.Method, writeErrorCode)
+	return s.allow(w, r, r.Method)
 }
 
 func (s *Server) allowPlain(w http.ResponseWriter, r *http.Request) bool {
@@ -210,7 +211,7 @@ func (s *Server) readyz(w http.ResponseWriter) {
 		writeErrorCode(w, router.EUnavailable, "shutting down", 0)
 	case !s.cfg.Settings.Ready():
 		writeErrorCode(w, router.EUnavailable, "settings not read yet", 0)
-	case s.cfg.Tracker.BatchDown():
+	case s.cfg.Models.BatchDown():
 		writeErrorCode(w, router.EUnavailable, "work queue unreachable", 0)
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

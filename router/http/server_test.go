@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
 	"github.com/gpu-orchestration/gpu-orchestration/router/metrics"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 const testKey = "test-key-123"
@@ -53,19 +53,22 @@ func newFixture(t testing.TB, backend http.HandlerFunc, tune func(*router.Settin
 		backend(w, r)
 	}))
 	t.Cleanup(f.backend.Close)
-	u, _ := url.Parse(f.backend.URL + "/infer")
 	s := router.DefaultSettings()
 	s.ModelVersion = "m-test"
 	if tune != nil {
 		tune(&s)
 	}
 	key := sha256.Sum256([]byte(testKey))
+	settings := live.NewSettings(s, [][sha256.Size]byte{key})
+	cat, err := models.One(f.backend.URL+"/infer", settings, f.tracker)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := routerhttp.Config{
-		Settings:     live.NewSettings(s, [][sha256.Size]byte{key}),
-		Tracker:      f.tracker,
+		Settings:     settings,
+		Models:       cat,
 		Jobs:         &jobs.Service{Queue: f.queue, Store: f.store, Payloads: &mem.Blobs{}, RequestContainer: "requests"},
 		Metrics:      metrics.New(),
-		InferenceURL: u,
 		MaxBodyBytes: 1 << 16,
 	}
 	for _, c := range configure {
@@ -119,14 +122,20 @@ func wantError(t *testing.T, resp *http.Response, body []byte, status int, code 
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type %q, want application/json", ct)
 	}
+	// OpenAI's error document, every field present (param may be null).
 	var doc struct {
-		Error struct{ Code, Message string }
+		Error map[string]any
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		t.Fatalf("error body is not JSON: %s", body)
 	}
-	if doc.Error.Code != code || doc.Error.Message == "" {
-		t.Fatalf("error %+v, want code %q and a message", doc.Error, code)
+	for _, k := range []string{"message", "type", "param", "code"} {
+		if _, ok := doc.Error[k]; !ok {
+			t.Fatalf("error %s lacks %q; want OpenAI's message, type, param, code", body, k)
+		}
+	}
+	if doc.Error["code"] != code || doc.Error["message"] == "" || doc.Error["type"] != routerhttp.OpenAIErrorType(code) {
+		t.Fatalf("error %s, want code %q, its type and a message", body, code)
 	}
 	if (status == 429 || status == 503) && resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("%d without Retry-After", status)

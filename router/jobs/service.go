@@ -117,7 +117,7 @@ var errEnqueued = errors.New("the job's message is stored")
 // one) and then stores its record.
 func (s *Service) store(ctx context.Context, id string, sub router.Submission) (*router.Job, error) {
 	now := s.now()
-	item := router.WorkItem{JobID: id, Body: sub.Body, ModelVersion: sub.ModelVersion, Endpoint: sub.Endpoint, Enqueued: now}
+	item := router.WorkItem{JobID: id, Body: sub.Body, Model: sub.ModelKey, Revision: sub.Revision, ModelVersion: sub.ModelVersion, Enqueued: now}
 	msg, err := json.Marshal(item)
 	if err != nil {
 		return nil, router.WrapError(router.EBadRequest, "body is not valid JSON", err)
@@ -141,7 +141,7 @@ func (s *Service) store(ctx context.Context, id string, sub router.Submission) (
 	if err != nil {
 		return nil, fmt.Errorf("enqueue job %s: %w", id, err)
 	}
-	job := router.Job{ID: id, State: router.JobQueued, ModelVersion: sub.ModelVersion, Created: now, Updated: now}
+	job := router.Job{ID: id, State: router.JobQueued, Model: sub.Model, ModelVersion: sub.ModelVersion, Revision: sub.Revision, Created: now, Updated: now}
 	// The message is durable now; if this write fails the caller gets 503
 	// and the job still runs: a retry with the same Idempotency-Key finds
 	// it once the dispatcher has stored its record, or after the lease.

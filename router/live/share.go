@@ -26,16 +26,22 @@ type Share struct {
 	ColdSince  int64   `json:"cold_since"`
 	QuietSince int64   `json:"quiet_since"`
 
-	// The model-time fit (sizeModel) and how many warm answers made it.
+	// The model-time fit (sizeModel), the slow tail of warm answers and how
+	// many warm answers made them.
 	Base    int64 `json:"base"`
 	PerKiB  int64 `json:"per_kib"`
 	Fast    int64 `json:"fast"`
+	Slow    int64 `json:"slow"`
 	Answers int   `json:"answers"`
 
-	// The batch path's times, from the replica that runs the dispatcher.
-	BatchETA  int64 `json:"batch_eta"`
-	BatchSlow int64 `json:"batch_slow"`
-	LastBatch int64 `json:"last_batch"`
+	// The batch path's times, from the replica that runs the dispatcher,
+	// and its backlog's figures: the depth its recent jobs were enqueued
+	// behind and their wait in seconds (backlog.figures).
+	BatchETA   int64   `json:"batch_eta"`
+	BatchSlow  int64   `json:"batch_slow"`
+	LastBatch  int64   `json:"last_batch"`
+	BatchAhead float64 `json:"batch_ahead"`
+	BatchWait  float64 `json:"batch_wait"`
 }
 
 // Peak is one 15 s bucket's highest in-flight counts: [epoch, all, urgent].
@@ -53,9 +59,10 @@ func (t *Tracker) Share(now time.Time, every time.Duration) Share {
 		At: now.UnixNano(), Every: int64(every),
 		InFlight:   int(t.inFlight.Load()),
 		LastServed: t.lastServed.Load(), ColdSince: t.coldSince.Load(), QuietSince: t.quietSince.Load(),
-		Base: int64(base), PerKiB: int64(perKiB), Fast: int64(fast), Answers: answers,
+		Base: int64(base), PerKiB: int64(perKiB), Fast: int64(fast), Slow: int64(t.answers.estimate()), Answers: answers,
 		BatchETA: t.batchETA.Load(), BatchSlow: int64(t.batchSlow.estimate()), LastBatch: t.lastBatch.Load(),
 	}
+	s.BatchAhead, s.BatchWait = t.backlog.figures()
 	s.Urgent, s.Peaks, s.UrgentRate, s.LastUrgent = t.demand.share(now)
 	return s
 }
@@ -96,9 +103,10 @@ func merge(st *stateParts, peers []Share, now time.Time) {
 		if p.ColdSince != 0 && (st.coldSince == 0 || p.ColdSince < st.coldSince) {
 			st.coldSince = p.ColdSince
 		}
-		st.model.add(time.Duration(p.Base), time.Duration(p.PerKiB), time.Duration(p.Fast), p.Answers)
+		st.model.add(time.Duration(p.Base), time.Duration(p.PerKiB), time.Duration(p.Fast), time.Duration(p.Slow), p.Answers)
 		if p.LastBatch > st.lastBatch {
 			st.lastBatch, st.batchETA, st.batchSlow = p.LastBatch, time.Duration(p.BatchETA), time.Duration(p.BatchSlow)
+			st.backlogAhead, st.backlogWait = p.BatchAhead, p.BatchWait
 		}
 	}
 	// A cold start is under way only if no replica has had an answer since
@@ -108,23 +116,24 @@ func merge(st *stateParts, peers []Share, now time.Time) {
 	}
 }
 
-// pooledFit averages replicas' model-time fits weighted by their answers
-// (each counting at most as many as a fit's memory holds): the fleet's
-// estimate of one warm answer.
-type pooledFit struct{ w, base, perKiB, fast float64 }
+// pooledFit averages replicas' model-time fits and slow tails of warm
+// answers weighted by their answers (each counting at most as many as a
+// fit's memory holds): the fleet's estimate of one warm answer.
+type pooledFit struct{ w, base, perKiB, fast, slow float64 }
 
-func (p *pooledFit) add(base, perKiB, fast time.Duration, answers int) {
+func (p *pooledFit) add(base, perKiB, fast, slow time.Duration, answers int) {
 	w := float64(min(answers, int(1/sizeModelWeight)))
 	p.w += w
 	p.base += w * float64(base)
 	p.perKiB += w * float64(perKiB)
 	p.fast += w * float64(fast)
+	p.slow += w * float64(slow)
 }
 
-// estimate is the pooled fit, zeros when no replica has one.
-func (p *pooledFit) estimate() (base, perKiB, fast time.Duration) {
+// estimate is the pooled fit and slow tail, zeros when no replica has one.
+func (p *pooledFit) estimate() (base, perKiB, fast, slow time.Duration) {
 	if p.w == 0 {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
-	return time.Duration(p.base / p.w), time.Duration(p.perKiB / p.w), time.Duration(p.fast / p.w)
+	return time.Duration(p.base / p.w), time.Duration(p.perKiB / p.w), time.Duration(p.fast / p.w), time.Duration(p.slow / p.w)
 }

@@ -18,8 +18,10 @@ type Tracker struct {
 	inFlight   atomic.Int64
 	lastServed atomic.Int64 // unix nanos of the last answer; 0 = never
 	model      sizeModel
+	answers    quantile     // warm answer times, whatever the size
 	batchETA   atomic.Int64 // nanos; 0 = none observed
-	batchSlow  slowTail
+	batchSlow  quantile
+	backlog    backlog
 	lastBatch  atomic.Int64 // unix nanos of the last finished job; 0 = never
 	queueDepth atomic.Int64
 	batchDown  atomic.Bool
@@ -116,7 +118,11 @@ func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer
 	}
 	t.lastServed.Store(now.UnixNano())
 	t.coldSince.Store(0)
-	if a == AnsweredWarm && size >= 0 {
+	if a != AnsweredWarm {
+		return
+	}
+	t.answers.observe(latency, slowShare, ewmaWeight)
+	if size >= 0 {
 		t.model.observe(size, latency)
 	}
 }
@@ -125,15 +131,17 @@ func (t *Tracker) End(now time.Time, latency time.Duration, size int64, a Answer
 // at now.
 func (t *Tracker) ObserveBatch(now time.Time, d time.Duration) {
 	updateEWMA(&t.batchETA, d)
-	t.batchSlow.observe(d)
+	t.batchSlow.observe(d, slowShare, ewmaWeight)
+	t.backlog.finished(now, d)
 	t.lastBatch.Store(now.UnixNano())
 }
 
-// SetQueueDepth records a fresh queue depth reading; a successful reading
+// SetQueueDepth records a queue depth read at now; a successful reading
 // also means the queue is reachable again.
-func (t *Tracker) SetQueueDepth(n int) {
+func (t *Tracker) SetQueueDepth(now time.Time, n int) {
 	t.queueDepth.Store(int64(n))
 	t.batchDown.Store(false)
+	t.backlog.setDepth(now, n)
 }
 
 // SetBatchDown records whether the work queue is failing.
@@ -153,11 +161,19 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		lastServed: t.lastServed.Load(), coldSince: t.coldSince.Load(), quietSince: t.quietSince.Load(),
 		lastBatch: t.lastBatch.Load(), batchETA: time.Duration(t.batchETA.Load()), batchSlow: t.batchSlow.estimate(),
 	}
-	st.model.add(base, perKiB, fast, answers)
+	st.backlogAhead, st.backlogWait = t.backlog.figures()
+	st.model.add(base, perKiB, fast, t.answers.estimate(), answers)
 	st.urgentNow, _, st.rate, st.lastUrgent = t.demand.share(now)
 	merge(&st, peers, now)
 	peak, urgentPeak := t.demand.fleetPeaks(now, peers, st.inFlight, st.urgentNow)
-	base, perKiB, fast = st.model.estimate()
+	base, perKiB, fast, slow := st.model.estimate()
+	depth := int(t.queueDepth.Load())
+	if st.batchETA > 0 && since(now, st.lastBatch) <= router.PoolColdAfter {
+		// A job enqueued now waits behind the jobs queued since the
+		// measured ones were enqueued.
+		extra := queuedWait(depth, st.backlogAhead, st.backlogWait)
+		st.batchETA, st.batchSlow = st.batchETA+extra, st.batchSlow+extra
+	}
 
 	out := router.State{
 		PeakInFlight:       peak,
@@ -167,10 +183,11 @@ func (t *Tracker) Snapshot(now time.Time) router.State {
 		SinceUrgent:        since(now, st.lastUrgent),
 		InFlight:           st.inFlight,
 		Idle:               since(now, st.lastServed),
-		QueueDepth:         int(t.queueDepth.Load()),
+		QueueDepth:         depth,
 		RealtimeLatency:    base,
 		RealtimePerKiB:     perKiB,
 		RealtimeFastBy:     fast,
+		RealtimeSlow:       slow,
 		BatchETA:           st.batchETA,
 		BatchSlowETA:       st.batchSlow,
 		BatchIdle:          since(now, st.lastBatch),
@@ -194,6 +211,7 @@ type stateParts struct {
 	model                                         pooledFit
 	lastBatch                                     int64
 	batchETA, batchSlow                           time.Duration
+	backlogAhead, backlogWait                     float64 // backlog.figures
 }
 
 // since is the time from the unix-nanosecond instant at to now;

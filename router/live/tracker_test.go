@@ -92,7 +92,7 @@ func TestTrackerQueueHealth(t *testing.T) {
 	if !tr.Snapshot(time.Now()).BatchDown {
 		t.Fatal("queue failure not recorded")
 	}
-	tr.SetQueueDepth(7)
+	tr.SetQueueDepth(time.Now(), 7)
 	if st := tr.Snapshot(time.Now()); st.BatchDown || st.QueueDepth != 7 {
 		t.Fatalf("a good depth reading must clear the failure: %+v", st)
 	}
@@ -180,6 +180,40 @@ func TestTrackerLearnsHowFastTheFastAnswersAre(t *testing.T) {
 	}
 	if got := st.FastModelTime(2048, s); got < 950*time.Millisecond || got > 1150*time.Millisecond {
 		t.Errorf("FastModelTime = %s, want about 1.02 s", got)
+	}
+}
+
+// The slow tail of warm answers, whatever their size, is how long a batch
+// micro-batch of the same requests runs (it ends with its slowest job):
+// answers that waited for a cold start or never came do not count.
+func TestTrackerFollowsTheSlowTailOfWarmAnswers(t *testing.T) {
+	var tr live.Tracker
+	now := time.Unix(4_500_000, 0)
+	if got := tr.Snapshot(now).RealtimeSlow; got != 0 {
+		t.Fatalf("RealtimeSlow %s before any answer, want 0", got)
+	}
+	// Answer times spread evenly over 10–110 s, sizes unknown or not:
+	// 95th percentile 105 s.
+	u := 0.0
+	for i := range 3000 {
+		u = math.Mod(u+0.6180339887, 1)
+		tr.Begin(now)
+		tr.End(now, time.Duration((10+100*u)*float64(time.Second)), int64(i%2*2-1), live.AnsweredWarm)
+	}
+	for range 50 {
+		tr.Begin(now)
+		tr.End(now, 20*time.Minute, 2048, live.AnsweredCold)
+		tr.Begin(now)
+		tr.End(now, 20*time.Minute, 2048, live.Failed)
+	}
+	if got := tr.Snapshot(now).RealtimeSlow; got < 98*time.Second || got > 112*time.Second {
+		t.Fatalf("RealtimeSlow %s, want about 105 s", got)
+	}
+	// A replica that proxied none of them reads it from the other's share.
+	var peer live.Tracker
+	peer.SetPeers([]live.Share{tr.Share(now, time.Second)})
+	if got, want := peer.Snapshot(now).RealtimeSlow, tr.Snapshot(now).RealtimeSlow; got != want {
+		t.Fatalf("RealtimeSlow from a peer's share %s, want %s", got, want)
 	}
 }
 
@@ -296,6 +330,82 @@ func TestTrackerLearnsTheSlowBatchTail(t *testing.T) {
 	}
 	if st.BatchSlowETA < 110*time.Second || st.BatchSlowETA > 122*time.Second {
 		t.Errorf("BatchSlowETA = %s, want about 117 s", st.BatchSlowETA)
+	}
+}
+
+// Jobs finishing now were enqueued one batch time ago, behind the queue of
+// then: when the queue has grown since, a job enqueued now waits longer by
+// the extra jobs at the rate the queue drains (depth ÷ time in the system,
+// for the waiting part of that time). A shallower queue does not shorten
+// the estimate.
+func TestBatchTimeGrowsWithTheQueueAhead(t *testing.T) {
+	s := router.DefaultSettings()
+	var tr live.Tracker
+	// 100 jobs queued, each finishing 200 s after its enqueue, the fastest
+	// (no wait) after 100 s: about 90 s of waiting for 100 jobs ahead.
+	now := time.Unix(9_000_000, 0)
+	for i := range 600 {
+		now = now.Add(2 * time.Second)
+		tr.SetQueueDepth(now, 100)
+		d := 200 * time.Second
+		if i%10 == 0 {
+			d = 100 * time.Second
+		}
+		tr.ObserveBatch(now, d)
+	}
+	steady := tr.Snapshot(now)
+	if steady.BatchSlowETA < 180*time.Second || steady.BatchSlowETA > 230*time.Second {
+		t.Fatalf("steady queue of 100: BatchSlowETA %s, want about 200 s", steady.BatchSlowETA)
+	}
+	tr.SetQueueDepth(now, 300)
+	deeper := tr.Snapshot(now)
+	if grew := deeper.BatchSlowETA - steady.BatchSlowETA; grew < 150*time.Second || grew > 250*time.Second {
+		t.Errorf("queue 100 → 300: BatchSlowETA grew by %s, want about 200 jobs × 0.9 s of waiting each", grew)
+	}
+	if grew := deeper.BatchETA - steady.BatchETA; grew != deeper.BatchSlowETA-steady.BatchSlowETA {
+		t.Errorf("the expected time grew by %s, the slow tail by %s: a deeper queue delays every job alike", grew, deeper.BatchSlowETA-steady.BatchSlowETA)
+	}
+	// Another replica reads the same queue and the dispatcher's figures
+	// from its share.
+	var peer live.Tracker
+	peer.SetQueueDepth(now, 300)
+	peer.SetPeers([]live.Share{tr.Share(now, time.Second)})
+	if got := peer.Snapshot(now).BatchSlowETA; got != deeper.BatchSlowETA {
+		t.Errorf("a peer of the dispatcher's replica: BatchSlowETA %s, want %s", got, deeper.BatchSlowETA)
+	}
+	// The jobs that just finished took under 4 minutes, but 200 more jobs
+	// are ahead of one enqueued now.
+	req := router.Request{Deadline: 5 * time.Minute}
+	if d := router.Decide(req, steady, s); d.Route != router.RouteBatch {
+		t.Fatalf("queue of 100, 5 min deadline: %s/%s, want batch", d.Route, d.Reason)
+	}
+	if d := router.Decide(req, deeper, s); d.Route != router.RouteRealtime || d.Reason != router.ReasonBatchTooSlow {
+		t.Errorf("queue of 300, 5 min deadline: %s/%s, want realtime/%s", d.Route, d.Reason, router.ReasonBatchTooSlow)
+	}
+	tr.SetQueueDepth(now, 10)
+	if got := tr.Snapshot(now).BatchSlowETA; got != steady.BatchSlowETA {
+		t.Errorf("queue 100 → 10: BatchSlowETA %s, want it left at %s", got, steady.BatchSlowETA)
+	}
+}
+
+// Jobs of a pool's start waited for nodes, not behind the queue: their
+// times, long for the queue they were enqueued behind, say nothing about
+// how fast it drains.
+func TestBatchTimeOfThePoolsStartIsNotBlamedOnTheQueue(t *testing.T) {
+	var tr live.Tracker
+	t0 := time.Unix(9_500_000, 0)
+	for i := range 13 {
+		tr.SetQueueDepth(t0.Add(time.Duration(i)*10*time.Second), 50)
+	}
+	// 200 jobs enqueued over the first two minutes behind 50 others all
+	// finish when the first nodes have run them, 10–12 minutes later.
+	done := t0.Add(12 * time.Minute)
+	tr.SetQueueDepth(done, 500)
+	for i := range 200 {
+		tr.ObserveBatch(done, 12*time.Minute-time.Duration(i)*600*time.Millisecond)
+	}
+	if got := tr.Snapshot(done).BatchSlowETA; got > 12*time.Minute+time.Second {
+		t.Fatalf("after the pool's first results, 10–12 min each: BatchSlowETA %s, want at most 12 min, none added for the queue", got)
 	}
 }
 

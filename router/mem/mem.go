@@ -253,33 +253,3 @@ func (s *Store) TakeOver(_ context.Context, keyHash string, held, until time.Tim
 	s.claim[keyHash] = c
 	return true, nil
 }
-
-// Blobs is an in-memory router.PayloadStore.
-type Blobs struct {
-	mu    sync.Mutex
-	blobs map[string][]byte
-}
-
-var _ router.PayloadStore = (*Blobs)(nil)
-
-// Put implements router.PayloadStore.
-func (b *Blobs) Put(_ context.Context, container, name string, data []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.blobs == nil {
-		b.blobs = map[string][]byte{}
-	}
-	b.blobs[container+"/"+name] = append([]byte(nil), data...)
-	return nil
-}
-
-// Get implements router.PayloadStore.
-func (b *Blobs) Get(_ context.Context, container, name string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	d, ok := b.blobs[container+"/"+name]
-	if !ok {
-		return nil, router.Errorf(router.ENotFound, "no blob %s/%s", container, name)
-	}
-	return d, nil
-}

@@ -8,5 +8,5 @@ import (
 )
 
 func TestStorageContract(t *testing.T) {
-	storetest.Run(t, storetest.Stores{Queue: &mem.Queue{}, Jobs: mem.NewStore(), Payloads: &mem.Blobs{}, Container: "requests", Fleet: &mem.Fleet{}})
+	storetest.Run(t, storetest.Stores{Queue: &mem.Queue{}, Jobs: mem.NewStore(), Payloads: &mem.Blobs{}, Blobs: &mem.Blobs{}, Container: "requests", Fleet: &mem.Fleet{}})
 }

@@ -15,8 +15,8 @@ import (
 type Metrics struct {
 	registry *prometheus.Registry
 
-	// Requests counts inference requests by route, reason and outcome (an
-	// error code, or "ok").
+	// Requests counts inference requests by model, revision, route, reason
+	// and outcome (an error code, or "ok").
 	Requests *prometheus.CounterVec
 	// RealtimeLatency is the time from receipt to the end of a proxied answer.
 	RealtimeLatency prometheus.Histogram
@@ -35,6 +35,11 @@ type Metrics struct {
 	Poisoned prometheus.Counter
 	// SettingsRefreshFailures counts failed Key Vault refreshes.
 	SettingsRefreshFailures prometheus.Counter
+	// Rollbacks counts canary revisions rolled back, by model and revision;
+	// RevisionWeight is each revision's share of its model's traffic in
+	// force, in percent.
+	Rollbacks      *prometheus.CounterVec
+	RevisionWeight *prometheus.GaugeVec
 	// FleetLeader is 1 while this replica leads the fleet's once-only
 	// duties, and FleetReplicas the replicas it sees, itself included.
 	FleetLeader, FleetReplicas prometheus.Gauge
@@ -46,8 +51,8 @@ func New() *Metrics {
 	m := &Metrics{
 		registry: r,
 		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "router_requests_total", Help: "Inference requests by route, decision reason and outcome.",
-		}, []string{"route", "reason", "outcome"}),
+			Name: "router_requests_total", Help: "Inference requests by model, revision, route, decision reason and outcome.",
+		}, []string{"model", "revision", "route", "reason", "outcome"}),
 		RealtimeLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "router_realtime_latency_seconds", Help: "Realtime request time from receipt to the end of the streamed answer.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 240},
@@ -74,6 +79,12 @@ func New() *Metrics {
 		SettingsRefreshFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "router_settings_refresh_failures_total", Help: "Failed reads of the settings from Key Vault.",
 		}),
+		Rollbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "router_rollbacks_total", Help: "Canary revisions rolled back, by model and revision.",
+		}, []string{"model", "revision"}),
+		RevisionWeight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "router_revision_weight", Help: "Each model revision's share of its model's traffic in force, in percent.",
+		}, []string{"model", "revision"}),
 		FleetLeader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "router_fleet_leader", Help: "1 while this replica leads the fleet's once-only duties (dispatcher, keep-warm, Batch API manager).",
 		}),
@@ -82,7 +93,7 @@ func New() *Metrics {
 		}),
 	}
 	r.MustRegister(m.Requests, m.RealtimeLatency, m.InFlight, m.QueueDepth, m.DispatchLag,
-		m.BatchRuns, m.JobsFinished, m.Poisoned, m.SettingsRefreshFailures, m.FleetLeader, m.FleetReplicas,
+		m.BatchRuns, m.JobsFinished, m.Poisoned, m.SettingsRefreshFailures, m.Rollbacks, m.RevisionWeight, m.FleetLeader, m.FleetReplicas,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -134,12 +134,13 @@ func TestDevLifecycle(t *testing.T) {
 	}
 }
 
-// The prod stack previews cleanly with the policy pack.
+// The prod stack file previews cleanly with the policy pack on a new stack
+// (TestIsolatedDeployAsWritten deploys it, as "prod", from the README).
 func TestProdPreview(t *testing.T) {
 	t.Parallel()
 	eng := engine(t)
 	ctx := context.Background()
-	st, err := eng.Stack(ctx, t.TempDir(), "prod", "prod", nil)
+	st, err := eng.Stack(ctx, t.TempDir(), "prod", "prodnew", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,13 +14,14 @@ import (
 
 const modelType = "gpu-orchestration:model:ModelDeployment"
 
-// prod, two models on two GPU types: `up` after a preview with the pack,
-// then a second preview with nothing to change.
+// Pulumi.prod.yaml, two models on two GPU types: `up` after a preview with
+// the pack, then a second preview with nothing to change. (Its own stack
+// name: the engine's backend is shared by the tests that run at once.)
 func TestProdUpAndSecondPreview(t *testing.T) {
 	t.Parallel()
 	eng := engine(t)
 	ctx := context.Background()
-	st, err := eng.Stack(ctx, t.TempDir(), "prod", "prod", nil)
+	st, err := eng.Stack(ctx, t.TempDir(), "prod", "fleet", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

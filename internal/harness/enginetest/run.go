@@ -124,10 +124,15 @@ func (r *recorder) finish(start time.Time, output string) Run {
 	return r.run
 }
 
-// Preview runs `pulumi preview --diff --policy-pack <built pack>`.
-func (e *Engine) Preview(ctx context.Context, st auto.Stack) (Run, error) {
+// Preview runs `pulumi preview --diff --policy-pack <built pack>`, with a
+// `--target` per target when there are any.
+func (e *Engine) Preview(ctx context.Context, st auto.Stack, targets ...string) (Run, error) {
 	rec, start := record(), time.Now()
-	res, err := st.Preview(ctx, optpreview.PolicyPacks(e.PolicyPack), optpreview.Diff(), optpreview.EventStreams(rec.ch))
+	opts := []optpreview.Option{optpreview.PolicyPacks(e.PolicyPack), optpreview.Diff(), optpreview.EventStreams(rec.ch)}
+	if len(targets) > 0 {
+		opts = append(opts, optpreview.Target(targets))
+	}
+	res, err := st.Preview(ctx, opts...)
 	out := res.StdOut
 	if err != nil {
 		out = errorOutput(err)
@@ -138,9 +143,10 @@ func (e *Engine) Preview(ctx context.Context, st auto.Stack) (Run, error) {
 // Up is `pulumi up` as an operator runs it: a preview with the policy pack
 // first, and the update only when the preview passed. (The Automation API's
 // Up alone runs `up --skip-preview`, where a resource's mandatory violation
-// stops only that resource, after the ones before it changed.)
-func (e *Engine) Up(ctx context.Context, st auto.Stack) (Run, error) {
-	pre, err := e.Preview(ctx, st)
+// stops only that resource, after the ones before it changed.) Targets are
+// `--target` URNs or globs, for both.
+func (e *Engine) Up(ctx context.Context, st auto.Stack, targets ...string) (Run, error) {
+	pre, err := e.Preview(ctx, st, targets...)
 	if err != nil {
 		return pre, fmt.Errorf("preview before up: %w", err)
 	}
@@ -148,7 +154,11 @@ func (e *Engine) Up(ctx context.Context, st auto.Stack) (Run, error) {
 		return pre, fmt.Errorf("preview before up: %d mandatory policy violation(s), first %s: %s", len(m), m[0].PolicyName, m[0].Message)
 	}
 	rec, start := record(), time.Now()
-	res, err := st.Up(ctx, optup.PolicyPacks(e.PolicyPack), optup.Diff(), optup.EventStreams(rec.ch))
+	opts := []optup.Option{optup.PolicyPacks(e.PolicyPack), optup.Diff(), optup.EventStreams(rec.ch)}
+	if len(targets) > 0 {
+		opts = append(opts, optup.Target(targets))
+	}
+	res, err := st.Up(ctx, opts...)
 	out := res.StdOut
 	if err != nil {
 		out = errorOutput(err)

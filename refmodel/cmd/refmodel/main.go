@@ -5,8 +5,12 @@
 //	refmodel batch   JSON lines from $BATCH_INPUT_PATH to $BATCH_OUTPUT_PATH,
 //	                 in the reference or the OpenAI batch format
 //
-// SERVED_MODEL_NAME (default reference-1) is the model id of the OpenAI
-// endpoints; TOKEN_DELAY (a Go duration, default 20ms) paces streamed words.
+// FAULT_RATE (0 to 1, default 0) answers that share of inference requests
+// 500, as a broken canary would. SERVED_MODEL_NAME (default: MODEL_VERSION, which the platform passes a
+// batch run, else reference-1) is the model's name: the id of the OpenAI
+// endpoints and of its answers; a name other than reference-1 answers with
+// weights of its own. TOKEN_DELAY (a Go duration, default 20ms) paces
+// streamed words.
 package main
 
 import (
@@ -19,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -67,7 +72,13 @@ func config() (refmodel.Config, error) {
 	if err != nil || delay < 0 {
 		return refmodel.Config{}, fmt.Errorf("TOKEN_DELAY=%q: want a Go duration such as 20ms", os.Getenv("TOKEN_DELAY"))
 	}
-	return refmodel.Config{InferPath: env("INFER_PATH", "/infer"), ModelName: env("SERVED_MODEL_NAME", refmodel.Version), TokenDelay: delay}, nil
+	faults, err := strconv.ParseFloat(env("FAULT_RATE", "0"), 64)
+	if err != nil || faults < 0 || faults > 1 {
+		return refmodel.Config{}, fmt.Errorf("FAULT_RATE=%q: want a share of requests from 0 to 1", os.Getenv("FAULT_RATE"))
+	}
+	// The platform passes a batch run its model's model-version setting.
+	name := env("SERVED_MODEL_NAME", env(router.BatchEnvModelVersion, refmodel.Version))
+	return refmodel.Config{InferPath: env("INFER_PATH", "/infer"), ModelName: name, TokenDelay: delay, FaultRate: faults}, nil
 }
 
 func serve(log *slog.Logger) error {
@@ -81,7 +92,7 @@ func serve(log *slog.Logger) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("reference model serving", "addr", addr, "model", refmodel.Version)
+	log.Info("reference model serving", "addr", addr, "model", cfg.ModelName)
 	select {
 	case err := <-errc:
 		return err
@@ -126,6 +137,6 @@ func batch(log *slog.Logger) error {
 	if err := os.Rename(tmp, outPath); err != nil {
 		return err
 	}
-	log.Info("batch done", "lines", n, "model", refmodel.Version)
+	log.Info("batch done", "lines", n, "model", cfg.ModelName)
 	return nil
 }

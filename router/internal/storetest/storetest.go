@@ -18,7 +18,9 @@ type Stores struct {
 	Queue    router.Queue
 	Jobs     router.JobStore
 	Payloads router.PayloadStore
-	// Container is an existing container of Payloads.
+	// Blobs is the Batch API's store; it may be Payloads.
+	Blobs router.BlobStore
+	// Container is an existing container of Payloads and Blobs.
 	Container string
 	// Fleet is the replicas' shared store (leases included).
 	Fleet router.FleetStore
@@ -30,6 +32,7 @@ func Run(t *testing.T, s Stores) {
 	t.Run("jobs", func(t *testing.T) { jobStore(t, s.Jobs) })
 	t.Run("payloads", func(t *testing.T) { payloads(t, s.Payloads, s.Container) })
 	t.Run("fleet", func(t *testing.T) { fleet(t, s.Fleet) })
+	t.Run("blobs", func(t *testing.T) { blobs(t, s.Blobs, s.Container) })
 }
 
 func fleet(t *testing.T, f router.FleetStore) {
