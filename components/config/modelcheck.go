@@ -41,11 +41,11 @@ func (c *Config) validateModel(i int) []error {
 		errs = append(errs, c.modelError(i, field, value, allowed))
 	}
 	if !validName(m.Name) {
-		add("name", m.Name, "allowed: the id clients send as \"model\", 1 to 128 characters without spaces")
+		add("name", m.Name, "allowed: the id clients send as \"model\", 1 to 128 printable characters")
 	}
 	for _, a := range m.Aliases {
 		if !validName(a) {
-			add("aliases", a, "allowed: ids of 1 to 128 characters without spaces")
+			add("aliases", a, "allowed: ids of 1 to 128 printable characters")
 		}
 	}
 	switch {
@@ -53,7 +53,7 @@ func (c *Config) validateModel(i int) []error {
 		add("key", m.Key, fmt.Sprintf("the name gives no key; set key to 1 to %d lower-case letters, digits and hyphens", MaxKeyLength))
 	case len(m.Key) > MaxKeyLength || !modelKeyPattern.MatchString(m.Key) || strings.Contains(m.Key, "--"):
 		add("key", m.Key, fmt.Sprintf("allowed: 1 to %d lower-case letters, digits and single hyphens, starting and ending with a letter or digit", MaxKeyLength))
-	case slices.Contains(reservedKeys, m.Key):
+	case i > 0 && slices.Contains(reservedKeys, m.Key): // the default model's resources are named "inference"
 		add("key", m.Key, "allowed: a key other than "+strings.Join(reservedKeys, ", ")+" (their resources have those names)")
 	}
 
@@ -124,10 +124,11 @@ func (c *Config) validateModel(i int) []error {
 	return errs
 }
 
-// validName: a model id clients send, without spaces (OpenAI ids such as
-// "meta-llama/Llama-3.1-8B-Instruct" included).
+// validName: a model id clients send (OpenAI ids such as
+// "meta-llama/Llama-3.1-8B-Instruct" included), printable so that it can
+// travel in a header.
 func validName(s string) bool {
-	return s != "" && len(s) <= 128 && !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) })
+	return s != "" && len(s) <= 128 && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) })
 }
 
 // validateFleet checks what the models of a list owe each other.

@@ -242,6 +242,9 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 // when its entry set it, else the single-model key whose value it took.
 func (c *Config) keyOf(i int, field string) string {
 	m := c.Models[i]
+	if !c.listed && field == "key" {
+		return "modelVersion" // the one model's key derives from it
+	}
 	required := field == "name" || field == "gpuType"
 	if c.listed && (m.set[field] || required || singleKey(field) == "") {
 		return fmt.Sprintf("models[%d].%s", i, field)

@@ -79,6 +79,9 @@ func TestModelErrorsNameTheKeyAndTheModel(t *testing.T) {
 			`models[1].gpuType: "V100" is not allowed for model "b" (models[1])`, "allowed: T4, A100"},
 		{"no GPU type", `[{"name":"a"}]`, nil, "models[0].gpuType", "allowed: T4, A100"},
 		{"no name", `[{"gpuType":"T4"}]`, nil, "models[0].name", "the id clients send"},
+		{"a name that cannot travel in a header", `[{"name":"a\nb","gpuType":"T4"}]`, nil, "models[0].name", "printable"},
+		// The one model of the single-model keys takes its key from modelVersion.
+		{"single model without a key", `[]`, map[string]string{"modelVersion": "日本"}, "modelVersion", "the name gives no key"},
 		{"region without the model's GPU", `[{"name":"a","gpuType":"T4"},{"name":"b","gpuType":"A100"}]`, map[string]string{"location": "westeurope"},
 			`models[1].gpuType: "A100" is not allowed for model "b"`, "location westeurope has no serverless A100"},
 		{"duplicate name", `[{"name":"a","gpuType":"T4"},{"name":"a","gpuType":"T4","key":"a2"}]`, nil, "models[1].name", `also names "a" (models[0])`},
@@ -87,7 +90,7 @@ func TestModelErrorsNameTheKeyAndTheModel(t *testing.T) {
 		{"unknown fallback", `[{"name":"a","gpuType":"T4","fallbacks":["z"]}]`, nil, `models[0].fallbacks: "z"`, "names or aliases of the other models"},
 		{"own fallback", `[{"name":"a","aliases":["x"],"gpuType":"T4","fallbacks":["x"]}]`, nil, "models[0].fallbacks", "its own fallback"},
 		{"fallback by default without fallbacks", `[{"name":"a","gpuType":"T4","fallbackByDefault":true}]`, nil, "models[0].fallbackByDefault", "needs fallbacks"},
-		{"reserved key", `[{"name":"router","gpuType":"T4"}]`, nil, "models[0].key", "other than router"},
+		{"reserved key", `[{"name":"a","gpuType":"T4"},{"name":"router","gpuType":"T4"}]`, nil, "models[1].key", "other than router"},
 		{"bad key", `[{"name":"a","key":"A--b","gpuType":"T4"}]`, nil, "models[0].key", "lower-case letters"},
 		{"unknown field", `[{"name":"a","gpuType":"T4","replicas":3}]`, nil, "models[0].replicas", "allowed: name, aliases, key, gpuType"},
 		{"field of the wrong type", `[{"name":"a","gpuType":"T4","maxReplicas":"many"}]`, nil, "models[0].maxReplicas", "whole number"},
@@ -136,5 +139,15 @@ func TestKeyOfNames(t *testing.T) {
 		if got := KeyOf(name); got != want {
 			t.Errorf("KeyOf(%q) = %q, want %q", name, got, want)
 		}
+	}
+}
+
+// The default model's resources are named "inference", whatever its key: a
+// single-model stack may keep a modelVersion that names a workload.
+func TestDefaultModelMayHaveAWorkloadsName(t *testing.T) {
+	raw := validRaw()
+	raw["modelVersion"] = "router"
+	if _, err := Parse("dev", raw); err != nil {
+		t.Fatal(err)
 	}
 }
