@@ -306,37 +306,31 @@ func (p *parser) boolean(key string) bool {
 }
 
 func (p *parser) strings(key string) []string {
-	v, ok := p.text(key)
-	if !ok {
-		return nil
-	}
 	var out []string
-	if err := json.Unmarshal([]byte(v), &out); err != nil {
-		p.errs = append(p.errs, keyError(key, v, "allowed: a list of strings"))
-	}
+	p.json(key, &out, "allowed: a list of strings")
 	return out
 }
 
 func (p *parser) intMap(key string) map[string]int {
 	out := map[string]int{}
-	v, ok := p.text(key)
-	if !ok {
-		return out
-	}
-	if err := json.Unmarshal([]byte(v), &out); err != nil {
-		p.errs = append(p.errs, keyError(key, v, "allowed: a map of name to whole number"))
-	}
+	p.json(key, &out, "allowed: a map of name to whole number")
 	return out
 }
 
 func (p *parser) stringMap(key string) map[string]string {
 	out := map[string]string{}
+	p.json(key, &out, "allowed: a map of string to string")
+	return out
+}
+
+// json reads a list or map key (the CLI passes them as JSON) into out,
+// which keeps its value when the key is absent.
+func (p *parser) json(key string, out any, allowed string) {
 	v, ok := p.text(key)
 	if !ok {
-		return out
+		return
 	}
-	if err := json.Unmarshal([]byte(v), &out); err != nil {
-		p.errs = append(p.errs, keyError(key, v, "allowed: a map of string to string"))
+	if err := json.Unmarshal([]byte(v), out); err != nil {
+		p.errs = append(p.errs, keyError(key, v, allowed))
 	}
-	return out
 }

@@ -135,14 +135,8 @@ func (p *parser) models() ([]Model, bool) {
 			*ptr = p.integer(f.single)
 		}
 	}
-	raw, listed := p.text("models")
 	var entries []map[string]json.RawMessage
-	if listed {
-		if err := json.Unmarshal([]byte(raw), &entries); err != nil {
-			p.errs = append(p.errs, keyError("models", raw, "allowed: a list of models, each with at least name and gpuType"))
-			return nil, true
-		}
-	}
+	p.json("models", &entries, "allowed: a list of models, each with at least name and gpuType")
 	if len(entries) == 0 {
 		m := base
 		m.Name, m.Version = p.str("modelVersion"), p.str("modelVersion")
