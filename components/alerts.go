@@ -19,16 +19,15 @@ type AlertsArgs struct {
 	Placement
 	// ActionGroupID is notified by every rule.
 	ActionGroupID pulumi.StringInput
-	// RouterAppID, InferenceAppID, StorageAccountID and BatchAccountID are
-	// the watched resources.
-	RouterAppID, InferenceAppID, StorageAccountID, BatchAccountID pulumi.StringInput
-	// InferenceMaxReplicas is the replica count that means "pinned at max".
-	InferenceMaxReplicas int
+	// RouterAppID, StorageAccountID and BatchAccountID are the watched
+	// resources; each model's app has its own rules (ModelDeployment).
+	RouterAppID, StorageAccountID, BatchAccountID pulumi.StringInput
 	// QueueDepthThreshold is the work-queue depth that pages someone.
 	QueueDepthThreshold int
 }
 
-// Alerts are the metric alerts of the platform, all into one action group.
+// Alerts are the platform's metric alerts on what the models share (the
+// router, the queue, the Batch account), all into one action group.
 type Alerts struct {
 	pulumi.ResourceState
 
@@ -70,12 +69,6 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 			scope: args.RouterAppID, namespace: NamespaceContainerApps, metric: "Requests",
 			aggregation: "Total", op: "GreaterThan", threshold: 10, severity: 1, frequency: "PT1M", window: "PT5M",
 			dimension: "statusCodeCategory", dimValue: "5xx"},
-		{name: "inference-replicas-at-max", description: "The inference app has run at its maximum replicas for 15 minutes: realtime requests are being shed or queued.",
-			scope: args.InferenceAppID, namespace: NamespaceContainerApps, metric: "Replicas",
-			aggregation: "Minimum", op: "GreaterThanOrEqual", threshold: float64(args.InferenceMaxReplicas), severity: 2, frequency: "PT5M", window: "PT15M"},
-		{name: "inference-gpu-high", description: "GPU utilization of the inference app stayed above 90%.",
-			scope: args.InferenceAppID, namespace: NamespaceContainerApps, metric: "GpuUtilizationPercentage",
-			aggregation: "Average", op: "GreaterThan", threshold: 90, severity: 3, frequency: "PT5M", window: "PT15M", preview: true},
 		// QueueMessageCount is account-wide and hourly, hence the hour frequency.
 		{name: "queue-depth", description: "Messages are piling up in the storage queues: the Batch pool is not keeping up.",
 			scope: queueService, namespace: NamespaceQueueServices, metric: "QueueMessageCount",
@@ -94,6 +87,18 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 			aggregation: "Total", op: "GreaterThan", threshold: 0, severity: 2, frequency: "PT5M", window: "PT15M"},
 	}
 
+	names, err := declareAlerts(ctx, name, args.Placement, args.ActionGroupID, rules, pulumi.Parent(comp))
+	if err != nil {
+		return nil, err
+	}
+	comp.RuleNames = pulumi.ToStringArray(names).ToStringArrayOutput()
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"ruleNames": comp.RuleNames})
+}
+
+// declareAlerts declares one metric alert per rule into the action group,
+// named <prefix>-<rule> in the program and alert-gpuorch-<stack>-<rule> in
+// Azure, and returns the Azure names.
+func declareAlerts(ctx *pulumi.Context, prefix string, place Placement, actionGroupID pulumi.StringInput, rules []alertRule, opts ...pulumi.ResourceOption) ([]string, error) {
 	var names []string
 	for _, r := range rules {
 		criterion := insights.MetricCriteriaArgs{
@@ -113,10 +118,10 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 				Name: pulumi.String(r.dimension), Operator: pulumi.String("Include"), Values: pulumi.StringArray{pulumi.String(r.dimValue)},
 			}}
 		}
-		ruleName := args.Naming.Hyphenated("alert") + "-" + r.name
-		if _, err := insights.NewMetricAlert(ctx, name+"-"+r.name, &insights.MetricAlertArgs{
+		ruleName := place.Naming.Hyphenated("alert") + "-" + r.name
+		if _, err := insights.NewMetricAlert(ctx, prefix+"-"+r.name, &insights.MetricAlertArgs{
 			RuleName:            pulumi.String(ruleName),
-			ResourceGroupName:   args.ResourceGroupName,
+			ResourceGroupName:   place.ResourceGroupName,
 			Location:            pulumi.String("global"),
 			Description:         pulumi.String(r.description),
 			Severity:            pulumi.Int(r.severity),
@@ -129,13 +134,12 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 				OdataType: pulumi.String("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"),
 				AllOf:     insights.MetricCriteriaArray{criterion},
 			},
-			Actions: insights.MetricAlertActionArray{insights.MetricAlertActionArgs{ActionGroupId: args.ActionGroupID}},
-			Tags:    args.Tags,
-		}, pulumi.Parent(comp)); err != nil {
+			Actions: insights.MetricAlertActionArray{insights.MetricAlertActionArgs{ActionGroupId: actionGroupID}},
+			Tags:    place.Tags,
+		}, opts...); err != nil {
 			return nil, fmt.Errorf("alert %s: %w", r.name, err)
 		}
 		names = append(names, ruleName)
 	}
-	comp.RuleNames = pulumi.ToStringArray(names).ToStringArrayOutput()
-	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"ruleNames": comp.RuleNames})
+	return names, nil
 }

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -23,7 +24,9 @@ const (
 	// PoolNoPublicIPs is the pool's IP address provisioning type when it
 	// sits in the stack's network.
 	PoolNoPublicIPs = "NoPublicIPAddresses"
-	// PoolName is the pool id the router's Batch executor submits to.
+	// PoolName is the id of the first GPU type's pool (the stack's default
+	// model's: the pool a single-model stack has); the others are
+	// gpu-pool-<gpu> (PoolNameOf).
 	PoolName = "gpu-pool"
 	// poolEvaluationInterval is the autoscale evaluation interval; PT5M is
 	// the shortest Batch allows.
@@ -44,13 +47,14 @@ type BatchArgs struct {
 	AccountIdentityID pulumi.StringInput
 	// PoolIdentityID is the nodes' identity: registry pulls and blob data.
 	PoolIdentityID pulumi.StringInput
-	// Batch is the pool's VM size, node cap (the formula's) and whether it
-	// runs on Spot nodes.
-	config.Batch
+	// Pools are the GPU pools, one per GPU type of the models
+	// (config.Config.Pools): VM size, node cap (the formula's), Spot or not.
+	Pools []config.Pool
 	// RegistryServer is the registry the nodes pull the images their tasks
-	// name from (with PoolIdentityID). The pool names no image itself:
-	// Batch refuses updates to an existing pool's deploymentConfiguration,
-	// so a pre-pulled digest would make every image rebuild fail.
+	// name from (with PoolIdentityID). A pool names no image itself: Batch
+	// refuses updates to an existing pool's deploymentConfiguration, so a
+	// pre-pulled digest would make every image rebuild fail, and one pool
+	// runs the images of every model on its GPU.
 	RegistryServer pulumi.StringInput
 	// PrivateLink, when set, turns the account's public network access off
 	// and gives it private endpoints there for both its sub-resources:
@@ -59,7 +63,7 @@ type BatchArgs struct {
 	// the Batch service under simplified node communication) — azure-docs
 	// batch/private-connectivity.md, batch/public-network-access.md.
 	PrivateLink *PrivateLink
-	// PoolSubnetID, when set, places the pool's nodes in that subnet with
+	// PoolSubnetID, when set, places the pools' nodes in that subnet with
 	// no public IP addresses (azure-docs
 	// batch/simplified-node-communication-pool-no-public-ip.md).
 	PoolSubnetID pulumi.StringInput
@@ -70,8 +74,8 @@ type BatchArgs struct {
 }
 
 // Batch is the Batch account (Entra ID only, Batch-service pool
-// allocation) and its GPU pool, autoscaled by the formula the autoscale
-// package builds and tests.
+// allocation) and its GPU pools, one per GPU type, each autoscaled by the
+// formula the autoscale package builds and tests.
 type Batch struct {
 	pulumi.ResourceState
 
@@ -81,10 +85,12 @@ type Batch struct {
 	AccountName pulumi.StringOutput `pulumi:"accountName"`
 	// AccountEndpoint is the data-plane endpoint jobs and tasks are sent to.
 	AccountEndpoint pulumi.StringOutput `pulumi:"accountEndpoint"`
-	// PoolID is the pool's id inside the account.
-	PoolID pulumi.StringOutput `pulumi:"poolId"`
-	// Formula is the pool's autoscale formula.
-	Formula pulumi.StringOutput `pulumi:"formula"`
+	// PoolIDs are the pools' ids inside the account, in the order of Pools.
+	PoolIDs pulumi.StringArrayOutput `pulumi:"poolIds"`
+	// Formulas are the pools' autoscale formulas, in the same order.
+	Formulas pulumi.StringArrayOutput `pulumi:"formulas"`
+	// PoolIDOf is the id of each GPU type's pool.
+	PoolIDOf map[config.GPUType]pulumi.StringOutput `pulumi:"-"`
 	// Endpoints are the account's private endpoints' DNS records and their
 	// zone's link to the network (none without PrivateLink), for clients of
 	// the Batch service to depend on.
@@ -117,18 +123,22 @@ func autoStorage(args *BatchArgs) *batch.AutoStorageBasePropertiesArgs {
 	}
 }
 
-// NewBatch declares the account and the pool.
+// PoolNameOf is the id of the i-th pool, of the given GPU: the first keeps
+// a single-model stack's gpu-pool, so an existing stack's pool stays.
+func PoolNameOf(i int, gpu config.GPUType) string {
+	if i == 0 {
+		return PoolName
+	}
+	return PoolName + "-" + strings.ToLower(string(gpu))
+}
+
+// NewBatch declares the account and the pools.
 func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.ResourceOption) (*Batch, error) {
-	comp := &Batch{}
+	comp := &Batch{PoolIDOf: map[config.GPUType]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("gpu-orchestration:batch:Batch", name, comp, opts...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(comp)
-
-	formula, err := PoolFormula(args.Spot, args.MaxNodes)
-	if err != nil {
-		return nil, fmt.Errorf("pool autoscale formula: %w", err)
-	}
 
 	account, err := batch.NewBatchAccount(ctx, name+"-ba", &batch.BatchAccountArgs{
 		AccountName:       pulumi.String(args.Naming.Global("ba")),
@@ -160,21 +170,58 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 			comp.Endpoints = withNew(comp.Endpoints, resolved...)
 		}
 	}
-	var poolNetwork *batch.NetworkConfigurationArgs
+
+	var poolIDs, formulas pulumi.StringArray
+	for i, p := range args.Pools {
+		pool, formula, err := newPool(ctx, name, i, p, account.Name, args, child, pulumi.DependsOn(poolAfter))
+		if err != nil {
+			return nil, err
+		}
+		comp.PoolIDOf[p.GPU] = pool.Name
+		poolIDs, formulas = append(poolIDs, pool.Name), append(formulas, pulumi.String(formula))
+	}
+
+	comp.AccountID = account.ID().ToStringOutput()
+	comp.AccountName = account.Name
+	comp.AccountEndpoint = pulumi.Sprintf("https://%s", account.AccountEndpoint)
+	comp.PoolIDs = poolIDs.ToStringArrayOutput()
+	comp.Formulas = formulas.ToStringArrayOutput()
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"accountId":       comp.AccountID,
+		"accountName":     comp.AccountName,
+		"accountEndpoint": comp.AccountEndpoint,
+		"poolIds":         comp.PoolIDs,
+		"formulas":        comp.Formulas,
+	})
+}
+
+// newPool declares the i-th pool: its GPU's VM size, the images its tasks
+// name pulled as the pool identity, and the formula for its node cap. The
+// first keeps the logical and Azure names of a single-model stack's pool.
+func newPool(ctx *pulumi.Context, name string, i int, p config.Pool, accountName pulumi.StringInput, args *BatchArgs, opts ...pulumi.ResourceOption) (*batch.Pool, string, error) {
+	formula, err := PoolFormula(p.Spot, p.MaxNodes)
+	if err != nil {
+		return nil, "", fmt.Errorf("pool %s autoscale formula: %w", p.GPU, err)
+	}
+	logical, display := name+"-pool", "GPU inference ("+spotOrDedicated(p.Spot)+")"
+	if i > 0 {
+		logical += "-" + strings.ToLower(string(p.GPU))
+		display = "GPU inference, " + string(p.GPU) + " (" + spotOrDedicated(p.Spot) + ")"
+	}
+	var network *batch.NetworkConfigurationArgs
 	if args.PoolSubnetID != nil {
-		poolNetwork = &batch.NetworkConfigurationArgs{
+		network = &batch.NetworkConfigurationArgs{
 			SubnetId:                     args.PoolSubnetID,
 			PublicIPAddressConfiguration: &batch.PublicIPAddressConfigurationArgs{Provision: pulumi.String(PoolNoPublicIPs)},
 		}
 	}
-
 	pullAs := &batch.ComputeNodeIdentityReferenceArgs{ResourceId: args.PoolIdentityID}
-	pool, err := batch.NewPool(ctx, name+"-pool", &batch.PoolArgs{
-		AccountName:       account.Name,
+	pool, err := batch.NewPool(ctx, logical, &batch.PoolArgs{
+		AccountName:       accountName,
 		ResourceGroupName: args.ResourceGroupName,
-		PoolName:          pulumi.String(PoolName),
-		DisplayName:       pulumi.String("GPU inference (" + map[bool]string{true: "spot", false: "dedicated"}[args.Spot] + ")"),
-		VmSize:            pulumi.String(args.VMSize),
+		PoolName:          pulumi.String(PoolNameOf(i, p.GPU)),
+		DisplayName:       pulumi.String(display),
+		VmSize:            pulumi.String(p.VMSize),
 		DeploymentConfiguration: &batch.DeploymentConfigurationArgs{
 			VirtualMachineConfiguration: &batch.VirtualMachineConfigurationArgs{
 				ImageReference: &batch.ImageReferenceArgs{
@@ -189,8 +236,8 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 				// refuses to update on an existing pool (PropertyCannotBeUpdated;
 				// azure-docs batch/batch-pool-update-properties.md), and a
 				// replacement would delete the pool under running Spot tasks.
-				// Each task names its image (INFERENCE_IMAGE) and the node pulls
-				// it with the pool identity on first use; a rebuild changes the
+				// Each task names its model's image and the node pulls it with
+				// the pool identity on first use; a rebuild changes the
 				// router's tasks, never the pool.
 				ContainerConfiguration: &batch.ContainerConfigurationArgs{
 					Type: pulumi.String("DockerCompatible"),
@@ -211,28 +258,23 @@ func NewBatch(ctx *pulumi.Context, name string, args *BatchArgs, opts ...pulumi.
 			Type:                   pulumi.String("UserAssigned"),
 			UserAssignedIdentities: pulumi.StringArray{args.PoolIdentityID},
 		},
-		NetworkConfiguration:   poolNetwork,
+		NetworkConfiguration:   network,
 		InterNodeCommunication: pulumi.String("Disabled"),
 		// Classic node communication is retired; simplified needs no inbound ports.
 		TargetNodeCommunicationMode: pulumi.String("Simplified"),
 		Metadata: []batch.MetadataItemArgs{
 			{Name: pulumi.String("managed-by"), Value: pulumi.String("pulumi")},
 		},
-	}, child, pulumi.DependsOn(poolAfter))
+	}, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("batch pool: %w", err)
+		return nil, "", fmt.Errorf("batch pool %s: %w", p.GPU, err)
 	}
+	return pool, formula, nil
+}
 
-	comp.AccountID = account.ID().ToStringOutput()
-	comp.AccountName = account.Name
-	comp.AccountEndpoint = pulumi.Sprintf("https://%s", account.AccountEndpoint)
-	comp.PoolID = pool.Name
-	comp.Formula = pulumi.String(formula).ToStringOutput()
-	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"accountId":       comp.AccountID,
-		"accountName":     comp.AccountName,
-		"accountEndpoint": comp.AccountEndpoint,
-		"poolId":          comp.PoolID,
-		"formula":         comp.Formula,
-	})
+func spotOrDedicated(spot bool) string {
+	if spot {
+		return "spot"
+	}
+	return "dedicated"
 }

@@ -21,13 +21,29 @@ type DashboardArgs struct {
 	WorkspaceID pulumi.StringInput
 	// RouterAppName filters the router's log lines.
 	RouterAppName pulumi.StringInput
-	// InferenceAppID, StorageAccountID, BatchAccountID and BudgetID are charted.
-	InferenceAppID, StorageAccountID, BatchAccountID, BudgetID pulumi.StringInput
+	// StorageAccountID, BatchAccountID and BudgetID are charted.
+	StorageAccountID, BatchAccountID, BudgetID pulumi.StringInput
+	// Tiles are the models' own charts (ModelDeployment.Tiles), after the
+	// platform's.
+	Tiles []WorkbookTile
+}
+
+// WorkbookTile is a metrics chart of one resource in the workbook.
+type WorkbookTile struct {
+	Title string
+	// ResourceType is the metrics namespace in lower case, as workbooks
+	// write it (microsoft.app/containerapps).
+	ResourceType string
+	ResourceID   pulumi.StringInput
+	// Aggregation is a workbook aggregation code (azmetrics.WorkbookAggregation).
+	Aggregation int
+	Metrics     []string
 }
 
 // Dashboard is an Azure Monitor workbook for operators: routing decisions
-// and their reasons, realtime latency, queue depth, inference replicas,
-// Batch nodes and spend against the budget, each as a chart.
+// and their reasons, realtime latency, queue depth, Batch nodes, spend
+// against the budget, and each model's replicas and GPU utilization, each
+// as a chart.
 type Dashboard struct {
 	pulumi.ResourceState
 
@@ -43,10 +59,17 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	if err := ctx.RegisterComponentResource("gpu-orchestration:dashboard:Dashboard", name, comp, opts...); err != nil {
 		return nil, err
 	}
-	data := pulumi.All(args.WorkspaceID, args.RouterAppName, args.InferenceAppID, args.StorageAccountID, args.BatchAccountID, args.BudgetID).
-		ApplyT(func(v []any) (string, error) {
-			return workbookJSON(v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(string))
-		}).(pulumi.StringOutput)
+	ids := []any{args.WorkspaceID, args.RouterAppName, args.StorageAccountID, args.BatchAccountID, args.BudgetID}
+	for _, t := range args.Tiles {
+		ids = append(ids, t.ResourceID)
+	}
+	data := pulumi.All(ids...).ApplyT(func(v []any) (string, error) {
+		tileIDs := make([]string, len(args.Tiles))
+		for i := range args.Tiles {
+			tileIDs[i] = v[5+i].(string)
+		}
+		return workbookJSON(v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), args.Tiles, tileIDs)
+	}).(pulumi.StringOutput)
 
 	wb, err := insights.NewWorkbook(ctx, name+"-workbook", &insights.WorkbookArgs{
 		// A workbook's name must be a GUID; derived from the stack so it is stable.
@@ -80,8 +103,9 @@ var routerLogs = `ContainerAppConsoleLogs
 // logField is the KQL for a request log field of the parsed line e.
 func logField(name string) string { return "e." + name }
 
-// workbookJSON is the workbook's content (Notebook/1.0 schema).
-func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budgetID string) (string, error) {
+// workbookJSON is the workbook's content (Notebook/1.0 schema); tiles are
+// charted with the resource ids resolved in tileIDs.
+func workbookJSON(workspaceID, routerApp, storageID, batchID, budgetID string, tiles []WorkbookTile, tileIDs []string) (string, error) {
 	logs := fmt.Sprintf(routerLogs, routerApp)
 	day := map[string]any{"durationMs": 86400000}
 	kql := func(title, query, chart string) map[string]any {
@@ -116,21 +140,20 @@ func workbookJSON(workspaceID, routerApp, inferenceID, storageID, batchID, budge
 			}}}},
 		}),
 	}}
-	doc := map[string]any{
-		"version": "Notebook/1.0",
-		"items": []map[string]any{
-			{"type": 1, "content": map[string]any{"json": "## GPU inference routing\nWhere requests go and why, how fast realtime answers, how deep the batch queue is, what runs on GPUs, and what it costs."}},
-			kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring("+logField(routerconfig.LogFieldRoute)+"), ' / ', tostring("+logField(routerconfig.LogFieldReason)+")), bin(TimeGenerated, 5m)", "timechart"),
-			kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring("+logField(routerconfig.LogFieldRoute)+") == '"+router.RouteRealtime.String()+"'\n| summarize p50 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 50), p99 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
-			kql("Requests by front door (path)", logs+"\n| summarize requests = count() by door = tostring("+logField(routerconfig.LogFieldPath)+"), bin(TimeGenerated, 5m)", "timechart"),
-			kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring("+logField(routerconfig.LogFieldOutcome)+")", "piechart"),
-			metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", 4, "QueueMessageCount"),
-			metric("Inference replicas (each one GPU)", "microsoft.app/containerapps", inferenceID, 3, "Replicas"),
-			metric("Batch nodes", "microsoft.batch/batchaccounts", batchID, 1, "TotalLowPriorityNodeCount", "TotalNodeCount", "PreemptedNodeCount"),
-			budget,
-		},
-		"fallbackResourceIds": []string{workspaceID},
+	items := []map[string]any{
+		{"type": 1, "content": map[string]any{"json": "## GPU inference routing\nWhere requests go and why, how fast realtime answers, how deep the batch queue is, what runs on GPUs, and what it costs."}},
+		kql("Routing decisions by route and reason", logs+"\n| summarize requests = count() by series = strcat(tostring("+logField(routerconfig.LogFieldRoute)+"), ' / ', tostring("+logField(routerconfig.LogFieldReason)+")), bin(TimeGenerated, 5m)", "timechart"),
+		kql("Realtime latency (ms, p50 and p99)", logs+"\n| where tostring("+logField(routerconfig.LogFieldRoute)+") == '"+router.RouteRealtime.String()+"'\n| summarize p50 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 50), p99 = percentile(todouble("+logField(routerconfig.LogFieldDuration)+") / 1e6, 99) by bin(TimeGenerated, 5m)", "timechart"),
+		kql("Requests by front door (path)", logs+"\n| summarize requests = count() by door = tostring("+logField(routerconfig.LogFieldPath)+"), bin(TimeGenerated, 5m)", "timechart"),
+		kql("Outcomes", logs+"\n| summarize requests = count() by outcome = tostring("+logField(routerconfig.LogFieldOutcome)+")", "piechart"),
+		metric("Work queue depth", "microsoft.storage/storageaccounts/queueservices", storageID+"/queueServices/default", 4, "QueueMessageCount"),
+		metric("Batch nodes", "microsoft.batch/batchaccounts", batchID, 1, "TotalLowPriorityNodeCount", "TotalNodeCount", "PreemptedNodeCount"),
+		budget,
 	}
+	for i, t := range tiles {
+		items = append(items, metric(t.Title, t.ResourceType, tileIDs[i], t.Aggregation, t.Metrics...))
+	}
+	doc := map[string]any{"version": "Notebook/1.0", "items": items, "fallbackResourceIds": []string{workspaceID}}
 	b, err := json.Marshal(doc)
 	return string(b), err
 }

@@ -19,8 +19,10 @@ func TestDashboardWorkbookQueriesTheRoutersOwnLogLines(t *testing.T) {
 		res := declare(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
 			_, err := components.NewDashboard(ctx, "dash", &components.DashboardArgs{
 				Placement: place(), Stack: stack, WorkspaceID: pulumi.String("ws-id"), RouterAppName: pulumi.String("ca-router-x"),
-				InferenceAppID: pulumi.String("inf-id"), StorageAccountID: pulumi.String("st-id"),
-				BatchAccountID: pulumi.String("ba-id"), BudgetID: pulumi.String("budget-id"),
+				StorageAccountID: pulumi.String("st-id"),
+				BatchAccountID:   pulumi.String("ba-id"), BudgetID: pulumi.String("budget-id"),
+				Tiles: []components.WorkbookTile{{Title: "chat-1: replicas", ResourceType: "microsoft.app/containerapps",
+					ResourceID: pulumi.String("chat-app-id"), Aggregation: 3, Metrics: []string{"Replicas"}}},
 			})
 			return pulumi.Map{}, err
 		})
@@ -39,7 +41,7 @@ func TestDashboardWorkbookQueriesTheRoutersOwnLogLines(t *testing.T) {
 	if a != again || a == other {
 		t.Errorf("workbook names: dev %q then %q, staging %q; want stable per stack, different between stacks", a, again, other)
 	}
-	for _, want := range []string{"ContainerAppName == 'ca-router-x'", "'" + routerconfig.LogInfer + "'", "e." + routerconfig.LogFieldPath, "ws-id"} {
+	for _, want := range []string{"ContainerAppName == 'ca-router-x'", "'" + routerconfig.LogInfer + "'", "e." + routerconfig.LogFieldPath, "ws-id", "chat-1: replicas", "chat-app-id"} {
 		if !strings.Contains(data, want) {
 			t.Errorf("workbook content lacks %q", want)
 		}

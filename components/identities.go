@@ -8,10 +8,11 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/components/binding/managedidentity"
 )
 
-// identities are the user-assigned identities each workload runs as: one per
-// workload, so each gets only its own roles.
+// identities are the user-assigned identities the shared workloads run as:
+// one per workload, so each gets only its own roles. Each model has its own
+// (ModelDeployment).
 type identities struct {
-	router, inference, batchAccount, pool *managedidentity.UserAssignedIdentity
+	router, batchAccount, pool *managedidentity.UserAssignedIdentity
 }
 
 func newIdentities(ctx *pulumi.Context, name string, place Placement, opts ...pulumi.ResourceOption) (*identities, error) {
@@ -30,9 +31,6 @@ func newIdentities(ctx *pulumi.Context, name string, place Placement, opts ...pu
 	var ids identities
 	var err error
 	if ids.router, err = newID("router"); err != nil {
-		return nil, err
-	}
-	if ids.inference, err = newID("inference"); err != nil {
 		return nil, err
 	}
 	if ids.batchAccount, err = newID("batch"); err != nil {

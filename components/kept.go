@@ -1,8 +1,11 @@
 package components
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
@@ -65,16 +68,32 @@ func newKeptTiers(ctx *pulumi.Context, name string, args *PlatformArgs, base *fo
 	}
 
 	registry, err := NewRegistry(ctx, name+"-registry", &RegistryArgs{
-		Placement: base.place,
-		AdminUser: args.Registry.AdminUser,
-		Images: []ImageSpec{
-			{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile", Prebuilt: args.Inference.Image},
-			{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: args.Router.Image},
-		},
+		Placement:   base.place,
+		AdminUser:   args.Registry.AdminUser,
+		Images:      images(args),
 		PrivateLink: base.network.link(),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	return &keptTiers{observability: obs, apiKey: key, vault: vault, storage: store, registry: registry}, nil
+}
+
+// images are what the stack builds or takes as given: the reference model
+// when a model names no image of its own, and the router.
+func images(args *PlatformArgs) []ImageSpec {
+	var out []ImageSpec
+	if slices.ContainsFunc(args.Models, func(m config.Model) bool { return m.App.Image == "" }) {
+		out = append(out, ImageSpec{Repository: RefModelRepository, Context: ".", Dockerfile: "refmodel/Dockerfile"})
+	}
+	return append(out, ImageSpec{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: args.Router.Image})
+}
+
+// modelImage is the image a model's app and Batch tasks run: its own, or
+// the reference model the registry built.
+func modelImage(m config.Model, registry *Registry) pulumi.StringOutput {
+	if m.App.Image != "" {
+		return pulumi.String(m.App.Image).ToStringOutput()
+	}
+	return registry.ImageRefs[RefModelRepository]
 }

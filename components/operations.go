@@ -11,19 +11,18 @@ type operations struct {
 	dashboard *Dashboard
 }
 
-// newOperations declares the alerts on the workloads and kept tiers, and the
-// workbook that charts them.
+// newOperations declares the alerts on the shared workloads and kept tiers
+// (each model has its own), and the workbook that charts them with every
+// model's tiles.
 func newOperations(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, run *workloads, parent pulumi.ResourceOption) (*operations, error) {
 	obs, store := kept.observability, kept.storage
 	alerts, err := NewAlerts(ctx, name+"-alerts", &AlertsArgs{
-		Placement:            base.place,
-		ActionGroupID:        obs.ActionGroupID,
-		RouterAppID:          run.router.AppID,
-		InferenceAppID:       run.inference.AppID,
-		StorageAccountID:     store.AccountID,
-		BatchAccountID:       run.batch.AccountID,
-		InferenceMaxReplicas: args.Inference.MaxReplicas,
-		QueueDepthThreshold:  args.Monitoring.QueueDepthAlert,
+		Placement:           base.place,
+		ActionGroupID:       obs.ActionGroupID,
+		RouterAppID:         run.router.AppID,
+		StorageAccountID:    store.AccountID,
+		BatchAccountID:      run.batch.AccountID,
+		QueueDepthThreshold: args.Monitoring.QueueDepthAlert,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -33,13 +32,22 @@ func newOperations(ctx *pulumi.Context, name string, args *PlatformArgs, base *f
 		Stack:            args.Stack,
 		WorkspaceID:      obs.WorkspaceID,
 		RouterAppName:    run.router.AppName,
-		InferenceAppID:   run.inference.AppID,
 		StorageAccountID: store.AccountID,
 		BatchAccountID:   run.batch.AccountID,
 		BudgetID:         obs.BudgetID,
+		Tiles:            tiles(run.models),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	return &operations{alerts: alerts, dashboard: dash}, nil
+}
+
+// tiles are the models' workbook tiles, in the models' order.
+func tiles(models []*ModelDeployment) []WorkbookTile {
+	var out []WorkbookTile
+	for _, m := range models {
+		out = append(out, m.Tiles...)
+	}
+	return out
 }

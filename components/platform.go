@@ -20,9 +20,9 @@ type PlatformArgs struct {
 }
 
 // Platform composes the tiers in the order data flows through them:
-// resource group, observability, settings, storage, registry, the
-// inference app on serverless GPUs and the Batch spot pool, with the
-// identities they run as and the roles those identities hold.
+// resource group, observability, settings, storage, registry, the models
+// on serverless GPUs and the Batch spot pools, with the identities they
+// run as and the roles those identities hold.
 type Platform struct {
 	pulumi.ResourceState
 
@@ -33,10 +33,13 @@ type Platform struct {
 	Storage           *Storage            `pulumi:"-"`
 	Registry          *Registry           `pulumi:"-"`
 	Inference         *Inference          `pulumi:"-"`
-	Batch             *Batch              `pulumi:"-"`
-	Router            *Router             `pulumi:"-"`
-	Alerts            *Alerts             `pulumi:"-"`
-	Dashboard         *Dashboard          `pulumi:"-"`
+	// Models are the model deployments, in the stack's order; the first is
+	// the default model.
+	Models    []*ModelDeployment `pulumi:"-"`
+	Batch     *Batch             `pulumi:"-"`
+	Router    *Router            `pulumi:"-"`
+	Alerts    *Alerts            `pulumi:"-"`
+	Dashboard *Dashboard         `pulumi:"-"`
 	// APIKey is the router's generated API key (secret).
 	APIKey pulumi.StringOutput `pulumi:"-"`
 }
@@ -44,8 +47,8 @@ type Platform struct {
 // NewPlatform declares every tier of the stack, in four groups that each
 // take what the ones before them made: where everything goes (resource
 // group, names, network), what the platform keeps (logs and budget,
-// settings, queues and payloads, images), what runs (the inference app, the
-// Batch pool and the router, each as its own identity after its grants), and
+// settings, queues and payloads, images), what runs (the models' apps, the
+// Batch pools and the router, each as its own identity after its grants), and
 // what operators watch (alerts, workbook).
 func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...pulumi.ResourceOption) (*Platform, error) {
 	comp := &Platform{}
@@ -62,7 +65,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	run, err := newWorkloads(ctx, name, args, base, kept, child)
+	run, err := newWorkloads(ctx, name, comp, args, base, kept, child)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +77,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	comp.ResourceGroupName, comp.Network = base.resourceGroupName, base.network
 	comp.Observability, comp.Vault, comp.Storage, comp.Registry = kept.observability, kept.vault, kept.storage, kept.registry
 	comp.APIKey = kept.apiKey.key
-	comp.Inference, comp.Batch, comp.Router = run.inference, run.batch, run.router
+	comp.Inference, comp.Models, comp.Batch, comp.Router = run.inference, run.models, run.batch, run.router
 	comp.Alerts, comp.Dashboard = watch.alerts, watch.dashboard
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"resourceGroupName": base.resourceGroupName})
 }

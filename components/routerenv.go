@@ -1,36 +1,60 @@
 package components
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 // routingSettings are the Key Vault secrets the router reads, under the
-// recipe's names as the router declares them.
+// recipe's names as the router declares them. The settings every model may
+// have its own value of (router.ModelSettingSecrets) are the default
+// model's under the recipe's names, as in a single-model stack, and every
+// other model's under router.ModelSecret (max-aca-replicas--<key>), so an
+// operator retunes one model without a deploy.
 func routingSettings(args *PlatformArgs) map[string]pulumi.StringInput {
-	return map[string]pulumi.StringInput{
+	out := map[string]pulumi.StringInput{
 		router.SecretRealtimeThresholdMs: pulumi.String(strconv.Itoa(args.Routing.RealtimeThresholdMs)),
 		router.SecretBatchCostThreshold:  pulumi.String(strconv.FormatFloat(args.Routing.BatchCostThreshold, 'f', -1, 64)),
-		router.SecretMaxACAReplicas:      pulumi.String(strconv.Itoa(args.Inference.MaxReplicas)),
-		router.SecretMaxBatchNodes:       pulumi.String(strconv.Itoa(args.Batch.MaxNodes)),
-		router.SecretModelVersion:        pulumi.String(args.Routing.ModelVersion),
-		router.SecretGPUMemoryLimit:      pulumi.String(args.Routing.GPUMemoryLimit),
+	}
+	for i, m := range args.Models {
+		for setting, v := range modelSettings(m) {
+			if i > 0 {
+				setting = router.ModelSecret(setting, m.Key)
+			}
+			out[setting] = pulumi.String(v)
+		}
+	}
+	return out
+}
+
+// modelSettings are a model's values of router.ModelSettingSecrets.
+func modelSettings(m config.Model) map[string]string {
+	return map[string]string{
+		router.SecretMaxACAReplicas: strconv.Itoa(m.App.MaxReplicas),
+		router.SecretMaxBatchNodes:  strconv.Itoa(m.MaxBatchNodes),
+		router.SecretModelVersion:   m.Version,
+		router.SecretGPUMemoryLimit: m.GPUMemoryLimit,
 	}
 }
 
 // routerEnv is the router's configuration, under the names its contract
-// declares (router/config): endpoints, names and the tunables the stack knows
-// better than a default. It authenticates as its identity (AZURE_CLIENT_ID),
-// so no key or connection string appears here. A stack test loads this
-// environment through the router's own loader.
-func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage, inference *Inference, bat *Batch, image pulumi.StringInput) map[string]pulumi.StringInput {
+// declares (router/config): endpoints, names, the models (MODELS) and the
+// tunables the stack knows better than a default. It authenticates as its
+// identity (AZURE_CLIENT_ID), so no key or connection string appears here.
+// The default model's figures are the router's own settings, as in a
+// single-model stack; a stack test loads this environment through the
+// router's own loader.
+func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage, models []*ModelDeployment, bat *Batch) map[string]pulumi.StringInput {
+	first := args.Models[0]
 	env := map[string]pulumi.StringInput{
 		routerconfig.EnvAddr:                 pulumi.String(fmt.Sprintf("0.0.0.0:%d", RouterPort)),
 		routerconfig.EnvAzureClientID:        ids.router.ClientId,
@@ -41,42 +65,92 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 		routerconfig.EnvPoisonQueue:          store.PoisonQueueName,
 		routerconfig.EnvRequestContainer:     store.RequestContainerName,
 		routerconfig.EnvResultContainer:      store.ResultContainerName,
-		routerconfig.EnvInferenceURL:         pulumi.Sprintf("%s%s", inference.InternalURL, args.Inference.Path),
 		routerconfig.EnvExecutor:             pulumi.String(routerconfig.ExecutorAzureBatch),
 		routerconfig.EnvBatchAccountEndpoint: bat.AccountEndpoint,
-		routerconfig.EnvBatchPoolID:          bat.PoolID,
 		routerconfig.EnvBatchJobID:           pulumi.String(routerconfig.Default().Batch.JobID),
 		routerconfig.EnvBatchNodeIdentity:    ids.pool.ID().ToStringOutput(),
-		routerconfig.EnvBatchCommand:         pulumi.String(args.Inference.BatchCommand),
-		routerconfig.EnvInferenceImage:       image,
-		routerconfig.EnvReplicaConcurrency:   pulumi.String(strconv.Itoa(args.Inference.Concurrency)),
-		routerconfig.EnvMinReplicas:          pulumi.String(strconv.Itoa(args.Inference.MinReplicas)),
-		routerconfig.EnvColdStart:            pulumi.String(fmt.Sprintf("%ds", args.Routing.ColdStartSeconds)),
-		routerconfig.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", args.Inference.CooldownSeconds)),
+		routerconfig.EnvReplicaConcurrency:   pulumi.String(strconv.Itoa(first.App.Concurrency)),
+		routerconfig.EnvMinReplicas:          pulumi.String(strconv.Itoa(first.App.MinReplicas)),
+		routerconfig.EnvColdStart:            pulumi.String(fmt.Sprintf("%ds", first.ColdStartSeconds)),
+		routerconfig.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", first.App.CooldownSeconds)),
 		routerconfig.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(args.Routing.MaxBodyBytes)),
+		routerconfig.EnvModels:               routerModels(args, models, bat, pricing.Default()),
 	}
 	if len(args.Router.AllowedOrigins) > 0 {
 		env[routerconfig.EnvCORSOrigins] = pulumi.String(strings.Join(args.Router.AllowedOrigins, ","))
 	}
-	// The micro-batch format: the dispatcher writes the lines the pool's
-	// batch command reads (docs/openai.md).
-	env[routerconfig.EnvInferenceAPI] = pulumi.String(args.Inference.API)
-	for k, v := range routerPrices(args, pricing.Default()) {
-		env[k] = pulumi.String(v)
+	p := prices(args, first, pricing.Default())
+	if p.realtime > 0 {
+		env[routerconfig.EnvRealtimePricePerSecond] = pulumi.String(strconv.FormatFloat(p.realtime, 'g', 6, 64))
+	}
+	if p.batch > 0 {
+		env[routerconfig.EnvBatchPricePerSecond] = pulumi.String(strconv.FormatFloat(p.batch, 'g', 6, 64))
 	}
 	return env
 }
 
-// routerPrices gives the router the prices its cost comparison uses, for the
-// stack's GPU profile and pool size, from the same table as the offline
-// estimate (internal/azure/pricing). A size the table lacks keeps the router's default.
-func routerPrices(args *PlatformArgs, t pricing.Table) map[string]string {
-	out := map[string]string{}
-	if usd, ok := t.ReplicaPerSecond(args.GPU.WorkloadProfileType(), args.GPU.ReplicaCPU(), args.GPU.ReplicaMemoryGiB()); ok {
-		out[routerconfig.EnvRealtimePricePerSecond] = strconv.FormatFloat(usd, 'g', 6, 64)
+// routerModels is MODELS: each model as the router's contract describes it
+// (routerconfig.Model), with where its app answers, the image its Batch
+// tasks run and the pool of its GPU. The default model leaves its
+// Key Vault-backed settings (version, GPU memory, replica and node caps) to
+// the router's settings, which the recipe's secrets set, so those secrets
+// keep tuning it as in a single-model stack; the others carry their own and
+// have their own secrets (routingSettings).
+func routerModels(args *PlatformArgs, models []*ModelDeployment, bat *Batch, t pricing.Table) pulumi.StringOutput {
+	var outs []any
+	for _, md := range models {
+		outs = append(outs, md.InternalURL, md.Image, bat.PoolIDOf[md.Model.GPU])
 	}
-	if usd, ok := t.NodePerSecond(args.Batch.VMSize, args.Batch.Spot); ok {
-		out[routerconfig.EnvBatchPricePerSecond] = strconv.FormatFloat(usd, 'g', 6, 64)
+	return pulumi.All(outs...).ApplyT(func(v []any) (string, error) {
+		list := make([]routerconfig.Model, len(models))
+		for i, md := range models {
+			list[i] = routerModel(md.Model, i == 0, v[3*i].(string), v[3*i+1].(string), v[3*i+2].(string), prices(args, md.Model, t))
+		}
+		b, err := json.Marshal(list)
+		return string(b), err
+	}).(pulumi.StringOutput)
+}
+
+func routerModel(m config.Model, isDefault bool, appURL, image, poolID string, p modelPrices) routerconfig.Model {
+	rm := routerconfig.Model{
+		Name: m.Name, Aliases: m.Aliases, Key: m.Key,
+		Fallbacks: m.Fallbacks, FallbackByDefault: m.FallbackByDefault,
+		InferenceURL: appURL + m.App.Path, API: m.App.API,
+		Image: image, BatchCommand: m.App.BatchCommand, PoolID: poolID,
+		MinReplicas: m.App.MinReplicas, Concurrency: m.App.Concurrency,
+		ColdStartSeconds: m.ColdStartSeconds, CooldownSeconds: m.App.CooldownSeconds,
+		RealtimePricePerSecond: p.realtime, BatchPricePerSecond: p.batch,
 	}
-	return out
+	if !isDefault {
+		rm.Version, rm.GPUMemoryLimit = m.Version, m.GPUMemoryLimit
+		rm.MaxReplicas, rm.MaxBatchNodes = m.App.MaxReplicas, m.MaxBatchNodes
+	}
+	return rm
+}
+
+// modelPrices are what the router's cost comparison uses for a model: a
+// replica-second of its GPU profile and a node-second of its pool, from the
+// same table as the offline estimate (internal/azure/pricing); zero for
+// what the table lacks (the router then keeps its default).
+type modelPrices struct{ realtime, batch float64 }
+
+func prices(args *PlatformArgs, m config.Model, t pricing.Table) modelPrices {
+	var p modelPrices
+	if usd, ok := t.ReplicaPerSecond(m.GPU.WorkloadProfileType(), m.GPU.ReplicaCPU(), m.GPU.ReplicaMemoryGiB()); ok {
+		p.realtime = sixDigits(usd)
+	}
+	if i := args.PoolIndex(m.GPU); i >= 0 {
+		pool := args.Pools()[i]
+		if usd, ok := t.NodePerSecond(pool.VMSize, pool.Spot); ok {
+			p.batch = sixDigits(usd)
+		}
+	}
+	return p
+}
+
+// sixDigits rounds a price to six significant digits, as the environment
+// variables print it, so MODELS and the router's own settings agree.
+func sixDigits(x float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+	return v
 }

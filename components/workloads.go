@@ -4,10 +4,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// workloads are what runs on the kept tiers: the inference app on its
-// serverless GPU, the Batch spot pool, and the router in front of both.
+// workloads are what runs on the kept tiers: the environment the models run
+// in, each model on its serverless GPU, the Batch pools, and the router in
+// front of them.
 type workloads struct {
 	inference *Inference
+	models    []*ModelDeployment
 	batch     *Batch
 	router    *Router
 }
@@ -17,12 +19,21 @@ type workloads struct {
 // narrowest scope: a Container App created before its AcrPull applies
 // cannot pull its image, a router before its Key Vault grant cannot read
 // its settings (README, "Role assignments and the first deployment").
-func newWorkloads(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, parent pulumi.ResourceOption) (*workloads, error) {
+func newWorkloads(ctx *pulumi.Context, name string, owner *Platform, args *PlatformArgs, base *foundation, kept *keptTiers, parent pulumi.ResourceOption) (*workloads, error) {
 	ids, err := newIdentities(ctx, name, base.place, parent)
 	if err != nil {
 		return nil, err
 	}
-	inference, err := newInferenceWorkload(ctx, name, args, base, kept, ids, parent)
+	inference, err := NewInference(ctx, name+"-inference", &InferenceArgs{
+		Placement:   base.place,
+		WorkspaceID: kept.observability.WorkspaceID,
+		GPUs:        args.GPUTypes(),
+		SubnetID:    base.network.subnet(SubnetContainerApps),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	models, err := newModels(ctx, name, owner, args, base, kept, inference, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -30,37 +41,48 @@ func newWorkloads(ctx *pulumi.Context, name string, args *PlatformArgs, base *fo
 	if err != nil {
 		return nil, err
 	}
-	rt, err := newRouterWorkload(ctx, name, args, base, kept, ids, inference, bat, parent)
+	rt, err := newRouterWorkload(ctx, name, args, base, kept, ids, inference, models, bat, parent)
 	if err != nil {
 		return nil, err
 	}
-	return &workloads{inference: inference, batch: bat, router: rt}, nil
+	return &workloads{inference: inference, models: models, batch: bat, router: rt}, nil
 }
 
-// newInferenceWorkload declares the inference app's pull grant, then the app.
-func newInferenceWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, parent pulumi.ResourceOption) (*Inference, error) {
-	registry := kept.registry
-	grants, err := assignRoles(ctx, args.SubscriptionID, []grant{
-		{"inference-acrpull-registry", ids.inference.PrincipalId, RoleAcrPull, registry.RegistryID},
-	}, parent)
-	if err != nil {
-		return nil, err
+// newModels declares each model on the environment's profile of its GPU.
+// The first is the stack's default model, which keeps the resources a
+// single-model stack had, declared then under the platform and the
+// inference tier.
+func newModels(ctx *pulumi.Context, name string, owner *Platform, args *PlatformArgs, base *foundation, kept *keptTiers, inference *Inference, parent pulumi.ResourceOption) ([]*ModelDeployment, error) {
+	registry, obs := kept.registry, kept.observability
+	var out []*ModelDeployment
+	for i, m := range args.Models {
+		margs := &ModelDeploymentArgs{
+			Placement:         base.place,
+			Model:             m,
+			Default:           i == 0,
+			EnvironmentID:     inference.EnvironmentID,
+			EnvironmentDomain: inference.EnvironmentDomain,
+			Image:             modelImage(m, registry),
+			RegistryServer:    registry.LoginServer,
+			RegistryID:        registry.RegistryID,
+			SubscriptionID:    args.SubscriptionID,
+			ActionGroupID:     obs.ActionGroupID,
+			AppDependsOn:      registry.Endpoints,
+		}
+		if i == 0 {
+			margs.MovedFrom = &MovedFrom{Platform: owner, Inference: inference, AlertsName: name + "-alerts"}
+		}
+		md, err := NewModelDeployment(ctx, name, margs, parent)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, md)
 	}
-	return NewInference(ctx, name+"-inference", &InferenceArgs{
-		Placement:      base.place,
-		WorkspaceID:    kept.observability.WorkspaceID,
-		GPU:            args.GPU,
-		App:            args.Inference,
-		Image:          registry.ImageRefs[RefModelRepository],
-		RegistryServer: registry.LoginServer,
-		PullIdentityID: ids.inference.ID().ToStringOutput(),
-		SubnetID:       base.network.subnet(SubnetContainerApps),
-		AppDependsOn:   registry.Endpoints,
-	}, parent, pulumi.DependsOn(grants))
+	return out, nil
 }
 
-// newBatchWorkload declares the pool's and the Batch account's grants, then
-// the account and the pool.
+// newBatchWorkload declares the pools' and the Batch account's grants, then
+// the account and one pool per GPU type of the models.
 //
 // The account links the storage account as auto-storage only when the
 // network is not isolated: the Batch service reaches auto-storage from
@@ -91,7 +113,7 @@ func newBatchWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base
 		AutoStorageAccountID: autoStorage,
 		AccountIdentityID:    ids.batchAccount.ID().ToStringOutput(),
 		PoolIdentityID:       ids.pool.ID().ToStringOutput(),
-		Batch:                args.Batch,
+		Pools:                args.Pools(),
 		RegistryServer:       registry.LoginServer,
 		PrivateLink:          base.network.link(),
 		PoolSubnetID:         base.network.subnet(SubnetBatchPool),
@@ -101,7 +123,7 @@ func newBatchWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base
 
 // newRouterWorkload declares the router's grants, then the router app,
 // configured with where everything else is.
-func newRouterWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, inference *Inference, bat *Batch, parent pulumi.ResourceOption) (*Router, error) {
+func newRouterWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, inference *Inference, models []*ModelDeployment, bat *Batch, parent pulumi.ResourceOption) (*Router, error) {
 	registry, vault, store := kept.registry, kept.vault, kept.storage
 	grants, err := assignRoles(ctx, args.SubscriptionID, []grant{
 		{"router-secrets-vault", ids.router.PrincipalId, RoleKeyVaultSecretsUser, vault.VaultID},
@@ -123,7 +145,7 @@ func newRouterWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, bas
 		RegistryServer:    registry.LoginServer,
 		IdentityID:        ids.router.ID().ToStringOutput(),
 		MaxReplicas:       args.Router.MaxReplicas,
-		Env:               routerEnv(args, ids, vault, store, inference, bat, registry.ImageRefs[RefModelRepository]),
+		Env:               routerEnv(args, ids, vault, store, models, bat),
 		DependsOn:         concat(registry.Endpoints, vault.Endpoints, store.Endpoints, bat.Endpoints),
 		// The vault component: its secrets (settings, key hash) exist first.
 	}, parent, pulumi.DependsOn(append(grants, vault)))

@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +28,20 @@ func inferenceApp(t *testing.T, res *mockstack.Result) mockstack.Resource {
 	return mockstack.Resource{}
 }
 
+// Every model's app runs on the environment's profile of its GPU, one
+// profile per GPU type of the fleet, with the whole replica the profile
+// gives (8 vCPU / 56 GiB on T4, 24 vCPU / 220 GiB on A100).
 func TestGPUProfilePerGPUTypeAndAppPinnedToIt(t *testing.T) {
-	want := map[string]struct {
+	type gpuApp struct {
 		profile string
 		cpu     float64
 		memory  string
-	}{
-		"dev":  {"Consumption-GPU-NC8as-T4", 8, "56Gi"},
-		"prod": {"Consumption-GPU-NC24-A100", 24, "220Gi"},
+	}
+	t4 := gpuApp{"Consumption-GPU-NC8as-T4", 8, "56Gi"}
+	a100 := gpuApp{"Consumption-GPU-NC24-A100", 24, "220Gi"}
+	want := map[string]map[string]gpuApp{
+		"dev":  {"ca-gpuorch-dev-inference": t4},
+		"prod": {"ca-gpuorch-prod-inference": a100, "ca-gpuorch-prod-small-1": t4},
 	}
 	for _, name := range stacks {
 		res := deploy(t, name)
@@ -44,18 +51,25 @@ func TestGPUProfilePerGPUTypeAndAppPinnedToIt(t *testing.T) {
 			m := p.ObjectValue()
 			profiles[m["name"].StringValue()] = m["workloadProfileType"].StringValue()
 		}
-		if profiles["Consumption"] != "Consumption" {
-			t.Errorf("%s: environment lacks the Consumption profile: %v", name, profiles)
+		// Consumption and one profile per GPU type, nothing unused.
+		types := map[string]bool{"Consumption": true}
+		for _, a := range want[name] {
+			types[a.profile] = true
 		}
-		app := inferenceApp(t, res)
-		pinned := app.String("workloadProfileName")
-		if profiles[pinned] != want[name].profile {
-			t.Errorf("%s: app pinned to %q = %q, want %s (profiles %v)", name, pinned, profiles[pinned], want[name].profile, profiles)
+		if profiles["Consumption"] != "Consumption" || len(profiles) != len(types) {
+			t.Errorf("%s: environment profiles %v, want Consumption and one per GPU type", name, profiles)
 		}
-		c := app.Input("template.containers").ArrayValue()[0].ObjectValue()
-		res0 := c["resources"].ObjectValue()
-		if res0["cpu"].NumberValue() != want[name].cpu || res0["memory"].StringValue() != want[name].memory {
-			t.Errorf("%s: replica %v CPU %v memory, want %v %v", name, res0["cpu"], res0["memory"], want[name].cpu, want[name].memory)
+		got := map[string]gpuApp{}
+		for _, app := range res.OfType(appType) {
+			pinned := app.String("workloadProfileName")
+			if pinned == "Consumption" {
+				continue
+			}
+			res0 := app.Input("template.containers").ArrayValue()[0].ObjectValue()["resources"].ObjectValue()
+			got[app.String("containerAppName")] = gpuApp{profiles[pinned], res0["cpu"].NumberValue(), res0["memory"].StringValue()}
+		}
+		if !reflect.DeepEqual(got, want[name]) {
+			t.Errorf("%s: GPU apps %v, want %v (environment profiles %v)", name, got, want[name], profiles)
 		}
 		if env.String("appLogsConfiguration.destination") != "azure-monitor" || env.Input("appLogsConfiguration.logAnalyticsConfiguration").IsObject() {
 			t.Errorf("%s: environment logs must go through Azure Monitor, not a workspace key", name)
@@ -134,28 +148,37 @@ func TestBatchResourcesUseTheBindingAtProviderVersion(t *testing.T) {
 	}
 }
 
+// One pool per GPU type of the fleet, each on a VM with that GPU; the
+// first keeps the single-model stack's gpu-pool.
 func TestPoolImageAgentAndContainers(t *testing.T) {
-	for name, vm := range map[string]string{"dev": "Standard_NC4as_T4_v3", "prod": "Standard_NC24ads_A100_v4"} {
-		pool := one(t, deploy(t, name), "azure-native:batch:Pool")
-		vmc := "deploymentConfiguration.virtualMachineConfiguration."
-		if pool.String("vmSize") != vm {
-			t.Errorf("%s: vmSize %q", name, pool.String("vmSize"))
+	want := map[string]map[string]string{
+		"dev":  {"gpu-pool": "Standard_NC4as_T4_v3"},
+		"prod": {"gpu-pool": "Standard_NC24ads_A100_v4", "gpu-pool-t4": "Standard_NC4as_T4_v3"},
+	}
+	for _, name := range stacks {
+		got := map[string]string{}
+		for _, pool := range deploy(t, name).OfType("azure-native:batch:Pool") {
+			got[pool.String("poolName")] = pool.String("vmSize")
+			vmc := "deploymentConfiguration.virtualMachineConfiguration."
+			sku, agent := pool.String(vmc+"imageReference.sku"), pool.String(vmc+"nodeAgentSkuId")
+			// The agent must be the one for the image's Ubuntu release.
+			if sku != "2204" || agent != "batch.node.ubuntu 22.04" || pool.String(vmc+"imageReference.offer") != "ubuntu-hpc" {
+				t.Errorf("%s %s: image %s/%s with agent %q", name, pool.Name, pool.String(vmc+"imageReference.offer"), sku, agent)
+			}
+			if pool.String(vmc+"containerConfiguration.type") != "DockerCompatible" {
+				t.Errorf("%s %s: container type %q", name, pool.Name, pool.String(vmc+"containerConfiguration.type"))
+			}
+			// No pre-pulled image: a digest there would make every rebuild an
+			// update Batch refuses (tasks name their image instead).
+			if images := pool.Input(vmc + "containerConfiguration.containerImageNames"); !images.IsNull() {
+				t.Errorf("%s %s: pre-pulled images %v: deploymentConfiguration would change with every build", name, pool.Name, images)
+			}
+			if pool.Number("taskSlotsPerNode") != 1 || pool.String("scaleSettings.autoScale.evaluationInterval") != "PT5M" {
+				t.Errorf("%s %s: slots %v interval %q", name, pool.Name, pool.Number("taskSlotsPerNode"), pool.String("scaleSettings.autoScale.evaluationInterval"))
+			}
 		}
-		sku, agent := pool.String(vmc+"imageReference.sku"), pool.String(vmc+"nodeAgentSkuId")
-		// The agent must be the one for the image's Ubuntu release.
-		if sku != "2204" || agent != "batch.node.ubuntu 22.04" || pool.String(vmc+"imageReference.offer") != "ubuntu-hpc" {
-			t.Errorf("%s: image %s/%s with agent %q", name, pool.String(vmc+"imageReference.offer"), sku, agent)
-		}
-		if pool.String(vmc+"containerConfiguration.type") != "DockerCompatible" {
-			t.Errorf("%s: container type %q", name, pool.String(vmc+"containerConfiguration.type"))
-		}
-		// No pre-pulled image: a digest there would make every rebuild an
-		// update Batch refuses (tasks name their image instead).
-		if images := pool.Input(vmc + "containerConfiguration.containerImageNames"); !images.IsNull() {
-			t.Errorf("%s: pre-pulled images %v: deploymentConfiguration would change with every build", name, images)
-		}
-		if pool.Number("taskSlotsPerNode") != 1 || pool.String("scaleSettings.autoScale.evaluationInterval") != "PT5M" {
-			t.Errorf("%s: slots %v interval %q", name, pool.Number("taskSlotsPerNode"), pool.String("scaleSettings.autoScale.evaluationInterval"))
+		if !reflect.DeepEqual(got, want[name]) {
+			t.Errorf("%s: pools %v, want %v", name, got, want[name])
 		}
 	}
 }
@@ -187,20 +210,29 @@ func evalPoolFormula(t *testing.T, formula string, pending float64) *autoscale.R
 func TestPoolFormulaTargetsSpotOrDedicatedWithinMaxNodes(t *testing.T) {
 	cases := []struct {
 		stack string
+		pool  string
 		set   map[string]string
 		spot  bool
 		max   int
 	}{
-		{"dev", nil, true, 2},
-		{"prod", nil, true, 10},
-		{"dev", map[string]string{"batchSpot": "false"}, false, 2},
+		{"dev", "gpu-pool", nil, true, 2},
+		{"prod", "gpu-pool", nil, true, 10},
+		{"prod", "gpu-pool-t4", nil, true, 4},
+		{"dev", "gpu-pool", map[string]string{"batchSpot": "false"}, false, 2},
+		// Two models on one GPU share its pool, which holds both their shares.
+		{"dev", "gpu-pool", map[string]string{"models": `[{"name":"a","gpuType":"T4","maxBatchNodes":3},{"name":"b","gpuType":"T4","maxBatchNodes":5}]`}, true, 8},
 	}
 	for _, tc := range cases {
 		res, err := deployWith(t, tc.stack, tc.set)
 		if err != nil {
 			t.Fatal(err)
 		}
-		formula := one(t, res, "azure-native:batch:Pool").String("scaleSettings.autoScale.formula")
+		var formula string
+		for _, p := range res.OfType("azure-native:batch:Pool") {
+			if p.String("poolName") == tc.pool {
+				formula = p.String("scaleSettings.autoScale.formula")
+			}
+		}
 		for _, pending := range []float64{0, 1, 1000} {
 			r := evalPoolFormula(t, formula, pending)
 			spot, dedicated := deref(r.TargetLowPriorityNodes), deref(r.TargetDedicatedNodes)
@@ -209,17 +241,17 @@ func TestPoolFormulaTargetsSpotOrDedicatedWithinMaxNodes(t *testing.T) {
 				got, other = spot, dedicated
 			}
 			if got > tc.max || other != 0 {
-				t.Errorf("%s spot=%v pending=%v: spot %d dedicated %d, max %d", tc.stack, tc.spot, pending, spot, dedicated, tc.max)
+				t.Errorf("%s %s spot=%v pending=%v: spot %d dedicated %d, max %d", tc.stack, tc.pool, tc.spot, pending, spot, dedicated, tc.max)
 			}
 			if pending == 0 && got != 0 {
-				t.Errorf("%s: idle pool targets %d nodes, want 0", tc.stack, got)
+				t.Errorf("%s %s: idle pool targets %d nodes, want 0", tc.stack, tc.pool, got)
 			}
 			if pending == 1000 && got != tc.max {
-				t.Errorf("%s: a large backlog targets %d nodes, want max %d", tc.stack, got, tc.max)
+				t.Errorf("%s %s: a large backlog targets %d nodes, want max %d", tc.stack, tc.pool, got, tc.max)
 			}
 		}
 		if !strings.Contains(formula, "$NodeDeallocationOption = taskcompletion") {
-			t.Errorf("%s: formula does not let running tasks finish on scale-in:\n%s", tc.stack, formula)
+			t.Errorf("%s %s: formula does not let running tasks finish on scale-in:\n%s", tc.stack, tc.pool, formula)
 		}
 	}
 }

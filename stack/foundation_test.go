@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/binding"
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 func TestConfigErrorStopsBeforeAnyResource(t *testing.T) {
@@ -53,24 +55,32 @@ func TestVaultPerStack(t *testing.T) {
 	}
 }
 
+// The recipe's names hold the fleet-wide settings and the default model's;
+// every other model has its own secret of each setting it may differ in
+// (router.ModelSecret), and nothing else is stored.
 func TestRoutingSettingsStoredUnderRecipeNames(t *testing.T) {
 	res := deploy(t, "prod")
 	got := map[string]string{}
 	for _, s := range res.OfType("azure-native:keyvault:Secret") {
 		got[s.String("secretName")] = s.String("properties.value")
 	}
+	delete(got, router.SecretAPIKeyHashes)
 	want := map[string]string{
 		"realtime-threshold-ms": "1500",
 		"batch-cost-threshold":  "0.002",
-		"max-aca-replicas":      "8",
-		"max-batch-nodes":       "10",
-		"model-version":         "reference-1",
-		"gpu-memory-limit":      "80Gi",
+		// chat-1, the default model, on A100.
+		"max-aca-replicas": "8",
+		"max-batch-nodes":  "10",
+		"model-version":    "chat-1",
+		"gpu-memory-limit": "80Gi",
+		// small-1 on T4.
+		router.ModelSecret("max-aca-replicas", "small-1"): "4",
+		router.ModelSecret("max-batch-nodes", "small-1"):  "4",
+		router.ModelSecret("model-version", "small-1"):    "small-1",
+		router.ModelSecret("gpu-memory-limit", "small-1"): "16Gi",
 	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("secret %s = %q, want %q", k, got[k], v)
-		}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("secrets %v, want %v", got, want)
 	}
 }
 

@@ -135,12 +135,14 @@ func TestProdTopology(t *testing.T) {
 			t.Errorf("app %s: external %v allowInsecure %v; only the router is public, HTTPS only", app.Name, ext, insecure)
 		}
 	}
-	pool := one(t, res, poolType)
-	if subnet := pool.String("networkConfiguration.subnetId"); !strings.HasSuffix(subnet, "/"+vnetName+"/subnets/"+components.SubnetBatchPool) {
-		t.Errorf("pool subnet %q", subnet)
-	}
-	if ips := pool.String("networkConfiguration.publicIPAddressConfiguration.provision"); ips != components.PoolNoPublicIPs {
-		t.Errorf("pool IP provisioning %q, want %s", ips, components.PoolNoPublicIPs)
+	pools := res.OfType(poolType) // one per GPU type of the fleet, all in the pool subnet
+	for _, pool := range pools {
+		if subnet := pool.String("networkConfiguration.subnetId"); !strings.HasSuffix(subnet, "/"+vnetName+"/subnets/"+components.SubnetBatchPool) {
+			t.Errorf("pool %s subnet %q", pool.Name, subnet)
+		}
+		if ips := pool.String("networkConfiguration.publicIPAddressConfiguration.provision"); ips != components.PoolNoPublicIPs {
+			t.Errorf("pool %s IP provisioning %q, want %s", pool.Name, ips, components.PoolNoPublicIPs)
+		}
 	}
 
 	// Consumers start after the DNS records of the endpoints they use and
@@ -158,7 +160,9 @@ func TestProdTopology(t *testing.T) {
 			}
 		}
 	}
-	after(pool, "nodeManagement", "batchAccount", "registry", "blob")
+	for _, pool := range pools {
+		after(pool, "nodeManagement", "batchAccount", "registry", "blob")
+	}
 	for _, img := range res.OfType("docker:index/image:Image") {
 		after(img, "registry")
 	}

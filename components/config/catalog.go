@@ -3,66 +3,47 @@ package config
 import (
 	"regexp"
 	"strings"
+
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/gpus"
 )
 
-// GPUType is the serverless GPU a Container Apps replica gets.
+// GPUType is the serverless GPU a model's replicas get (gpuType).
 type GPUType string
 
 const (
-	GPUT4   GPUType = "T4"
-	GPUA100 GPUType = "A100"
+	GPUT4   GPUType = GPUType(gpus.T4)
+	GPUA100 GPUType = GPUType(gpus.A100)
 )
 
-// gpuCatalog holds what the stack needs to know per serverless GPU type: the
-// workload profile type it is declared as, the regions that offer it and the
-// GPU's memory, and the CPU and memory one replica of the profile gets (the
-// whole profile, since a replica has exactly one GPU: azure-docs
-// container-apps/workload-profiles-overview.md, "Consumption profile details",
-// 8–24 vCPU and 56–220 GiB per replica). Profiles: azure-docs container-apps/workload-profiles-overview.md;
-// regions: azure-docs container-apps/gpu-serverless-overview.md "Supported
-// regions" table (West US 3, West US, Australia East, Sweden Central, West
-// Europe). Regions added after that table are allowed with
-// gpuRegionCheck=off.
-var gpuCatalog = map[GPUType]gpuFacts{
-	GPUT4: {
-		profileType:     "Consumption-GPU-NC8as-T4",
-		memoryGiB:       16,
-		replicaCPU:      8,
-		replicaMemoryGB: 56,
-		regions:         []string{"westus3", "australiaeast", "swedencentral", "westeurope"},
-	},
-	GPUA100: {
-		profileType:     "Consumption-GPU-NC24-A100",
-		memoryGiB:       80,
-		replicaCPU:      24,
-		replicaMemoryGB: 220,
-		regions:         []string{"westus3", "westus", "australiaeast", "swedencentral"},
-	},
+// profile is the GPU's row of internal/azure/gpus (zero for an unknown type).
+func (g GPUType) profile() gpus.Profile {
+	p, _ := gpus.Lookup(gpus.Type(g))
+	return p
 }
 
-type gpuFacts struct {
-	profileType     string
-	memoryGiB       int
-	replicaCPU      float64
-	replicaMemoryGB float64 // GiB
-	regions         []string
+// Known reports whether the GPU is one Container Apps offers serverless.
+func (g GPUType) Known() bool {
+	_, ok := gpus.Lookup(gpus.Type(g))
+	return ok
 }
 
 // WorkloadProfileType is the Container Apps workload profile type of the GPU.
-func (g GPUType) WorkloadProfileType() string { return gpuCatalog[g].profileType }
+func (g GPUType) WorkloadProfileType() string { return g.profile().WorkloadProfileType }
 
 // MemoryGiB is the GPU's own memory.
-func (g GPUType) MemoryGiB() int { return gpuCatalog[g].memoryGiB }
+func (g GPUType) MemoryGiB() int { return g.profile().MemoryGiB }
 
 // ReplicaCPU and ReplicaMemoryGiB are what one replica of the GPU's
 // profile gets.
-func (g GPUType) ReplicaCPU() float64       { return gpuCatalog[g].replicaCPU }
-func (g GPUType) ReplicaMemoryGiB() float64 { return gpuCatalog[g].replicaMemoryGB }
+func (g GPUType) ReplicaCPU() float64       { return g.profile().ReplicaCPU }
+func (g GPUType) ReplicaMemoryGiB() float64 { return g.profile().ReplicaMemoryGiB }
 
 // Regions lists the regions that offer the GPU as a serverless profile.
-func (g GPUType) Regions() []string { return gpuCatalog[g].regions }
+func (g GPUType) Regions() []string { return g.profile().Regions }
 
-func gpuTypes() []string { return []string{string(GPUT4), string(GPUA100)} }
+// ProfileName is the name the environment gives the GPU's workload profile
+// and its apps pin: gpu-t4, gpu-a100.
+func (g GPUType) ProfileName() string { return "gpu-" + strings.ToLower(string(g)) }
 
 // retiredVMFamilies are Batch VM size families Azure no longer allocates.
 // NCv3 (Standard_NC6s_v3, NC12s_v3, NC24s_v3, NC24rs_v3): retired 30 Sept 2025
@@ -78,11 +59,6 @@ var retiredVMFamilies = []struct {
 	{regexp.MustCompile(`(?i)^standard_nc\d+r?$`), "NCv1", "31 August 2023"},
 }
 
-// gpuVMSizes are current Batch VM sizes with NVIDIA GPUs that Batch
-// container pools can use (azure-docs virtual-machines/sizes/gpu-accelerated):
-// NCasT4_v3 (T4), NC_A100_v4, NCads_H100_v5, ND A100 v4 / H100 v5.
-var gpuVMSizePattern = regexp.MustCompile(`(?i)^standard_(nc(4|8|16|64)as_t4_v3|nc(24|48|96)ads_a100_v4|nc(40|80)ads_h100_v5|nd96am?sr_a100_v4|nd96isr_h100_v5)$`)
-
 // retiredVMFamily reports the retired family and date of a VM size, if any.
 func retiredVMFamily(size string) (family, date string, retired bool) {
 	for _, f := range retiredVMFamilies {
@@ -92,8 +68,6 @@ func retiredVMFamily(size string) (family, date string, retired bool) {
 	}
 	return "", "", false
 }
-
-func isGPUVMSize(size string) bool { return gpuVMSizePattern.MatchString(size) }
 
 // normalizeRegion turns "West US 3" into "westus3", the form ARM uses.
 func normalizeRegion(r string) string {

@@ -24,10 +24,15 @@ type Config struct {
 
 	Location          string
 	ResourceGroupName string // "create" or an existing group
-	GPU               GPUType
 	GPURegionCheck    string
+	// GPUQuota is the serverless GPUs of each type the subscription may run
+	// in the region; the policy pack judges the plan by it.
+	GPUQuota map[string]int
 
-	Inference  Inference
+	// Models are the model deployments, in the stack's order: the models
+	// list, or the one model the single-model keys describe. The first is
+	// the stack's default model (models.go).
+	Models     []Model
 	Batch      Batch
 	Routing    Routing
 	Router     Router
@@ -40,9 +45,13 @@ type Config struct {
 	RetainData           bool
 
 	ExtraTags map[string]string
+
+	// listed is true when the models key lists the models (errors then
+	// name models[i].<field>).
+	listed bool
 }
 
-// Inference is the serverless GPU inference app and the image's contract.
+// Inference is a model's serverless GPU app and its image's contract.
 type Inference struct {
 	// MinReplicas 0 lets the app scale to zero; MaxReplicas bounds it (one
 	// GPU each).
@@ -65,22 +74,20 @@ type Inference struct {
 	API string
 }
 
-// Batch is the Batch GPU pool.
+// Batch is what the Batch GPU pools share (pools.go has one per GPU type).
 type Batch struct {
-	VMSize   string
-	MaxNodes int
-	// Spot makes the autoscale formula target Spot nodes.
+	// VMSize, when set, sizes the pool of the GPU it carries; the other
+	// pools take their GPU's default size (internal/azure/gpus).
+	VMSize string
+	// Spot makes the autoscale formulas target Spot nodes.
 	Spot bool
 }
 
-// Routing holds the router's tunables: the recipe's Key Vault settings and
-// the environment's figures.
+// Routing holds the router's fleet-wide tunables: the recipe's Key Vault
+// settings that hold for every model, and the request limit.
 type Routing struct {
 	RealtimeThresholdMs int
 	BatchCostThreshold  float64
-	ColdStartSeconds    int
-	ModelVersion        string
-	GPUMemoryLimit      string
 	MaxBodyBytes        int
 }
 
@@ -165,31 +172,15 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 		Stack:             stack,
 		Location:          normalizeRegion(p.str("location")),
 		ResourceGroupName: p.str("resourceGroupName"),
-		GPU:               GPUType(strings.ToUpper(p.str("gpuType"))),
 		GPURegionCheck:    p.str("gpuRegionCheck"),
-		Inference: Inference{
-			MinReplicas:     p.integer("inferenceMinReplicas"),
-			MaxReplicas:     p.integer("inferenceMaxReplicas"),
-			Concurrency:     p.integer("inferenceConcurrency"),
-			CooldownSeconds: p.integer("inferenceCooldownSeconds"),
-			Image:           p.str("inferenceImage"),
-			Port:            p.integer("inferencePort"),
-			Path:            p.str("inferencePath"),
-			HealthPath:      p.str("inferenceHealthPath"),
-			BatchCommand:    p.str("inferenceBatchCommand"),
-			API:             p.str("inferenceApi"),
-		},
+		GPUQuota:          p.intMap("gpuQuota"),
 		Batch: Batch{
-			VMSize:   p.str("batchVmSize"),
-			MaxNodes: p.integer("batchMaxNodes"),
-			Spot:     p.boolean("batchSpot"),
+			VMSize: p.str("batchVmSize"),
+			Spot:   p.boolean("batchSpot"),
 		},
 		Routing: Routing{
 			RealtimeThresholdMs: p.integer("realtimeThresholdMs"),
 			BatchCostThreshold:  p.float("batchCostThreshold"),
-			ColdStartSeconds:    p.integer("coldStartSeconds"),
-			ModelVersion:        p.str("modelVersion"),
-			GPUMemoryLimit:      p.str("gpuMemoryLimit"),
 			MaxBodyBytes:        p.integer("maxBodyBytes"),
 		},
 		Router: Router{
@@ -214,9 +205,7 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 		RetainData:           p.boolean("retainData"),
 		ExtraTags:            p.stringMap("tags"),
 	}
-	if c.Routing.GPUMemoryLimit == "" && c.GPU.WorkloadProfileType() != "" {
-		c.Routing.GPUMemoryLimit = fmt.Sprintf("%dGi", c.GPU.MemoryGiB())
-	}
+	c.Models, c.listed = p.models()
 	errs := append(p.errs, c.validate()...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid stack configuration for %q:\n  %w", stack, errors.Join(errs...))
@@ -317,25 +306,31 @@ func (p *parser) boolean(key string) bool {
 }
 
 func (p *parser) strings(key string) []string {
-	v, ok := p.text(key)
-	if !ok {
-		return nil
-	}
 	var out []string
-	if err := json.Unmarshal([]byte(v), &out); err != nil {
-		p.errs = append(p.errs, keyError(key, v, "allowed: a list of strings"))
-	}
+	p.json(key, &out, "allowed: a list of strings")
+	return out
+}
+
+func (p *parser) intMap(key string) map[string]int {
+	out := map[string]int{}
+	p.json(key, &out, "allowed: a map of name to whole number")
 	return out
 }
 
 func (p *parser) stringMap(key string) map[string]string {
 	out := map[string]string{}
+	p.json(key, &out, "allowed: a map of string to string")
+	return out
+}
+
+// json reads a list or map key (the CLI passes them as JSON) into out,
+// which keeps its value when the key is absent.
+func (p *parser) json(key string, out any, allowed string) {
 	v, ok := p.text(key)
 	if !ok {
-		return out
+		return
 	}
-	if err := json.Unmarshal([]byte(v), &out); err != nil {
-		p.errs = append(p.errs, keyError(key, v, "allowed: a map of string to string"))
+	if err := json.Unmarshal([]byte(v), out); err != nil {
+		p.errs = append(p.errs, keyError(key, v, allowed))
 	}
-	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/gpus"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 )
 
@@ -19,11 +20,14 @@ func TestDefaultsWithOneEmailAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.GPU != GPUT4 || c.Location != "westus3" || c.Batch.VMSize != "Standard_NC4as_T4_v3" || !c.Batch.Spot {
+	if len(c.Models) != 1 || c.Models[0].GPU != GPUT4 || c.Location != "westus3" || !c.Batch.Spot {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
-	if c.Routing.GPUMemoryLimit != "16Gi" {
-		t.Fatalf("gpuMemoryLimit default for T4 = %q, want 16Gi", c.Routing.GPUMemoryLimit)
+	if pools := c.Pools(); len(pools) != 1 || pools[0].VMSize != "Standard_NC4as_T4_v3" || pools[0].MaxNodes != 2 {
+		t.Fatalf("pools %+v, want one T4 pool of Standard_NC4as_T4_v3 with 2 nodes", pools)
+	}
+	if m := c.Models[0]; m.Name != "reference-1" || m.Version != "reference-1" || m.Key != "reference-1" || m.GPUMemoryLimit != "16Gi" {
+		t.Fatalf("the single model %+v: want reference-1 (name, version, key) with the T4's 16Gi", m)
 	}
 }
 
@@ -38,7 +42,7 @@ func TestInvalidConfigurationsNameTheKey(t *testing.T) {
 		{"region without the GPU", map[string]string{"gpuType": "A100", "location": "westeurope"}, "location", "A100 GPUs are documented only in"},
 		{"region without any serverless GPU", map[string]string{"location": "northeurope"}, "location", "T4 GPUs are documented only in"},
 		{"retired NCv3 size", map[string]string{"batchVmSize": "Standard_NC6s_v3"}, "batchVmSize", "retired on 30 September 2025"},
-		{"non-GPU Batch size", map[string]string{"batchVmSize": "Standard_D4s_v5"}, "batchVmSize", "no NVIDIA GPU"},
+		{"non-GPU Batch size", map[string]string{"batchVmSize": "Standard_D4s_v5"}, "batchVmSize", "no NVIDIA T4 or A100 GPU"},
 		{"min above max replicas", map[string]string{"inferenceMinReplicas": "3", "inferenceMaxReplicas": "2"}, "inferenceMinReplicas", "at most inferenceMaxReplicas (2)"},
 		{"zero realtime threshold", map[string]string{"realtimeThresholdMs": "0"}, "realtimeThresholdMs", "above 0"},
 		{"negative cost threshold", map[string]string{"batchCostThreshold": "-0.5"}, "batchCostThreshold", "above 0"},
@@ -174,8 +178,9 @@ func TestServiceTagRegions(t *testing.T) {
 			t.Errorf("ServiceTagRegion(%q) = %q, %v; want %q", location, got, ok, want)
 		}
 	}
-	for gpu, facts := range gpuCatalog {
-		for _, r := range facts.regions {
+	for _, p := range gpus.Profiles {
+		gpu := p.GPU
+		for _, r := range p.Regions {
 			if _, ok := ServiceTagRegion(r); !ok {
 				t.Errorf("%s region %s has no service tag name", gpu, r)
 			}

@@ -30,7 +30,7 @@ const (
 	maxNetworkBits = 22
 )
 
-// MaxIsolatedPoolNodes is how many nodes the isolated pool's subnet holds:
+// MaxIsolatedPoolNodes is how many nodes the isolated pools' subnet holds:
 // a /24 (components.SubnetPlan) less the 5 addresses Azure reserves in every
 // subnet. A pool whose subnet lacks addresses for its target allocates
 // partially and reports a resize error (azure-docs
@@ -65,8 +65,5 @@ func (c *Config) validateNetwork(add func(key string, value any, allowed string)
 	if _, known := ServiceTagRegion(c.Location); c.Network.Isolation && c.Location != "" && !known {
 		add("location", c.Location, "with networkIsolation, a region whose service tag name the stack knows (the pool subnet's NSG names BatchNodeManagement.<Region>): "+
 			strings.Join(serviceTagRegions(), ", "))
-	}
-	if c.Network.Isolation && c.Batch.MaxNodes > MaxIsolatedPoolNodes {
-		add("batchMaxNodes", c.Batch.MaxNodes, fmt.Sprintf("with networkIsolation at most %d, the addresses of the pool's /24 subnet", MaxIsolatedPoolNodes))
 	}
 }

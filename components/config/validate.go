@@ -1,10 +1,8 @@
 package config
 
 import (
-	"fmt"
 	"net/mail"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +11,6 @@ import (
 
 var (
 	resourceGroupPattern = regexp.MustCompile(`^[-\w\._\(\)]{1,90}$`)
-	memoryPattern        = regexp.MustCompile(`^(\d+)Gi$`)
 	tagKeyForbidden      = regexp.MustCompile(`[<>%&\\?/]`)
 )
 
@@ -36,71 +33,17 @@ func (c *Config) validate() []error {
 	if c.ResourceGroupName != ResourceGroupCreate && !resourceGroupPattern.MatchString(c.ResourceGroupName) {
 		add("resourceGroupName", c.ResourceGroupName, `allowed: "create" or a resource group name of 1-90 letters, digits, '-', '_', '.', '(' or ')'`)
 	}
-	facts, known := gpuCatalog[c.GPU]
-	if !known {
-		add("gpuType", string(c.GPU), "allowed: "+strings.Join(gpuTypes(), ", "))
-	}
 	switch c.GPURegionCheck {
-	case "strict":
-		if known && c.Location != "" && !slices.Contains(facts.regions, c.Location) {
-			add("location", c.Location, fmt.Sprintf("serverless %s GPUs are documented only in %s (set gpuRegionCheck to off for a region added since)",
-				c.GPU, strings.Join(facts.regions, ", ")))
-		}
-	case "off":
+	case "strict", "off":
 	default:
 		add("gpuRegionCheck", c.GPURegionCheck, "allowed: strict, off")
 	}
-
-	in := c.Inference
-	if in.MinReplicas < 0 {
-		add("inferenceMinReplicas", in.MinReplicas, "allowed: 0 (scale to zero) or more")
-	}
-	if in.MaxReplicas < 1 || in.MaxReplicas > 300 {
-		add("inferenceMaxReplicas", in.MaxReplicas, "allowed: 1 to 300 (the Container Apps replica limit)")
-	}
-	if in.MinReplicas > in.MaxReplicas {
-		add("inferenceMinReplicas", in.MinReplicas, fmt.Sprintf("allowed: at most inferenceMaxReplicas (%d)", in.MaxReplicas))
-	}
-	positive("inferenceConcurrency", in.Concurrency)
-	if in.CooldownSeconds < 0 {
-		add("inferenceCooldownSeconds", in.CooldownSeconds, "allowed: 0 or more seconds")
-	}
-	if in.Port < 1 || in.Port > 65535 {
-		add("inferencePort", in.Port, "allowed: a TCP port, 1 to 65535")
-	}
-	for key, path := range map[string]string{"inferencePath": in.Path, "inferenceHealthPath": in.HealthPath} {
-		if !strings.HasPrefix(path, "/") {
-			add(key, path, `allowed: an absolute HTTP path starting with "/"`)
-		}
-	}
-	positive("coldStartSeconds", c.Routing.ColdStartSeconds)
-
-	vm := c.Batch.VMSize
-	if family, date, retired := retiredVMFamily(vm); retired {
-		add("batchVmSize", vm, fmt.Sprintf("the %s family was retired on %s; allowed: a current GPU size such as Standard_NC4as_T4_v3 or Standard_NC24ads_A100_v4", family, date))
-	} else if !isGPUVMSize(vm) {
-		add("batchVmSize", vm, "it has no NVIDIA GPU; allowed: a GPU size such as Standard_NC4as_T4_v3, Standard_NC8as_T4_v3, Standard_NC24ads_A100_v4, Standard_NC40ads_H100_v5")
-	}
-	if c.Batch.MaxNodes < 1 || c.Batch.MaxNodes > 1000 {
-		add("batchMaxNodes", c.Batch.MaxNodes, "allowed: 1 to 1000")
-	}
+	errs = append(errs, c.validateModels()...)
 
 	r := c.Routing
 	positive("realtimeThresholdMs", r.RealtimeThresholdMs)
 	if !(r.BatchCostThreshold > 0) {
 		add("batchCostThreshold", r.BatchCostThreshold, "allowed: a cost in USD above 0, such as 0.002")
-	}
-	if strings.TrimSpace(r.ModelVersion) == "" {
-		add("modelVersion", r.ModelVersion, "allowed: a non-empty version label")
-	}
-	if m := memoryPattern.FindStringSubmatch(r.GPUMemoryLimit); m == nil {
-		add("gpuMemoryLimit", r.GPUMemoryLimit, `allowed: whole GiB such as "14Gi"`)
-	} else if known {
-		var gi int
-		fmt.Sscan(m[1], &gi)
-		if gi < 1 || gi > facts.memoryGiB {
-			add("gpuMemoryLimit", r.GPUMemoryLimit, fmt.Sprintf("allowed: 1Gi to %dGi, the memory of a %s", facts.memoryGiB, c.GPU))
-		}
 	}
 	positive("maxBodyBytes", r.MaxBodyBytes)
 
@@ -123,12 +66,6 @@ func (c *Config) validate() []error {
 	}
 	positive("monthlyBudget", c.Monitoring.MonthlyBudget)
 	positive("queueDepthAlert", c.Monitoring.QueueDepthAlert)
-	if !slices.Contains(routerconfig.InferenceAPIs, in.API) {
-		add("inferenceApi", in.API, "allowed: reference (the reference model's batch lines) or openai (OpenAI batch lines, e.g. vLLM's run-batch)")
-	}
-	if strings.TrimSpace(in.BatchCommand) == "" {
-		add("inferenceBatchCommand", in.BatchCommand, "allowed: the command line of the image's batch mode")
-	}
 	if c.Monitoring.BudgetStartDate != "" {
 		t, err := time.Parse("2006-01-02", c.Monitoring.BudgetStartDate)
 		if err != nil || t.Day() != 1 {

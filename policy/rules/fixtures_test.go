@@ -105,7 +105,7 @@ func baseline() fixtures {
 			"resourceName": "id-gpuorch-prod", "resourceGroupName": "rg-gpuorch-prod", "tags": tags("prod"),
 		}},
 		"env": {typ: "azure-native:app/v20250101:ManagedEnvironment", name: "gpuorch-cae", inputs: map[string]any{
-			"environmentName": "cae-gpuorch-prod", "resourceGroupName": "rg-gpuorch-prod",
+			"environmentName": "cae-gpuorch-prod", "resourceGroupName": "rg-gpuorch-prod", "location": "swedencentral",
 			"workloadProfiles": []any{
 				map[string]any{"name": "Consumption", "workloadProfileType": "Consumption"},
 				map[string]any{"name": "gpu", "workloadProfileType": "Consumption-GPU-NC24-A100"},
@@ -293,7 +293,7 @@ func (fs fixtures) resources() []policyx.AnalyzerResource {
 // evaluate runs the real pack (Spot asked, as both stacks do) over the fixtures.
 func (fs fixtures) evaluate(t *testing.T, opts check.Options) []check.Violation {
 	t.Helper()
-	return evaluateWith(t, fs, rules.Settings{BatchSpot: true}, opts)
+	return evaluateWith(t, fs, rules.Settings{BatchSpot: true, GPUQuota: map[string]int{"A100": 8}}, opts)
 }
 
 func evaluateWith(t *testing.T, fs fixtures, s rules.Settings, opts check.Options) []check.Violation {

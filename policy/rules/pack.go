@@ -6,6 +6,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -28,12 +29,20 @@ type Settings struct {
 	// NetworkIsolation is the stack's gpu-orchestration:networkIsolation
 	// (default false): the network rules are then mandatory, not advisory.
 	NetworkIsolation bool
+	// GPURegionCheckOff is the stack's gpu-orchestration:gpuRegionCheck
+	// set to off: a region newer than the GPU table is accepted.
+	GPURegionCheckOff bool
+	// GPUQuota is the stack's gpu-orchestration:gpuQuota: the serverless
+	// GPUs of each type (T4, A100) the subscription may run in the region.
+	GPUQuota map[string]int
 }
 
 // Stack configuration keys behind Settings.
 const (
 	configBatchSpot        = "gpu-orchestration:batchSpot"
 	configNetworkIsolation = "gpu-orchestration:networkIsolation"
+	configGPURegionCheck   = "gpu-orchestration:gpuRegionCheck"
+	configGPUQuota         = "gpu-orchestration:gpuQuota"
 )
 
 // SettingsFromConfig reads Settings through a config lookup such as
@@ -49,6 +58,14 @@ func SettingsFromConfig(get func(key string) (string, bool)) (Settings, error) {
 			*into = b
 		}
 	}
+	if v, ok := get(configGPURegionCheck); ok {
+		s.GPURegionCheckOff = v == "off"
+	}
+	if v, ok := get(configGPUQuota); ok && v != "" {
+		if err := json.Unmarshal([]byte(v), &s.GPUQuota); err != nil {
+			return Settings{}, fmt.Errorf("config %s: %q is not a map of GPU type to a whole number: %w", configGPUQuota, v, err)
+		}
+	}
 	return s, nil
 }
 
@@ -59,6 +76,7 @@ func Policies(s Settings) []policyx.Policy {
 		storagePolicies(),
 		keyVaultPolicies(),
 		containerAppPolicies(),
+		modelPolicies(s),
 		batchPolicies(s),
 		registryPolicies(),
 		networkPolicies(s),

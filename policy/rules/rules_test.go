@@ -201,6 +201,22 @@ var ruleCases = []ruleCase{
 		f["infcomp"] = &fixture{typ: "gpu-orchestration:inference:Inference", name: "gpuorch-inference-tier", inputs: map[string]any{}, dependsOn: []string{"acrpull"}}
 		f["inference"].dependsOn, f["inference"].parent = nil, "infcomp"
 	}, nil, check.Options{}},
+	// models
+	{"A100 profile where A100s are not offered", "gpu-profile-in-region", func(f fixtures) { f["env"].set("location", "westeurope") },
+		[]string{`environment "gpuorch-cae" declares Consumption-GPU-NC24-A100 (A100) in westeurope`, "westus3, westus, australiaeast, swedencentral", "gpuRegionCheck: off"}, check.Options{}},
+	{"region written as its display name", "", func(f fixtures) { f["env"].set("location", "Sweden Central") }, nil, check.Options{}},
+	{"A100 replicas above the quota", "gpu-replicas-within-quota", func(f fixtures) { f["inference"].set("template.scale.maxReplicas", 9) },
+		[]string{"the apps on A100 GPUs allow 9 replicas together (gpuorch-inference 9), above gpuQuota.A100 = 8"}, check.Options{}},
+	{"prod app by tag", "image-by-digest-prod", func(f fixtures) {
+		f["inference"].set("template.containers.0.image", "crgpuorchprod.azurecr.io/refmodel:latest")
+	}, []string{`container app "gpuorch-inference", container "inference": image "crgpuorchprod.azurecr.io/refmodel:latest" is a tag`}, check.Options{}},
+	{"prod model's Batch image by tag", "image-by-digest-prod", func(f fixtures) {
+		f["router"].appendTo("template.containers.0.env", map[string]any{"name": "MODELS",
+			"value": `[{"name":"chat-1","image":"crgpuorchprod.azurecr.io/refmodel@sha256:0123"},{"name":"small-1","image":"vllm/vllm-openai:v0.9"}]`})
+	}, []string{`model "small-1"'s Batch tasks run image "vllm/vllm-openai:v0.9", a tag`}, check.Options{}},
+	{"dev app by tag is fine", "", func(f fixtures) {
+		f["inference"].set("template.containers.0.image", "refmodel:latest").set("tags", tags("dev"))
+	}, nil, check.Options{}},
 	// tags
 	{"missing managed-by", "required-tags", func(f fixtures) { f["st"].del("tags.managed-by") },
 		[]string{`storage account "gpuorch-st": add tags managed-by`}, check.Options{}},

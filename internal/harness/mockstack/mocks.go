@@ -46,6 +46,13 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		}
 		res.IgnoreChanges = rpc.GetIgnoreChanges()
 		res.RetainOnDelete, res.Protect = rpc.GetRetainOnDelete(), rpc.GetProtect()
+		for _, a := range rpc.GetAliases() {
+			if spec := a.GetSpec(); spec != nil {
+				res.Aliases = append(res.Aliases, Alias{Name: spec.GetName(), Type: spec.GetType(), Parent: spec.GetParentUrn(), NoParent: spec.GetNoParent()})
+			} else if urn := a.GetUrn(); urn != "" {
+				res.Aliases = append(res.Aliases, Alias{URN: urn})
+			}
+		}
 	}
 	if !args.Custom {
 		r.record(res)

@@ -33,12 +33,51 @@ type Resource struct {
 	IgnoreChanges        []string
 	// RetainOnDelete and Protect are the resource options of those names.
 	RetainOnDelete, Protect bool
-	Inputs                  resource.PropertyMap
+	// Aliases are the resource's aliases as the program gave them
+	// (pulumi.Aliases): the URNs it also answers to.
+	Aliases []Alias
+	Inputs  resource.PropertyMap
+}
+
+// Alias is one alias of a resource: a whole URN, or a spec whose empty
+// parts are the resource's own (as the engine reads alias specs).
+type Alias struct {
+	URN        string
+	Name, Type string
+	Parent     string // parent URN; "" keeps the resource's parent
+	NoParent   bool
 }
 
 // URN is the resource's URN in the mocked stack.
 func (r Resource) URN(project, stack string) string {
 	return string(resource.NewURN(stackName(stack), packageName(project), parentType(r.Parent), typeToken(r.Type), r.Name))
+}
+
+// AliasURNs are the URNs the resource's aliases name, as the engine
+// resolves them: a spec's missing name, type and parent are the resource's.
+func (r Resource) AliasURNs(project, stack string) []string {
+	var out []string
+	for _, a := range r.Aliases {
+		if a.URN != "" {
+			out = append(out, a.URN)
+			continue
+		}
+		name, typ, parent := r.Name, r.Type, r.Parent
+		if a.Name != "" {
+			name = a.Name
+		}
+		if a.Type != "" {
+			typ = a.Type
+		}
+		switch {
+		case a.NoParent:
+			parent = ""
+		case a.Parent != "":
+			parent = a.Parent
+		}
+		out = append(out, string(resource.NewURN(stackName(stack), packageName(project), parentType(parent), typeToken(typ), name)))
+	}
+	return out
 }
 
 // Output is one stack output after the run.

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -81,9 +82,12 @@ func (e Exposure) String() string {
 	if len(on) > 0 {
 		parts = append(parts, "public network access on: "+strings.Join(on, ", "))
 	}
+	// One per GPU type; the same provisioning is said once.
 	var pools []string
 	for _, v := range e.PoolIPs {
-		pools = append(pools, v)
+		if !slices.Contains(pools, v) {
+			pools = append(pools, v)
+		}
 	}
 	sort.Strings(pools)
 	if len(pools) > 0 {

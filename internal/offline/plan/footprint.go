@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/gpus"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/pricing"
 )
 
@@ -24,8 +25,9 @@ const (
 
 // Footprint reads what the stack is billed for from the plan's resources:
 // app sizes, profiles and scale bounds, pool VM sizes, SKUs, retention.
-// The pool's node limit and Spot choice come from the stack's config (the
-// formula that carries them is opaque to a reader of inputs).
+// A pool's node limit and Spot choice come from the stack's config (the
+// formula that carries them is opaque to a reader of inputs), matched by
+// its VM size's GPU.
 func Footprint(doc Document, cfg *config.Config) pricing.Footprint {
 	fp := pricing.Footprint{}
 	profiles := map[string]string{} // workload profile name → type, over every environment
@@ -55,7 +57,7 @@ func Footprint(doc Document, cfg *config.Config) pricing.Footprint {
 		case typePool:
 			p := pricing.Pool{Name: r.Name, VMSize: r.Str("vmSize")}
 			if cfg != nil {
-				p.MaxNodes, p.Spot = cfg.Batch.MaxNodes, cfg.Batch.Spot
+				p.MaxNodes, p.Spot = poolLimits(cfg, p.VMSize)
 			}
 			fp.Pools = append(fp.Pools, p)
 		case typeRegistry:
@@ -113,4 +115,16 @@ func appOf(r Resource, profiles map[string]string) pricing.App {
 		app.ProfileType = pricing.ConsumptionProfile
 	}
 	return app
+}
+
+// poolLimits are the node cap and Spot choice of the stack's pool for the
+// GPU a VM size carries (config.Config.Pools).
+func poolLimits(cfg *config.Config, vmSize string) (maxNodes int, spot bool) {
+	g, _ := gpus.OfVMSize(vmSize)
+	for _, p := range cfg.Pools() {
+		if string(p.GPU) == string(g) {
+			return p.MaxNodes, p.Spot
+		}
+	}
+	return 0, cfg.Batch.Spot
 }

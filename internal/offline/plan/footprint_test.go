@@ -33,7 +33,7 @@ func TestFootprintReadsSizesFromInputs(t *testing.T) {
 		{Type: typePrivateZone, Name: "dns-blob", Inputs: map[string]any{"privateZoneName": "privatelink.blob.core.windows.net"}},
 		{Type: typeEnvironment, Name: "cae-in-network", Inputs: map[string]any{"vnetConfiguration": map[string]any{"infrastructureSubnetId": "/sub/snet-cae"}}},
 	}}
-	cfg := &config.Config{Batch: config.Batch{MaxNodes: 4, Spot: false}}
+	cfg := &config.Config{Batch: config.Batch{Spot: false}, Models: []config.Model{{GPU: config.GPUT4, MaxBatchNodes: 4}}}
 	fp := Footprint(d, cfg)
 	router := pricing.App{Name: "router", ProfileType: "Consumption", VCPU: 0.75, MemoryGiB: 1.5, MinReplicas: 1, MaxReplicas: 3}
 	// maxReplicas unset: the Container Apps default, 10.

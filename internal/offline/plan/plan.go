@@ -45,7 +45,9 @@ type Document struct {
 // Dependencies are the URNs the engine records for the resource, sorted:
 // explicit DependsOn (a component expanded to its children) and every
 // resource an input was computed from. The engine creates a resource only
-// after all of them, and deletes it before them.
+// after all of them, and deletes it before them. Aliases are the URNs the
+// resource also answers to (pulumi.Aliases): a resource of an earlier plan
+// under one of them is this resource, moved, not deleted and created again.
 type Resource struct {
 	URN             string         `json:"urn"`
 	Type            string         `json:"type"`
@@ -54,6 +56,7 @@ type Resource struct {
 	Custom          bool           `json:"custom"`
 	ProviderVersion string         `json:"providerVersion"`
 	Dependencies    []string       `json:"dependencies"`
+	Aliases         []string       `json:"aliases"`
 	Inputs          map[string]any `json:"inputs"`
 }
 
@@ -84,6 +87,7 @@ func Build(res *mockstack.Result) Document {
 			Custom:          r.Custom,
 			ProviderVersion: r.ProviderVersion,
 			Dependencies:    sortedCopy(r.Dependencies),
+			Aliases:         append([]string{}, r.AliasURNs(res.Project, res.Stack)...),
 			Inputs:          objectJSON(r.Inputs),
 		})
 	}

@@ -73,7 +73,10 @@ func StepsBetween(before, after *mockstack.Result) []Step {
 	return Steps(reveal(before), reveal(after))
 }
 
-// Steps compares two plans of the same stack, matching resources by URN.
+// Steps compares two plans of the same stack, matching resources by URN,
+// or by an alias of the later resource as the engine does: a resource that
+// moved (a new parent, a new name) under an alias of its old URN is the
+// same resource.
 func Steps(before, after Document) []Step {
 	old := map[string]Resource{}
 	for _, r := range before.Resources {
@@ -82,8 +85,16 @@ func Steps(before, after Document) []Step {
 	seen := map[string]bool{}
 	var out []Step
 	for _, r := range after.Resources {
-		seen[r.URN] = true
 		prev, ok := old[r.URN]
+		seen[r.URN] = true
+		for _, a := range r.Aliases {
+			if ok {
+				break
+			}
+			if prev, ok = old[a]; ok {
+				seen[a] = true
+			}
+		}
 		if !ok {
 			out = append(out, Step{Op: OpCreate, Type: r.Type, Name: r.Name})
 			continue

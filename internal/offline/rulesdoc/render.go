@@ -1,7 +1,7 @@
 // Package rulesdoc renders docs/azure-rules.md, the Azure rules the stack
 // relies on that the provider schema does not show, from the tables the
-// code and its tests use (internal/azure/azurenames, internal/azure/azmetrics,
-// internal/offline/plan). A test keeps the committed document equal to Render, so
+// code and its tests use (internal/azure/azurenames, internal/azure/gpus,
+// internal/azure/azmetrics, internal/offline/plan). A test keeps the committed document equal to Render, so
 // the document cannot drift from what is checked.
 package rulesdoc
 
@@ -13,6 +13,7 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azmetrics"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/azurenames"
+	"github.com/gpu-orchestration/gpu-orchestration/internal/azure/gpus"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
 )
 
@@ -29,6 +30,7 @@ generated from the tables the code and tests use; after changing one, run
 
 `)
 	names(&b)
+	gpuTypes(&b)
 	metrics(&b)
 	updates(&b)
 	roles(&b)
@@ -44,6 +46,20 @@ func names(b *strings.Builder) {
 	for _, typ := range slices.Sorted(maps.Keys(azurenames.Rules)) {
 		r := azurenames.Rules[typ]
 		fmt.Fprintf(b, "| `%s` | %d–%d | %s | %s |\n", typ, r.Min, r.Max, escape(r.Says), yesNo(r.Global))
+	}
+	b.WriteString("\n")
+}
+
+func gpuTypes(b *strings.Builder) {
+	fmt.Fprintf(b, "## Serverless GPUs (`internal/azure/gpus`)\n\n")
+	fmt.Fprintf(b, "A model's `gpuType` picks its app's workload profile, the whole of which one replica gets, and the GPU\n")
+	fmt.Fprintf(b, "of its Batch pool. Config validation rejects a location the GPU is not documented in (unless\n")
+	fmt.Fprintf(b, "`gpuRegionCheck: off`); the mandatory policy `gpu-profile-in-region` judges the plan's environment.\n")
+	fmt.Fprintf(b, "Sources: %s; %s; %s.\n\n", gpus.SourceProfiles, gpus.SourceRegions, gpus.SourceVMSizes)
+	fmt.Fprintf(b, "| GPU | workload profile type | GPU memory | one replica | regions | default pool VM size |\n|---|---|---|---|---|---|\n")
+	for _, p := range gpus.Profiles {
+		fmt.Fprintf(b, "| %s | `%s` | %d GiB | %g vCPU, %g GiB | %s | `%s` |\n", p.GPU, p.WorkloadProfileType, p.MemoryGiB,
+			p.ReplicaCPU, p.ReplicaMemoryGiB, strings.Join(p.Regions, ", "), p.PoolVMSize)
 	}
 	b.WriteString("\n")
 }
