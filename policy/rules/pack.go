@@ -80,6 +80,7 @@ func Policies(s Settings) []policyx.Policy {
 		batchPolicies(s),
 		registryPolicies(),
 		networkPolicies(s),
+		frontDoorPolicies(),
 		accessPolicies(),
 		grantsPolicies(),
 		monitoringPolicies(),

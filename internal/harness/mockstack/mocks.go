@@ -201,6 +201,9 @@ var nameKeys = map[string]string{
 	"azure-native:resources:ResourceGroup":              "resourceGroupName",
 	"azure-native:app/v20250101:ManagedEnvironment":     "environmentName",
 	"azure-native:app/v20250101:ContainerApp":           "containerAppName",
+	"azure-native:cdn:AFDEndpoint":                      "endpointName",
+	"azure-native:cdn:AFDOriginGroup":                   "originGroupName",
+	"azure-native:cdn:AFDOrigin":                        "originName",
 }
 
 // AzureName is the Azure name the resource's inputs give it, and the input
