@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,9 @@ import (
 
 	routerconfig "github.com/gpu-orchestration/gpu-orchestration/router/config"
 )
+
+// readmeGlobalStack is what the README calls the global stack (-s global).
+const readmeGlobalStack = "global"
 
 // A multi-region deployment through the engine, in the order the README
 // gives: two regional stacks (Pulumi.dev.yaml in westus3 and in
@@ -76,6 +81,11 @@ func TestGlobalStackBeforeTwoRegions(t *testing.T) {
 	if u, _ := gout["endpointUrl"].Value.(string); !strings.HasPrefix(u, "https://") || !gout["apiKey"].Secret {
 		t.Errorf("global outputs: endpointUrl %v, apiKey secret %v", gout["endpointUrl"].Value, gout["apiKey"].Secret)
 	}
+	for _, p := range readmeOutputsOf(t, readmeGlobalStack) {
+		if _, ok := gout[p.Output]; !ok {
+			t.Errorf("README line %d: %q reads output %s, which the global stack does not export", p.From.Line, p.From, p.Output)
+		}
+	}
 
 	// Each region joins: its router learns the deployment, its key is the
 	// deployment's; nothing is replaced.
@@ -127,6 +137,37 @@ func TestGlobalStackBeforeTwoRegions(t *testing.T) {
 			t.Errorf("second preview of %s plans %v, want nothing", name, stepNames(changed))
 		}
 	}
+}
+
+// readmeOutputsOf are the README's `pulumi stack output -s <stack> NAME`
+// commands, anywhere in it, for one stack.
+func readmeOutputsOf(t *testing.T, stack string) []PulumiCommand {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(RepoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := Commands(string(b), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []PulumiCommand
+	for _, c := range cmds {
+		if len(c.Words) < 4 || c.Words[0] != "pulumi" || c.Words[1] != "stack" || c.Words[2] != "output" {
+			continue
+		}
+		p, err := ParsePulumi(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Stack == stack && outputName.MatchString(p.Output) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("the README reads no output of stack %s", stack)
+	}
+	return out
 }
 
 func countOf(r Run, op apitype.OpType, typ string) int {

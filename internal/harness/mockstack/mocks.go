@@ -299,7 +299,7 @@ const StackReferenceType = "pulumi:pulumi:StackReference"
 func (r *recorder) stackReference(name string) (string, resource.PropertyMap, error) {
 	outs, ok := r.stacks[name]
 	if !ok {
-		return "", nil, fmt.Errorf("mockstack: unknown stack %q: give its outputs with WithStackOutputs", name)
+		return "", nil, fmt.Errorf("mockstack: the program reads stack %q through a StackReference, and this offline run has no outputs of it (WithStackOutputs)", name)
 	}
 	values := resource.PropertyMap{}
 	var secret []resource.PropertyValue
