@@ -199,7 +199,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args *FrontDoorArgs, opts ..
 			EnabledState:                  pulumi.String("Enabled"),
 			Mode:                          pulumi.String("Prevention"),
 			CustomBlockResponseStatusCode: pulumi.Int(429),
-			CustomBlockResponseBody:       pulumi.String(base64.StdEncoding.EncodeToString(RateLimitedBody())),
+			CustomBlockResponseBody:       pulumi.String(base64.StdEncoding.EncodeToString(rateLimitedBody())),
 		},
 		// No managed rule sets: Standard has none, and their SQL and
 		// script patterns would match prompts, which are free text.
@@ -271,10 +271,10 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args *FrontDoorArgs, opts ..
 	})
 }
 
-// RateLimitedBody is what the firewall answers a client over its rate, in
+// rateLimitedBody is what the firewall answers a client over its rate, in
 // the router's own error shape (router/http), so that a client reads one
 // kind of error whichever of the two refused it.
-func RateLimitedBody() []byte {
+func rateLimitedBody() []byte {
 	b, _ := json.Marshal(map[string]any{"error": map[string]string{
 		"message": "too many requests from this address; retry after a minute",
 		"type":    "rate_limit_error",
