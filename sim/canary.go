@@ -63,7 +63,8 @@ type CanaryResult struct {
 	Rollback  config.Rollback `json:"rollback"`
 	// RolledBackS is when the analysis rolled it back, in seconds after the
 	// first request (-1: never); Reason why, on the evidence of Verdict.
-	// AllReplicasS is when the last router replica had it out of its split.
+	// AllReplicasS is when the last router replica had it out of its split
+	// (-1: some never did, each alone judging its own evidence).
 	RolledBackS  float64          `json:"rolled_back_s"`
 	AllReplicasS float64          `json:"all_replicas_s,omitempty"`
 	Reason       string           `json:"reason,omitempty"`

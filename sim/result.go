@@ -252,18 +252,15 @@ func Simulate(cfg Config) (*Report, error) {
 	}
 	boundOut, boundTot := lowerBound(rp)
 	rep := &Report{Requests: len(rp.reqs), Rule: cfg.Rule.String()}
-	var traces []string
-	for i, m := range cfg.Models {
-		traces = append(traces, m.Trace)
-		if len(cfg.Models) == 1 {
-			rep.Trace, rep.Params, rep.Settings = m.Trace, m.Params.Describe(), describeSettings(m.Settings)
-			break
+	if m := cfg.Models[0]; len(cfg.Models) == 1 {
+		rep.Trace, rep.Params, rep.Settings = m.Trace, m.Params.Describe(), describeSettings(m.Settings)
+	} else {
+		var traces []string
+		for i, m := range cfg.Models {
+			traces = append(traces, m.Name+"="+m.Trace)
+			rep.Models = append(rep.Models, ModelReport{Name: m.Name, Trace: m.Trace, GPU: m.Params.GPU, Requests: len(rp.byModel[i]),
+				Params: m.Params.Describe(), Settings: describeSettings(m.Settings)})
 		}
-		traces[i] = m.Name + "=" + m.Trace
-		rep.Models = append(rep.Models, ModelReport{Name: m.Name, Trace: m.Trace, GPU: m.Params.GPU, Requests: len(rp.byModel[i]),
-			Params: m.Params.Describe(), Settings: describeSettings(m.Settings)})
-	}
-	if rep.Trace == "" {
 		rep.Trace = strings.Join(traces, ", ")
 	}
 	if r := cfg.Routers; r.n() > 1 {

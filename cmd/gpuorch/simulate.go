@@ -260,7 +260,11 @@ func writeCanary(w io.Writer, policy string, c sim.CanaryResult) {
 	if c.RolledBackS < 0 {
 		fmt.Fprintf(w, "  never rolled back; %d requests went to it\n", c.Requests)
 	} else {
-		fmt.Fprintf(w, "  rolled back at %.1f s (every router replica by %.1f s): %s\n", c.RolledBackS, c.AllReplicasS, c.Reason)
+		every := fmt.Sprintf("every router replica by %.1f s", c.AllReplicasS)
+		if c.AllReplicasS < 0 {
+			every = "not by every router replica"
+		}
+		fmt.Fprintf(w, "  rolled back at %.1f s (%s): %s\n", c.RolledBackS, every, c.Reason)
 		fmt.Fprintf(w, "  %d requests went to it, %d of them after the rollback\n", c.Requests, c.RequestsAfter)
 	}
 	fmt.Fprintf(w, "  its failed answers %d, retried on stable %d (%d answered in time); its failed batch lines %d\n", c.FailedCalls, c.Retried, c.RetriedInTime, c.FailedJobLines)
