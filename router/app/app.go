@@ -245,7 +245,9 @@ func (a *App) lead(ctx context.Context) {
 	}
 	wg.Go(func() { a.server.KeepWarm(ctx) })
 	wg.Go(func() { a.batches.Run(ctx) })
-	wg.Go(func() { (&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log, Keep: a.keepRollback}).Run(ctx) })
+	wg.Go(func() {
+		(&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log, Keep: a.keepRollback}).Run(ctx)
+	})
 	wg.Wait()
 }
 
