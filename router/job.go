@@ -53,6 +53,10 @@ type WorkItem struct {
 	Body         json.RawMessage `json:"body,omitempty"`
 	PayloadBlob  string          `json:"payload_blob,omitempty"`
 	ModelVersion string          `json:"model_version,omitempty"`
+	// KeyHash and BodyHash are the SHA-256 of the job's Idempotency-Key and
+	// body (hex): the job runs only if the key is bound to it (JobStore.Claim).
+	KeyHash  string `json:"key_hash,omitempty"`
+	BodyHash string `json:"body_hash,omitempty"`
 	Chunk        *ChunkRef       `json:"chunk,omitempty"`
 	Enqueued     time.Time       `json:"enqueued"`
 }
