@@ -5,8 +5,10 @@
 // concurrent retries with one Idempotency-Key, an input that kills the
 // model in a full micro-batch, slow clients, kill -9 of the router while the
 // app answers expedited jobs (whose hidden messages must reach the next
-// router's pool) — then counts, per scenario,
-// accepted, succeeded, failed, lost and duplicated runs.
+// router's pool), kill -9 of the router in the middle of a Batch API batch
+// (every line once in its output or error file) — then counts, per
+// scenario, accepted, succeeded, failed, lost and duplicated runs (lines,
+// for the Batch API).
 //
 // `go test ./router/chaos` (part of `make test`) runs the scenarios without
 // process kills; `make chaos` runs them all (CHAOS=1). Every scenario fails
