@@ -49,10 +49,15 @@ for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$queue") 2>/dev/null && b
 dev_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 conn="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$dev_key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;"
 
-run() { # label router lines timeout
-  echo "running $1 ..." >&2
-  "$tmp/batchapi" -router "$2" -model "$tmp/noopmodel" -connection-string "$conn" -lines "$3" -line-bytes "$line_bytes" \
-    -label "$1" -timeout "$4" 2>>"$tmp/routers.log" | tee -a "$tmp/figures"
+run() { # label router lines timeout; the routers' logs go to $tmp/runs.log
+  echo "running $1 ($3 lines) ..." >&2
+  if ! "$tmp/batchapi" -router "$2" -model "$tmp/noopmodel" -connection-string "$conn" -lines "$3" -line-bytes "$line_bytes" \
+    -label "$1" -timeout "$4" 2>"$tmp/runs.log" >"$tmp/run"; then
+    echo "the $1 run failed; its last log lines:" >&2
+    tail -5 "$tmp/runs.log" >&2
+    return
+  fi
+  tee -a "$tmp/figures" <"$tmp/run"
 }
 {
   echo "date      $(date -u +'%F %T UTC')"

@@ -169,9 +169,9 @@ func keys(m map[string]outputLine) []string {
 func TestOpenAISDKBatchLife(t *testing.T) {
 	t.Parallel() // each has its own Azurite and router; they mostly wait
 	az := azuritetest.Start(t)
-	// One line per micro-batch, one micro-batch at a time: progress is seen
-	// between answers.
-	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_BATCH_SIZE", "1", "DISPATCH_WORKERS", "1"))
+	// One line per chunk, one chunk at a time: progress is seen between
+	// answers.
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "BATCH_API_CHUNK_LINES", "1", "DISPATCH_WORKERS", "1"))
 	c := openAIClient(r.url)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -290,7 +290,7 @@ func storage(t *testing.T, connString string) *azure.Storage {
 func TestOpenAIBatchRestartMidLargeBatchLosesNoLine(t *testing.T) {
 	t.Parallel()
 	az := azuritetest.Start(t)
-	env := batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2")
+	env := batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2", "BATCH_API_CHUNK_LINES", "100")
 	first := startRouter(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -340,7 +340,7 @@ func TestOpenAIBatchRestartMidLargeBatchLosesNoLine(t *testing.T) {
 func TestOpenAISmallBatchCompletesWhileALargeOneRuns(t *testing.T) {
 	t.Parallel()
 	az := azuritetest.Start(t)
-	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2"))
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2", "BATCH_API_CHUNK_LINES", "32"))
 	c := openAIClient(r.url)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
