@@ -55,10 +55,10 @@ type WorkItem struct {
 	ModelVersion string          `json:"model_version,omitempty"`
 	// KeyHash and BodyHash are the SHA-256 of the job's Idempotency-Key and
 	// body (hex): the job runs only if the key is bound to it (JobStore.Claim).
-	KeyHash  string `json:"key_hash,omitempty"`
-	BodyHash string `json:"body_hash,omitempty"`
-	Chunk        *ChunkRef       `json:"chunk,omitempty"`
-	Enqueued     time.Time       `json:"enqueued"`
+	KeyHash  string    `json:"key_hash,omitempty"`
+	BodyHash string    `json:"body_hash,omitempty"`
+	Chunk    *ChunkRef `json:"chunk,omitempty"`
+	Enqueued time.Time `json:"enqueued"`
 }
 
 // BatchLine is one line of a micro-batch input file (the inference image's

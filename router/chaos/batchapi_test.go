@@ -45,8 +45,8 @@ func call(method, url, contentType string, body io.Reader, v any) error {
 type batchObject struct {
 	ID            string
 	Status        string
-	OutputFileID  string `json:"output_file_id"`
-	ErrorFileID   string `json:"error_file_id"`
+	OutputFileID  string                                 `json:"output_file_id"`
+	ErrorFileID   string                                 `json:"error_file_id"`
 	RequestCounts struct{ Total, Completed, Failed int } `json:"request_counts"`
 }
 
