@@ -13,11 +13,12 @@ import (
 	"time"
 )
 
-// The Batch API under kill -9 of the router in the middle of a large batch:
-// the next router takes the batch over once the dead one's lease lapses,
-// and every line is in the output or the error file exactly once (a line
-// whose chunk ran twice counts as duplicated runs, not as a duplicated
-// line).
+// The Batch API under kill -9 of the router in the middle of a large batch,
+// with one line that kills the model (exit 137): the next router takes the
+// batch over once the dead one's lease lapses, every line is in the output
+// or the error file exactly once (a line whose chunk ran twice counts as
+// duplicated runs, not as a duplicated line), and the crashing line alone
+// fails.
 
 // call makes an API call and decodes its JSON answer into v.
 func call(method, url, contentType string, body io.Reader, v any) error {
@@ -57,8 +58,13 @@ func TestKillRouterMidOpenAIBatch(t *testing.T) {
 	p := e.start("local", openai...)
 	const n = 2000
 	var in bytes.Buffer
+	const crash = "line-1234"
 	for i := range n {
-		fmt.Fprintf(&in, `{"custom_id":"line-%04d","method":"POST","url":"/v1/chat/completions","body":{"model":"reference-1","sleep_ms":5,"messages":[{"role":"user","content":"q %d"}]}}`+"\n", i, i)
+		text := fmt.Sprintf("q %d", i)
+		if fmt.Sprintf("line-%04d", i) == crash {
+			text = "CRASH_ME" // model.sh exits 137 on a run holding it
+		}
+		fmt.Fprintf(&in, `{"custom_id":"line-%04d","method":"POST","url":"/v1/chat/completions","body":{"model":"reference-1","sleep_ms":5,"messages":[{"role":"user","content":%q}]}}`+"\n", i, text)
 	}
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
@@ -118,12 +124,16 @@ func TestKillRouterMidOpenAIBatch(t *testing.T) {
 		for sc.Scan() {
 			var l struct {
 				CustomID string `json:"custom_id"`
+				Error    *struct{ Code string }
 			}
 			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 				t.Fatalf("line %q: %v", sc.Text(), err)
 			}
 			seen[l.CustomID]++
 			*f.ok++
+			if f.id == b.ErrorFileID && (l.CustomID != crash || l.Error == nil || l.Error.Code != "job_failed") {
+				t.Errorf("error file line %s (%+v); want only %s, job_failed", l.CustomID, l.Error, crash)
+			}
 		}
 	}
 	ranTwice := 0
@@ -144,7 +154,7 @@ func TestKillRouterMidOpenAIBatch(t *testing.T) {
 	table = append(table, r)
 	tableMu.Unlock()
 	t.Logf("%+v; %d lines' chunks ran twice (a dead router's runs are redone)", r, ranTwice)
-	if r.lost > 0 || r.duplicated > 0 || b.Status != "completed" || b.RequestCounts.Completed+b.RequestCounts.Failed != n {
+	if r.lost > 0 || r.duplicated > 0 || b.Status != "completed" || b.RequestCounts.Completed != n-1 || b.RequestCounts.Failed != 1 {
 		t.Fatalf("batch %+v: %d lines lost, %d in the files twice; want every line once", b, r.lost, r.duplicated)
 	}
 }

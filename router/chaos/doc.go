@@ -6,7 +6,8 @@
 // model in a full micro-batch, slow clients, kill -9 of the router while the
 // app answers expedited jobs (whose hidden messages must reach the next
 // router's pool), kill -9 of the router in the middle of a Batch API batch
-// (every line once in its output or error file) — then counts, per
+// holding a line that kills the model (every line once in its output or
+// error file, that line alone failed) — then counts, per
 // scenario, accepted, succeeded, failed, lost and duplicated runs (lines,
 // for the Batch API).
 //
