@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.batches = batchapi.New(batchapi.Config{
 		Blobs: st.Blobs, Container: cfg.Storage.RequestContainer, Queue: st.Work,
-		Enabled: cfg.InferenceAPI == router.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
+		Enabled: len(a.models.OpenAIBatchModels()) > 0, Route: a.models.OpenAIBatchModel,
 		MaxFileBytes: cfg.BatchAPI.MaxFileBytes, MaxLines: cfg.BatchAPI.MaxLines, MaxLineBytes: int(min(cfg.MaxBodyBytes, 1<<30)),
 		ChunkLines: cfg.BatchAPI.ChunkLines, Window: a.chunkWindow, Poll: cfg.BatchAPI.Poll, Log: log,
 	})

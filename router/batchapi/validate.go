@@ -70,44 +70,86 @@ func lineErr(code, param, format string, args ...any) *lineError {
 }
 
 // checkLine validates one non-blank line against the batch's endpoint and
-// the deployed model, and returns its custom_id.
-func checkLine(raw []byte, endpoint, model string) (string, *lineError) {
+// the router's models, and returns its custom_id, the key of the model it
+// runs on, and the line as the pool gets it: as written, or, for a line
+// that names its model by an alias, with the model's id in body.model (the
+// model's server knows no other name).
+func (s *Service) checkLine(raw []byte, endpoint string) (string, string, []byte, *lineError) {
+	id, model, le := checkFields(raw, endpoint)
+	if le != nil {
+		return id, "", nil, le
+	}
+	key, name, err := s.cfg.Route(model)
+	if err != nil {
+		code := CodeInvalidRequest
+		if router.ErrorCode(err) == router.EModelNotFound {
+			code = CodeModelNotFound
+		}
+		return id, "", nil, lineErr(code, "body.model", "%s", router.ErrorMessage(err))
+	}
+	if name != model {
+		if raw, err = withBodyModel(raw, name); err != nil {
+			return id, "", nil, lineErr(CodeInvalidRequest, "body", "body cannot be read as a JSON object: %v", err)
+		}
+	}
+	return id, key, raw, nil
+}
+
+// withBodyModel is a line with body.model set to name.
+func withBodyModel(raw []byte, name string) ([]byte, error) {
+	var line, body map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &line); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(line["body"], &body); err != nil {
+		return nil, err
+	}
+	body["model"], _ = json.Marshal(name)
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	line["body"] = b
+	return json.Marshal(line)
+}
+
+// checkFields checks a line's fields and returns its custom_id and
+// body.model.
+func checkFields(raw []byte, endpoint string) (string, string, *lineError) {
 	var l inputLine
 	err := json.Unmarshal(raw, &l)
 	var te *json.UnmarshalTypeError
 	if err != nil && (!errors.As(err, &te) || te.Field == "") {
-		return "", lineErr(CodeInvalidJSONLine, "", "this line is not parseable as a JSON object: %v", err)
+		return "", "", lineErr(CodeInvalidJSONLine, "", "this line is not parseable as a JSON object: %v", err)
 	}
 	var id string
 	switch {
 	case l.CustomID == nil || string(l.CustomID) == "null":
-		return "", lineErr(CodeMissingParameter, "custom_id", "missing required parameter: 'custom_id'")
+		return "", "", lineErr(CodeMissingParameter, "custom_id", "missing required parameter: 'custom_id'")
 	case json.Unmarshal(l.CustomID, &id) != nil:
-		return "", lineErr(CodeInvalidCustomID, "custom_id", "custom_id must be a string, got %s", router.Excerpt(string(l.CustomID)))
+		return "", "", lineErr(CodeInvalidCustomID, "custom_id", "custom_id must be a string, got %s", router.Excerpt(string(l.CustomID)))
 	case id == "":
-		return "", lineErr(CodeMissingParameter, "custom_id", "custom_id is empty; each line needs its own id")
+		return "", "", lineErr(CodeMissingParameter, "custom_id", "custom_id is empty; each line needs its own id")
 	case utf8.RuneCountInString(id) > maxCustomID:
-		return id, lineErr(CodeInvalidCustomID, "custom_id", "custom_id has %d characters; at most %d are accepted", utf8.RuneCountInString(id), maxCustomID)
+		return id, "", lineErr(CodeInvalidCustomID, "custom_id", "custom_id has %d characters; at most %d are accepted", utf8.RuneCountInString(id), maxCustomID)
 	case te != nil:
-		return id, typeError(te, endpoint)
+		return id, "", typeError(te, endpoint)
 	case l.Method == nil:
-		return id, lineErr(CodeMissingParameter, "method", "missing required parameter: 'method'")
+		return id, "", lineErr(CodeMissingParameter, "method", "missing required parameter: 'method'")
 	case *l.Method != http.MethodPost:
-		return id, lineErr(CodeInvalidMethod, "method", "method must be POST, got %q", router.Excerpt(*l.Method))
+		return id, "", lineErr(CodeInvalidMethod, "method", "method must be POST, got %q", router.Excerpt(*l.Method))
 	case l.URL == nil:
-		return id, lineErr(CodeMissingParameter, "url", "missing required parameter: 'url'")
+		return id, "", lineErr(CodeMissingParameter, "url", "missing required parameter: 'url'")
 	case *l.URL != endpoint:
-		return id, lineErr(CodeInvalidURL, "url", "the url %q does not match the batch's endpoint %s", router.Excerpt(*l.URL), endpoint)
+		return id, "", lineErr(CodeInvalidURL, "url", "the url %q does not match the batch's endpoint %s", router.Excerpt(*l.URL), endpoint)
 	case l.Body == nil:
-		return id, lineErr(CodeMissingParameter, "body", "missing required parameter: 'body'")
+		return id, "", lineErr(CodeMissingParameter, "body", "missing required parameter: 'body'")
 	case l.Body.Model == nil || *l.Body.Model == "":
-		return id, lineErr(CodeInvalidRequest, "body.model", "body.model is required; this deployment serves %q", model)
-	case model != "" && *l.Body.Model != model:
-		return id, lineErr(CodeModelNotFound, "body.model", "the model %q is not served here; this deployment serves %q", router.Excerpt(*l.Body.Model), model)
+		return id, "", lineErr(CodeInvalidRequest, "body.model", "body.model is required: the id of the model the request is for")
 	case l.Body.Stream != nil && *l.Body.Stream:
-		return id, lineErr(CodeStreamingUnsupport, "body.stream", "streaming is not supported in a batch: each answer is written whole to the output file")
+		return id, "", lineErr(CodeStreamingUnsupport, "body.stream", "streaming is not supported in a batch: each answer is written whole to the output file")
 	}
-	return id, nil
+	return id, *l.Body.Model, nil
 }
 
 // typeError names the field of a line whose JSON type is wrong.
