@@ -236,6 +236,15 @@ var ruleCases = []ruleCase{
 		[]string{`storage account "gpuorch-st": add tags managed-by`}, check.Options{}},
 	{"untagged identity", "required-tags", func(f fixtures) { f["id"].del("tags") },
 		[]string{`managed identity "gpuorch-id": add tags project, stack, managed-by`}, check.Options{}},
+	// A rollout secret the router rewrote: no tags in Azure, none asked of it.
+	{"untagged secret whose tags are left to another writer", "", func(f fixtures) {
+		f["secret"].del("tags")
+		f["secret"].ignoreChanges = []string{"properties", "tags"}
+	}, nil, check.Options{}},
+	{"a secret leaving its tags to another writer is still judged when created", "required-tags", func(f fixtures) {
+		f["secret"].ignoreChanges = []string{"properties", "tags"}
+		f["secret"].set("tags", map[string]any{"project": "gpu-orchestration"})
+	}, []string{`add tags stack, managed-by`}, check.Options{}},
 }
 
 func TestEachRuleFiresOnItsMistake(t *testing.T) {
