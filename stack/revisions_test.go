@@ -240,3 +240,36 @@ func TestProdCanaryNeedsRollbackThresholds(t *testing.T) {
 		})
 	}
 }
+
+// For any stack name, a canary's resources either get names within
+// Azure's rules or the configuration refuses the revision's name, naming
+// it: no deployment fails on a name.
+func TestCanaryNamesFitOrAreRefused(t *testing.T) {
+	models := `[{"name":"reference-1","gpuType":"T4","revisions":[{"name":"v1","weight":90},{"name":"v2","weight":10}]}]`
+	fits, refused := 0, 0
+	for _, sn := range stackNames() {
+		cfg, err := mockstack.LoadStackConfig("..", "dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = cfg.With(map[string]string{"models": models})
+		cfg.Stack = sn
+		res, err := mockstack.RunConfig(cfg, stack.Program)
+		if err != nil {
+			if !strings.Contains(err.Error(), "models[0].revisions[1].name") {
+				t.Errorf("stack %q: %v; want the revision's name refused", sn, err)
+			}
+			refused++
+			continue
+		}
+		all := names(t, res)
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(all)), func(k string) bool { return strings.HasSuffix(k, "gpuorch-model-reference-1-v2-app") }) {
+			t.Errorf("stack %q: no canary app among %d names", sn, len(all))
+		}
+		fits++
+	}
+	t.Logf("%d stack names deploy the canary, %d refuse its name", fits, refused)
+	if fits == 0 || refused == 0 {
+		t.Errorf("%d fit, %d refused: both should occur among these stack names", fits, refused)
+	}
+}
