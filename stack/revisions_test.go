@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
 	"github.com/gpu-orchestration/gpu-orchestration/components"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
 	"github.com/gpu-orchestration/gpu-orchestration/internal/offline/plan"
@@ -271,5 +273,41 @@ func TestCanaryNamesFitOrAreRefused(t *testing.T) {
 	t.Logf("%d stack names deploy the canary, %d refuse its name", fits, refused)
 	if fits == 0 || refused == 0 {
 		t.Errorf("%d fit, %d refused: both should occur among these stack names", fits, refused)
+	}
+}
+
+// The rollback alert reads the router's own line from the workspace the
+// environment logs to, counts the deciding replica's alone, one alert per
+// model and revision, into the action group.
+func TestRollbackAlertQueriesTheRoutersLine(t *testing.T) {
+	res := deployProdWith(t, withCanary)
+	rule := one(t, res, "azure-native:insights:ScheduledQueryRule")
+	workspace := one(t, res, "azure-native:operationalinsights:Workspace")
+	group := one(t, res, "azure-native:insights:ActionGroup")
+	str := func(v resource.PropertyValue) string {
+		if v = mockstack.Unwrap(v); v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	criterion := rule.Input("criteria.allOf").ArrayValue()[0].ObjectValue()
+	query := str(criterion["query"])
+	for _, want := range []string{"ContainerAppConsoleLogs", "ContainerAppName == 'ca-gpuorch-prod-router'",
+		"== '" + routerconfig.LogRollback + "'", "isempty(tostring(e.from))", "model = tostring(e.model)", "revision = tostring(e.revision)"} {
+		if !strings.Contains(query, want) {
+			t.Errorf("query lacks %q:\n%s", want, query)
+		}
+	}
+	var dims []string
+	for _, d := range criterion["dimensions"].ArrayValue() {
+		dims = append(dims, str(d.ObjectValue()["name"]))
+	}
+	if !slices.Equal(dims, []string{"model", "revision"}) || str(criterion["timeAggregation"]) != "Count" || str(criterion["operator"]) != "GreaterThan" {
+		t.Errorf("criterion %v: want a count above 0 by model and revision", criterion)
+	}
+	scope := str(rule.Input("scopes").ArrayValue()[0])
+	actions := str(rule.Input("actions.actionGroups").ArrayValue()[0])
+	if !strings.HasSuffix(scope, "/"+workspace.String("workspaceName")) || !strings.HasSuffix(actions, "/"+group.String("actionGroupName")) {
+		t.Errorf("scope %q, action group %q: want the stack's workspace and action group", scope, actions)
 	}
 }
