@@ -10,18 +10,15 @@ import (
 )
 
 // CanaryApp is a canary revision of a model: a GPU app of its own beside
-// the model's, which serves the stable revision. Its own app, not a
-// Container Apps revision of the model's, because the router splits the
-// traffic itself (sticky per caller, judged against stable) and must reach
-// each revision at an address of its own, each scaling to zero on its own
-// rules, while a Pulumi ContainerApp declares one template, the latest
-// revision's: the stable one would exist in Azure only (README, "Revisions
-// of a model").
+// the model's, which serves the stable revision. Not a labelled Container
+// Apps revision of the model's app: a Pulumi ContainerApp declares one
+// template, so the stable revision would be whatever an earlier deployment
+// left in Azure, and each canary a change of the stable app (README,
+// "Revisions of a model").
 type CanaryApp struct {
 	Revision config.Revision
-	// AppName is its app's name; InternalURL its address inside the
-	// environment, for the router.
-	AppName     string
+	// InternalURL is its app's address inside the environment, for the
+	// router.
 	InternalURL pulumi.StringOutput
 	// Image is what its app runs, and its pinned Batch tasks.
 	Image pulumi.StringOutput
@@ -62,7 +59,6 @@ func newCanaries(ctx *pulumi.Context, component string, args *ModelDeploymentArg
 		}
 		out = append(out, CanaryApp{
 			Revision: r,
-			AppName:  name,
 			// From the name the program gives it, not the app's output, so
 			// that MODELS is known when a preview adds a canary and the
 			// policy pack judges it then; the router waits for App.

@@ -131,7 +131,7 @@ func routerModels(args *PlatformArgs, models []*ModelDeployment, bat *Batch, t p
 			list[i] = routerModel(md.Model, i == 0, appURL, image, poolID, prices(args, md.Model, t))
 			canaries := make([]deployedCanary, len(md.Canaries))
 			for j := range canaries {
-				canaries[j] = deployedCanary{url: next(), image: next()}
+				canaries[j] = deployedCanary{rev: md.Canaries[j].Revision, url: next(), image: next()}
 			}
 			list[i].Revisions, list[i].Rollback = routerRollout(md.Model, list[i], canaries)
 		}
@@ -157,8 +157,12 @@ func routerModel(m config.Model, isDefault bool, appURL, image, poolID string, p
 	return rm
 }
 
-// deployedCanary is where a canary's app answers and the image it runs.
-type deployedCanary struct{ url, image string }
+// deployedCanary is a canary revision with where its app answers and the
+// image it runs.
+type deployedCanary struct {
+	rev        config.Revision
+	url, image string
+}
 
 // routerRollout are model m's revisions and rollback thresholds as the
 // router reads them: the stable revision on the model's app (rm), with the
@@ -171,10 +175,10 @@ func routerRollout(m config.Model, rm routerconfig.Model, canaries []deployedCan
 	}
 	stable := m.Revisions[0]
 	revs := []routerconfig.Revision{{Name: stable.Name, InferenceURL: rm.InferenceURL, Image: rm.Image, Weight: stable.Weight}}
-	for j, r := range m.Canaries() {
+	for _, c := range canaries {
 		revs = append(revs, routerconfig.Revision{
-			Name: r.Name, InferenceURL: canaries[j].url + m.App.Path,
-			Image: canaries[j].image, Version: r.Version, Weight: r.Weight,
+			Name: c.rev.Name, InferenceURL: c.url + m.App.Path,
+			Image: c.image, Version: c.rev.Version, Weight: c.rev.Weight,
 		})
 	}
 	var rb *routerconfig.Rollback

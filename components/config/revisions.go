@@ -209,9 +209,6 @@ func (c *Config) validateRevisions(i int) []error {
 				"name the revision in at most %d characters, or shorten the model's key", app, len(app), maxAppName, budget-len(m.Key)-1))
 		}
 		names[r.Name] = true
-		if r.set["modelVersion"] && strings.TrimSpace(r.Version) == "" {
-			add(at+"modelVersion", r.Version, "allowed: a non-empty version label, or leave it out for the model's modelVersion")
-		}
 		switch {
 		case !r.set["weight"]:
 			errs = append(errs, c.missing(i, at+"weight", "each revision has a weight, in percent of the model's traffic"))
