@@ -35,8 +35,9 @@ type Revision struct {
 // Rollback are a model's thresholds against its stable revision
 // (models[i].rollback): the router takes a canary out of the split at once
 // when, with MinRequests of its own in the last WindowSeconds, its error
-// ratio exceeds MaxErrorRatio or its LatencyPercentile answer time exceeds
-// stable's by more than MaxLatencyRatio (router/config Rollback).
+// ratio exceeds stable's by more than MaxErrorRatio or its
+// LatencyPercentile answer time exceeds stable's by more than
+// MaxLatencyRatio (router/config Rollback).
 type Rollback struct {
 	MaxErrorRatio     float64
 	LatencyPercentile float64
@@ -227,7 +228,7 @@ func (c *Config) validateRevisions(i int) []error {
 			value any
 			rule  string
 		}{
-			{"maxErrorRatio", rb.MaxErrorRatio <= 0 || rb.MaxErrorRatio > 1, rb.MaxErrorRatio, "above 0, at most 1 (the canary's failed share of its requests)"},
+			{"maxErrorRatio", rb.MaxErrorRatio <= 0 || rb.MaxErrorRatio > 1, rb.MaxErrorRatio, "above 0, at most 1 (how far the canary's error ratio may exceed stable's)"},
 			{"latencyPercentile", rb.LatencyPercentile <= 0 || rb.LatencyPercentile >= 100, rb.LatencyPercentile, "above 0, below 100 (e.g. 95 for p95)"},
 			{"maxLatencyRatio", rb.MaxLatencyRatio < 1, rb.MaxLatencyRatio, "1 or more (the canary's latency over stable's)"},
 			{"minRequests", rb.MinRequests < 1, rb.MinRequests, "1 or more (the canary's requests in the window before it is judged)"},

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -121,7 +120,6 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 		}
 		line := sc.line
 		var id string
-		var pl poolLine
 		var le *lineError
 		if tooLong {
 			id = customIDOf(raw)
@@ -130,7 +128,7 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 				le.Message = fmt.Sprintf("the request with custom_id %q has more than %d bytes, the most one request may have", router.Excerpt(id), s.cfg.MaxLineBytes)
 			}
 		} else {
-			id, pl, le = checkLine(raw, rec.Endpoint, model)
+			id, le = checkLine(raw, rec.Endpoint, model)
 		}
 		if id != "" {
 			h := sha256.Sum256([]byte(id))
@@ -150,7 +148,7 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 		} else {
 			v.lines++
 			if v.invalid == 0 {
-				if err := ck.add(pl); err != nil {
+				if err := ck.add(bytes.TrimSpace(raw)); err != nil {
 					return v, err
 				}
 			}
@@ -191,6 +189,10 @@ func (s *Service) checkpoint(ctx context.Context, l *lease, rec *record, lines i
 
 // chunker stores valid lines in chunks of at most ChunkLines lines and
 // ChunkBytes bytes (a longer line fills a chunk alone), chunkWrites at once.
+// A line goes to its chunk as the client wrote it, the pool's input as it
+// is: OpenAI batch runners read custom_id, method, url and body, and vLLM's
+// run-batch accepts other fields too (its request models allow extra
+// fields: vllm/entrypoints/openai/protocol.py, OpenAIBaseModel).
 type chunker struct {
 	s     *Service
 	ctx   context.Context
@@ -208,11 +210,7 @@ func (s *Service) newChunker(ctx context.Context, batchID string) *chunker {
 	return &chunker{s: s, ctx: ctx, batch: batchID, sem: make(chan struct{}, chunkWrites)}
 }
 
-func (c *chunker) add(l poolLine) error {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return fmt.Errorf("encode chunk line: %w", err)
-	}
+func (c *chunker) add(b []byte) error {
 	if c.lines > 0 && c.buf.Len()+len(b)+1 > c.s.cfg.ChunkBytes {
 		if err := c.flush(); err != nil {
 			return err

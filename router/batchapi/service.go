@@ -41,12 +41,12 @@ type Config struct {
 	MaxFileBytes int64
 	MaxLines     int
 	MaxLineBytes int
-	// ChunkLines is the most lines per chunk: the dispatcher's micro-batch
-	// size (default 32). A chunk also stops at ChunkBytes (default 4 MiB).
+	// ChunkLines is the most lines per chunk, one micro-batch (default
+	// 256). A chunk also stops at ChunkBytes (default 4 MiB).
 	ChunkLines int
 	ChunkBytes int
 	// Window is how many chunks of one batch may wait in the queue or run
-	// at once (default 16): more are queued as those finish, so batches
+	// at once (default 8): more are queued as those finish, so batches
 	// created later are not stuck behind every chunk of a large one.
 	Window func() int
 	// Poll is how often the manager looks for active batches and advances
@@ -84,13 +84,13 @@ func New(cfg Config) *Service {
 		cfg.MaxLineBytes = 1 << 20
 	}
 	if cfg.ChunkLines <= 0 {
-		cfg.ChunkLines = 32
+		cfg.ChunkLines = 256
 	}
 	if cfg.ChunkBytes <= 0 {
 		cfg.ChunkBytes = 4 << 20
 	}
 	if cfg.Window == nil {
-		cfg.Window = func() int { return 16 }
+		cfg.Window = func() int { return 8 }
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 2 * time.Second
