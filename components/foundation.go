@@ -30,7 +30,7 @@ func newFoundation(ctx *pulumi.Context, name string, args *PlatformArgs, parent 
 	create := args.ResourceGroupName == config.ResourceGroupCreate
 	rgName := args.ResourceGroupName
 	if create {
-		rgName = "rg-gpuorch-" + StackPart(args.Stack)
+		rgName = "rg-gpuorch-" + config.StackPart(args.Stack)
 	}
 	naming := NewNaming(args.Stack, args.SubscriptionID, rgName)
 	location := pulumi.String(args.Location)
