@@ -13,13 +13,13 @@ import (
 // rollbackLines are the router's lines that say it rolled a canary back
 // (routerconfig.LogRollback) from the environment's console logs, one per
 // rollback: the replica whose analysis decided it writes the line without
-// "from"; the others, and every replica that reads the rollback back from
-// Key Vault at start, write it with "from" (router/fleet, router/app), and
+// routerconfig.LogFieldFrom; the others, and every replica that reads the
+// rollback back from Key Vault at start, write it with that field, and
 // are left out so that a restart does not page anyone again.
 var rollbackLines = `ContainerAppConsoleLogs
 | where ContainerAppName == '%s'
 | extend e = parse_json(Log)
-| where tostring(e.` + slog.MessageKey + `) == '` + routerconfig.LogRollback + `' and isempty(tostring(e.from))
+| where tostring(e.` + slog.MessageKey + `) == '` + routerconfig.LogRollback + `' and isempty(tostring(e.` + routerconfig.LogFieldFrom + `))
 | project TimeGenerated, model = tostring(e.` + routerconfig.LogFieldModel + `), revision = tostring(e.` + routerconfig.LogFieldRevision + `), reason = tostring(e.` + routerconfig.LogFieldReason + `)`
 
 // newRollbackAlert declares the log search alert (insights
