@@ -40,8 +40,10 @@ type event struct {
 	app   *app
 	pool  *pool
 	queue *mbQueue
-	// router is the router replica whose duty or answer it is.
+	// router is the router replica whose duty or answer it is, in region
+	// reg.
 	router int
+	reg    *region
 }
 
 type eventQueue []event
