@@ -18,6 +18,11 @@ type Outcome struct {
 	// Fallback is router.Fallback's reason when a production realtime call
 	// was cut at its deadline.
 	Fallback string
+	// Offered: refused in its region for its deadline, the request was
+	// offered to peer regions (spill-over); Peer names the one that took
+	// it, whose answer (or error) the caller got, the round trip included.
+	Offered bool
+	Peer    string
 	// Answered is true when the caller got the model's answer, after
 	// Latency; Failure says why not otherwise.
 	Answered bool
@@ -55,9 +60,11 @@ type engine struct {
 
 func (e *engine) wall() time.Time { return e.rp.start.Add(e.now) }
 
+// answered records r's answer at at, as its caller gets it: after the way
+// back from the region that served it, since the caller sent it.
 func (e *engine) answered(r *Request, at time.Duration) {
 	o := &e.out[r.ID]
-	o.Answered, o.Latency = true, at-r.Arrival
+	o.Answered, o.Latency = true, at+r.Hop-e.reqs[r.ID].Arrival
 	e.open--
 }
 
@@ -208,6 +215,10 @@ func (e *engine) handle(ev event) {
 	case evAnalyse:
 		ev.reg.prod.canaries.analyse(ev.router)
 		e.again(ev, rollout.Every)
+	case evOffered:
+		e.offered(ev.fwd)
+	case evDeclined:
+		e.declined(ev.fwd)
 	}
 }
 
@@ -233,20 +244,33 @@ func (e *engine) arrive(r *Request) {
 	route, reason, code := e.route(e, r)
 	o := &e.out[r.ID]
 	o.Route, o.Reason = route, reason
-	switch route {
-	case router.RouteRealtime:
+	switch {
+	case route != router.RouteReject:
+		e.send(r, route)
+	case !e.offer(r, reason, code):
+		e.refuse(r, reason, code)
+	}
+}
+
+// send sends r where its region's router routed it.
+func (e *engine) send(r *Request, route router.Route) {
+	p := e.regionOf(r).prod
+	switch {
+	case route == router.RouteRealtime:
 		e.appOf(r).submit(r, true)
-	case router.RouteBatch:
-		if p := e.regionOf(r).prod; p != nil && p.expedite[r.ID] {
-			e.appOf(r).submit(r, false) // a job the dispatcher runs on the app
-			return
-		}
-		e.batchSubmit(r)
+	case p != nil && p.expedite[r.ID]:
+		e.appOf(r).submit(r, false) // a job the dispatcher runs on the app
 	default:
-		e.failed(r, "rejected_"+code)
-		if p := e.regionOf(r).prod; p != nil && reason == string(router.ReasonColdStartTooSlow) {
-			e.appOf(r).wake(p.fleet.via[r.ID])
-		}
+		e.batchSubmit(r)
+	}
+}
+
+// refuse answers r's refusal; a refusal for a cold start wakes the app, as
+// the router does: refused requests never reach it.
+func (e *engine) refuse(r *Request, reason, code string) {
+	e.failed(r, "rejected_"+code)
+	if p := e.regionOf(r).prod; p != nil && reason == string(router.ReasonColdStartTooSlow) {
+		e.appOf(r).wake(p.fleet.via[r.ID])
 	}
 }
 

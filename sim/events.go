@@ -24,6 +24,8 @@ const (
 	evWoken
 	evSync
 	evAnalyse
+	evOffered
+	evDeclined
 )
 
 // event is one scheduled happening. Events at the same time run in the
@@ -40,6 +42,7 @@ type event struct {
 	app   *app
 	pool  *pool
 	queue *mbQueue
+	fwd   *forward
 	// router is the router replica whose duty or answer it is, in region
 	// reg.
 	router int
