@@ -51,7 +51,8 @@ type mbQueue struct {
 // pool of one GPU type, scaled by the stack's formula. Its tasks run its
 // models' images; each model's micro-batches are its own.
 type pool struct {
-	e *engine
+	e   *engine
+	reg *region
 	// p are the pool's figures: its first model's, with the largest node
 	// limit of its models.
 	p       Params
@@ -93,8 +94,8 @@ func (b *pool) share(m int) float64 {
 // dispatcher that receives its message.
 func (b *pool) submit(r *Request, rev int) {
 	key := queueKey{model: r.Model, rev: rev}
-	if b.e.prod != nil {
-		key.gatherer = b.e.prod.fleet.gatherer()
+	if p := b.reg.prod; p != nil {
+		key.gatherer = p.fleet.gatherer()
 	}
 	q := b.queues[key]
 	if q == nil {
@@ -178,8 +179,8 @@ func (b *pool) taskDone(n *node, gen uint64) {
 	n.gen++
 	b.stored -= len(t.jobs)
 	for _, j := range t.jobs {
-		if b.e.prod != nil {
-			b.e.prod.jobDone(t, j)
+		if p := b.reg.prod; p != nil {
+			p.jobDone(t, j)
 		} else {
 			b.e.answered(j.req, b.e.now)
 		}
@@ -216,7 +217,7 @@ func (b *pool) nodeReady(n *node, gen uint64) {
 		b.preempted--
 	}
 	if b.p.PreemptionRatePerHour > 0 {
-		hours := b.e.rng.ExpFloat64() / b.p.PreemptionRatePerHour
+		hours := b.reg.rng.ExpFloat64() / b.p.PreemptionRatePerHour
 		if at := b.e.now + time.Duration(hours*float64(time.Hour)); hours < 1e6 {
 			b.e.schedule(event{at: at, kind: evPreempt, node: n})
 		}

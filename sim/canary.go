@@ -98,8 +98,10 @@ type UsersSaw struct {
 // failures, the retries on stable, and the leaders' analysis
 // (rollout.Analyst over the catalog of their replica) that rolls them back.
 type canaries struct {
-	e   *engine
-	rng *rand.Rand
+	e     *engine
+	reg   *region
+	fleet *fleet
+	rng   *rand.Rand
 	// analysts are the leading replicas' (nil for the others).
 	analysts []*rollout.Analyst
 	// Per request ID: the split gave it the canary; its failed canary call
@@ -113,9 +115,9 @@ type canaries struct {
 	failedCalls, lines   []int
 }
 
-func newCanaries(e *engine) *canaries {
+func newCanaries(e *engine, reg *region, f *fleet) *canaries {
 	n := len(e.models)
-	c := &canaries{e: e, rng: rand.New(rand.NewPCG(e.rp.seed, 0xca9a11)), picked: make([]bool, len(e.reqs)), retried: make([]bool, len(e.reqs)),
+	c := &canaries{e: e, reg: reg, fleet: f, rng: rand.New(rand.NewPCG(e.rp.seed, 0xca9a11^uint64(reg.index))), picked: make([]bool, len(e.reqs)), retried: make([]bool, len(e.reqs)),
 		rolledBack: make([]time.Duration, n), allHeard: make([]time.Duration, n), verdicts: make([]*rollout.Verdict, n),
 		heardBy: make([]map[int]bool, n), failedCalls: make([]int, n), lines: make([]int, n)}
 	for i := range n {
@@ -124,9 +126,9 @@ func newCanaries(e *engine) *canaries {
 	return c
 }
 
-// any reports whether a model has a canary.
+// any reports whether a model of the region has a canary.
 func (c *canaries) any() bool {
-	for _, m := range c.e.models {
+	for _, m := range c.reg.models {
 		if len(m.apps) > 1 {
 			return true
 		}
@@ -140,12 +142,12 @@ func (c *canaries) schedule() {
 	if !c.any() {
 		return
 	}
-	f := c.e.prod.fleet
+	f := c.fleet
 	c.analysts = make([]*rollout.Analyst, len(f.replicas))
 	for i, rr := range f.replicas {
 		if f.leads(i) {
 			c.analysts[i] = &rollout.Analyst{Models: rr.cat, Log: slog.New(slog.DiscardHandler), Now: c.e.wall}
-			c.e.schedule(event{at: rollout.Every + f.phase(i, rollout.Every), kind: evAnalyse, router: i})
+			c.e.schedule(event{at: rollout.Every + f.phase(i, rollout.Every), kind: evAnalyse, router: i, reg: c.reg})
 		}
 	}
 }
@@ -195,21 +197,22 @@ func (c *canaries) analyse(i int) {
 
 // heard records that replica i has a canary out of its split now.
 func (c *canaries) heard(i int) {
-	for m, mm := range c.e.prod.fleet.replicas[i].cat.All() {
+	for local, mm := range c.fleet.replicas[i].cat.All() {
+		m := c.reg.models[local].index
 		if len(mm.RolledBack()) == 0 || c.heardBy[m][i] {
 			continue
 		}
 		c.heardBy[m][i] = true
-		if len(c.heardBy[m]) == len(c.e.prod.fleet.replicas) {
+		if len(c.heardBy[m]) == len(c.fleet.replicas) {
 			c.allHeard[m] = c.e.now
 		}
 	}
 }
 
 func (c *canaries) modelNamed(name string) int {
-	for i, m := range c.e.models {
+	for _, m := range c.reg.models {
 		if m.Name == name {
-			return i
+			return m.index
 		}
 	}
 	panic("sim: the analyst judged a model the replay has not: " + name)
@@ -218,7 +221,8 @@ func (c *canaries) modelNamed(name string) int {
 // results are each canary's figures once the run is over.
 func (c *canaries) results(out []Outcome) []CanaryResult {
 	var res []CanaryResult
-	for mi, m := range c.e.models {
+	for _, m := range c.reg.models {
+		mi := m.index
 		if m.Canary == nil || len(m.apps) < 2 {
 			continue
 		}

@@ -2,8 +2,6 @@ package sim
 
 import (
 	"container/heap"
-	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/autoscale"
@@ -20,6 +18,11 @@ type Outcome struct {
 	// Fallback is router.Fallback's reason when a production realtime call
 	// was cut at its deadline.
 	Fallback string
+	// Offered: refused in its region for its deadline, the request was
+	// offered to peer regions (spill-over); Peer names the one that took
+	// it, whose answer (or error) the caller got, the round trip included.
+	Offered bool
+	Peer    string
 	// Answered is true when the caller got the model's answer, after
 	// Latency; Failure says why not otherwise.
 	Answered bool
@@ -38,35 +41,30 @@ type engine struct {
 	now   time.Duration
 	seq   uint64
 	q     eventQueue
-	rng   *rand.Rand // Spot preemptions
 	route routeFunc
-	prod  *production
 	out   []Outcome
 	open  int // requests not yet answered or failed
 	end   time.Duration
-	// apps are every model revision's GPU app (models[i].apps), pools the
-	// Batch pools, one per GPU type.
-	models []*simModel
-	apps   []*app
-	pools  []*pool
+	// regions are the run's regions (one unless several are replayed);
+	// models every region's models, by index; apps every model revision's
+	// GPU app (models[i].apps), pools the Batch pools, one per GPU type and
+	// region.
+	regions []*region
+	models  []*simModel
+	apps    []*app
+	pools   []*pool
 	// rev is the revision of its model each request is on now (0: stable):
 	// the one the split picked, stable after a retry.
 	rev []int
 }
 
-// simModel is one model as a run replays it: its spec, its revisions'
-// apps and the pool of its GPU type.
-type simModel struct {
-	*Model
-	apps []*app
-	pool *pool
-}
-
 func (e *engine) wall() time.Time { return e.rp.start.Add(e.now) }
 
+// answered records r's answer at at, as its caller gets it: after the way
+// back from the region that served it, since the caller sent it.
 func (e *engine) answered(r *Request, at time.Duration) {
 	o := &e.out[r.ID]
-	o.Answered, o.Latency = true, at-r.Arrival
+	o.Answered, o.Latency = true, at+r.Hop-e.reqs[r.ID].Arrival
 	e.open--
 }
 
@@ -111,7 +109,6 @@ func run(rp *replay, policy string) ([]Outcome, runTotals, error) {
 func newEngine(rp *replay, policy string) (*engine, error) {
 	e := &engine{
 		rp: rp, reqs: rp.reqs, out: make([]Outcome, len(rp.reqs)), open: len(rp.reqs), rev: make([]int, len(rp.reqs)),
-		rng: rand.New(rand.NewPCG(rp.seed, 0x5eed0f5b07)),
 	}
 	if n := len(rp.reqs); n > 0 {
 		e.end = rp.reqs[n-1].Arrival + rp.horizon()
@@ -122,11 +119,13 @@ func newEngine(rp *replay, policy string) (*engine, error) {
 	}
 	var err error
 	if routed {
-		if e.prod, err = newProduction(e, policy == OpenAIAPI); err != nil {
-			return nil, err
+		for _, reg := range e.regions {
+			if reg.prod, err = newProduction(e, reg, policy == OpenAIAPI); err != nil {
+				return nil, err
+			}
+			reg.prod.schedule()
 		}
-		e.route = e.prod.route
-		e.prod.schedule()
+		e.route = routeInRegion
 	} else if e.route, err = staticPolicy(policy); err != nil {
 		return nil, err
 	}
@@ -175,45 +174,6 @@ func (e *engine) loop() {
 	}
 }
 
-// build makes every model's apps (with its canary's when the router splits
-// its traffic) and a pool per GPU type.
-func (e *engine) build(routed bool) error {
-	byVM := map[string]*pool{}
-	for i := range e.rp.models {
-		m := &simModel{Model: &e.rp.models[i]}
-		if err := m.Params.Validate(); err != nil {
-			return fmt.Errorf("model %s: %w", m.Name, err)
-		}
-		m.apps = append(m.apps, &app{e: e, p: m.Params, model: i, slower: 1})
-		if c := m.Canary; c != nil && routed {
-			m.apps = append(m.apps, &app{e: e, p: m.Params, model: i, rev: 1, slower: c.Slower, failShare: c.FailShare})
-		}
-		e.apps = append(e.apps, m.apps...)
-		b := byVM[m.Params.NodeVMSize]
-		if b == nil {
-			b = &pool{e: e, p: m.Params, hist: map[string][]autoscale.Sample{}, dealloc: "requeue", busy: map[int]float64{}, queues: map[queueKey]*mbQueue{}}
-			byVM[m.Params.NodeVMSize] = b
-			e.pools = append(e.pools, b)
-		}
-		// The dispatcher runs as many micro-batches on a pool as the largest
-		// max-batch-nodes of its models; the formula caps its nodes there.
-		b.p.MaxNodes = max(b.p.MaxNodes, m.Params.MaxNodes)
-		b.models = append(b.models, i)
-		m.pool = b
-		e.models = append(e.models, m)
-	}
-	for _, b := range e.pools {
-		text, err := b.p.Formula()
-		if err != nil {
-			return fmt.Errorf("sim: build formula: %w", err)
-		}
-		if b.formula, err = autoscale.Parse(text); err != nil {
-			return fmt.Errorf("sim: parse formula: %w", err)
-		}
-	}
-	return nil
-}
-
 func (e *engine) handle(ev event) {
 	switch ev.kind {
 	case evArrival:
@@ -244,17 +204,21 @@ func (e *engine) handle(ev event) {
 		ev.pool.evaluate()
 		e.again(ev, ev.pool.p.EvaluationInterval)
 	case evKeepWarm:
-		e.prod.keepWarm(ev.router)
-		e.again(ev, e.models[0].Params.KeepWarmInterval)
+		ev.reg.prod.keepWarm(ev.router)
+		e.again(ev, ev.reg.models[0].Params.KeepWarmInterval)
 	case evDepthPoll:
-		e.prod.readDepth()
-		e.again(ev, e.models[0].Params.QueueDepthPoll)
+		ev.reg.prod.readDepth()
+		e.again(ev, ev.reg.models[0].Params.QueueDepthPoll)
 	case evSync:
-		e.prod.sync(ev.router)
+		ev.reg.prod.sync(ev.router)
 		e.again(ev, e.rp.routers.Sync)
 	case evAnalyse:
-		e.prod.canaries.analyse(ev.router)
+		ev.reg.prod.canaries.analyse(ev.router)
 		e.again(ev, rollout.Every)
+	case evOffered:
+		e.offered(ev.fwd)
+	case evDeclined:
+		e.declined(ev.fwd)
 	}
 }
 
@@ -280,20 +244,33 @@ func (e *engine) arrive(r *Request) {
 	route, reason, code := e.route(e, r)
 	o := &e.out[r.ID]
 	o.Route, o.Reason = route, reason
-	switch route {
-	case router.RouteRealtime:
+	switch {
+	case route != router.RouteReject:
+		e.send(r, route)
+	case !e.offer(r, reason, code):
+		e.refuse(r, reason, code)
+	}
+}
+
+// send sends r where its region's router routed it.
+func (e *engine) send(r *Request, route router.Route) {
+	p := e.regionOf(r).prod
+	switch {
+	case route == router.RouteRealtime:
 		e.appOf(r).submit(r, true)
-	case router.RouteBatch:
-		if e.prod != nil && e.prod.expedite[r.ID] {
-			e.appOf(r).submit(r, false) // a job the dispatcher runs on the app
-			return
-		}
-		e.batchSubmit(r)
+	case p != nil && p.expedite[r.ID]:
+		e.appOf(r).submit(r, false) // a job the dispatcher runs on the app
 	default:
-		e.failed(r, "rejected_"+code)
-		if e.prod != nil && reason == string(router.ReasonColdStartTooSlow) {
-			e.appOf(r).wake(e.prod.fleet.via[r.ID])
-		}
+		e.batchSubmit(r)
+	}
+}
+
+// refuse answers r's refusal; a refusal for a cold start wakes the app, as
+// the router does: refused requests never reach it.
+func (e *engine) refuse(r *Request, reason, code string) {
+	e.failed(r, "rejected_"+code)
+	if p := e.regionOf(r).prod; p != nil && reason == string(router.ReasonColdStartTooSlow) {
+		e.appOf(r).wake(p.fleet.via[r.ID])
 	}
 }
 
@@ -360,9 +337,11 @@ func (e *engine) totals() runTotals {
 		tot.evalFailures += b.evalFails
 		tot.preemptions += b.preempts
 	}
-	if e.prod != nil {
-		tot.pings = e.prod.pings
-		tot.canaries = e.prod.canaries.results(e.out)
+	for _, reg := range e.regions {
+		if p := reg.prod; p != nil {
+			tot.pings += p.pings
+			tot.canaries = append(tot.canaries, p.canaries.results(e.out)...)
+		}
 	}
 	return tot
 }

@@ -24,6 +24,8 @@ const (
 	evWoken
 	evSync
 	evAnalyse
+	evOffered
+	evDeclined
 )
 
 // event is one scheduled happening. Events at the same time run in the
@@ -40,8 +42,11 @@ type event struct {
 	app   *app
 	pool  *pool
 	queue *mbQueue
-	// router is the router replica whose duty or answer it is.
+	fwd   *forward
+	// router is the router replica whose duty or answer it is, in region
+	// reg.
 	router int
+	reg    *region
 }
 
 type eventQueue []event

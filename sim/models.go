@@ -28,55 +28,103 @@ type Model struct {
 
 // replay is what every policy of one Simulate replays: the models'
 // requests, derived by the rule and merged in arrival order, every model's
-// trace starting at the same instant.
+// trace starting at the same instant (a region's shifted by its Shift). The
+// models are grouped in regions: one for a replay of -trace or -model.
 type replay struct {
-	models []Model
-	reqs   []Request
+	// models are every region's, in region order.
+	models  []Model
+	regions []replayRegion
+	reqs    []Request
 	// byModel are the IDs of each model's requests.
 	byModel [][]int
 	start   time.Time
 	seed    uint64
 	routers Routers
-	// specs are the models as the router's MODELS would list them: the
-	// catalog each simulated router replica is built from.
-	specs []config.Model
+	// roundTrip is the time between regions there and back; spill says
+	// whether the routed policies offer a peer region the requests they
+	// refuse for their deadline (spillover.go).
+	roundTrip time.Duration
+	spill     bool
 }
 
-// newReplay derives each model's requests with rule (the first model's
-// with the rule's own draws, the others' with draws of their own, so that
-// one model's classes do not repeat another's) and merges them.
+// replayRegion is one region of a replay: its models and the catalog
+// each of its simulated router replicas is built from (its models as the
+// router's MODELS would list them).
+type replayRegion struct {
+	name string
+	// start is when its traffic starts, after the replay's first instant.
+	start  time.Duration
+	models []int
+	specs  []config.Model
+	// ids are the IDs of the requests the region received.
+	ids []int
+}
+
+// regionSpec is what a region replays: its models, their traces starting
+// shift after the replay's first instant.
+type regionSpec struct {
+	name   string
+	models []Model
+	shift  time.Duration
+}
+
+// newReplay is a replay of ms in one region.
 func newReplay(ms []Model, rule Rule, routers Routers) (*replay, error) {
-	if len(ms) == 0 {
+	return newRegionsReplay([]regionSpec{{models: ms}}, rule, routers)
+}
+
+// newRegionsReplay derives each model's requests with rule (the first
+// model's with the rule's own draws, the others' with draws of their own,
+// so that one model's classes do not repeat another's, nor one region's
+// callers another's) and merges them.
+func newRegionsReplay(regions []regionSpec, rule Rule, routers Routers) (*replay, error) {
+	if len(regions) == 0 || len(regions[0].models) == 0 {
 		return nil, fmt.Errorf("sim: no model to replay")
 	}
 	if err := routers.Validate(); err != nil {
 		return nil, err
 	}
-	rp := &replay{models: ms, seed: rule.Seed, routers: routers, byModel: make([][]int, len(ms))}
-	names := map[string]bool{}
-	for i, m := range ms {
-		if len(m.Rows) == 0 {
-			return nil, fmt.Errorf("sim: model %s: the trace has no requests", m.Name)
+	rp := &replay{seed: rule.Seed, routers: routers}
+	for _, reg := range regions {
+		rr := replayRegion{name: reg.name, start: reg.shift}
+		names := map[string]bool{}
+		for _, m := range reg.models {
+			if len(m.Rows) == 0 {
+				return nil, fmt.Errorf("sim: model %s: the trace has no requests", m.Name)
+			}
+			if names[m.Name] {
+				return nil, fmt.Errorf("sim: two models are named %q", m.Name)
+			}
+			names[m.Name] = true
+			i := len(rp.models)
+			rr.models = append(rr.models, i)
+			rp.models = append(rp.models, m)
+			for _, r := range rule.derive(m.Rows, m.Params.Throughput, uint64(i)) {
+				r.Model, r.Arrival = i, r.Arrival+reg.shift
+				rp.reqs = append(rp.reqs, r)
+			}
 		}
-		if names[m.Name] {
-			return nil, fmt.Errorf("sim: two models are named %q", m.Name)
+		var err error
+		if rr.specs, err = catalogSpecs(reg.models); err != nil {
+			return nil, err
 		}
-		names[m.Name] = true
-		reqs := rule.derive(m.Rows, m.Params.Throughput, uint64(i))
-		for _, r := range reqs {
-			r.Model = i
-			rp.reqs = append(rp.reqs, r)
+		rp.regions = append(rp.regions, rr)
+	}
+	rp.byModel = make([][]int, len(rp.models))
+	rp.start = rp.models[0].Rows[0].Time
+	sort.SliceStable(rp.reqs, func(i, j int) bool { return rp.reqs[i].Arrival < rp.reqs[j].Arrival })
+	regionOf := make([]int, len(rp.models))
+	for ri, rr := range rp.regions {
+		for _, m := range rr.models {
+			regionOf[m] = ri
 		}
 	}
-	rp.start = ms[0].Rows[0].Time
-	sort.SliceStable(rp.reqs, func(i, j int) bool { return rp.reqs[i].Arrival < rp.reqs[j].Arrival })
 	for i := range rp.reqs {
 		rp.reqs[i].ID = i
-		rp.byModel[rp.reqs[i].Model] = append(rp.byModel[rp.reqs[i].Model], i)
-	}
-	var err error
-	if rp.specs, err = catalogSpecs(ms); err != nil {
-		return nil, err
+		m := rp.reqs[i].Model
+		rp.byModel[m] = append(rp.byModel[m], i)
+		rr := &rp.regions[regionOf[m]]
+		rr.ids = append(rr.ids, i)
 	}
 	return rp, nil
 }

@@ -67,20 +67,20 @@ func staticPolicy(name string) (routeFunc, error) {
 	return nil, fmt.Errorf("sim: unknown policy %q; known: %v", name, PolicyNames)
 }
 
-// production is the router's own decision: router.Decide over the State
-// that the live.Tracker of the request's model revision on the router
-// replica that received it builds from the simulated traffic, fed by the
+// production is a region's router and its own decision: router.Decide over
+// the State that the live.Tracker of the request's model revision on the
+// router replica that received it builds from the simulated traffic, fed by the
 // same events as in router/http (Begin when a realtime request leaves, End
 // when it is answered — a model-time sample only if a replica was known to
 // be up when it left — or fails, ObserveBatch when a job finishes,
 // SetQueueDepth from periodic queue-depth reads), and shared between
 // replicas as router/fleet shares it (routers.go).
 type production struct {
-	e *engine
-	// fleet are the router replicas, each with its catalog of the models
-	// (routers.go); settings are each model's routing settings.
-	fleet    *fleet
-	settings []router.Settings
+	e   *engine
+	reg *region
+	// fleet are the router replicas, each with its catalog of the region's
+	// models (routers.go).
+	fleet *fleet
 	// urgent is Decision.Urgent per request ID, for the tracker's urgent
 	// in-flight count; pings counts keep-warm requests.
 	urgent []bool
@@ -98,25 +98,33 @@ type production struct {
 	canaries *canaries
 }
 
-func newProduction(e *engine, openAI bool) (*production, error) {
-	p := &production{e: e, openAI: openAI, urgent: make([]bool, len(e.reqs)), expedite: make([]bool, len(e.reqs))}
-	for _, m := range e.models {
+func newProduction(e *engine, reg *region, openAI bool) (*production, error) {
+	p := &production{e: e, reg: reg, openAI: openAI, urgent: make([]bool, len(e.reqs)), expedite: make([]bool, len(e.reqs))}
+	for _, m := range reg.models {
 		if err := m.Settings.Validate(); err != nil {
 			return nil, fmt.Errorf("sim: model %s: router settings: %w", m.Name, err)
 		}
-		p.settings = append(p.settings, m.Settings)
 	}
 	var err error
-	if p.fleet, err = newFleet(e); err != nil {
+	if p.fleet, err = newFleet(e, reg); err != nil {
 		return nil, err
 	}
-	p.canaries = newCanaries(e)
+	p.canaries = newCanaries(e, reg, p.fleet)
 	return p, nil
 }
 
+// routeInRegion is the routed policies' routeFunc: the router of the
+// region whose model r asks for decides.
+func routeInRegion(e *engine, r *Request) (router.Route, string, string) {
+	return e.regionOf(r).prod.route(e, r)
+}
+
+// settings are model m's routing settings.
+func (p *production) settings(m int) router.Settings { return p.e.models[m].Settings }
+
 // schedule starts the router's periodic duties.
 func (p *production) schedule() {
-	p.e.schedule(event{at: 0, kind: evDepthPoll})
+	p.e.schedule(event{at: 0, kind: evDepthPoll, reg: p.reg})
 	p.fleet.schedule()
 	p.canaries.schedule()
 }
@@ -128,7 +136,7 @@ func (p *production) route(e *engine, r *Request) (router.Route, string, string)
 	}
 	rev := p.fleet.receive(r)
 	p.canaries.picked[r.ID] = e.rev[r.ID] != 0
-	d := router.Decide(req, rev.Tracker.Snapshot(e.wall()), p.settings[r.Model])
+	d := router.Decide(req, rev.Tracker.Snapshot(e.wall()), p.settings(r.Model))
 	if d.Urgent {
 		rev.Tracker.UrgentArrival(e.wall())
 	}
@@ -143,7 +151,7 @@ func (p *production) beginCall(c *rtCall) {
 	r := c.req
 	c.rev = p.fleet.revision(p.fleet.via[r.ID], r.Model, c.app.rev)
 	c.tracker = c.rev.Tracker
-	now, s := p.e.wall(), p.settings[r.Model]
+	now, s := p.e.wall(), p.settings(r.Model)
 	st := c.tracker.Snapshot(now)
 	c.replicaUp = st.ReplicaUp(s)
 	c.tracker.Begin(now)
@@ -199,7 +207,7 @@ func (p *production) fallback(c *rtCall) {
 		e.batchSubmit(r)
 		return
 	}
-	d := router.Fallback(router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}, c.tracker.Snapshot(e.wall()), p.settings[r.Model])
+	d := router.Fallback(router.Request{Mode: r.Mode, Deadline: r.Deadline, Size: r.Size}, c.tracker.Snapshot(e.wall()), p.settings(r.Model))
 	o := &e.out[r.ID]
 	o.Fallback = string(d.Reason)
 	if d.Route == router.RouteBatch {

@@ -106,8 +106,8 @@ func (a *app) submit(req *Request, proxied bool) {
 	e := a.e
 	c := &rtCall{req: req, app: a, began: e.now, proxied: proxied}
 	limit := a.p.IngressTimeout
-	if e.prod != nil {
-		e.prod.beginCall(c)
+	if p := a.prod(); p != nil {
+		p.beginCall(c)
 		if req.Deadline > 0 {
 			// The router's proxy gives the app the time left of the deadline.
 			limit = min(limit, req.Deadline-(e.now-req.Arrival))
@@ -236,14 +236,14 @@ func (a *app) wake(via int) {
 	a.waking = true
 	a.peak = max(a.peak, 1)
 	a.startReplica()
-	a.e.prod.wakeSent(a, via)
+	a.prod().wakeSent(a, via)
 	a.e.schedule(event{at: a.e.now + a.p.ColdStart, kind: evWoken, app: a, router: via})
 }
 
 // woken is the wake request's answer: never a model-time sample.
 func (a *app) woken(via int) {
 	a.waking = false
-	a.e.prod.wakeAnswered(a, via)
+	a.prod().wakeAnswered(a, via)
 }
 
 func (a *app) replicaReady(r *replica) {
@@ -276,8 +276,8 @@ func (a *app) streamDone(r *replica, gen uint64) {
 	a.lastActive = a.e.now
 	for _, c := range done {
 		c.state = callDone
-		if a.e.prod != nil {
-			a.e.prod.callAnswered(c)
+		if p := a.prod(); p != nil {
+			p.callAnswered(c)
 		} else {
 			a.e.answered(c.req, a.e.now)
 		}
@@ -317,8 +317,8 @@ func (a *app) callTimeout(c *rtCall) {
 	}
 	c.state = callCut
 	a.lastActive = a.e.now
-	if a.e.prod != nil {
-		a.e.prod.callCut(c)
+	if p := a.prod(); p != nil {
+		p.callCut(c)
 		return
 	}
 	a.e.failed(c.req, "realtime_timeout")

@@ -23,8 +23,8 @@ type PolicyResult struct {
 	Missed        int            `json:"missed"`
 	MissedByClass map[string]int `json:"missed_by_class"`
 	// MissedInStartup counts the misses of requests that arrived within
-	// StartupWindow of the first one (the system starts cold); the rest
-	// are the steady state's.
+	// StartupWindow of their model's first one (its region's system starts
+	// cold then); the rest are the steady state's.
 	MissedInStartup int `json:"missed_in_startup"`
 	// P50 and P99 are completion times in seconds (arrival to answer) of
 	// the answered requests, by class.
@@ -44,8 +44,8 @@ type PolicyResult struct {
 	MissedMetByLowerBound    int            `json:"missed_met_by_lower_bound"`
 	MissedMetByLowerBoundWhy map[string]int `json:"missed_met_by_lower_bound_why,omitempty"`
 	// MissedMetByLowerBoundStartup counts those that arrived within
-	// StartupWindow of the first request, while the system comes up from
-	// zero replicas and nodes — which lower-bound does not pay for.
+	// StartupWindow of their model's first request, while the system comes
+	// up from zero replicas and nodes — which lower-bound does not pay for.
 	MissedMetByLowerBoundStartup int `json:"missed_met_by_lower_bound_in_startup"`
 	// KeepWarmPings counts production's keep-warm requests.
 	KeepWarmPings int `json:"keep_warm_pings"`
@@ -56,6 +56,15 @@ type PolicyResult struct {
 	// Models are each model's figures, when the replay has several: their
 	// costs and misses add up to the ones above.
 	Models []PolicyResult `json:"models,omitempty"`
+	// Spillover: a run of several regions that offer each other the
+	// requests they refuse for their deadline (false: isolated regions).
+	// Regions are each region's figures — the requests it received, what
+	// its apps and pool cost, its spill-over — adding up to the ones above;
+	// Region names the region whose figures these are (in Regions).
+	Spillover bool           `json:"spillover,omitempty"`
+	Regions   []PolicyResult `json:"regions,omitempty"`
+	Region    string         `json:"region,omitempty"`
+	Spill     *SpillResult   `json:"spill,omitempty"`
 	// Canaries are the production router's canary revisions: when each was
 	// rolled back and what its model's users saw.
 	Canaries []CanaryResult `json:"canaries,omitempty"`
@@ -95,6 +104,7 @@ func summarize(name string, reqs []Request, ids []int, out []Outcome, u usage) P
 	for _, c := range Classes {
 		res.MissedByClass[c.String()] = 0
 	}
+	startup := inStartup(reqs)
 	eachOf(reqs, ids, func(r Request) {
 		o := out[r.ID]
 		res.Routes[o.Route.String()]++
@@ -107,7 +117,7 @@ func summarize(name string, reqs []Request, ids []int, out []Outcome, u usage) P
 		if o.Missed(r) {
 			res.Missed++
 			res.MissedByClass[r.Class.String()]++
-			if r.Arrival < StartupWindow {
+			if startup(r) {
 				res.MissedInStartup++
 			}
 		}
@@ -140,13 +150,14 @@ func (res *PolicyResult) compareToBound(reqs []Request, ids []int, bound []Outco
 	res.MissedMetByLowerBound = 0
 	res.MissedMetByLowerBoundStartup = 0
 	res.MissedMetByLowerBoundWhy = map[string]int{}
+	startup := inStartup(reqs)
 	eachOf(reqs, ids, func(r Request) {
 		o := res.outcomes[r.ID]
 		if !o.Missed(r) || bound[r.ID].Missed(r) {
 			return
 		}
 		res.MissedMetByLowerBound++
-		if r.Arrival < StartupWindow {
+		if startup(r) {
 			res.MissedMetByLowerBoundStartup++
 		}
 		what := o.Failure
@@ -165,6 +176,19 @@ func (res *PolicyResult) compareToBound(reqs []Request, ids []int, bound []Outco
 // nothing: the replicas' 90 s cold start plus the queueing behind it, and the
 // pool's first nodes (formula evaluated at start, 5 minutes to allocate).
 const StartupWindow = 5 * time.Minute
+
+// inStartup reports whether a request of reqs arrived within StartupWindow
+// of its model's first: a model's traffic starts with the replay, or with
+// its region's, whose stack comes up from nothing then.
+func inStartup(reqs []Request) func(Request) bool {
+	first := map[int]time.Duration{}
+	for _, r := range reqs {
+		if f, ok := first[r.Model]; !ok || r.Arrival < f {
+			first[r.Model] = r.Arrival
+		}
+	}
+	return func(r Request) bool { return r.Arrival-first[r.Model] < StartupWindow }
+}
 
 // percentile is the nearest-rank percentile of sorted values.
 func percentile(sorted []time.Duration, pct float64) time.Duration {
@@ -190,6 +214,10 @@ type Report struct {
 	Params   []Param           `json:"params,omitempty"`
 	Settings map[string]string `json:"router_settings,omitempty"`
 	Models   []ModelReport     `json:"models,omitempty"`
+	// Regions describes each region of a replay of several, RoundTripMs
+	// the time between two of them there and back.
+	Regions     []RegionReport `json:"regions,omitempty"`
+	RoundTripMs float64        `json:"round_trip_ms,omitempty"`
 	// Routers is the router app's shape, when it has several replicas.
 	Routers  *RoutersReport `json:"routers,omitempty"`
 	Policies []PolicyResult `json:"policies"`
@@ -222,12 +250,20 @@ type Config struct {
 	Rule   Rule
 	// Policies to run, by name; empty means all of PolicyNames.
 	Policies []string
-	// Routers is the production router's replicas (the zero value: one).
+	// Routers is the production router's replicas (the zero value: one),
+	// in each region.
 	Routers Routers
+	// Regions, in place of Models, are two regions or more serving the same
+	// model, each its own stack; RoundTrip is the time between two of them
+	// there and back. The routed policies are replayed twice: with the
+	// regions isolated, and with spill-over between them.
+	Regions   []Region
+	RoundTrip time.Duration
 }
 
 // Simulate derives the requests of every model with cfg.Rule and replays
-// them under each policy. Lower-bound is always computed, to compare misses
+// them under each policy; with several regions, the routed policies once
+// more with spill-over. Lower-bound is always computed, to compare misses
 // against, but reported only when asked for.
 func Simulate(cfg Config) (*Report, error) {
 	names := cfg.Policies
@@ -239,27 +275,41 @@ func Simulate(cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("sim: unknown policy %q; known: %v", n, PolicyNames)
 		}
 	}
-	for _, m := range cfg.Models {
-		if m.Canary != nil {
-			if err := m.Canary.Validate(); err != nil {
-				return nil, fmt.Errorf("model %s: %w", m.Name, err)
-			}
-		}
-	}
-	rp, err := newReplay(cfg.Models, cfg.Rule, cfg.Routers)
+	specs, err := cfg.regionSpecs()
 	if err != nil {
 		return nil, err
 	}
+	for _, reg := range specs {
+		for _, m := range reg.models {
+			if m.Canary != nil {
+				if err := m.Canary.Validate(); err != nil {
+					return nil, fmt.Errorf("model %s: %w", m.Name, err)
+				}
+			}
+		}
+	}
+	rp, err := newRegionsReplay(specs, cfg.Rule, cfg.Routers)
+	if err != nil {
+		return nil, err
+	}
+	rp.roundTrip = cfg.RoundTrip
 	boundOut, boundTot := lowerBound(rp)
 	rep := &Report{Requests: len(rp.reqs), Rule: cfg.Rule.String()}
-	if m := cfg.Models[0]; len(cfg.Models) == 1 {
-		rep.Trace, rep.Params, rep.Settings = m.Trace, m.Params.Describe(), describeSettings(m.Settings)
-	} else {
+	switch m := rp.models[0]; {
+	case len(cfg.Regions) > 0:
 		var traces []string
-		for i, m := range cfg.Models {
+		for i, r := range cfg.Regions {
+			traces = append(traces, r.Name+"="+r.Model.Trace)
+			rep.Regions = append(rep.Regions, RegionReport{Region: r.Name, ShiftS: r.Shift.Seconds(), ModelReport: describeModel(r.Model, len(rp.byModel[i]))})
+		}
+		rep.Trace, rep.RoundTripMs = strings.Join(traces, ", "), float64(cfg.RoundTrip)/float64(time.Millisecond)
+	case len(rp.models) == 1:
+		rep.Trace, rep.Params, rep.Settings = m.Trace, m.Params.Describe(), describeSettings(m.Settings)
+	default:
+		var traces []string
+		for i, m := range rp.models {
 			traces = append(traces, m.Name+"="+m.Trace)
-			rep.Models = append(rep.Models, ModelReport{Name: m.Name, Trace: m.Trace, GPU: m.Params.GPU, Requests: len(rp.byModel[i]),
-				Params: m.Params.Describe(), Settings: describeSettings(m.Settings)})
+			rep.Models = append(rep.Models, describeModel(m, len(rp.byModel[i])))
 		}
 		rep.Trace = strings.Join(traces, ", ")
 	}
@@ -267,31 +317,66 @@ func Simulate(cfg Config) (*Report, error) {
 		rep.Routers = &RoutersReport{Replicas: r.n(), Spread: r.spread(), SyncS: r.Sync.Seconds(), Shared: r.shared()}
 	}
 	for _, n := range names {
-		out, tot := boundOut, boundTot
-		if n != LowerBound {
-			runRp := rp
-			if n == OpenAIAPI {
-				runRp = rp.withRequests(openAIRequests(rp.reqs))
-			}
-			if out, tot, err = run(runRp, n); err != nil {
-				return nil, fmt.Errorf("policy %s: %w", n, err)
-			}
+		res, err := replayPolicy(rp, n, boundOut, boundTot)
+		if err != nil {
+			return nil, err
 		}
-		res := summarize(n, rp.reqs, nil, out, tot.of(nil))
-		res.AutoscaleEvalFailures, res.Preemptions, res.KeepWarmPings, res.EndS = tot.evalFailures, tot.preemptions, tot.pings, round(tot.end.Seconds(), 3)
-		res.compareToBound(rp.reqs, nil, boundOut)
-		if len(rp.models) > 1 {
-			for i, m := range rp.models {
-				mr := summarize(n, rp.reqs, rp.byModel[i], out, tot.of([]int{i}))
-				mr.Model = m.Name
-				mr.compareToBound(rp.reqs, rp.byModel[i], boundOut)
-				res.Models = append(res.Models, mr)
-			}
-		}
-		res.Canaries = tot.canaries
 		rep.Policies = append(rep.Policies, res)
+		if len(rp.regions) > 1 && (n == Production || n == OpenAIAPI) {
+			if res, err = replayPolicy(rp.withSpillover(), n, boundOut, boundTot); err != nil {
+				return nil, err
+			}
+			rep.Policies = append(rep.Policies, res)
+		}
 	}
 	return rep, nil
+}
+
+// replayPolicy replays rp under policy n (lower-bound's outcomes are
+// bound), with each model's figures or each region's.
+func replayPolicy(rp *replay, n string, bound []Outcome, boundTot runTotals) (PolicyResult, error) {
+	out, tot := bound, boundTot
+	if n != LowerBound {
+		runRp := rp
+		if n == OpenAIAPI {
+			runRp = rp.withRequests(openAIRequests(rp.reqs))
+		}
+		var err error
+		if out, tot, err = run(runRp, n); err != nil {
+			return PolicyResult{}, fmt.Errorf("policy %s: %w", n, err)
+		}
+	}
+	res := summarize(n, rp.reqs, nil, out, tot.of(nil))
+	res.AutoscaleEvalFailures, res.Preemptions, res.KeepWarmPings, res.EndS = tot.evalFailures, tot.preemptions, tot.pings, round(tot.end.Seconds(), 3)
+	res.compareToBound(rp.reqs, nil, bound)
+	res.Spillover = rp.spill
+	switch {
+	case len(rp.regions) > 1:
+		for _, rr := range rp.regions {
+			r := summarize(n, rp.reqs, rr.ids, out, tot.of(rr.models))
+			r.Region = rr.name
+			r.compareToBound(rp.reqs, rr.ids, bound)
+			if rp.spill {
+				r.Spill = spillOf(rr, rp.reqs, out)
+			}
+			res.Regions = append(res.Regions, r)
+		}
+	case len(rp.models) > 1:
+		for i, m := range rp.models {
+			mr := summarize(n, rp.reqs, rp.byModel[i], out, tot.of([]int{i}))
+			mr.Model = m.Name
+			mr.compareToBound(rp.reqs, rp.byModel[i], bound)
+			res.Models = append(res.Models, mr)
+		}
+	}
+	res.Canaries = tot.canaries
+	return res, nil
+}
+
+// describeModel describes m, which received requests requests, in a report
+// of several models or regions.
+func describeModel(m Model, requests int) ModelReport {
+	return ModelReport{Name: m.Name, Trace: m.Trace, GPU: m.Params.GPU, Requests: requests, Params: m.Params.Describe(), Settings: describeSettings(m.Settings)}
 }
 
 func describeSettings(s router.Settings) map[string]string {

@@ -72,6 +72,7 @@ func (r Routers) shared() bool { return r.n() > 1 && r.Sync > 0 }
 // dispatchers take the work queue's messages in turn (competing receivers).
 type fleet struct {
 	e        *engine
+	reg      *region
 	routers  Routers
 	replicas []*routerReplica
 	// via is the replica that received each request, by request ID.
@@ -98,11 +99,11 @@ type publication struct {
 	rolledBack map[string]map[string]string // model key → revision → why
 }
 
-func newFleet(e *engine) (*fleet, error) {
+func newFleet(e *engine, reg *region) (*fleet, error) {
 	rs := e.rp.routers
-	f := &fleet{e: e, routers: rs, via: make([]int, len(e.reqs)), spread: rand.New(rand.NewPCG(e.rp.seed, 0x5b4ead))}
+	f := &fleet{e: e, reg: reg, routers: rs, via: make([]int, len(e.reqs)), spread: rand.New(rand.NewPCG(e.rp.seed, 0x5b4ead^uint64(reg.index)))}
 	for range rs.n() {
-		cat, err := models.New(e.rp.specs, live.NewSettings(router.DefaultSettings(), nil))
+		cat, err := models.New(e.rp.regions[reg.index].specs, live.NewSettings(router.DefaultSettings(), nil))
 		if err != nil {
 			return nil, fmt.Errorf("sim: router catalog: %w", err)
 		}
@@ -126,15 +127,15 @@ func (f *fleet) phase(i int, every time.Duration) time.Duration {
 // request: every replica already counts the others, so each syncs every
 // Sync (router/fleet slows a replica that sees none).
 func (f *fleet) schedule() {
-	every := f.e.models[0].Params.KeepWarmInterval
+	every := f.reg.models[0].Params.KeepWarmInterval
 	for i := range f.replicas {
 		if f.leads(i) {
-			f.e.schedule(event{at: every + f.phase(i, every), kind: evKeepWarm, router: i})
+			f.e.schedule(event{at: every + f.phase(i, every), kind: evKeepWarm, router: i, reg: f.reg})
 		}
 	}
 	if f.routers.shared() {
 		for i := range f.replicas {
-			f.e.schedule(event{at: f.phase(i, f.routers.Sync), kind: evSync, router: i})
+			f.e.schedule(event{at: f.phase(i, f.routers.Sync), kind: evSync, router: i, reg: f.reg})
 		}
 	}
 }
@@ -150,7 +151,7 @@ func (f *fleet) receive(r *Request) *models.Revision {
 		f.next = (f.next + 1) % f.routers.n()
 	}
 	f.via[r.ID] = i
-	m := f.replicas[i].cat.All()[r.Model]
+	m := f.replicas[i].cat.All()[f.e.models[r.Model].local]
 	rev := m.Pick(strconv.Itoa(r.ID))
 	for k, x := range m.Revisions {
 		if x == rev {
@@ -162,7 +163,7 @@ func (f *fleet) receive(r *Request) *models.Revision {
 
 // revision is revision rev of model m on replica i.
 func (f *fleet) revision(i, m, rev int) *models.Revision {
-	return f.replicas[i].cat.All()[m].Revisions[rev]
+	return f.replicas[i].cat.All()[f.e.models[m].local].Revisions[rev]
 }
 
 // gatherer is the replica whose dispatcher receives the next message of
@@ -182,23 +183,24 @@ func (f *fleet) gatherer() int {
 // request when it says so.
 func (p *production) keepWarm(i int) {
 	now := p.e.wall()
-	for mi, m := range p.fleet.replicas[i].cat.All() {
+	for local, m := range p.fleet.replicas[i].cat.All() {
+		sm := p.reg.models[local]
 		for k, rev := range m.Revisions {
-			if !router.KeepWarm(rev.Tracker.Snapshot(now), p.settings[mi]) {
+			if !router.KeepWarm(rev.Tracker.Snapshot(now), sm.Settings) {
 				continue
 			}
 			p.pings++
-			p.e.models[mi].apps[k].ping()
+			sm.apps[k].ping()
 			rev.Tracker.Pinged(now)
 		}
 	}
 }
 
-// readDepth is every replica's queue-depth reading: the one work queue
-// holds every model's jobs (models.Catalog.SetQueueDepth).
+// readDepth is every replica's queue-depth reading: the region's one work
+// queue holds every model's jobs (models.Catalog.SetQueueDepth).
 func (p *production) readDepth() {
 	depth := 0
-	for _, b := range p.e.pools {
+	for _, b := range p.reg.pools {
 		depth += b.stored
 	}
 	for _, rr := range p.fleet.replicas {
@@ -209,7 +211,7 @@ func (p *production) readDepth() {
 // wakeSent records on replica via's tracker the wake request it sent to a.
 func (p *production) wakeSent(a *app, via int) {
 	tr, now := p.fleet.revision(via, a.model, a.rev).Tracker, p.e.wall()
-	fresh := tr.Snapshot(now).BeginsColdStart(p.settings[a.model])
+	fresh := tr.Snapshot(now).BeginsColdStart(p.settings(a.model))
 	tr.Begin(now)
 	tr.BeginCold(now, fresh)
 }

@@ -79,7 +79,7 @@ func fleetEngine(t *testing.T, routers Routers) *engine {
 // and still shows after it ended until the next publication is read.
 func TestAReplicaSeesAPeersShareAsOfItsLastPublication(t *testing.T) {
 	e := fleetEngine(t, Routers{Replicas: 2, Sync: time.Second})
-	p := e.prod
+	p := e.regions[0].prod
 	here, there := p.fleet.revision(0, 0, 0).Tracker, p.fleet.revision(1, 0, 0).Tracker
 	inFlight := func(at time.Duration) int {
 		e.now = at
@@ -129,9 +129,9 @@ func TestTheLeaderRunsTheDispatcherAndKeepWarm(t *testing.T) {
 		}
 		e.loop()
 		measured := 0
-		for i := range e.prod.fleet.replicas {
+		for i := range e.regions[0].prod.fleet.replicas {
 			// Its own share: its snapshot holds the leader's times too.
-			if e.prod.fleet.revision(i, 0, 0).Tracker.Share(e.wall(), time.Second).LastBatch != 0 {
+			if e.regions[0].prod.fleet.revision(i, 0, 0).Tracker.Share(e.wall(), time.Second).LastBatch != 0 {
 				measured++
 			}
 		}

@@ -45,6 +45,10 @@ type Request struct {
 	Deadline time.Duration
 	// Size is the body length in bytes.
 	Size int64
+	// Hop is, for a request a peer region is offered (spill-over), the way
+	// from the region that received it, as long as the way back; 0 for a
+	// request served where it was received.
+	Hop time.Duration
 }
 
 // Rule derives class, deadline and mode from each trace request. The trace

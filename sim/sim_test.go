@@ -58,7 +58,7 @@ func handReplay(t *testing.T, reqs []Request, p Params, s router.Settings) *repl
 	for i := range ids {
 		ids[i] = i
 	}
-	return &replay{models: []Model{m}, reqs: reqs, byModel: [][]int{ids}, start: t0, seed: 1, specs: specs}
+	return &replay{models: []Model{m}, regions: []replayRegion{{models: []int{0}, specs: specs, ids: ids}}, reqs: reqs, byModel: [][]int{ids}, start: t0, seed: 1}
 }
 
 // oneModel is the models of a replay of rows alone, with the stack's

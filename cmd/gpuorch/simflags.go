@@ -43,6 +43,58 @@ func (m *modelFlags) Set(v string) error {
 	return nil
 }
 
+// regionFlag is one -region NAME=TRACE[,shift=D][,gpu=T4|A100][,max-replicas=N]:
+// a region of the replay, serving the model on its GPU (T4 unless given)
+// for the callers of its trace, whose first request comes shift after the
+// replay's first instant, with at most maxReplicas replicas when given (the
+// serverless GPU quota is the region's).
+type regionFlag struct {
+	name, trace, gpu string
+	shift            time.Duration
+	maxReplicas      int
+}
+
+// regionFlags collects repeated -region flags.
+type regionFlags []regionFlag
+
+func (r *regionFlags) String() string { return fmt.Sprint(*r) }
+func (r *regionFlags) Set(v string) error {
+	name, rest, ok := strings.Cut(v, "=")
+	if !ok || name == "" || rest == "" {
+		return fmt.Errorf("want NAME=TRACE[,shift=D][,gpu=T4|A100][,max-replicas=N], got %q", v)
+	}
+	f := regionFlag{name: name, gpu: "T4"}
+	parts := strings.Split(rest, ",")
+	f.trace = parts[0]
+	for _, kv := range parts[1:] {
+		k, val, _ := strings.Cut(kv, "=")
+		switch k {
+		case "shift":
+			d, err := time.ParseDuration(val)
+			if err != nil || d < 0 {
+				return fmt.Errorf("%s: shift=%q: want a duration of 0 or more, e.g. 30m", name, val)
+			}
+			f.shift = d
+		case "gpu":
+			g, err := sim.GPUByName(val)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			f.gpu = g.Name
+		case "max-replicas":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 {
+				return fmt.Errorf("%s: max-replicas=%q: want a whole number of 1 or more", name, val)
+			}
+			f.maxReplicas = n
+		default:
+			return fmt.Errorf("%s: unknown option %q; want shift=D, gpu=T4|A100 or max-replicas=N", name, kv)
+		}
+	}
+	*r = append(*r, f)
+	return nil
+}
+
 // canaryFlag is one -canary: the model it belongs to ("" for the only one)
 // and the canary.
 type canaryFlag struct {

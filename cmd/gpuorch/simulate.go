@@ -53,13 +53,22 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	routers := fs.Int("routers", 1, "router replicas the requests are spread over")
 	spread := fs.String("spread", sim.SpreadRoundRobin, "how the ingress spreads requests over router replicas: "+sim.SpreadRoundRobin+" or "+sim.SpreadRandom+" (seeded)")
 	fleetSync := fs.Duration("fleet-sync", config.Default().FleetSync, "FLEET_SYNC_INTERVAL: how often router replicas share their live state; 0: each replica alone, doing every duty itself")
+	var regionSpecs regionFlags
+	fs.Var(&regionSpecs, "region", "a region of the replay, NAME=TRACE[,shift=D][,gpu=T4|A100][,max-replicas=N] (repeatable, two or more, instead of -trace): each its own stack serving the model for its trace's callers, starting shift later; the routed policies are replayed with the regions isolated and with spill-over")
+	roundTrip := fs.Duration("rtt", sim.DefaultRoundTrip, "round trip between two regions (-region): a request offered to a peer region and its answer each take half")
 	var canaries canaryFlags
 	fs.Var(&canaries, "canary", "a canary revision of a model, [model=NAME,]weight=PERCENT[,slower=FACTOR][,fail=SHARE] with rollback thresholds [,max-error-ratio=0.05,latency-percentile=95,max-latency-ratio=1.5,min-requests=20,window=60s] (repeatable, one per model)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if (*trace == "") == (len(modelSpecs) == 0) || *routers < 1 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: gpuorch simulate (-trace FILE | -model NAME=FILE[,gpu=A100]...) [-rule slowdown|uniform] [-policy NAME] [-seed N] [-json] [-plot FILE.svg] [-set name=value]... [-routers N] [-spread round-robin|random] [-fleet-sync D] [-canary weight=10,slower=1.5,fail=0.2]...")
+	inputs := 0
+	for _, given := range []bool{*trace != "", len(modelSpecs) > 0, len(regionSpecs) > 0} {
+		if given {
+			inputs++
+		}
+	}
+	if inputs != 1 || len(regionSpecs) == 1 || (len(regionSpecs) > 0 && len(canaries) > 0) || *routers < 1 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: gpuorch simulate (-trace FILE | -model NAME=FILE[,gpu=A100]... | -region NAME=FILE[,shift=D][,gpu=A100][,max-replicas=N] -region ... [-rtt D]) [-rule slowdown|uniform] [-policy NAME] [-seed N] [-json] [-plot FILE.svg] [-set name=value]... [-routers N] [-spread round-robin|random] [-fleet-sync D] [-canary weight=10,slower=1.5,fail=0.2]... (-canary not with -region)")
 		return 2
 	}
 	if *trace != "" {
@@ -70,15 +79,20 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simulate: -rule: %v\n", err)
 		return 2
 	}
-	var ms []sim.Model
-	for _, spec := range modelSpecs {
+	// model is a model on the stack's defaults, with the scale flags and
+	// the router settings given, which apply to every model and region, and
+	// a region's own replica limit.
+	model := func(spec modelFlag, regionMaxReplicas int) (sim.Model, int) {
 		m, code := simModel(spec, stderr)
 		if code != 0 {
-			return code
+			return m, code
 		}
 		params := m.Params
 		if *maxReplicas > 0 {
 			params.MaxReplicas = *maxReplicas
+		}
+		if regionMaxReplicas > 0 {
+			params.MaxReplicas = regionMaxReplicas
 		}
 		if *maxNodes > 0 {
 			params.MaxNodes = *maxNodes
@@ -95,14 +109,28 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		m.Params = params
 		if m.Settings, err = params.StackSettings().ApplySecrets(sets); err != nil {
 			fmt.Fprintf(stderr, "simulate: -set: %v\n", err)
-			return 2
+			return m, 2
 		}
-		ms = append(ms, m)
+		return m, 0
 	}
-	if code := attachCanaries(ms, canaries, stderr); code != 0 {
+	cfg := sim.Config{Rule: rule, Routers: sim.Routers{Replicas: *routers, Spread: *spread, Sync: *fleetSync}, RoundTrip: *roundTrip}
+	for _, spec := range modelSpecs {
+		m, code := model(spec, 0)
+		if code != 0 {
+			return code
+		}
+		cfg.Models = append(cfg.Models, m)
+	}
+	for _, r := range regionSpecs {
+		m, code := model(modelFlag{name: "model", trace: r.trace, gpu: r.gpu}, r.maxReplicas)
+		if code != 0 {
+			return code
+		}
+		cfg.Regions = append(cfg.Regions, sim.Region{Name: r.name, Model: m, Shift: r.shift})
+	}
+	if code := attachCanaries(cfg.Models, canaries, stderr); code != 0 {
 		return code
 	}
-	cfg := sim.Config{Models: ms, Rule: rule, Routers: sim.Routers{Replicas: *routers, Spread: *spread, Sync: *fleetSync}}
 	if *policy != "" {
 		cfg.Policies = []string{*policy}
 	}
@@ -122,6 +150,10 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "simulate: %v\n", err)
 			return 1
 		}
+		return 0
+	}
+	if len(rep.Regions) > 0 {
+		writeRegionsTable(stdout, rep)
 		return 0
 	}
 	writeTable(stdout, rep)
@@ -232,22 +264,28 @@ func writeTable(w io.Writer, rep *sim.Report) {
 		}
 	}
 	for _, p := range rep.Policies {
-		if len(p.MissedMetByLowerBoundWhy) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n%s: misses lower-bound meets (%d, %d of them arrived in the first %s), by decision → outcome\n",
-			p.Name, p.MissedMetByLowerBound, p.MissedMetByLowerBoundStartup, sim.StartupWindow)
-		keys := make([]string, 0, len(p.MissedMetByLowerBoundWhy))
-		for k := range p.MissedMetByLowerBoundWhy {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			a, b := p.MissedMetByLowerBoundWhy[keys[i]], p.MissedMetByLowerBoundWhy[keys[j]]
-			return a > b || (a == b && keys[i] < keys[j])
-		})
-		for _, k := range keys {
-			fmt.Fprintf(w, "  %6d  %s\n", p.MissedMetByLowerBoundWhy[k], k)
-		}
+		writeWhyMissed(w, p.Name, p)
+	}
+}
+
+// writeWhyMissed lists the decisions behind p's misses that lower-bound
+// meets, most frequent first.
+func writeWhyMissed(w io.Writer, label string, p sim.PolicyResult) {
+	if len(p.MissedMetByLowerBoundWhy) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s: misses lower-bound meets (%d, %d of them arrived in the first %s), by decision → outcome\n",
+		label, p.MissedMetByLowerBound, p.MissedMetByLowerBoundStartup, sim.StartupWindow)
+	keys := make([]string, 0, len(p.MissedMetByLowerBoundWhy))
+	for k := range p.MissedMetByLowerBoundWhy {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := p.MissedMetByLowerBoundWhy[keys[i]], p.MissedMetByLowerBoundWhy[keys[j]]
+		return a > b || (a == b && keys[i] < keys[j])
+	})
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %6d  %s\n", p.MissedMetByLowerBoundWhy[k], k)
 	}
 }
 

@@ -177,3 +177,88 @@ func TestSimulateModelAndCanaryErrors(t *testing.T) {
 		}
 	}
 }
+
+// Two -region flags replay two regions: the report describes each, and
+// the production router is replayed with them isolated and with
+// spill-over, each with the figures of every region, in JSON and in the
+// table.
+func TestSimulateRegions(t *testing.T) {
+	small := "testdata/simulate_small.csv"
+	args := []string{"-region", "swedencentral=" + small, "-region", "westus3=" + small + ",shift=30s,gpu=a100,max-replicas=2", "-rtt", "100ms", "-policy", "production"}
+	var out, errb bytes.Buffer
+	if code := runSimulate(append(args, "-json"), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep struct {
+		Requests    int
+		RoundTripMs float64 `json:"round_trip_ms"`
+		Regions     []struct {
+			Region, GPU string
+			ShiftS      float64 `json:"shift_s"`
+			Params      []struct{ Name, Value string }
+		}
+		Policies []struct {
+			Name      string
+			Spillover bool
+			Regions   []struct {
+				Region string
+				Spill  *struct {
+					Offered *int `json:"offered_to_peers"`
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 12 || rep.RoundTripMs != 100 || len(rep.Regions) != 2 || rep.Regions[1].Region != "westus3" || rep.Regions[1].GPU != "A100" || rep.Regions[1].ShiftS != 30 {
+		t.Fatalf("%d requests, %g ms round trip, regions %+v", rep.Requests, rep.RoundTripMs, rep.Regions)
+	}
+	for _, p := range rep.Regions[1].Params {
+		if p.Name == "max_replicas" && p.Value != "2" {
+			t.Errorf("westus3's max_replicas %s, want its own 2", p.Value)
+		}
+	}
+	if len(rep.Policies) != 2 || rep.Policies[0].Spillover || !rep.Policies[1].Spillover {
+		t.Fatalf("policies %+v; want production isolated, then with spill-over", rep.Policies)
+	}
+	for _, p := range rep.Policies {
+		if len(p.Regions) != 2 || p.Regions[0].Region != "swedencentral" || (p.Regions[0].Spill != nil) != p.Spillover {
+			t.Errorf("%s, spill-over %v: regions %+v", p.Name, p.Spillover, p.Regions)
+		}
+	}
+	out.Reset()
+	if code := runSimulate(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"region westus3: simulate_small.csv on A100 from 30s", "100 ms between two regions", "off  swedencentral", "on          total", "production with spill-over: misses"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestSimulateRegionErrors(t *testing.T) {
+	small := "testdata/simulate_small.csv"
+	two := []string{"-region", "a=" + small, "-region", "b=" + small}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"-region", "a=" + small}, 2, "usage"},
+		{append([]string{"-trace", small}, two...), 2, "usage"},
+		{append([]string{"-canary", "weight=10"}, two...), 2, "usage"},
+		{[]string{"-region", "a"}, 2, "NAME=TRACE"},
+		{[]string{"-region", "a=" + small + ",shift=-1m"}, 2, "shift"},
+		{[]string{"-region", "a=" + small + ",max-replicas=0"}, 2, "max-replicas"},
+		{[]string{"-region", "a=" + small + ",colour=red"}, 2, "unknown option"},
+		{[]string{"-region", "a=" + small, "-region", "a=" + small}, 1, "a name of its own"},
+		{append([]string{"-rtt", "-1s"}, two...), 1, "round trip"},
+	} {
+		var out, errb bytes.Buffer
+		if code := runSimulate(tc.args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", tc.args, code, errb.String(), tc.code, tc.msg)
+		}
+	}
+}
