@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the whole request flow locally on Azurite)
 # and `make test` (everything CI checks). Both install what they need themselves.
-.PHONY: run run-regions test bench chaos vet fmt
+.PHONY: run run-regions test bench bench-batchapi chaos vet fmt
 
 run:
 	bash scripts/run-local.sh
@@ -14,6 +14,11 @@ test:
 
 bench:
 	bash scripts/bench.sh
+
+# The Batch API at OpenAI's sizes, this tree against a baseline commit
+# (BENCHMARKS.md); about 20 minutes.
+bench-batchapi:
+	bash scripts/bench-batchapi.sh
 
 # The fault suite (router/chaos) with every scenario, process kills included.
 chaos:

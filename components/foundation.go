@@ -81,7 +81,7 @@ func newResourceGroup(ctx *pulumi.Context, name, stack, configured, subscription
 		return &resourceGroup{azureName: configured, name: pulumi.String(configured).ToStringOutput(),
 			id: pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", subscriptionID, configured)}, nil
 	}
-	azureName := "rg-gpuorch-" + StackPart(stack)
+	azureName := "rg-gpuorch-" + config.StackPart(stack)
 	rg, err := resources.NewResourceGroup(ctx, name+"-rg", &resources.ResourceGroupArgs{
 		ResourceGroupName: pulumi.String(azureName),
 		Location:          location,

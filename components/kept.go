@@ -46,12 +46,13 @@ func newKeptTiers(ctx *pulumi.Context, name string, args *PlatformArgs, base *fo
 	settings[router.SecretAPIKeyHashes] = key.hash
 
 	vault, err := NewVault(ctx, name+"-vault", &VaultArgs{
-		Placement:   base.lasting,
-		Retain:      args.RetainData,
-		TenantID:    args.TenantID,
-		KeyVault:    args.KeyVault,
-		Settings:    settings,
-		PrivateLink: base.network.link(),
+		Placement:     base.lasting,
+		Retain:        args.RetainData,
+		TenantID:      args.TenantID,
+		KeyVault:      args.KeyVault,
+		Settings:      settings,
+		RouterWritten: rolloutSecrets(args.Models),
+		PrivateLink:   base.network.link(),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -91,7 +92,8 @@ func routerKey(ctx *pulumi.Context, name string, args *PlatformArgs, parent pulu
 }
 
 // images are what the stack builds or takes as given: the reference model
-// when a model names no image of its own, and the router.
+// when a model names no image of its own (its revisions' default to it),
+// and the router.
 func images(args *PlatformArgs) []ImageSpec {
 	var out []ImageSpec
 	if slices.ContainsFunc(args.Models, func(m config.Model) bool { return m.App.Image == "" }) {
@@ -100,11 +102,11 @@ func images(args *PlatformArgs) []ImageSpec {
 	return append(out, ImageSpec{Repository: RouterRepository, Context: ".", Dockerfile: "router/Dockerfile", Prebuilt: args.Router.Image})
 }
 
-// modelImage is the image a model's app and Batch tasks run: its own, or
-// the reference model the registry built.
-func modelImage(m config.Model, registry *Registry) pulumi.StringOutput {
-	if m.App.Image != "" {
-		return pulumi.String(m.App.Image).ToStringOutput()
+// imageRef is the image an app and its Batch tasks run: image when the
+// model or revision names one, else the reference model the registry built.
+func imageRef(image string, registry *Registry) pulumi.StringOutput {
+	if image != "" {
+		return pulumi.String(image).ToStringOutput()
 	}
 	return registry.ImageRefs[RefModelRepository]
 }

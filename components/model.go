@@ -28,8 +28,10 @@ type ModelDeploymentArgs struct {
 	// EnvironmentID and EnvironmentDomain are the Container Apps environment
 	// whose GPU profile (Model.GPU.ProfileName) the app is pinned to.
 	EnvironmentID, EnvironmentDomain pulumi.StringInput
-	// Image is the reference the app and the model's Batch tasks run.
-	Image pulumi.StringInput
+	// Image is the reference the app and the model's Batch tasks run;
+	// CanaryImages are its canaries', in the order of Model.Canaries().
+	Image        pulumi.StringInput
+	CanaryImages []pulumi.StringInput
 	// RegistryServer and RegistryID are where Image is pulled from, as the
 	// model's own identity with AcrPull on the registry.
 	RegistryServer, RegistryID pulumi.StringInput
@@ -75,6 +77,9 @@ type ModelDeployment struct {
 	Model config.Model `pulumi:"-"`
 	// Tiles are its charts for the operator workbook.
 	Tiles []WorkbookTile `pulumi:"-"`
+	// Canaries are the apps of its canary revisions (canary.go); the
+	// stable revision is the model's app.
+	Canaries []CanaryApp `pulumi:"-"`
 }
 
 // modelNames are a model's resources' names. The default model keeps those
@@ -102,8 +107,9 @@ func namesOf(platform string, m config.Model, isDefault bool) modelNames {
 }
 
 // NewModelDeployment declares the model's identity and its grant, then the
-// app after the grant, then the app's alerts. name is the platform's name:
-// the model's resources are named from it and the model's key.
+// app after the grant, then the app's alerts, then its canary revisions'
+// apps. name is the platform's name: the model's resources are named from
+// it and the model's key.
 func NewModelDeployment(ctx *pulumi.Context, name string, args *ModelDeploymentArgs, opts ...pulumi.ResourceOption) (*ModelDeployment, error) {
 	names := namesOf(name, args.Model, args.Default)
 	comp := &ModelDeployment{Model: args.Model}
@@ -130,6 +136,47 @@ func NewModelDeployment(ctx *pulumi.Context, name string, args *ModelDeploymentA
 	}
 	identityID := id.ID().ToStringOutput()
 
+	a, err := newContainerApp(ctx, names.app, gpuAppArgs(args, args.Naming.Hyphenated("ca")+"-"+names.workload, args.Image, identityID),
+		child, moved.inference, pulumi.DependsOn(append(grants, args.AppDependsOn...)))
+	if err != nil {
+		return nil, fmt.Errorf("model %s container app: %w", args.Name, err)
+	}
+	appID := a.ID().ToStringOutput()
+
+	alerts, err := declareAlerts(ctx, names.alerts, args.Placement, args.ActionGroupID, modelAlerts(names.workload, args.Name, appID, args.App.MaxReplicas), child, moved.alerts)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", args.Name, err)
+	}
+
+	canaries, err := newCanaries(ctx, names.component, args, child)
+	if err != nil {
+		return nil, err
+	}
+
+	comp.AppID, comp.AppName = appID, a.Name
+	// Internal ingress FQDN: <app>.internal.<environment default domain>.
+	comp.InternalURL = pulumi.Sprintf("https://%s.internal.%s", a.Name, args.EnvironmentDomain)
+	comp.Image = args.Image.ToStringOutput()
+	comp.IdentityID = identityID
+	comp.AlertNames = pulumi.ToStringArray(alerts).ToStringArrayOutput()
+	comp.Tiles = modelTiles(args.Model, appID)
+	comp.Canaries = canaries
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"appId":       comp.AppID,
+		"appName":     comp.AppName,
+		"internalUrl": comp.InternalURL,
+		"image":       comp.Image,
+		"identityId":  comp.IdentityID,
+		"alertNames":  comp.AlertNames,
+	})
+}
+
+// gpuAppArgs are a GPU app of the model named appName, running image as
+// the identity identityID: pinned to the model's GPU profile, reachable
+// only inside the environment, scaled by concurrent requests to zero. The
+// model's app serves its stable revision; each canary's app is the same
+// but for its name, image and identity.
+func gpuAppArgs(args *ModelDeploymentArgs, appName string, image pulumi.StringInput, identityID pulumi.StringOutput) *app.ContainerAppArgs {
 	in := args.App
 	probe := func(kind string, initial, period, timeout, failures int) app.ContainerAppProbeArgs {
 		return app.ContainerAppProbeArgs{
@@ -142,8 +189,8 @@ func NewModelDeployment(ctx *pulumi.Context, name string, args *ModelDeploymentA
 		}
 	}
 	gpu := args.GPU
-	a, err := newContainerApp(ctx, names.app, &app.ContainerAppArgs{
-		ContainerAppName:     pulumi.String(args.Naming.Hyphenated("ca") + "-" + names.workload),
+	return &app.ContainerAppArgs{
+		ContainerAppName:     pulumi.String(appName),
 		ResourceGroupName:    args.ResourceGroupName,
 		Location:             args.Location,
 		ManagedEnvironmentId: args.EnvironmentID,
@@ -170,7 +217,7 @@ func NewModelDeployment(ctx *pulumi.Context, name string, args *ModelDeploymentA
 				app.ContainerArgs{
 					// The first container is the one that gets the GPU.
 					Name:      pulumi.String("model"),
-					Image:     args.Image,
+					Image:     image,
 					Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(gpu.ReplicaCPU()), Memory: pulumi.Sprintf("%gGi", gpu.ReplicaMemoryGiB())},
 					// The reference model's variables; other images may ignore them.
 					Env: app.EnvironmentVarArray{
@@ -202,32 +249,7 @@ func NewModelDeployment(ctx *pulumi.Context, name string, args *ModelDeploymentA
 			},
 		},
 		Tags: args.Tags,
-	}, child, moved.inference, pulumi.DependsOn(append(grants, args.AppDependsOn...)))
-	if err != nil {
-		return nil, fmt.Errorf("model %s container app: %w", args.Name, err)
 	}
-	appID := a.ID().ToStringOutput()
-
-	alerts, err := declareAlerts(ctx, names.alerts, args.Placement, args.ActionGroupID, modelAlerts(names.workload, args.Name, appID, in.MaxReplicas), child, moved.alerts)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", args.Name, err)
-	}
-
-	comp.AppID, comp.AppName = appID, a.Name
-	// Internal ingress FQDN: <app>.internal.<environment default domain>.
-	comp.InternalURL = pulumi.Sprintf("https://%s.internal.%s", a.Name, args.EnvironmentDomain)
-	comp.Image = args.Image.ToStringOutput()
-	comp.IdentityID = identityID
-	comp.AlertNames = pulumi.ToStringArray(alerts).ToStringArrayOutput()
-	comp.Tiles = modelTiles(args.Model, appID)
-	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"appId":       comp.AppID,
-		"appName":     comp.AppName,
-		"internalUrl": comp.InternalURL,
-		"image":       comp.Image,
-		"identityId":  comp.IdentityID,
-		"alertNames":  comp.AlertNames,
-	})
 }
 
 // modelAlerts are the rules on one model's app: pinned at its replica cap

@@ -5,10 +5,10 @@ package components
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // Naming builds Azure names from Cloud Adoption Framework abbreviations
@@ -25,7 +25,7 @@ import (
 // digits, and a name that would still be too long shortens that part.
 type Naming struct {
 	Workload string // "gpuorch"
-	// Stack is the stack's part of every name (StackPart).
+	// Stack is the stack's part of every name (config.StackPart).
 	Stack  string
 	unique string
 	suffix *pulumi.StringOutput
@@ -35,7 +35,7 @@ type Naming struct {
 // and stack; the same inputs always give the same names.
 func NewNaming(stack, subscriptionID, resourceGroup string) Naming {
 	sum := sha256.Sum256([]byte(subscriptionID + "/" + resourceGroup + "/" + stack))
-	return Naming{Workload: "gpuorch", Stack: StackPart(stack), unique: hex.EncodeToString(sum[:])[:6]}
+	return Naming{Workload: "gpuorch", Stack: config.StackPart(stack), unique: hex.EncodeToString(sum[:])[:6]}
 }
 
 // WithSuffix returns the naming with a per-deployment random suffix for
@@ -43,27 +43,6 @@ func NewNaming(stack, subscriptionID, resourceGroup string) Naming {
 func (n Naming) WithSuffix(suffix pulumi.StringOutput) Naming {
 	n.suffix = &suffix
 	return n
-}
-
-// maxStackPart bounds the stack's part of names so that the longest name
-// built from it (a Container App's "ca-gpuorch-<stack>-inference", at most
-// 32 characters) fits.
-const maxStackPart = 8
-
-var nonAlnum = regexp.MustCompile(`[^a-z0-9]+`)
-
-// StackPart is the stack name as names carry it: the name itself when it is
-// already 1 to 8 lower-case letters and digits (dev, prod), otherwise its
-// first letters and digits (at most 4) and 4 hex digits of its hash, so that
-// stack names that differ only in case, punctuation or after their eighth
-// character (production-eu, production-us) still get different names.
-func StackPart(stack string) string {
-	s := nonAlnum.ReplaceAllString(strings.ToLower(stack), "")
-	if s == stack && len(s) >= 1 && len(s) <= maxStackPart {
-		return s
-	}
-	sum := sha256.Sum256([]byte(stack))
-	return s[:min(len(s), 4)] + hex.EncodeToString(sum[:])[:4]
 }
 
 // Hyphenated is "<abbr>-gpuorch-<stack>", for names unique within a resource group.

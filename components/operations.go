@@ -1,7 +1,11 @@
 package components
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // operations are what operators watch: the metric alerts into the action
@@ -12,8 +16,8 @@ type operations struct {
 }
 
 // newOperations declares the alerts on the shared workloads and kept tiers
-// (each model has its own), and the workbook that charts them with every
-// model's tiles.
+// (each model has its own), the rollback alert while a model has a canary,
+// and the workbook that charts them with every model's tiles.
 func newOperations(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, run *workloads, parent pulumi.ResourceOption) (*operations, error) {
 	obs, store := kept.observability, kept.storage
 	alerts, err := NewAlerts(ctx, name+"-alerts", &AlertsArgs{
@@ -26,6 +30,11 @@ func newOperations(ctx *pulumi.Context, name string, args *PlatformArgs, base *f
 	}, parent)
 	if err != nil {
 		return nil, err
+	}
+	if slices.ContainsFunc(args.Models, func(m config.Model) bool { return len(m.Canaries()) > 0 }) {
+		if err := newRollbackAlert(ctx, name, base.place, obs.WorkspaceID, obs.ActionGroupID, run.router.AppName, parent); err != nil {
+			return nil, err
+		}
 	}
 	dash, err := NewDashboard(ctx, name+"-dashboard", &DashboardArgs{
 		Placement:        base.place,

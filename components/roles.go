@@ -10,8 +10,13 @@ import (
 
 // Built-in role definition ids (azure-docs role-based-access-control/built-in-roles.md).
 const (
-	RoleAcrPull                     = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
-	RoleKeyVaultSecretsUser         = "4633458b-17de-408a-b874-0445c86b69e6"
+	RoleAcrPull             = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+	RoleKeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6"
+	// RoleKeyVaultSecretsOfficer performs any action on secrets but manage
+	// permissions; assigned on one secret, it writes that secret only
+	// (azure-docs key-vault/general/rbac-guide.md: built-in roles, and
+	// role assignments at the scope of an individual secret).
+	RoleKeyVaultSecretsOfficer      = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
 	RoleStorageBlobDataContributor  = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 	RoleStorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88"
 	// RoleBatchJobSubmitter grants the Batch data actions on jobs and their
@@ -25,6 +30,7 @@ const (
 var RoleNames = map[string]string{
 	RoleAcrPull:                     "AcrPull",
 	RoleKeyVaultSecretsUser:         "Key Vault Secrets User",
+	RoleKeyVaultSecretsOfficer:      "Key Vault Secrets Officer",
 	RoleStorageBlobDataContributor:  "Storage Blob Data Contributor",
 	RoleStorageQueueDataContributor: "Storage Queue Data Contributor",
 	RoleBatchJobSubmitter:           "Azure Batch Job Submitter",

@@ -37,6 +37,21 @@ func routingSettings(args *PlatformArgs) map[string]pulumi.StringInput {
 	return out
 }
 
+// rolloutSecrets are the models' rollout secrets, each written empty ({}):
+// the router writes a rolled-back canary there (router.SecretRollout), so
+// that a rollback outlasts restarts. A model that lists revisions has one,
+// kept while it lists any, so that a promotion (the canary first, alone)
+// keeps the secret the router writes to.
+func rolloutSecrets(models []config.Model) map[string]string {
+	out := map[string]string{}
+	for _, m := range models {
+		if n := m.RolloutSecret(); n != "" {
+			out[n] = "{}"
+		}
+	}
+	return out
+}
+
 // modelSettings are a model's values of router.ModelSettingSecrets.
 func modelSettings(m config.Model) map[string]string {
 	return map[string]string{
@@ -95,20 +110,34 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 
 // routerModels is MODELS: each model as the router's contract describes it
 // (routerconfig.Model), with where its app answers, the image its Batch
-// tasks run and the pool of its GPU. The default model leaves its
-// Key Vault-backed settings (version, GPU memory, replica and node caps) to
-// the router's settings, which the recipe's secrets set, so those secrets
-// keep tuning it as in a single-model stack; the others carry their own and
-// have their own secrets (routingSettings).
+// tasks run and the pool of its GPU, and its revisions' apps. The default
+// model leaves its Key Vault-backed settings (version, GPU memory, replica
+// and node caps) to the router's settings, which the recipe's secrets set,
+// so those secrets keep tuning it as in a single-model stack; the others
+// carry their own and have their own secrets (routingSettings).
 func routerModels(args *PlatformArgs, models []*ModelDeployment, bat *Batch, t pricing.Table) pulumi.StringOutput {
 	var outs []any
 	for _, md := range models {
 		outs = append(outs, md.InternalURL, md.Image, bat.PoolIDOf[md.Model.GPU])
+		for _, c := range md.Canaries {
+			outs = append(outs, c.InternalURL, c.Image)
+		}
 	}
 	return pulumi.All(outs...).ApplyT(func(v []any) (string, error) {
+		next := func() string {
+			s := v[0].(string)
+			v = v[1:]
+			return s
+		}
 		list := make([]routerconfig.Model, len(models))
 		for i, md := range models {
-			list[i] = routerModel(md.Model, i == 0, v[3*i].(string), v[3*i+1].(string), v[3*i+2].(string), prices(args, md.Model, t))
+			appURL, image, poolID := next(), next(), next()
+			list[i] = routerModel(md.Model, i == 0, appURL, image, poolID, prices(args, md.Model, t))
+			canaries := make([]deployedCanary, len(md.Canaries))
+			for j := range canaries {
+				canaries[j] = deployedCanary{rev: md.Canaries[j].Revision, url: next(), image: next()}
+			}
+			list[i].Revisions, list[i].Rollback = routerRollout(md.Model, list[i], canaries)
 		}
 		b, err := json.Marshal(list)
 		return string(b), err
@@ -130,6 +159,40 @@ func routerModel(m config.Model, isDefault bool, appURL, image, poolID string, p
 		rm.MaxReplicas, rm.MaxBatchNodes = m.App.MaxReplicas, m.MaxBatchNodes
 	}
 	return rm
+}
+
+// deployedCanary is a canary revision with where its app answers and the
+// image it runs.
+type deployedCanary struct {
+	rev        config.Revision
+	url, image string
+}
+
+// routerRollout are model m's revisions and rollback thresholds as the
+// router reads them: the stable revision on the model's app (rm), with the
+// model's image and version — the version left to the model's, which Key
+// Vault's model-version tunes — and each canary on its own app with its own
+// image and version. None for a model without revisions.
+func routerRollout(m config.Model, rm routerconfig.Model, canaries []deployedCanary) ([]routerconfig.Revision, *routerconfig.Rollback) {
+	if len(m.Revisions) == 0 {
+		return nil, nil
+	}
+	stable := m.Revisions[0]
+	revs := []routerconfig.Revision{{Name: stable.Name, InferenceURL: rm.InferenceURL, Image: rm.Image, Weight: stable.Weight}}
+	for _, c := range canaries {
+		revs = append(revs, routerconfig.Revision{
+			Name: c.rev.Name, InferenceURL: c.url + m.App.Path,
+			Image: c.image, Version: c.rev.Version, Weight: c.rev.Weight,
+		})
+	}
+	var rb *routerconfig.Rollback
+	if t := m.Rollback; t != nil {
+		rb = &routerconfig.Rollback{
+			MaxErrorRatio: t.MaxErrorRatio, LatencyPercentile: t.LatencyPercentile, MaxLatencyRatio: t.MaxLatencyRatio,
+			MinRequests: t.MinRequests, WindowSeconds: t.WindowSeconds,
+		}
+	}
+	return revs, rb
 }
 
 // modelPrices are what the router's cost comparison uses for a model: a

@@ -23,6 +23,12 @@ type VaultArgs struct {
 	// Settings are stored as secrets under their names; the router reads them
 	// periodically so operators tune routing without a deploy.
 	Settings map[string]pulumi.StringInput
+	// RouterWritten are secrets the stack creates with a first value and
+	// then leaves to the router, which writes them (a model's rollout
+	// secret, where a rollback outlasts restarts): Pulumi ignores their
+	// value and tags once created, so no `pulumi up` undoes what the router
+	// wrote. Their ids (RouterWrittenIDs) scope the router's grant to write.
+	RouterWritten map[string]string
 	// PrivateLink, when set, turns public network access off and gives the
 	// vault a private endpoint there. The secrets above are still written:
 	// they are Azure Resource Manager resources (Microsoft.KeyVault/vaults/secrets),
@@ -49,6 +55,9 @@ type Vault struct {
 	VaultURI pulumi.StringOutput `pulumi:"vaultUri"`
 	// SettingNames are the names of the secrets the tier wrote.
 	SettingNames pulumi.StringArrayOutput `pulumi:"settingNames"`
+	// RouterWrittenIDs are the resource ids of the RouterWritten secrets,
+	// by name.
+	RouterWrittenIDs map[string]pulumi.StringOutput `pulumi:"-"`
 	// Endpoints are the private endpoint's DNS record and its zone's link to
 	// the network (none without PrivateLink), for readers of the vault to
 	// depend on.
@@ -99,18 +108,37 @@ func NewVault(ctx *pulumi.Context, name string, args *VaultArgs, opts ...pulumi.
 		comp.Endpoints = withNew(comp.Endpoints, resolved...)
 	}
 
-	names := slices.Sorted(maps.Keys(args.Settings))
-	for _, n := range names {
-		if _, err := keyvault.NewSecret(ctx, name+"-"+n, &keyvault.SecretArgs{
+	secret := func(n string, value pulumi.StringInput, opts ...pulumi.ResourceOption) (*keyvault.Secret, error) {
+		s, err := keyvault.NewSecret(ctx, name+"-"+n, &keyvault.SecretArgs{
 			SecretName:        pulumi.String(n),
 			VaultName:         vault.Name,
 			ResourceGroupName: args.ResourceGroupName,
 			// Whatever is kept in Key Vault stays secret in Pulumi state too.
-			Properties: &keyvault.SecretPropertiesArgs{Value: pulumi.ToSecret(args.Settings[n]).(pulumi.StringOutput)},
+			Properties: &keyvault.SecretPropertiesArgs{Value: pulumi.ToSecret(value).(pulumi.StringOutput)},
 			Tags:       args.Tags,
-		}, data...); err != nil {
+		}, append(data, opts...)...)
+		if err != nil {
 			return nil, fmt.Errorf("key vault secret %s: %w", n, err)
 		}
+		return s, nil
+	}
+	names := slices.Sorted(maps.Keys(args.Settings))
+	for _, n := range names {
+		if _, err := secret(n, args.Settings[n]); err != nil {
+			return nil, err
+		}
+	}
+	// A new version the router writes carries neither the stack's value
+	// (Azure Resource Manager never returns a secret's value) nor its tags
+	// (each version has its own): an update of either would write the first
+	// value again over the router's.
+	comp.RouterWrittenIDs = map[string]pulumi.StringOutput{}
+	for _, n := range slices.Sorted(maps.Keys(args.RouterWritten)) {
+		s, err := secret(n, pulumi.String(args.RouterWritten[n]), pulumi.IgnoreChanges([]string{"properties", "tags"}))
+		if err != nil {
+			return nil, err
+		}
+		comp.RouterWrittenIDs[n] = s.ID().ToStringOutput()
 	}
 
 	comp.VaultID = vault.ID().ToStringOutput()

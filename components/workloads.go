@@ -2,6 +2,8 @@ package components
 
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/gpu-orchestration/gpu-orchestration/components/config"
 )
 
 // workloads are what runs on the kept tiers: the environment the models run
@@ -62,7 +64,8 @@ func newModels(ctx *pulumi.Context, name string, owner *Platform, args *Platform
 			Default:           i == 0,
 			EnvironmentID:     inference.EnvironmentID,
 			EnvironmentDomain: inference.EnvironmentDomain,
-			Image:             modelImage(m, registry),
+			Image:             imageRef(m.App.Image, registry),
+			CanaryImages:      canaryImages(m, registry),
 			RegistryServer:    registry.LoginServer,
 			RegistryID:        registry.RegistryID,
 			SubscriptionID:    args.SubscriptionID,
@@ -79,6 +82,26 @@ func newModels(ctx *pulumi.Context, name string, owner *Platform, args *Platform
 		out = append(out, md)
 	}
 	return out, nil
+}
+
+// canaryApps are the models' canary apps.
+func canaryApps(models []*ModelDeployment) []pulumi.Resource {
+	var out []pulumi.Resource
+	for _, md := range models {
+		for _, c := range md.Canaries {
+			out = append(out, c.App)
+		}
+	}
+	return out
+}
+
+// canaryImages are the images of model m's canaries, in order.
+func canaryImages(m config.Model, registry *Registry) []pulumi.StringInput {
+	var out []pulumi.StringInput
+	for _, r := range m.Canaries() {
+		out = append(out, imageRef(r.Image, registry))
+	}
+	return out
 }
 
 // newBatchWorkload declares the pools' and the Batch account's grants, then
@@ -122,10 +145,11 @@ func newBatchWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base
 }
 
 // newRouterWorkload declares the router's grants, then the router app,
-// configured with where everything else is.
+// configured with where everything else is, after the canaries' apps it
+// sends their share to.
 func newRouterWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, base *foundation, kept *keptTiers, ids *identities, inference *Inference, models []*ModelDeployment, bat *Batch, parent pulumi.ResourceOption) (*Router, error) {
 	registry, vault, store := kept.registry, kept.vault, kept.storage
-	grants, err := assignRoles(ctx, args.SubscriptionID, []grant{
+	roles := []grant{
 		{"router-secrets-vault", ids.router.PrincipalId, RoleKeyVaultSecretsUser, vault.VaultID},
 		{"router-queue-work", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.WorkQueueID},
 		{"router-queue-poison", ids.router.PrincipalId, RoleStorageQueueDataContributor, store.PoisonQueueID},
@@ -133,7 +157,15 @@ func newRouterWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, bas
 		{"router-blob-results", ids.router.PrincipalId, RoleStorageBlobDataContributor, store.ResultContainerID},
 		{"router-jobs-batch", ids.router.PrincipalId, RoleBatchJobSubmitter, bat.AccountID},
 		{"router-acrpull-registry", ids.router.PrincipalId, RoleAcrPull, registry.RegistryID},
-	}, parent)
+	}
+	// The router writes a rollback to the model's rollout secret: it may
+	// write that one secret, and reads the rest as Secrets User.
+	for _, m := range args.Models {
+		if n := m.RolloutSecret(); n != "" {
+			roles = append(roles, grant{"router-rollout-" + m.Key, ids.router.PrincipalId, RoleKeyVaultSecretsOfficer, vault.RouterWrittenIDs[n]})
+		}
+	}
+	grants, err := assignRoles(ctx, args.SubscriptionID, roles, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +178,7 @@ func newRouterWorkload(ctx *pulumi.Context, name string, args *PlatformArgs, bas
 		IdentityID:        ids.router.ID().ToStringOutput(),
 		MaxReplicas:       args.Router.MaxReplicas,
 		Env:               routerEnv(args, ids, vault, store, models, bat),
-		DependsOn:         concat(registry.Endpoints, vault.Endpoints, store.Endpoints, bat.Endpoints),
+		DependsOn:         concat(registry.Endpoints, vault.Endpoints, store.Endpoints, bat.Endpoints, canaryApps(models)),
 		// The vault component: its secrets (settings, key hash) exist first.
 	}, parent, pulumi.DependsOn(append(grants, vault)))
 }

@@ -17,7 +17,8 @@ import (
 // reference model so the router's OpenAI front door and the pool's batch
 // runner work end to end on a CPU: POST /v1/chat/completions,
 // /v1/completions (both streamed as server-sent events when "stream" is
-// true), /v1/embeddings, and GET /v1/models.
+// true, both with n answers for "n"; a chat message carries refusal: null,
+// as OpenAI's does), /v1/embeddings, and GET /v1/models.
 
 // openAIError is OpenAI's error document.
 type openAIError struct {

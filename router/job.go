@@ -58,11 +58,17 @@ type WorkItem struct {
 	PayloadBlob  string          `json:"payload_blob,omitempty"`
 	ModelVersion string          `json:"model_version,omitempty"`
 	// Model is the key of the model the job runs on: a micro-batch holds
-	// one model's jobs. Empty: the router's first model.
-	Model string `json:"model,omitempty"`
+	// one model's jobs (empty: the router's first model); ModelName the id
+	// the caller named it by, for the job's record.
+	Model     string `json:"model,omitempty"`
+	ModelName string `json:"model_name,omitempty"`
 	// Revision is the revision of the model the job is pinned to (its
 	// weighted share when it was accepted); empty for stable.
-	Revision string    `json:"revision,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	// KeyHash and BodyHash are the SHA-256 of the job's Idempotency-Key and
+	// body (hex): the job runs only if the key is bound to it (JobStore.Claim).
+	KeyHash  string    `json:"key_hash,omitempty"`
+	BodyHash string    `json:"body_hash,omitempty"`
 	Chunk    *ChunkRef `json:"chunk,omitempty"`
 	Enqueued time.Time `json:"enqueued"`
 }

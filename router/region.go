@@ -30,3 +30,16 @@ func IDRegion(id string) string {
 	}
 	return region
 }
+
+// SpillsOver reports whether a realtime request refused for why may be
+// offered to a peer region (spill-over): this region cannot answer it in
+// its deadline — its app cold, saturated or too slow — which a warm peer
+// may. Other refusals (the body too large, the queue full or down) would
+// be the peer's too.
+func SpillsOver(why Reason) bool {
+	switch why {
+	case ReasonColdStartTooSlow, ReasonRealtimeSaturated, ReasonDeadlineTooShort:
+		return true
+	}
+	return false
+}

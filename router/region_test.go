@@ -20,3 +20,14 @@ func TestIDsCarryTheirRegion(t *testing.T) {
 		}
 	}
 }
+
+// Only refusals for the deadline spill over: a peer may be warm, or less
+// busy; a body too large or a queue full would be refused there too.
+func TestRefusalsForTheDeadlineSpillOver(t *testing.T) {
+	for _, why := range router.Reasons {
+		want := why == router.ReasonColdStartTooSlow || why == router.ReasonRealtimeSaturated || why == router.ReasonDeadlineTooShort
+		if got := router.SpillsOver(why); got != want {
+			t.Errorf("SpillsOver(%s) = %v, want %v", why, got, want)
+		}
+	}
+}

@@ -51,28 +51,20 @@ type Queue interface {
 	MaxMessageSize() int
 }
 
-// JobStore keeps job records and idempotency records.
+// JobStore keeps job records and idempotency records. A job's record is
+// stored once its state changes (the dispatcher takes it); until then its
+// queue message carries it.
 type JobStore interface {
-	// Create stores a new job unless one with its id exists, in which case
-	// it returns nil and leaves the stored job alone. Errors: unavailable.
-	Create(ctx context.Context, job Job) error
 	// Put stores the job, replacing any previous record. Errors: unavailable.
 	Put(ctx context.Context, job Job) error
 	// Get returns the job. Errors: not_found, unavailable.
 	Get(ctx context.Context, id string) (Job, error)
 	// Claim binds an idempotency key (given as its hash) to a job id and a
-	// body hash, atomically, for an attempt that must store the job by
-	// until. If the key is already bound to the same body hash it returns
-	// the binding with Existing set; to another body, an
-	// idempotency_conflict error. Errors: idempotency_conflict, unavailable.
-	Claim(ctx context.Context, keyHash, bodyHash, jobID string, until time.Time) (IdempotencyClaim, error)
-	// TakeOver gives the binding of keyHash a new deadline, atomically and
-	// only if its deadline is still held (nobody else took it over first);
-	// it reports whether it did. A retry takes over the binding of an
-	// attempt whose deadline passed; an attempt that failed before its job
-	// was durable gives its binding up with a zero until.
-	// Errors: not_found, unavailable.
-	TakeOver(ctx context.Context, keyHash string, held, until time.Time) (bool, error)
+	// body hash, atomically, unless the key is bound already: then it
+	// returns that binding (Existing), or an idempotency_conflict error if
+	// it is to another body. A key is bound only to a job whose message is
+	// durable. Errors: idempotency_conflict, unavailable.
+	Claim(ctx context.Context, keyHash, bodyHash, jobID string) (IdempotencyClaim, error)
 }
 
 // IdempotencyClaim is an Idempotency-Key's binding to a job.
@@ -80,9 +72,6 @@ type IdempotencyClaim struct {
 	JobID string
 	// Existing is set when the key was bound before the call.
 	Existing bool
-	// Until is when the attempt holding the binding is given up for lost
-	// if it has not stored its job by then; zero once given up.
-	Until time.Time
 }
 
 // PayloadStore keeps request bodies too large for a queue message and the
@@ -176,9 +165,10 @@ type Submission struct {
 
 // JobService accepts batch jobs and reports on them.
 type JobService interface {
-	// Submit stores the job durably (work-queue message, payload blob when
-	// large, job record) and returns it. For an Idempotency-Key already
-	// used with the same body it returns the original job and replay=true.
+	// Submit stores the job durably (its work-queue message, with a payload
+	// blob when large; the message carries the job's record until it
+	// changes) and returns it. For an Idempotency-Key already used with the
+	// same body it returns the original job and replay=true.
 	// Errors: idempotency_conflict, unavailable.
 	Submit(ctx context.Context, sub Submission) (job Job, replay bool, err error)
 	// Get returns a job. Errors: not_found, unavailable.

@@ -11,7 +11,9 @@
 # CPU 1; 0: no pinning), BENCH_PROFILE (auto: profile the router when its
 # throughput is below nginx's; 1 always; 0 never), BENCH_PHASES ("realtime
 # batch", or one of them), BENCH_OUT (where figures and the profile are kept,
-# default bench/out).
+# default bench/out), BENCH_BASELINE (a commit: its router is measured too in
+# the batch phase, side by side, as router-no-key-base and
+# router-idempotent-base).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,6 +26,7 @@ rounds="${BENCH_ROUNDS:-2}"
 pin="${BENCH_PIN:-1}"
 profile="${BENCH_PROFILE:-auto}"
 phases="${BENCH_PHASES:-realtime batch}"
+baseline="${BENCH_BASELINE:-}"
 out="${BENCH_OUT:-$root/bench/out}"
 key="bench-key"
 
@@ -47,6 +50,7 @@ source "$root/scripts/children.sh"
 cleanup() {
   trap - INT TERM EXIT
   stop_children
+  [[ -n $baseline ]] && git worktree remove --force "$tmp/base" >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup INT TERM EXIT
@@ -83,7 +87,13 @@ fi
 echo "building the router and the benchmark tools ..." >&2
 go build -o "$tmp/bin/" ./router/cmd/router ./bench/cmd/backend ./bench/cmd/batchload ./bench/cmd/benchreport ./bench/cmd/routerprof ./bench/cmd/goproxy
 
-for p in backend_port router_port nginx_port goproxy_port blob_port queue_port table_port prof_port pprof_port; do free_port "$p"; done
+if [[ -n $baseline ]]; then
+  echo "building the router of $baseline ..." >&2
+  git worktree add --detach -q "$tmp/base" "$baseline"
+  (cd "$tmp/base" && go build -o "$tmp/bin/router-base" ./router/cmd/router)
+fi
+
+for p in backend_port router_port nginx_port goproxy_port blob_port queue_port table_port prof_port pprof_port base_port; do free_port "$p"; done
 
 # Azurite, in memory. In the batch phase it stands in for a remote storage
 # service: CPU 1 when pinned, away from the router.
@@ -112,6 +122,16 @@ ROUTER_ADDR="127.0.0.1:$router_port" ROUTER_API_KEY="$key" EXECUTOR=none MAX_ACA
   GOMAXPROCS=$procs "${on_server[@]}" "$tmp/bin/router" >"$tmp/router.log" 2>&1 &
 pids+=($!)
 wait_port "$router_port" router
+
+# The baseline's router, the same way, on its own queue and containers.
+if [[ -n $baseline ]]; then
+  ROUTER_ADDR="127.0.0.1:$base_port" ROUTER_API_KEY="$key" EXECUTOR=none MAX_ACA_REPLICAS=1000 \
+    INFERENCE_URL="http://127.0.0.1:$backend_port/infer" STORAGE_CONNECTION_STRING="$conn" \
+    WORK_QUEUE=base-work POISON_QUEUE=base-poison REQUEST_CONTAINER=base-requests RESULT_CONTAINER=base-results \
+    GOMAXPROCS=$procs "${on_server[@]}" "$tmp/bin/router-base" >"$tmp/router-base.log" 2>&1 &
+  pids+=($!)
+  wait_port "$base_port" router-base
+fi
 
 # The Go floor: the standard library's reverse proxy and nothing else.
 GOMAXPROCS=$procs "${on_server[@]}" "$tmp/bin/goproxy" -addr "127.0.0.1:$goproxy_port" \
@@ -226,6 +246,10 @@ for round in $(seq 1 "$rounds"); do
     batch_run raw-azqueue -target azqueue -connection-string "$conn" -queue bench-raw
     batch_run router-no-key -target router -url "${url[router]}" -key "$key" -idempotency=false
     batch_run router-idempotent -target router -url "${url[router]}" -key "$key" -idempotency=true
+    if [[ -n $baseline ]]; then
+      batch_run router-no-key-base -target router -url "http://127.0.0.1:$base_port/v1/infer" -key "$key" -idempotency=false
+      batch_run router-idempotent-base -target router -url "http://127.0.0.1:$base_port/v1/infer" -key "$key" -idempotency=true
+    fi
   fi
 done
 
@@ -253,7 +277,7 @@ fi
   echo "date        $(date -u +'%F %T UTC')"
   echo "machine     $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -h | awk '/^Mem:/ {print $2}') memory"
   echo "software    $(go version | cut -d' ' -f3), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), azurite $("$azurite_bin" --version 2>/dev/null)"
-  echo "commit      $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- router || echo ' (router/ has uncommitted changes)')"
+  echo "commit      $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- router || echo ' (router/ has uncommitted changes)')${baseline:+, baseline $baseline}"
   echo "layout      $([[ $pin == 1 ]] && echo 'pinned: proxies and backend on CPU 0 (GOMAXPROCS=1, nginx 1 worker), wrk on CPU 1; batch: router and batchload on CPU 0, Azurite on CPU 1' || echo 'unpinned: all share the CPUs (GOMAXPROCS=2, nginx 2 workers, wrk 2 threads)')"
   echo "scenario    ${warmup}s warm-up + ${duration}s measured, $rounds interleaved rounds, medians; realtime bodies 33 B, batch bodies 256 B"
   "$tmp/bin/benchreport" -conns "$conns" -batch-conns "$batch_conns" <"$figures"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make chaos`: the router's fault suite (router/chaos) with every scenario —
-# kill -9 of the router and of the model mid-batch, the storage emulator
+# kill -9 of the router and of the model mid-batch, kill -9 of the router
+# mid Batch API batch, the storage emulator
 # restarted during acceptance, concurrent retries with one key, a poison
 # input in a full micro-batch, slow clients, and a no-fault race — on
 # Azurite, bounded by a 15-minute timeout. Prints per scenario accepted,

@@ -22,19 +22,31 @@ const (
 	evDepthPoll
 	evKeepWarm
 	evWoken
+	evSync
+	evAnalyse
+	evOffered
+	evDeclined
 )
 
 // event is one scheduled happening. Events at the same time run in the
 // order they were scheduled, so a run is deterministic.
 type event struct {
-	at   time.Duration
-	seq  uint64
-	kind eventKind
-	req  int
-	call *rtCall
-	rep  *replica
-	node *node
-	gen  uint64
+	at    time.Duration
+	seq   uint64
+	kind  eventKind
+	req   int
+	call  *rtCall
+	rep   *replica
+	node  *node
+	gen   uint64
+	app   *app
+	pool  *pool
+	queue *mbQueue
+	fwd   *forward
+	// router is the router replica whose duty or answer it is, in region
+	// reg.
+	router int
+	reg    *region
 }
 
 type eventQueue []event

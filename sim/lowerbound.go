@@ -14,14 +14,16 @@ import (
 // start-up plus the service time (loading the model is unavoidable, but
 // free here). The caller's X-Route limits the options. A request no option
 // serves in time takes the fastest one allowed and is missed. No policy can
-// answer faster or pay less for the same request.
-func lowerBound(reqs []Request, p Params) ([]Outcome, runTotals) {
-	out := make([]Outcome, len(reqs))
-	var tot runTotals
-	gain := p.Throughput.Gain(p.Throughput.MaxStreams)
-	rtPrice := p.ReplicaPricePerSecond() / gain
-	btPrice := p.NodePricePerSecond() / gain
-	for i, r := range reqs {
+// answer faster or pay less for the same request. Each request is placed on
+// its model's GPU.
+func lowerBound(rp *replay) ([]Outcome, runTotals) {
+	out := make([]Outcome, len(rp.reqs))
+	tot := runTotals{models: make([]usage, len(rp.models))}
+	for i, r := range rp.reqs {
+		p := rp.models[r.Model].Params
+		gain := p.Throughput.Gain(p.Throughput.MaxStreams)
+		rtPrice := p.ReplicaPricePerSecond() / gain
+		btPrice := p.NodePricePerSecond() / gain
 		svc := p.Throughput.ServiceTime(r.ContextTokens, r.GeneratedTokens)
 		type option struct {
 			route router.Route
@@ -50,12 +52,16 @@ func lowerBound(reqs []Request, p Params) ([]Outcome, runTotals) {
 		}
 		o := opts[best]
 		out[i] = Outcome{Route: o.route, Reason: reason, Answered: true, Latency: o.time}
-		share := svc.Seconds()
+		u := &tot.models[r.Model]
 		if o.route == router.RouteRealtime {
-			tot.realtimeSeconds += share / gain
+			u.realtimeSeconds += svc.Seconds() / gain
 		} else {
-			tot.batchSeconds += share / gain
+			u.batchSeconds += svc.Seconds() / gain
 		}
+	}
+	for i := range tot.models {
+		p, u := rp.models[i].Params, &tot.models[i]
+		u.realtimeUSD, u.batchUSD = u.realtimeSeconds*p.ReplicaPricePerSecond(), u.batchSeconds*p.NodePricePerSecond()
 	}
 	return out, tot
 }

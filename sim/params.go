@@ -13,9 +13,12 @@ import (
 // Params are the capacity, price and throughput models. Every field's source
 // is in Describe and docs/simulation.md.
 type Params struct {
+	// GPU names the GPU type (GPUs) whose profile, node size and
+	// throughput these are; "" for figures set by hand.
+	GPU        string
 	Throughput Throughput
 
-	// Serverless GPU replicas (Container Apps, Consumption-GPU-NC8as-T4).
+	// Serverless GPU replicas (Container Apps, the GPU's workload profile).
 	MinReplicas int
 	MaxReplicas int
 	// ReplicaConcurrency is the HTTP scale rule's concurrentRequests: a
@@ -40,7 +43,7 @@ type Params struct {
 	ReplicaVCPU      float64
 	ReplicaMemoryGiB float64
 
-	// Batch pool (Standard_NC4as_T4_v3 Spot nodes).
+	// Batch pool (Spot nodes of the GPU's VM size).
 	MaxNodes              int
 	NodeVMSize            string
 	NodeSpot              bool
@@ -75,8 +78,8 @@ func DefaultParams() Params {
 	dispatch := config.Default().Dispatch
 	as := autoscale.DefaultOptions()
 	as.MaxNodes = 24
+	t4, _ := GPUByName("T4")
 	return Params{
-		Throughput:             Throughput{PrefillTokensPerSecond: 400, DecodeTokensPerSecond: 33, Contention: 0.028, MaxStreams: 48},
 		MinReplicas:            0,
 		MaxReplicas:            24,
 		ReplicaConcurrency:     8,
@@ -86,11 +89,7 @@ func DefaultParams() Params {
 		ScaleEvalInterval:      15 * time.Second,
 		IngressTimeout:         240 * time.Second,
 		Prices:                 pricing.Default(),
-		ReplicaProfile:         "Consumption-GPU-NC8as-T4",
-		ReplicaVCPU:            8,
-		ReplicaMemoryGiB:       56,
 		MaxNodes:               24,
-		NodeVMSize:             "Standard_NC4as_T4_v3",
 		NodeSpot:               true,
 		NodeAllocationDelay:    5 * time.Minute,
 		PreemptionRatePerHour:  0.05,
@@ -103,7 +102,7 @@ func DefaultParams() Params {
 		QueueDepthPoll:         10 * time.Second,
 		KeepWarmInterval:       router.KeepWarmInterval,
 		Horizon:                12 * time.Hour,
-	}
+	}.OnGPU(t4)
 }
 
 // ReplicaPricePerSecond is the USD price of one running inference replica,
@@ -190,11 +189,15 @@ type Param struct {
 func (p Params) Describe() []Param {
 	d := func(v time.Duration) string { return v.String() }
 	f := func(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+	g, err := GPUByName(p.GPU)
+	if err != nil {
+		g = GPU{PrefillSource: "set by hand", DecodeSource: "set by hand", CurveSource: "set by hand"}
+	}
 	return []Param{
-		{"prefill_tokens_per_s", f("%g per stream alone", p.Throughput.PrefillTokensPerSecond), "T4, Mistral-7B AWQ 4-bit, batch 1: ~400 prefill tok/s (casper-hansen/AutoAWQ PR #92 benchmark table)"},
-		{"decode_tokens_per_s", f("%g per stream alone", p.Throughput.DecodeTokensPerSecond), "same benchmark: 33–35 decode tok/s at batch 1"},
-		{"contention", f("β = %g: each of n streams runs at 1/(1+β(n−1)) of its rate alone; GPU throughput %.2f× one stream at 4, %.2f× at 8, %.2f× at %d", p.Throughput.Contention, p.Throughput.Gain(4), p.Throughput.Gain(8), p.Throughput.Gain(p.Throughput.MaxStreams), p.Throughput.MaxStreams), "fitted to the vLLM concurrency sweep of Mistral-7B on an RTX 4090 (mushfiqrahman.dev: 210/377/644/975/1190 output tok/s at 4/8/16/32/48 concurrent); the shape only"},
-		{"max_streams", f("%d per GPU", p.Throughput.MaxStreams), "the sweep's largest point; about what a T4's KV cache holds for this trace's requests (docs/simulation.md); further requests wait; batch tasks run this many at once too"},
+		{"prefill_tokens_per_s", f("%g per stream alone", p.Throughput.PrefillTokensPerSecond), g.PrefillSource},
+		{"decode_tokens_per_s", f("%g per stream alone", p.Throughput.DecodeTokensPerSecond), g.DecodeSource},
+		{"contention", f("β = %g: each of n streams runs at 1/(1+β(n−1)) of its rate alone; GPU throughput %.2f× one stream at 4, %.2f× at 8, %.2f× at %d", p.Throughput.Contention, p.Throughput.Gain(4), p.Throughput.Gain(8), p.Throughput.Gain(p.Throughput.MaxStreams), p.Throughput.MaxStreams), g.CurveSource},
+		{"max_streams", f("%d per GPU", p.Throughput.MaxStreams), "the sweep's largest point; about what a T4's KV cache holds for this trace's requests (docs/simulation.md; an A100's holds more, so it is conservative there); further requests wait; batch tasks run this many at once too"},
 		{"min_replicas", f("%d", p.MinReplicas), "stack config inferenceMinReplicas default 0; the run starts with these replicas warm"},
 		{"max_replicas", f("%d", p.MaxReplicas), "assumption: the dev/prod limits (1–8) cannot carry this trace; raised so that all-realtime is not capacity-bound"},
 		{"replica_concurrency", f("%d", p.ReplicaConcurrency), "stack config inferenceConcurrency default 8 (HTTP scale rule concurrentRequests): desired replicas = ceil(in flight / this); a scale target, not a cap"},

@@ -60,7 +60,11 @@ func PlotSVG(rep *Report) string {
 				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", x, y, bw, hgt, s.color)
 			}
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x+bw/2, y-4, fmtValue(total, unit))
-			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11">%s</text>`+"\n", x+bw/2, bottom+16, html.EscapeString(p.Name))
+			label := p.Name
+			if p.Spillover {
+				label += "+spill" // the same policy, several regions spilling over
+			}
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11">%s</text>`+"\n", x+bw/2, bottom+16, html.EscapeString(label))
 		}
 		for i, l := range legend {
 			lx := left + i*140

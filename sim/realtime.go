@@ -5,11 +5,13 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // replica is one inference app replica (one GPU) serving its requests as
 // concurrent streams (continuous batching).
 type replica struct {
+	app      *app
 	id       int
 	started  time.Duration
 	ready    bool
@@ -34,23 +36,41 @@ const (
 // rtCall is a request on the realtime path.
 type rtCall struct {
 	req   *Request
+	app   *app
 	began time.Duration
 	rep   *replica
 	state callState
 	// left is the single-stream seconds of work still to do.
 	left float64
-	// replicaUp is the production router's State.ReplicaUp when the call
-	// left: only then is its answer time a model-time sample.
+	// The production router's view of the call: the tracker of the
+	// revision on the router replica that sent it (and that revision, for
+	// its Stats), and whether State.ReplicaUp held when it left: only then
+	// is its answer time a model-time sample.
+	tracker   *live.Tracker
+	rev       *models.Revision
 	replicaUp bool
+	// proxied: the router's proxy sent it (not the dispatcher, for an
+	// expedited job), so the revision's Stats count it. fails: the app
+	// answers it with an error (a failing canary), after its model time.
+	proxied, fails bool
 }
 
-// realtimePool models the Container Apps GPU app: the HTTP rule adds
-// replicas up to ceil(in flight / concurrency); the ingress sends each
-// request to the ready replica with the fewest streams (a FIFO holds
+// app models one Container Apps GPU app, a model revision's: the HTTP
+// rule adds replicas up to ceil(in flight / concurrency); the ingress sends
+// each request to the ready replica with the fewest streams (a FIFO holds
 // requests while none is ready or all run MaxStreams); scale-in follows the
 // platform's stabilization window, and the cooldown takes an app without
 // requests to its minimum.
-type realtimePool struct {
+type app struct {
+	e *engine
+	p Params
+	// model and rev say whose app it is (rev 0: the stable revision).
+	model, rev int
+	// slower multiplies a request's model time here; failShare of the
+	// answers fail (a canary's).
+	slower    float64
+	failShare float64
+
 	replicas []*replica
 	waiting  []*rtCall
 	nWaiting int // waiting calls not cut
@@ -69,60 +89,54 @@ type needSample struct {
 	need int
 }
 
-func (e *engine) rtInFlight() int { return e.rt.serving + e.rt.nWaiting }
+func (a *app) inFlight() int { return a.serving + a.nWaiting }
 
 // startMinReplicas brings up the app's minimum replicas, warm, at the start.
-func (e *engine) startMinReplicas() {
-	for range min(e.p.MinReplicas, e.p.MaxReplicas) {
-		r := &replica{id: e.rt.nextID, ready: true}
-		e.rt.nextID++
-		e.rt.replicas = append(e.rt.replicas, r)
+func (a *app) startMinReplicas() {
+	for range min(a.p.MinReplicas, a.p.MaxReplicas) {
+		r := &replica{app: a, id: a.nextID, ready: true}
+		a.nextID++
+		a.replicas = append(a.replicas, r)
 	}
 }
 
-// rtSubmit sends req to the inference app at now.
-func (e *engine) rtSubmit(req *Request) {
-	c := &rtCall{req: req, began: e.now}
-	if e.prod != nil {
-		st := e.prod.tracker.Snapshot(e.wall())
-		c.replicaUp = st.ReplicaUp(e.prod.settings)
-		e.prod.tracker.Begin(e.wall())
-		if !c.replicaUp {
-			e.prod.tracker.BeginCold(e.wall(), st.BeginsColdStart(e.prod.settings))
+// submit sends req to the app at now: through the router's proxy, or (not
+// proxied) as an expedited job the dispatcher runs here.
+func (a *app) submit(req *Request, proxied bool) {
+	e := a.e
+	c := &rtCall{req: req, app: a, began: e.now, proxied: proxied}
+	limit := a.p.IngressTimeout
+	if p := a.prod(); p != nil {
+		p.beginCall(c)
+		if req.Deadline > 0 {
+			// The router's proxy gives the app the time left of the deadline.
+			limit = min(limit, req.Deadline-(e.now-req.Arrival))
 		}
-		if e.prod.urgent[req.ID] {
-			e.prod.tracker.BeginUrgent(e.wall())
-		}
-	}
-	limit := e.p.IngressTimeout
-	if e.prod != nil && req.Deadline > 0 {
-		// The router's proxy gives the app the time left of the deadline.
-		limit = min(limit, req.Deadline)
 	}
 	e.schedule(event{at: e.now + limit, kind: evCallTimeout, call: c})
-	e.rt.lastActive = e.now
-	if r := e.freeReplica(); r != nil {
-		e.serve(c, r)
+	a.lastActive = e.now
+	if r := a.freeReplica(); r != nil {
+		a.serve(c, r)
 	} else {
-		e.rt.waiting = append(e.rt.waiting, c)
-		e.rt.nWaiting++
+		a.waiting = append(a.waiting, c)
+		a.nWaiting++
 	}
-	e.rtScaleOut()
+	a.scaleOut()
 }
 
-// rtPing is the router's keep-warm request: an instant request that counts
+// ping is the router's keep-warm request: an instant request that counts
 // as activity for the cooldown and as a need of one replica.
-func (e *engine) rtPing() {
-	e.rt.lastActive = e.now
-	e.rt.peak = max(e.rt.peak, 1)
+func (a *app) ping() {
+	a.lastActive = a.e.now
+	a.peak = max(a.peak, 1)
 }
 
 // freeReplica is the ready, non-draining replica with the fewest streams
 // and room for one more (lowest id on ties), or nil.
-func (e *engine) freeReplica() *replica {
+func (a *app) freeReplica() *replica {
 	var best *replica
-	for _, r := range e.rt.replicas {
-		if r.ready && !r.draining && len(r.streams) < e.p.Throughput.MaxStreams && (best == nil || len(r.streams) < len(best.streams)) {
+	for _, r := range a.replicas {
+		if r.ready && !r.draining && len(r.streams) < a.p.Throughput.MaxStreams && (best == nil || len(r.streams) < len(best.streams)) {
 			best = r
 		}
 	}
@@ -131,18 +145,18 @@ func (e *engine) freeReplica() *replica {
 
 // advance brings r's streams' remaining work up to now at the speed of the
 // stream count they ran at.
-func (e *engine) advance(r *replica) {
-	if dt := (e.now - r.last).Seconds(); dt > 0 && len(r.streams) > 0 {
-		done := dt * e.p.Throughput.Speed(len(r.streams))
+func (a *app) advance(r *replica) {
+	if dt := (a.e.now - r.last).Seconds(); dt > 0 && len(r.streams) > 0 {
+		done := dt * a.p.Throughput.Speed(len(r.streams))
 		for _, c := range r.streams {
 			c.left -= done
 		}
 	}
-	r.last = e.now
+	r.last = a.e.now
 }
 
 // reschedule schedules r's next stream end at the current stream count.
-func (e *engine) reschedule(r *replica) {
+func (a *app) reschedule(r *replica) {
 	r.gen++
 	if len(r.streams) == 0 {
 		return
@@ -151,41 +165,41 @@ func (e *engine) reschedule(r *replica) {
 	for _, c := range r.streams[1:] {
 		least = min(least, c.left)
 	}
-	wait := time.Duration(math.Ceil(max(least, 0) / e.p.Throughput.Speed(len(r.streams)) * 1e9))
-	e.schedule(event{at: e.now + wait, kind: evStreamDone, rep: r, gen: r.gen})
+	wait := time.Duration(math.Ceil(max(least, 0) / a.p.Throughput.Speed(len(r.streams)) * 1e9))
+	a.e.schedule(event{at: a.e.now + wait, kind: evStreamDone, rep: r, gen: r.gen})
 }
 
-func (e *engine) serve(c *rtCall, r *replica) {
-	e.advance(r)
+func (a *app) serve(c *rtCall, r *replica) {
+	a.advance(r)
 	c.state, c.rep = callServing, r
-	c.left = e.p.Throughput.ServiceTime(c.req.ContextTokens, c.req.GeneratedTokens).Seconds()
+	c.left = a.p.Throughput.ServiceTime(c.req.ContextTokens, c.req.GeneratedTokens).Seconds() * a.slower
 	r.streams = append(r.streams, c)
-	e.rt.serving++
-	e.reschedule(r)
+	a.serving++
+	a.reschedule(r)
 }
 
 // fill gives waiting calls to r's free stream slots.
-func (e *engine) fill(r *replica) {
-	for r.ready && !r.draining && !r.removed && len(r.streams) < e.p.Throughput.MaxStreams && len(e.rt.waiting) > 0 {
-		c := e.rt.waiting[0]
-		e.rt.waiting[0] = nil
-		e.rt.waiting = e.rt.waiting[1:]
+func (a *app) fill(r *replica) {
+	for r.ready && !r.draining && !r.removed && len(r.streams) < a.p.Throughput.MaxStreams && len(a.waiting) > 0 {
+		c := a.waiting[0]
+		a.waiting[0] = nil
+		a.waiting = a.waiting[1:]
 		if c.state != callWaiting {
 			continue
 		}
-		e.rt.nWaiting--
-		e.serve(c, r)
+		a.nWaiting--
+		a.serve(c, r)
 	}
 }
 
-func (e *engine) rtNeed() int {
-	n := e.rtInFlight()
-	return min(e.p.MaxReplicas, (n+e.p.ReplicaConcurrency-1)/e.p.ReplicaConcurrency)
+func (a *app) needNow() int {
+	n := a.inFlight()
+	return min(a.p.MaxReplicas, (n+a.p.ReplicaConcurrency-1)/a.p.ReplicaConcurrency)
 }
 
-func (e *engine) rtActive() int {
+func (a *app) active() int {
 	n := 0
-	for _, r := range e.rt.replicas {
+	for _, r := range a.replicas {
 		if !r.draining {
 			n++
 		}
@@ -193,58 +207,60 @@ func (e *engine) rtActive() int {
 	return n
 }
 
-// rtScaleOut starts replicas (each a cold start) up to the current need.
-func (e *engine) rtScaleOut() {
-	need := e.rtNeed()
-	e.rt.peak = max(e.rt.peak, need)
-	for e.rtActive() < need {
-		r := &replica{id: e.rt.nextID, started: e.now}
-		e.rt.nextID++
-		e.rt.replicas = append(e.rt.replicas, r)
-		e.schedule(event{at: e.now + e.p.ColdStart, kind: evReplicaReady, rep: r})
+// startReplica starts one replica: ready after the cold start.
+func (a *app) startReplica() {
+	r := &replica{app: a, id: a.nextID, started: a.e.now}
+	a.nextID++
+	a.replicas = append(a.replicas, r)
+	a.e.schedule(event{at: a.e.now + a.p.ColdStart, kind: evReplicaReady, rep: r})
+}
+
+// scaleOut starts replicas (each a cold start) up to the current need.
+func (a *app) scaleOut() {
+	need := a.needNow()
+	a.peak = max(a.peak, need)
+	for a.active() < need {
+		a.startReplica()
 	}
 }
 
-// wake models the router's wake request after a cold refusal: like any
-// request reaching a cold app it starts a replica (a cold start), and its
-// answer tells the tracker the app is up. At most one is under way.
-func (e *engine) wake() {
-	if e.rt.waking || e.rtActive() > 0 {
+// wake models the router's wake request after a cold refusal by router
+// replica via: like any request reaching a cold app it starts a replica (a
+// cold start), and its answer tells via's tracker the app is up. At most
+// one is under way per app (the fleet's wake lease, and each replica's
+// own flag).
+func (a *app) wake(via int) {
+	if a.waking || a.active() > 0 {
 		return
 	}
-	e.rt.waking = true
-	e.rt.peak = max(e.rt.peak, 1)
-	r := &replica{id: e.rt.nextID, started: e.now}
-	e.rt.nextID++
-	e.rt.replicas = append(e.rt.replicas, r)
-	e.schedule(event{at: e.now + e.p.ColdStart, kind: evReplicaReady, rep: r})
-	fresh := e.prod.tracker.Snapshot(e.wall()).BeginsColdStart(e.prod.settings)
-	e.prod.tracker.Begin(e.wall())
-	e.prod.tracker.BeginCold(e.wall(), fresh)
-	e.schedule(event{at: e.now + e.p.ColdStart, kind: evWoken})
+	a.waking = true
+	a.peak = max(a.peak, 1)
+	a.startReplica()
+	a.prod().wakeSent(a, via)
+	a.e.schedule(event{at: a.e.now + a.p.ColdStart, kind: evWoken, app: a, router: via})
 }
 
 // woken is the wake request's answer: never a model-time sample.
-func (e *engine) woken() {
-	e.rt.waking = false
-	e.prod.tracker.End(e.wall(), e.p.ColdStart, -1, live.AnsweredCold)
+func (a *app) woken(via int) {
+	a.waking = false
+	a.prod().wakeAnswered(a, via)
 }
 
-func (e *engine) replicaReady(r *replica) {
+func (a *app) replicaReady(r *replica) {
 	if r.removed {
 		return
 	}
 	r.ready = true
-	r.last = e.now
-	e.fill(r)
+	r.last = a.e.now
+	a.fill(r)
 }
 
 // streamDone ends the streams of r whose work is done.
-func (e *engine) streamDone(r *replica, gen uint64) {
+func (a *app) streamDone(r *replica, gen uint64) {
 	if r.removed || r.gen != gen {
 		return
 	}
-	e.advance(r)
+	a.advance(r)
 	const eps = 1e-6 // seconds of work: rounding of the scheduled time
 	kept := r.streams[:0]
 	var done []*rtCall
@@ -256,82 +272,68 @@ func (e *engine) streamDone(r *replica, gen uint64) {
 		}
 	}
 	r.streams = kept
-	e.rt.serving -= len(done)
-	e.rt.lastActive = e.now
+	a.serving -= len(done)
+	a.lastActive = a.e.now
 	for _, c := range done {
 		c.state = callDone
-		e.answered(c.req, e.now, "")
-		if e.prod != nil {
-			// As router/http does: an answer shows the app is up; it is a
-			// model-time sample only if a replica was up when the call left.
-			a := live.AnsweredCold
-			if c.replicaUp {
-				a = live.AnsweredWarm
-			}
-			e.prod.endCall(e, c, a)
+		if p := a.prod(); p != nil {
+			p.callAnswered(c)
+		} else {
+			a.e.answered(c.req, a.e.now)
 		}
 	}
-	e.afterRelease(r)
+	a.afterRelease(r)
 }
 
 // afterRelease drains or refills r once streams left it.
-func (e *engine) afterRelease(r *replica) {
+func (a *app) afterRelease(r *replica) {
 	if r.draining && len(r.streams) == 0 {
-		e.removeReplica(r)
+		a.removeReplica(r)
 		return
 	}
-	e.reschedule(r)
-	e.fill(r)
+	a.reschedule(r)
+	a.fill(r)
 }
 
 // callTimeout cuts a call still waiting or running at its limit: the
 // ingress timeout, or for the production router the deadline.
-func (e *engine) callTimeout(c *rtCall) {
+func (a *app) callTimeout(c *rtCall) {
 	switch c.state {
 	case callWaiting:
-		e.rt.nWaiting--
+		a.nWaiting--
 	case callServing:
 		r := c.rep
-		e.advance(r)
+		a.advance(r)
 		for i, x := range r.streams {
 			if x == c {
 				r.streams = append(r.streams[:i], r.streams[i+1:]...)
 				break
 			}
 		}
-		e.rt.serving--
-		e.afterRelease(r)
+		a.serving--
+		a.afterRelease(r)
 	default:
 		return
 	}
 	c.state = callCut
-	e.rt.lastActive = e.now
-	if e.prod != nil {
-		e.prod.endCall(e, c, live.Failed)
-		e.prod.fallback(e, c.req)
+	a.lastActive = a.e.now
+	if p := a.prod(); p != nil {
+		p.callCut(c)
 		return
 	}
-	e.failed(c.req, "realtime_timeout")
+	a.e.failed(c.req, "realtime_timeout")
 }
 
-// endCall tells the tracker a realtime call ended, as router/http does.
-func (p *production) endCall(e *engine, c *rtCall, a live.Answer) {
-	if p.urgent[c.req.ID] {
-		p.tracker.EndUrgent(e.wall())
-	}
-	p.tracker.End(e.wall(), e.now-c.began, c.req.Size, a)
-}
-
-func (e *engine) removeReplica(r *replica) {
+func (a *app) removeReplica(r *replica) {
 	if r.removed {
 		return
 	}
 	r.removed = true
 	r.gen++
-	e.rt.seconds += (e.now - r.started).Seconds()
-	for i, x := range e.rt.replicas {
+	a.seconds += (a.e.now - r.started).Seconds()
+	for i, x := range a.replicas {
 		if x == r {
-			e.rt.replicas = append(e.rt.replicas[:i], e.rt.replicas[i+1:]...)
+			a.replicas = append(a.replicas[:i], a.replicas[i+1:]...)
 			break
 		}
 	}
@@ -344,36 +346,37 @@ func (e *engine) removeReplica(r *replica) {
 // period the app goes to its minimum replicas. Replicas still starting go
 // first, then the least busy; a busy replica drains (takes no new request)
 // and goes when empty.
-func (e *engine) scaleEval() {
-	e.rt.need = append(e.rt.need, needSample{e.now, max(e.rt.peak, e.rtNeed())})
-	e.rt.peak = e.rtNeed()
-	for len(e.rt.need) > 0 && e.rt.need[0].at <= e.now-e.p.ScaleDownStabilization {
-		e.rt.need = e.rt.need[1:]
+func (a *app) scaleEval() {
+	now := a.e.now
+	a.need = append(a.need, needSample{now, max(a.peak, a.needNow())})
+	a.peak = a.needNow()
+	for len(a.need) > 0 && a.need[0].at <= now-a.p.ScaleDownStabilization {
+		a.need = a.need[1:]
 	}
 	keep := 0
-	for _, s := range e.rt.need {
+	for _, s := range a.need {
 		keep = max(keep, s.need)
 	}
 	keep = max(keep, 1)
-	if e.rtInFlight() == 0 && e.now-e.rt.lastActive >= e.p.Cooldown {
+	if a.inFlight() == 0 && now-a.lastActive >= a.p.Cooldown {
 		keep = 0
-		e.rt.need = e.rt.need[:0]
+		a.need = a.need[:0]
 	}
-	keep = max(keep, min(e.p.MinReplicas, e.p.MaxReplicas))
-	for e.rtActive() > keep {
+	keep = max(keep, min(a.p.MinReplicas, a.p.MaxReplicas))
+	for a.active() > keep {
 		var victim *replica
-		for _, r := range e.rt.replicas {
+		for _, r := range a.replicas {
 			if !r.draining && (victim == nil || scaleInBefore(r, victim)) {
 				victim = r
 			}
 		}
 		if len(victim.streams) == 0 {
-			e.removeReplica(victim)
+			a.removeReplica(victim)
 		} else {
 			victim.draining = true
 		}
 	}
-	e.rtScaleOut()
+	a.scaleOut()
 }
 
 // scaleInBefore orders scale-in victims: replicas still starting (newest

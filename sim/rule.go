@@ -31,7 +31,10 @@ func (c Class) String() string {
 
 // Request is one trace request with what the rule derived for it.
 type Request struct {
-	ID int
+	// ID is the request's place in the replay (arrival order); Model the
+	// index of the model it asks for.
+	ID    int
+	Model int
 	// Arrival is the time since the trace's first request.
 	Arrival                        time.Duration
 	ContextTokens, GeneratedTokens int
@@ -42,6 +45,10 @@ type Request struct {
 	Deadline time.Duration
 	// Size is the body length in bytes.
 	Size int64
+	// Hop is, for a request a peer region is offered (spill-over), the way
+	// from the region that received it, as long as the way back; 0 for a
+	// request served where it was received.
+	Hop time.Duration
 }
 
 // Rule derives class, deadline and mode from each trace request. The trace
@@ -143,8 +150,12 @@ func (r Rule) String() string {
 
 // Derive turns trace rows into requests; tp gives the warm service time the
 // slowdown rule scales. Arrivals are relative to the first row.
-func (r Rule) Derive(rows []TraceRow, tp Throughput) []Request {
-	rng := rand.New(rand.NewPCG(r.Seed, 0x9e3779b97f4a7c15))
+func (r Rule) Derive(rows []TraceRow, tp Throughput) []Request { return r.derive(rows, tp, 0) }
+
+// derive is Derive with draws of the given stream: each model of a replay
+// draws its own (stream 0 is Derive's).
+func (r Rule) derive(rows []TraceRow, tp Throughput, stream uint64) []Request {
+	rng := rand.New(rand.NewPCG(r.Seed, 0x9e3779b97f4a7c15^stream))
 	out := make([]Request, len(rows))
 	for i, row := range rows {
 		// Always three draws per request, so one request's class does not

@@ -39,11 +39,32 @@ func req(id int, at time.Duration, class Class, mode router.Mode, deadline time.
 
 func mustRun(t *testing.T, reqs []Request, policy string, p Params, s router.Settings) ([]Outcome, PolicyResult) {
 	t.Helper()
-	out, tot, err := run(reqs, t0, policy, p, s, 1)
+	out, tot, err := run(handReplay(t, reqs, p, s), policy)
 	if err != nil {
 		t.Fatalf("run %s: %v", policy, err)
 	}
-	return out, summarize(policy, reqs, out, tot, p)
+	return out, summarize(policy, reqs, nil, out, tot.of(nil))
+}
+
+// handReplay is a replay of requests made by hand for one model.
+func handReplay(t *testing.T, reqs []Request, p Params, s router.Settings) *replay {
+	t.Helper()
+	m := Model{Name: "model", Params: p, Settings: s}
+	specs, err := catalogSpecs([]Model{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int, len(reqs))
+	for i := range ids {
+		ids[i] = i
+	}
+	return &replay{models: []Model{m}, regions: []replayRegion{{models: []int{0}, specs: specs, ids: ids}}, reqs: reqs, byModel: [][]int{ids}, start: t0, seed: 1}
+}
+
+// oneModel is the models of a replay of rows alone, with the stack's
+// settings for p.
+func oneModel(rows []TraceRow, p Params) []Model {
+	return []Model{{Name: "model", Trace: "fixture", Rows: rows, Params: p, Settings: p.StackSettings()}}
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
@@ -158,7 +179,7 @@ func TestColdStartMissesTwoSecondDeadline(t *testing.T) {
 	if out[0].Route != router.RouteReject || out[0].Reason != string(router.ReasonColdStartTooSlow) || out[0].Failure != "rejected_"+router.EDeadlineUnmeetable {
 		t.Errorf("production: %+v, want reject cold_start_too_slow deadline_unmeetable", out[0])
 	}
-	bound, _ := lowerBound(reqs, p)
+	bound, _ := lowerBound(handReplay(t, reqs, p, s))
 	if bound[0].Missed(reqs[0]) || bound[0].Latency != 2*time.Second {
 		t.Errorf("lower-bound: %+v, want met in 2s", bound[0])
 	}
@@ -266,11 +287,15 @@ func TestJobsOfThePoolsFirstStartMeetTheirDeadlines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reqs := SlowdownRule(seed).Derive(rows, p.Throughput)
-		out, _, err := run(reqs, t0, Production, p, p.StackSettings(), seed)
+		rp, err := newReplay(oneModel(rows, p), SlowdownRule(seed), Routers{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		out, _, err := run(rp, Production)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs := rp.reqs
 		sent, late := 0, 0
 		for i, r := range reqs {
 			if out[i].Route != router.RouteBatch || r.Arrival < 3*time.Minute || r.Arrival >= 10*time.Minute {
@@ -299,8 +324,8 @@ func TestLongPromptTrafficMissesFewAfterTheStartUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := Config{Rule: SlowdownRule(c.rule), Params: p, Settings: p.StackSettings(), Policies: []string{Production}}
-		rep, err := Simulate(rows, cfg)
+		cfg := Config{Models: oneModel(rows, p), Rule: SlowdownRule(c.rule), Policies: []string{Production}}
+		rep, err := Simulate(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +347,7 @@ func TestLongPromptTrafficMissesFewAfterTheStartUp(t *testing.T) {
 // or meets a deadline it misses.
 func TestLowerBoundBeatsEveryPolicy(t *testing.T) {
 	rows := fixtureRows(t)
-	rep, err := Simulate(rows, Config{TraceName: "fixture", Rule: SlowdownRule(7), Params: DefaultParams(), Settings: DefaultParams().StackSettings()})
+	rep, err := Simulate(Config{Models: oneModel(rows, DefaultParams()), Rule: SlowdownRule(7)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,12 +376,12 @@ func TestLowerBoundBeatsEveryPolicy(t *testing.T) {
 // The same seed gives the same report; another seed other requests.
 func TestDeterministicForSeed(t *testing.T) {
 	rows := fixtureRows(t)
-	cfg := Config{Rule: SlowdownRule(3), Params: DefaultParams(), Settings: DefaultParams().StackSettings()}
-	a, err := Simulate(rows, cfg)
+	cfg := Config{Models: oneModel(rows, DefaultParams()), Rule: SlowdownRule(3)}
+	a, err := Simulate(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Simulate(rows, cfg)
+	b, _ := Simulate(cfg)
 	for i := range a.Policies {
 		if a.Policies[i].CostUSD != b.Policies[i].CostUSD || a.Policies[i].Missed != b.Policies[i].Missed {
 			t.Errorf("%s differs between runs with one seed", a.Policies[i].Name)
@@ -482,13 +507,14 @@ func TestStartupMissesAreCountedApart(t *testing.T) {
 		req(0, 0, Interactive, router.ModeRealtime, 3*time.Second),
 		req(1, StartupWindow+time.Minute, Interactive, router.ModeRealtime, 3*time.Second),
 	}
-	out, _, err := run(reqs, t0, AllRealtime, p, p.StackSettings(), 1)
+	rp := handReplay(t, reqs, p, p.StackSettings())
+	out, _, err := run(rp, AllRealtime)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := summarize(AllRealtime, reqs, out, runTotals{}, p)
-	bound, _ := lowerBound(reqs, p)
-	res.compareToBound(reqs, bound)
+	res := summarize(AllRealtime, reqs, nil, out, usage{})
+	bound, _ := lowerBound(rp)
+	res.compareToBound(reqs, nil, bound)
 	// Both wait for a cold start (the replica is gone after 60 s idle).
 	if res.MissedMetByLowerBound != 2 || res.MissedMetByLowerBoundStartup != 1 {
 		t.Fatalf("missed that lower-bound meets %d, in start-up %d; want 2 and 1", res.MissedMetByLowerBound, res.MissedMetByLowerBoundStartup)
@@ -501,12 +527,12 @@ func TestStartupMissesAreCountedApart(t *testing.T) {
 // queue, whatever X-Route the rule drew.
 func TestOpenAIAPIRoutesByEndpoint(t *testing.T) {
 	rows := fixtureRows(t)
-	cfg := Config{Rule: SlowdownRule(7), Params: DefaultParams(), Settings: DefaultParams().StackSettings(), Policies: []string{Production, OpenAIAPI}}
-	rep, err := Simulate(rows, cfg)
+	cfg := Config{Models: oneModel(rows, DefaultParams()), Rule: SlowdownRule(7), Policies: []string{Production, OpenAIAPI}}
+	rep, err := Simulate(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := cfg.Rule.Derive(rows, cfg.Params.Throughput)
+	reqs := cfg.Rule.Derive(rows, DefaultParams().Throughput)
 	prod, api := rep.Policies[0], rep.Policies[1]
 	prodBatchedInteractive := 0
 	for i, r := range reqs {
@@ -535,7 +561,7 @@ func TestOpenAIAPIRoutesByEndpoint(t *testing.T) {
 		if first < 0 {
 			first = r.Arrival
 		}
-		if r.Arrival > first+cfg.Params.ColdStart {
+		if r.Arrival > first+DefaultParams().ColdStart {
 			after++
 		}
 	}

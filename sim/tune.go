@@ -133,7 +133,6 @@ func Tune(rows []TraceRow, rule Rule, p Params, base router.Settings, cur StackS
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("sim: the trace has no requests")
 	}
-	reqs := rule.Derive(rows, p.Throughput)
 	points := g.Points()
 	if !slices.Contains(points, cur) {
 		points = append(points, cur)
@@ -148,12 +147,17 @@ func Tune(rows []TraceRow, rule Rule, p Params, base router.Settings, cur StackS
 			defer wg.Done()
 			for i := range next {
 				pp, st := points[i].Apply(p, base)
-				o, tot, err := run(reqs, rows[0].Time, Production, pp, st, rule.Seed)
+				rp, err := newReplay([]Model{{Name: "model", Rows: rows, Params: pp, Settings: st}}, rule, Routers{})
+				var o []Outcome
+				var tot runTotals
+				if err == nil {
+					o, tot, err = run(rp, Production)
+				}
 				if err != nil {
 					errs[i] = fmt.Errorf("setting %+v: %w", points[i], err)
 					continue
 				}
-				res := summarize(Production, reqs, o, tot, pp)
+				res := summarize(Production, rp.reqs, nil, o, tot.of(nil))
 				out[i] = TunePoint{
 					Setting: points[i], CostUSD: res.CostUSD, Missed: res.Missed, MissedAfterStartup: res.Missed - res.MissedInStartup,
 					MinReplicasMonthUSD: round(float64(min(pp.MinReplicas, pp.MaxReplicas))*pp.ReplicaPricePerSecond()*HoursPerMonth*3600, 2),

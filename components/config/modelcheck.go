@@ -24,6 +24,7 @@ func (c *Config) validateModels() []error {
 	}
 	if c.listed {
 		errs = append(errs, c.validateFleet()...)
+		errs = append(errs, c.validateCanaryApps()...)
 	}
 	errs = append(errs, c.validatePools()...)
 	for _, g := range slices.Sorted(maps.Keys(c.GPUQuota)) {
@@ -121,7 +122,7 @@ func (c *Config) validateModel(i int) []error {
 	if m.MaxBatchNodes < 1 || m.MaxBatchNodes > 1000 {
 		add("maxBatchNodes", m.MaxBatchNodes, "allowed: 1 to 1000")
 	}
-	return errs
+	return append(errs, c.validateRevisions(i)...)
 }
 
 // validName: a model id clients send (OpenAI ids such as

@@ -44,6 +44,11 @@ type Model struct {
 	// MaxBatchNodes bounds the micro-batches the router runs for the model
 	// at once; its pool holds the sum over the pool's models.
 	MaxBatchNodes int
+	// Revisions split the model's traffic, the stable one first (none: the
+	// model is its one app); Rollback says when the router takes a canary
+	// out of the split (revisions.go).
+	Revisions []Revision
+	Rollback  *Rollback
 
 	// set names the fields its models entry gave (nil for the single-model
 	// form), so an error names the key the value came from.
@@ -55,7 +60,13 @@ type Model struct {
 type modelField struct {
 	name   string
 	single string // "" for fields only a models entry has
-	ptr    any    // *string, *GPUType, *int, *bool or *[]string in the Model
+	ptr    any    // *string, *GPUType, *int, *bool, *[]string or a nestedField in the Model
+}
+
+// nestedField decodes a field that holds fields of its own, naming each bad
+// one (models[i].revisions[j].weight).
+type nestedField interface {
+	decodeAt(at string, raw json.RawMessage) []error
 }
 
 // fields lists a Model's fields in documentation order.
@@ -81,6 +92,8 @@ func (m *Model) fields() []modelField {
 		{"maxBatchNodes", "batchMaxNodes", &m.MaxBatchNodes},
 		{"fallbacks", "", &m.Fallbacks},
 		{"fallbackByDefault", "", &m.FallbackByDefault},
+		{"revisions", "", revisionsField{&m.Revisions}},
+		{"rollback", "", rollbackField{&m.Rollback}},
 	}
 }
 
@@ -157,7 +170,12 @@ func (p *parser) models() ([]Model, bool) {
 				p.errs = append(p.errs, keyError(at, name, "unknown field; allowed: "+strings.Join(ModelFields(), ", ")))
 				continue
 			}
-			if allowed := decodeField(fields[j].ptr, entry[name]); allowed != "" {
+			if nested, ok := fields[j].ptr.(nestedField); ok {
+				if errs := nested.decodeAt(at, entry[name]); len(errs) > 0 {
+					p.errs = append(p.errs, errs...)
+					continue
+				}
+			} else if allowed := decodeField(fields[j].ptr, entry[name]); allowed != "" {
 				p.errs = append(p.errs, keyError(at, string(entry[name]), allowed))
 				continue
 			}
@@ -175,6 +193,7 @@ func (p *parser) models() ([]Model, bool) {
 		if !m.set["gpuType"] {
 			m.GPU = "" // required in every entry
 		}
+		m.resolveRevisions()
 		out[i] = m
 	}
 	return out, true
@@ -211,6 +230,10 @@ func decodeField(ptr any, raw json.RawMessage) string {
 			return "allowed: a whole number"
 		}
 		*ptr = int(f)
+	case *float64:
+		if json.Unmarshal(raw, ptr) != nil {
+			return "allowed: a number"
+		}
 	case *bool:
 		if json.Unmarshal(raw, ptr) != nil {
 			return "allowed: true or false"

@@ -30,7 +30,7 @@ var routerDefault = routerconfig.Default()
 var Keys = []Key{
 	{"location", "string", "westus3", "Azure region for every resource. Must offer every model's serverless GPU (gpuType)."},
 	{"resourceGroupName", "string", "create", `Existing resource group to deploy into, or "create" for a new rg-gpuorch-<stack>.`},
-	{"models", "array", []any{}, "The model deployments, each an object with at least name (the id clients send as model) and gpuType, and optionally key, aliases, fallbacks, fallbackByDefault and any per-model field below (README, A fleet of models). Empty: one model described by the single-model keys, named by modelVersion. The first model is the stack's default model."},
+	{"models", "array", []any{}, "The model deployments, each an object with at least name (the id clients send as model) and gpuType, and optionally key, aliases, fallbacks, fallbackByDefault, revisions and rollback (README, Revisions of a model) and any per-model field below (README, A fleet of models). Empty: one model described by the single-model keys, named by modelVersion. The first model is the stack's default model."},
 	{"gpuType", "string", "T4", "Serverless GPU of the single model: T4 (Consumption-GPU-NC8as-T4) or A100 (Consumption-GPU-NC24-A100). With models, each model sets its own."},
 	{"gpuQuota", "object", map[string]any{}, "Serverless GPUs of each type the subscription may run in the region (its quota), e.g. {T4: 4, A100: 2}: the policy pack's gpu-replicas-within-quota fails a plan whose apps on a type allow more replicas together. A type left out is not judged."},
 	{"gpuRegionCheck", "string", "strict", `"strict" rejects a location not documented for a model's GPU type; "off" accepts any region (for regions added after the docs this stack cites).`},

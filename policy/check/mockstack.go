@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/gpu-orchestration/gpu-orchestration/internal/harness/mockstack"
@@ -23,6 +24,7 @@ func Resources(res *mockstack.Result) []policyx.AnalyzerResource {
 			Dependencies:         r.Dependencies,
 			PropertyDependencies: r.PropertyDependencies,
 			Properties:           resource.FromResourcePropertyMap(r.Inputs),
+			Options:              pulumi.ResourceOptions{IgnoreChanges: r.IgnoreChanges},
 		})
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"github.com/gpu-orchestration/gpu-orchestration/policy/check"
@@ -28,6 +29,8 @@ type fixture struct {
 	propDeps  map[string][]string
 	// parent is the key of the fixture's parent component, if any.
 	parent string
+	// ignoreChanges is the resource option of that name.
+	ignoreChanges []string
 }
 
 // fixtures is a complete, compliant platform for a prod stack, including the
@@ -325,6 +328,7 @@ func (fs fixtures) resources() []policyx.AnalyzerResource {
 			Type: f.typ, Name: f.name, URN: urn(f),
 			Properties:   resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(f.inputs)),
 			Dependencies: urns(append(append([]string{}, f.dependsOn...), f.deps...)),
+			Options:      pulumi.ResourceOptions{IgnoreChanges: f.ignoreChanges},
 		}
 		if p, ok := fs[f.parent]; ok {
 			r.Parent = urn(p)

@@ -119,6 +119,7 @@ func roleOf(ra policyx.AnalyzerResource) string {
 var knownRoles = map[string]string{
 	"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
 	"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+	"b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
 	"ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
 	"974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
 	"48e5e92e-a480-4e71-aa9c-2778f4c13781": "Azure Batch Job Submitter",

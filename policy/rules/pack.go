@@ -77,6 +77,7 @@ func Policies(s Settings) []policyx.Policy {
 		keyVaultPolicies(),
 		containerAppPolicies(),
 		modelPolicies(s),
+		rolloutPolicies(),
 		batchPolicies(s),
 		registryPolicies(),
 		networkPolicies(s),

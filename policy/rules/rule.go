@@ -20,6 +20,9 @@ type target struct {
 	Name   string // logical name, as in the URN
 	Props  property.Map
 	Config map[string]any // the policy's configuration, if any
+	// IgnoreChanges are the inputs the program leaves, once the resource
+	// exists, to what Azure holds (the resource option of that name).
+	IgnoreChanges []string
 }
 
 // resourceRule is a per-resource rule restricted to some azure-native types.
@@ -42,7 +45,7 @@ func (r resourceRule) policy() policyx.Policy {
 			if len(r.types) > 0 && !matchesAny(res.Type, r.types) || skippedCreate(res) {
 				return nil
 			}
-			r.check(target{Type: res.Type, Name: res.Name, Props: res.Properties, Config: args.Config},
+			r.check(target{Type: res.Type, Name: res.Name, Props: res.Properties, Config: args.Config, IgnoreChanges: res.Options.IgnoreChanges},
 				func(format string, a ...any) {
 					args.Manager.ReportViolation(fmt.Sprintf(format, a...), "")
 				})

@@ -240,6 +240,20 @@ var ruleCases = []ruleCase{
 		f["router"].appendTo("template.containers.0.env", map[string]any{"name": "MODELS",
 			"value": `[{"name":"chat-1","image":"crgpuorchprod.azurecr.io/refmodel@sha256:0123"},{"name":"small-1","image":"vllm/vllm-openai:v0.9"}]`})
 	}, []string{`model "small-1"'s Batch tasks run image "vllm/vllm-openai:v0.9", a tag`}, check.Options{}},
+	{"prod canary without rollback thresholds", "canary-rollback-prod", func(f fixtures) {
+		f["router"].appendTo("template.containers.0.env", map[string]any{"name": "MODELS",
+			"value": `[{"name":"chat-1","image":"crgpuorchprod.azurecr.io/refmodel@sha256:0123","revisions":[{"name":"v1","weight":90},{"name":"v2","weight":10}]}]`})
+	}, []string{`model "chat-1": canary revision "v2" takes 10% of its traffic with no rollback thresholds`, "models[i].rollback"}, check.Options{}},
+	{"prod canary with thresholds, or at weight 0, is fine", "", func(f fixtures) {
+		f["router"].appendTo("template.containers.0.env", map[string]any{"name": "MODELS",
+			"value": `[{"name":"chat-1","image":"crgpuorchprod.azurecr.io/refmodel@sha256:0123","revisions":[{"name":"v1","weight":90},{"name":"v2","weight":10}],` +
+				`"rollback":{"max_error_ratio":0.05,"latency_percentile":95,"max_latency_ratio":1.5,"min_requests":50,"window_seconds":300}},` +
+				`{"name":"small-1","image":"crgpuorchprod.azurecr.io/refmodel@sha256:0123","revisions":[{"name":"v1","weight":100},{"name":"v2","weight":0}]}]`})
+	}, nil, check.Options{}},
+	{"dev canary without thresholds is fine", "", func(f fixtures) {
+		f["router"].set("tags", tags("dev")).appendTo("template.containers.0.env", map[string]any{"name": "MODELS",
+			"value": `[{"name":"chat-1","revisions":[{"name":"v1","weight":90},{"name":"v2","weight":10}]}]`})
+	}, nil, check.Options{}},
 	{"dev app by tag is fine", "", func(f fixtures) {
 		f["inference"].set("template.containers.0.image", "refmodel:latest").set("tags", tags("dev"))
 	}, nil, check.Options{}},
@@ -248,6 +262,15 @@ var ruleCases = []ruleCase{
 		[]string{`storage account "gpuorch-st": add tags managed-by`}, check.Options{}},
 	{"untagged identity", "required-tags", func(f fixtures) { f["id"].del("tags") },
 		[]string{`managed identity "gpuorch-id": add tags project, stack, managed-by`}, check.Options{}},
+	// A rollout secret the router rewrote: no tags in Azure, none asked of it.
+	{"untagged secret whose tags are left to another writer", "", func(f fixtures) {
+		f["secret"].del("tags")
+		f["secret"].ignoreChanges = []string{"properties", "tags"}
+	}, nil, check.Options{}},
+	{"a secret leaving its tags to another writer is still judged when created", "required-tags", func(f fixtures) {
+		f["secret"].ignoreChanges = []string{"properties", "tags"}
+		f["secret"].set("tags", map[string]any{"project": "gpu-orchestration"})
+	}, []string{`add tags stack, managed-by`}, check.Options{}},
 }
 
 func TestEachRuleFiresOnItsMistake(t *testing.T) {

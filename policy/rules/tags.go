@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
@@ -35,6 +36,13 @@ func tagPolicies() []policyx.Policy {
 				}
 				f := get(t.Props, "tags")
 				if f.unknown() || (f.absent() && !matchesAny(t.Type, taggableTypes)) {
+					return
+				}
+				// A resource whose tags the program gives at creation and
+				// then leaves to another writer (ignoreChanges) is judged
+				// at creation: a model's rollout secret, whose versions the
+				// router writes without tags, has none once refreshed.
+				if f.absent() && slices.Contains(t.IgnoreChanges, "tags") {
 					return
 				}
 				tags := f.entries()

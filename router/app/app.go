@@ -118,9 +118,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.batches = batchapi.New(batchapi.Config{
 		Blobs: st.Blobs, Container: cfg.Storage.RequestContainer, Queue: st.Work,
-		Enabled: cfg.InferenceAPI == router.FormatOpenAI, Model: func() string { return a.settings.Current().ModelVersion },
+		Enabled: len(a.models.OpenAIBatchModels()) > 0, Route: a.models.OpenAIBatchModel,
 		MaxFileBytes: cfg.BatchAPI.MaxFileBytes, MaxLines: cfg.BatchAPI.MaxLines, MaxLineBytes: int(min(cfg.MaxBodyBytes, 1<<30)),
-		ChunkLines: cfg.Dispatch.BatchSize, Window: a.chunkWindow, Poll: cfg.BatchAPI.Poll, Log: log,
+		ChunkLines: cfg.BatchAPI.ChunkLines, Window: a.chunkWindow, Poll: cfg.BatchAPI.Poll, Log: log,
 	})
 	a.server = routerhttp.NewServer(routerhttp.Config{
 		Settings: a.settings, Models: a.models, Metrics: a.metrics, Log: log,
@@ -175,13 +175,13 @@ func (a *App) inferer() func(*models.Revision) router.Inferer {
 
 // chunkWindow is how many chunks of one Batch API batch wait or run at
 // once: two per micro-batch the dispatcher runs at once (one running, one
-// ready), at least 16 so that a fast pool does not wait for the manager.
+// ready), at least 8 so that a fast pool does not wait for the manager.
 func (a *App) chunkWindow() int {
 	w := a.cfg.Dispatch.Workers
 	if w == 0 {
 		w = a.settings.Current().MaxBatchNodes
 	}
-	return max(16, 2*w)
+	return max(8, 2*w)
 }
 
 // Serve runs the HTTP server, the dispatcher and the background refreshers
@@ -245,7 +245,9 @@ func (a *App) lead(ctx context.Context) {
 	}
 	wg.Go(func() { a.server.KeepWarm(ctx) })
 	wg.Go(func() { a.batches.Run(ctx) })
-	wg.Go(func() { (&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log, Keep: a.keepRollback}).Run(ctx) })
+	wg.Go(func() {
+		(&rollout.Analyst{Models: a.models, Metrics: a.metrics, Log: a.log, Keep: a.keepRollback}).Run(ctx)
+	})
 	wg.Wait()
 }
 

@@ -9,8 +9,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime/multipart"
 	"net/http"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,9 +169,9 @@ func keys(m map[string]outputLine) []string {
 func TestOpenAISDKBatchLife(t *testing.T) {
 	t.Parallel() // each has its own Azurite and router; they mostly wait
 	az := azuritetest.Start(t)
-	// One line per micro-batch, one micro-batch at a time: progress is seen
-	// between answers.
-	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_BATCH_SIZE", "1", "DISPATCH_WORKERS", "1"))
+	// One line per chunk, one chunk at a time: progress is seen between
+	// answers.
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "BATCH_API_CHUNK_LINES", "1", "DISPATCH_WORKERS", "1"))
 	c := openAIClient(r.url)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -284,7 +290,7 @@ func storage(t *testing.T, connString string) *azure.Storage {
 func TestOpenAIBatchRestartMidLargeBatchLosesNoLine(t *testing.T) {
 	t.Parallel()
 	az := azuritetest.Start(t)
-	env := batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2")
+	env := batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2", "BATCH_API_CHUNK_LINES", "100")
 	first := startRouter(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -334,7 +340,7 @@ func TestOpenAIBatchRestartMidLargeBatchLosesNoLine(t *testing.T) {
 func TestOpenAISmallBatchCompletesWhileALargeOneRuns(t *testing.T) {
 	t.Parallel()
 	az := azuritetest.Start(t)
-	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2"))
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "DISPATCH_WORKERS", "2", "BATCH_API_CHUNK_LINES", "32"))
 	c := openAIClient(r.url)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -386,4 +392,98 @@ func TestOpenAICancelDuringValidationRunsNothing(t *testing.T) {
 	if n, err := st.Work.Depth(ctx); err != nil || n != 0 {
 		t.Fatalf("%d messages queued (%v); want none", n, err)
 	}
+}
+
+// Six concurrent uploads a byte over the limit, the probe that took a
+// router from 21 MB to 1,252 MB: all refused (413, or 429 beyond the
+// uploads received at once), and the process's resident memory stays
+// bounded, since uploads stream into storage and stop at the limit. (Not
+// parallel: the resident memory is the whole test process's.)
+func TestConcurrentOversizeUploadsStayUnderTheMemoryBound(t *testing.T) {
+	const limit = 32 << 20
+	az := azuritetest.Start(t)
+	r := startRouter(t, batchEnv(az.ConnectionString(), refmodelServer(t), "BATCH_API_MAX_FILE_BYTES", strconv.Itoa(limit)))
+	runtime.GC()
+	base := residentBytes(t)
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if rss := residentBytes(t); rss > peak.Load() {
+				peak.Store(rss)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	statuses := make([]int, 6)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() { statuses[i] = uploadOf(t, r.url, limit+1) })
+	}
+	wg.Wait()
+	close(stop)
+	<-sampled
+	for i, s := range statuses {
+		if s != http.StatusRequestEntityTooLarge && s != http.StatusTooManyRequests {
+			t.Errorf("upload %d of %d bytes: %d; want 413 (or 429)", i, limit+1, s)
+		}
+	}
+	grew := peak.Load() - base
+	t.Logf("resident memory grew by %d MiB at most (six uploads of %d MiB at once)", grew>>20, limit>>20)
+	if grew > 128<<20 {
+		t.Fatalf("resident memory grew by %d MiB during six uploads of %d MiB; want under 128 MiB (uploads are streamed)", grew>>20, limit>>20)
+	}
+}
+
+// residentBytes is this process's resident memory (VmRSS, Linux).
+func residentBytes(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc/self/status (%v): resident memory is measured on Linux", err)
+	}
+	for l := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}
+
+// uploadOf posts a file of n bytes (generated as it is sent) and returns
+// the status.
+func uploadOf(t *testing.T, base string, n int) int {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField("purpose", "batch")
+		part, err := mw.CreateFormFile("file", "big.jsonl")
+		line := []byte(strings.Repeat("x", 1023) + "\n")
+		for sent := 0; err == nil && sent < n; sent += len(line) {
+			_, err = part.Write(line[:min(len(line), n-sent)])
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	req, _ := http.NewRequest("POST", base+"/v1/files", pr)
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		pr.CloseWithError(err)
+		t.Errorf("upload: %v", err)
+		return 0
+	}
+	resp.Body.Close()
+	pr.CloseWithError(io.ErrClosedPipe) // the router stopped reading: stop writing
+	return resp.StatusCode
 }

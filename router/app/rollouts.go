@@ -53,7 +53,7 @@ func (a *App) readRollbacks(ctx context.Context) error {
 		m := byName[name]
 		for rev, why := range out {
 			if m.RollBack(rev, why) {
-				a.log.Warn(config.LogRollback, "model", m.Name, "revision", rev, "reason", why, "from", "key vault")
+				a.log.Warn(config.LogRollback, "model", m.Name, "revision", rev, "reason", why, config.LogFieldFrom, "key vault")
 			}
 		}
 	}

@@ -28,7 +28,14 @@ func (b *Blobs) leaseClient(container, name, id string) (*lease.BlobClient, erro
 
 // Lease implements router.BlobStore.
 func (b *Blobs) Lease(ctx context.Context, container, name string, d time.Duration) (string, bool, error) {
-	lc, err := b.leaseClient(container, name, "")
+	return b.acquireLease(ctx, container, name, "", d)
+}
+
+// acquireLease leases a blob for d under the proposed id (Azure's when
+// ""): with a proposed id, acquiring a lease one holds renews it. It
+// reports false, and no error, when another holder has the lease.
+func (b *Blobs) acquireLease(ctx context.Context, container, name, proposed string, d time.Duration) (string, bool, error) {
+	lc, err := b.leaseClient(container, name, proposed)
 	if err != nil {
 		return "", false, asUnavailable("lease blob "+container+"/"+name, err)
 	}
@@ -59,7 +66,9 @@ func (b *Blobs) Unlease(ctx context.Context, container, name, id string) error {
 	if err == nil {
 		_, err = lc.ReleaseLease(ctx, nil)
 	}
-	if err := leaseError("release the lease of "+container+"/"+name, err); err != nil && router.ErrorCode(err) != router.ENotFound {
+	// A lease not held (any more), or a blob gone: nothing to give up.
+	if err := leaseError("release the lease of "+container+"/"+name, err); err != nil &&
+		router.ErrorCode(err) != router.ENotFound && !errors.Is(err, router.ErrLeaseLost) {
 		return err
 	}
 	return nil

@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
@@ -82,60 +80,30 @@ func (f *Fleet) Remove(ctx context.Context, replica string) error {
 	return f.Blobs.Delete(ctx, f.Container, fleetReplicas+replica)
 }
 
-func (f *Fleet) lease(name, holder string) (*lease.BlobClient, error) {
-	return lease.NewBlobClient(f.blob(fleetLeases+name), &lease.BlobClientOptions{LeaseID: &holder})
-}
-
-// AcquireLease implements router.FleetStore. Acquiring a lease one already
-// holds renews it.
+// AcquireLease implements router.FleetStore, on the blob leases of
+// bloblease.go with the holder as the lease id: acquiring a lease one
+// already holds renews it.
 func (f *Fleet) AcquireLease(ctx context.Context, name, holder string, d time.Duration) (bool, error) {
 	if d < router.MinLease || d > router.MaxLease {
 		return false, fmt.Errorf("lease %s: duration %s: want %s to %s", name, d, router.MinLease, router.MaxLease)
 	}
-	lc, err := f.lease(name, holder)
-	if err != nil {
-		return false, err
-	}
-	secs := int32(d / time.Second)
-	_, err = lc.AcquireLease(ctx, secs, nil)
-	if bloberror.HasCode(err, bloberror.BlobNotFound) {
+	_, ok, err := f.Blobs.acquireLease(ctx, f.Container, fleetLeases+name, holder, d)
+	if router.ErrorCode(err) == router.ENotFound {
 		// The lease's blob is created once, by whichever replica comes first.
 		if _, cerr := f.Blobs.putIfAbsent(ctx, f.Container, fleetLeases+name, nil); cerr != nil {
 			return false, cerr
 		}
-		_, err = lc.AcquireLease(ctx, secs, nil)
+		_, ok, err = f.Blobs.acquireLease(ctx, f.Container, fleetLeases+name, holder, d)
 	}
-	switch {
-	case err == nil:
-		return true, nil
-	case bloberror.HasCode(err, bloberror.LeaseAlreadyPresent) || statusOf(err) == 409:
-		return false, nil
-	}
-	return false, asUnavailable("acquire the lease "+name, err)
+	return ok, err
 }
 
 // RenewLease implements router.FleetStore.
 func (f *Fleet) RenewLease(ctx context.Context, name, holder string) error {
-	lc, err := f.lease(name, holder)
-	if err != nil {
-		return err
-	}
-	_, err = lc.RenewLease(ctx, nil)
-	if err != nil && (statusOf(err) == 409 || bloberror.HasCode(err, bloberror.LeaseIDMismatchWithLeaseOperation, bloberror.LeaseLost)) {
-		return fmt.Errorf("renew the lease %s: %w", name, router.ErrLeaseLost)
-	}
-	return asUnavailable("renew the lease "+name, err)
+	return f.Blobs.Renew(ctx, f.Container, fleetLeases+name, holder)
 }
 
 // ReleaseLease implements router.FleetStore.
 func (f *Fleet) ReleaseLease(ctx context.Context, name, holder string) error {
-	lc, err := f.lease(name, holder)
-	if err != nil {
-		return err
-	}
-	_, err = lc.ReleaseLease(ctx, nil)
-	if err != nil && (statusOf(err) == 409 || bloberror.HasCode(err, bloberror.BlobNotFound)) {
-		return nil // not held, or no longer: nothing to give up
-	}
-	return asUnavailable("release the lease "+name, err)
+	return f.Blobs.Unlease(ctx, f.Container, fleetLeases+name, holder)
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,17 +65,19 @@ func (s *Service) validate(ctx context.Context, l *lease, rec *record) error {
 		rec.Errors = &router.BatchErrors{Object: "list", Data: v.errs}
 		rec.RequestCounts = router.RequestCounts{}
 	default:
-		rec.Status, rec.InProgressAt, rec.Chunks = router.BatchInProgress, unix(s.cfg.Now()), v.chunks
+		rec.Status, rec.InProgressAt, rec.Chunks, rec.ChunkModels = router.BatchInProgress, unix(s.cfg.Now()), len(v.chunks), v.chunks
 		rec.RequestCounts = router.RequestCounts{Total: v.lines}
 	}
 	s.cfg.Log.Info("batch api: batch validated", "batch", rec.ID, "status", rec.Status, "lines", v.lines, "invalid", v.invalid, "chunks", v.chunks)
 	return s.save(ctx, l, *rec)
 }
 
-// validation is what the pass found.
+// validation is what the pass found: chunks holds the model key of each
+// chunk stored.
 type validation struct {
-	lines, chunks, invalid int
-	errs                   []router.BatchError
+	lines, invalid int
+	chunks         []string
+	errs           []router.BatchError
 }
 
 func (v *validation) fail(e router.BatchError) {
@@ -106,7 +107,6 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 	defer ck.wait()
 	sc := newLineScanner(rc, s.cfg.MaxLineBytes)
 	seen := map[[16]byte]int{} // custom_id's hash → its line
-	model := s.cfg.Model()
 	next, nextChunks := time.Now().Add(progressEvery), checkEvery
 	for {
 		raw, tooLong, err := sc.next()
@@ -120,8 +120,7 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 			continue
 		}
 		line := sc.line
-		var id string
-		var pl poolLine
+		var id, model string
 		var le *lineError
 		if tooLong {
 			id = customIDOf(raw)
@@ -130,7 +129,7 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 				le.Message = fmt.Sprintf("the request with custom_id %q has more than %d bytes, the most one request may have", router.Excerpt(id), s.cfg.MaxLineBytes)
 			}
 		} else {
-			id, pl, le = checkLine(raw, rec.Endpoint, model)
+			id, model, raw, le = s.checkLine(raw, rec.Endpoint)
 		}
 		if id != "" {
 			h := sha256.Sum256([]byte(id))
@@ -150,7 +149,7 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 		} else {
 			v.lines++
 			if v.invalid == 0 {
-				if err := ck.add(pl); err != nil {
+				if err := ck.add(model, bytes.TrimSpace(raw)); err != nil {
 					return v, err
 				}
 			}
@@ -159,8 +158,8 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 			v.fail(batchError(CodeInvalidRequest, nil, nil, "the input file has more than %d requests, the most a batch may have", s.cfg.MaxLines))
 			return v, nil
 		}
-		if time.Now().After(next) || ck.n >= nextChunks {
-			next, nextChunks = time.Now().Add(progressEvery), ck.n+checkEvery
+		if time.Now().After(next) || len(ck.models) >= nextChunks {
+			next, nextChunks = time.Now().Add(progressEvery), len(ck.models)+checkEvery
 			if err := s.checkpoint(ctx, l, rec, v.lines); err != nil {
 				return v, err
 			}
@@ -172,7 +171,7 @@ func (s *Service) scan(ctx context.Context, l *lease, rec *record) (validation, 
 	if err := ck.close(); err != nil {
 		return v, err
 	}
-	v.chunks = ck.n
+	v.chunks = ck.models
 	return v, nil
 }
 
@@ -189,50 +188,64 @@ func (s *Service) checkpoint(ctx context.Context, l *lease, rec *record, lines i
 	return s.save(ctx, l, *rec)
 }
 
-// chunker stores valid lines in chunks of at most ChunkLines lines and
-// ChunkBytes bytes (a longer line fills a chunk alone), chunkWrites at once.
+// chunker stores valid lines in chunks of one model's lines, at most
+// ChunkLines lines and ChunkBytes bytes (a longer line fills a chunk
+// alone), chunkWrites at once: a chunk is one micro-batch, run by its
+// model's image on its model's pool. A line goes to its chunk as the
+// client wrote it, the pool's input as it is: OpenAI batch runners read
+// custom_id, method, url and body, and vLLM's run-batch accepts other
+// fields too (its request models allow extra fields:
+// vllm/entrypoints/openai/protocol.py, OpenAIBaseModel).
 type chunker struct {
-	s     *Service
-	ctx   context.Context
-	batch string
+	s      *Service
+	ctx    context.Context
+	batch  string
+	open   map[string]*openChunk // model key → the chunk filling
+	order  []string              // model keys in the order first seen
+	models []string              // model key of each chunk handed to a writer
+	sem    chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	err    error
+}
+
+// openChunk is a model's chunk being filled.
+type openChunk struct {
 	buf   bytes.Buffer
 	lines int
-	n     int // chunks handed to a writer
-	sem   chan struct{}
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	err   error
 }
 
 func (s *Service) newChunker(ctx context.Context, batchID string) *chunker {
-	return &chunker{s: s, ctx: ctx, batch: batchID, sem: make(chan struct{}, chunkWrites)}
+	return &chunker{s: s, ctx: ctx, batch: batchID, open: map[string]*openChunk{}, sem: make(chan struct{}, chunkWrites)}
 }
 
-func (c *chunker) add(l poolLine) error {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return fmt.Errorf("encode chunk line: %w", err)
+func (c *chunker) add(model string, b []byte) error {
+	o := c.open[model]
+	if o == nil {
+		o = &openChunk{}
+		c.open[model] = o
+		c.order = append(c.order, model)
 	}
-	if c.lines > 0 && c.buf.Len()+len(b)+1 > c.s.cfg.ChunkBytes {
-		if err := c.flush(); err != nil {
+	if o.lines > 0 && o.buf.Len()+len(b)+1 > c.s.cfg.ChunkBytes {
+		if err := c.flush(model, o); err != nil {
 			return err
 		}
 	}
-	c.buf.Write(b)
-	c.buf.WriteByte('\n')
-	c.lines++
-	if c.lines == c.s.cfg.ChunkLines {
-		return c.flush()
+	o.buf.Write(b)
+	o.buf.WriteByte('\n')
+	o.lines++
+	if o.lines == c.s.cfg.ChunkLines {
+		return c.flush(model, o)
 	}
 	return nil
 }
 
-func (c *chunker) flush() error {
-	data := bytes.Clone(c.buf.Bytes())
-	c.buf.Reset()
-	c.lines = 0
-	name := chunkName(c.batch, c.n)
-	c.n++
+func (c *chunker) flush(model string, o *openChunk) error {
+	data := bytes.Clone(o.buf.Bytes())
+	o.buf.Reset()
+	o.lines = 0
+	name := chunkName(c.batch, len(c.models))
+	c.models = append(c.models, model)
 	c.sem <- struct{}{}
 	c.mu.Lock()
 	err := c.err
@@ -252,11 +265,13 @@ func (c *chunker) flush() error {
 	return nil
 }
 
-// close stores the last chunk and waits for every write.
+// close stores each model's last chunk and waits for every write.
 func (c *chunker) close() error {
-	if c.lines > 0 {
-		if err := c.flush(); err != nil {
-			return err
+	for _, model := range c.order {
+		if o := c.open[model]; o.lines > 0 {
+			if err := c.flush(model, o); err != nil {
+				return err
+			}
 		}
 	}
 	c.wait()

@@ -158,7 +158,7 @@ func (s *Service) ListFiles(ctx context.Context, q router.FileQuery) (router.Fil
 	}
 	// Read objects a batch at a time until the page (and one more, for
 	// has_more) is full: with a purpose, some are skipped.
-	const parallel = 16
+	const parallel = 32
 	for len(ids) > 0 && len(page.Data) <= q.Limit {
 		batch := ids[:min(parallel, len(ids))]
 		ids = ids[len(batch):]

@@ -110,8 +110,11 @@ func (s *Service) progress(ctx context.Context, l *lease, rec *record) error {
 
 // enqueue queues a message for chunk n.
 func (s *Service) enqueue(ctx context.Context, rec *record, n int) error {
-	item := router.WorkItem{Chunk: &router.ChunkRef{Batch: rec.ID, Index: n, Blob: chunkName(rec.ID, n), ExpiresAt: *rec.ExpiresAt},
-		Enqueued: s.cfg.Now().UTC()}
+	c := &router.ChunkRef{Batch: rec.ID, Index: n, Blob: chunkName(rec.ID, n), ExpiresAt: *rec.ExpiresAt}
+	if n < len(rec.ChunkModels) {
+		c.Model = rec.ChunkModels[n]
+	}
+	item := router.WorkItem{Chunk: c, Enqueued: s.cfg.Now().UTC()}
 	b, err := json.Marshal(item)
 	if err != nil {
 		return fmt.Errorf("encode chunk message: %w", err)

@@ -29,24 +29,28 @@ type Config struct {
 	Container string
 	// Queue is the work queue a message per chunk goes to.
 	Queue router.Queue
-	// Enabled is false unless the pool's batch command reads OpenAI batch
-	// lines (INFERENCE_API=openai); CreateBatch refuses otherwise.
+	// Enabled is false unless some model's batch command reads OpenAI
+	// batch lines (api openai); CreateBatch refuses otherwise.
 	Enabled bool
-	// Model returns the deployed model's name; a line naming another
-	// fails validation.
-	Model func() string
+	// Route returns the key and id of the model a line's body.model names
+	// (its id or an alias), or why no model of the router runs it in a
+	// batch (router.EModelNotFound, or router.EBadRequest for a model whose
+	// batch command does not read OpenAI batch lines). A batch's lines may
+	// name several models: each chunk holds one model's lines, each naming
+	// the model by its id. Nil: every line runs on the first model.
+	Route func(model string) (key, id string, err error)
 	// MaxFileBytes bounds an uploaded file (default 100 MiB); MaxLines its
 	// lines (default 50,000, OpenAI's limit); MaxLineBytes one request
 	// (default 1 MiB).
 	MaxFileBytes int64
 	MaxLines     int
 	MaxLineBytes int
-	// ChunkLines is the most lines per chunk: the dispatcher's micro-batch
-	// size (default 32). A chunk also stops at ChunkBytes (default 4 MiB).
+	// ChunkLines is the most lines per chunk, one micro-batch (default
+	// 256). A chunk also stops at ChunkBytes (default 4 MiB).
 	ChunkLines int
 	ChunkBytes int
 	// Window is how many chunks of one batch may wait in the queue or run
-	// at once (default 16): more are queued as those finish, so batches
+	// at once (default 8): more are queued as those finish, so batches
 	// created later are not stuck behind every chunk of a large one.
 	Window func() int
 	// Poll is how often the manager looks for active batches and advances
@@ -84,13 +88,13 @@ func New(cfg Config) *Service {
 		cfg.MaxLineBytes = 1 << 20
 	}
 	if cfg.ChunkLines <= 0 {
-		cfg.ChunkLines = 32
+		cfg.ChunkLines = 256
 	}
 	if cfg.ChunkBytes <= 0 {
 		cfg.ChunkBytes = 4 << 20
 	}
 	if cfg.Window == nil {
-		cfg.Window = func() int { return 16 }
+		cfg.Window = func() int { return 8 }
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 2 * time.Second
@@ -101,8 +105,8 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Model == nil {
-		cfg.Model = func() string { return "" }
+	if cfg.Route == nil {
+		cfg.Route = func(m string) (string, string, error) { return "", m, nil }
 	}
 	return &Service{cfg: cfg, followed: map[string]chan struct{}{}, kick: make(chan struct{}, 1)}
 }

@@ -10,10 +10,26 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/config"
+	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
-const model = "m-1"
+// The fixture's router serves three models: m-1 (key m) and small-1 (alias
+// small, key small) run OpenAI batch lines, ref-1 reference lines.
+func catalog(t *testing.T) *models.Catalog {
+	t.Helper()
+	cat, err := models.New([]config.Model{
+		{Name: "m-1", Key: "m", InferenceURL: "http://m/infer", API: router.FormatOpenAI},
+		{Name: "small-1", Key: "small", Aliases: []string{"small"}, InferenceURL: "http://small/infer", API: router.FormatOpenAI},
+		{Name: "ref-1", Key: "ref", InferenceURL: "http://ref/infer", API: router.FormatReference},
+	}, live.NewSettings(router.DefaultSettings(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
 
 // fixture is the Batch API on in-memory stores, with a clock the test moves
 // and no dispatcher: the test plays the pool (runChunks).
@@ -28,7 +44,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	f := &fixture{blobs: &mem.Blobs{}, queue: &mem.Queue{}, now: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}
 	f.blobs.Now = func() time.Time { return f.now }
 	cfg.Blobs, cfg.Container, cfg.Queue, cfg.Enabled = f.blobs, "requests", f.queue, true
-	cfg.Model = func() string { return model }
+	cfg.Route = catalog(t).OpenAIBatchModel
 	cfg.Now = func() time.Time { return f.now }
 	f.svc = New(cfg)
 	return f

@@ -40,6 +40,10 @@ type record struct {
 	router.Batch
 	// Chunks is how many chunks validation stored (set on in_progress).
 	Chunks int `json:"gpuorch_chunks,omitempty"`
+	// ChunkModels are the keys of the models chunks 0 … Chunks-1 run on
+	// (a chunk holds one model's lines); a record without them runs every
+	// chunk on the first model.
+	ChunkModels []string `json:"gpuorch_chunk_models,omitempty"`
 	// Enqueued: chunks 0 … Enqueued-1 have had a queue message.
 	Enqueued int `json:"gpuorch_enqueued,omitempty"`
 	// Ending is the status finalizing leads to: completed, cancelled or

@@ -3,6 +3,7 @@ package batchapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"unicode/utf8"
@@ -46,21 +47,17 @@ var BatchErrorCodes = []string{
 // maxCustomID bounds custom_id in characters.
 const maxCustomID = 512
 
-// inputLine is a line of an OpenAI batch input file.
+// inputLine is what validation reads of a line of an OpenAI batch input
+// file, in one pass of the JSON decoder (the body is not kept: a valid line
+// goes to its chunk as it was written).
 type inputLine struct {
 	CustomID json.RawMessage `json:"custom_id"`
 	Method   *string         `json:"method"`
 	URL      *string         `json:"url"`
-	Body     json.RawMessage `json:"body"`
-}
-
-// poolLine is a valid line as the chunk stores it for the pool's batch
-// command: the four fields OpenAI batch runners read, nothing else.
-type poolLine struct {
-	CustomID string          `json:"custom_id"`
-	Method   string          `json:"method"`
-	URL      string          `json:"url"`
-	Body     json.RawMessage `json:"body"`
+	Body     *struct {
+		Model  *string `json:"model"`
+		Stream *bool   `json:"stream"`
+	} `json:"body"`
 }
 
 // lineError is why one input line cannot run.
@@ -73,49 +70,99 @@ func lineErr(code, param, format string, args ...any) *lineError {
 }
 
 // checkLine validates one non-blank line against the batch's endpoint and
-// the deployed model, and returns its custom_id and the pool's line.
-func checkLine(raw []byte, endpoint, model string) (string, poolLine, *lineError) {
+// the router's models, and returns its custom_id, the key of the model it
+// runs on, and the line as the pool gets it: as written, or, for a line
+// that names its model by an alias, with the model's id in body.model (the
+// model's server knows no other name).
+func (s *Service) checkLine(raw []byte, endpoint string) (string, string, []byte, *lineError) {
+	id, model, le := checkFields(raw, endpoint)
+	if le != nil {
+		return id, "", nil, le
+	}
+	key, name, err := s.cfg.Route(model)
+	if err != nil {
+		code := CodeInvalidRequest
+		if router.ErrorCode(err) == router.EModelNotFound {
+			code = CodeModelNotFound
+		}
+		return id, "", nil, lineErr(code, "body.model", "%s", router.ErrorMessage(err))
+	}
+	if name != model {
+		if raw, err = withBodyModel(raw, name); err != nil {
+			return id, "", nil, lineErr(CodeInvalidRequest, "body", "body cannot be read as a JSON object: %v", err)
+		}
+	}
+	return id, key, raw, nil
+}
+
+// withBodyModel is a line with body.model set to name.
+func withBodyModel(raw []byte, name string) ([]byte, error) {
+	var line, body map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &line); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(line["body"], &body); err != nil {
+		return nil, err
+	}
+	body["model"], _ = json.Marshal(name)
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	line["body"] = b
+	return json.Marshal(line)
+}
+
+// checkFields checks a line's fields and returns its custom_id and
+// body.model.
+func checkFields(raw []byte, endpoint string) (string, string, *lineError) {
 	var l inputLine
-	if err := json.Unmarshal(raw, &l); err != nil {
-		return "", poolLine{}, lineErr(CodeInvalidJSONLine, "", "this line is not parseable as a JSON object: %v", err)
+	err := json.Unmarshal(raw, &l)
+	var te *json.UnmarshalTypeError
+	if err != nil && (!errors.As(err, &te) || te.Field == "") {
+		return "", "", lineErr(CodeInvalidJSONLine, "", "this line is not parseable as a JSON object: %v", err)
 	}
 	var id string
 	switch {
 	case l.CustomID == nil || string(l.CustomID) == "null":
-		return "", poolLine{}, lineErr(CodeMissingParameter, "custom_id", "missing required parameter: 'custom_id'")
+		return "", "", lineErr(CodeMissingParameter, "custom_id", "missing required parameter: 'custom_id'")
 	case json.Unmarshal(l.CustomID, &id) != nil:
-		return "", poolLine{}, lineErr(CodeInvalidCustomID, "custom_id", "custom_id must be a string, got %s", router.Excerpt(string(l.CustomID)))
+		return "", "", lineErr(CodeInvalidCustomID, "custom_id", "custom_id must be a string, got %s", router.Excerpt(string(l.CustomID)))
 	case id == "":
-		return "", poolLine{}, lineErr(CodeMissingParameter, "custom_id", "custom_id is empty; each line needs its own id")
+		return "", "", lineErr(CodeMissingParameter, "custom_id", "custom_id is empty; each line needs its own id")
 	case utf8.RuneCountInString(id) > maxCustomID:
-		return id, poolLine{}, lineErr(CodeInvalidCustomID, "custom_id", "custom_id has %d characters; at most %d are accepted", utf8.RuneCountInString(id), maxCustomID)
+		return id, "", lineErr(CodeInvalidCustomID, "custom_id", "custom_id has %d characters; at most %d are accepted", utf8.RuneCountInString(id), maxCustomID)
+	case te != nil:
+		return id, "", typeError(te, endpoint)
 	case l.Method == nil:
-		return id, poolLine{}, lineErr(CodeMissingParameter, "method", "missing required parameter: 'method'")
+		return id, "", lineErr(CodeMissingParameter, "method", "missing required parameter: 'method'")
 	case *l.Method != http.MethodPost:
-		return id, poolLine{}, lineErr(CodeInvalidMethod, "method", "method must be POST, got %q", router.Excerpt(*l.Method))
+		return id, "", lineErr(CodeInvalidMethod, "method", "method must be POST, got %q", router.Excerpt(*l.Method))
 	case l.URL == nil:
-		return id, poolLine{}, lineErr(CodeMissingParameter, "url", "missing required parameter: 'url'")
+		return id, "", lineErr(CodeMissingParameter, "url", "missing required parameter: 'url'")
 	case *l.URL != endpoint:
-		return id, poolLine{}, lineErr(CodeInvalidURL, "url", "the url %q does not match the batch's endpoint %s", router.Excerpt(*l.URL), endpoint)
+		return id, "", lineErr(CodeInvalidURL, "url", "the url %q does not match the batch's endpoint %s", router.Excerpt(*l.URL), endpoint)
 	case l.Body == nil:
-		return id, poolLine{}, lineErr(CodeMissingParameter, "body", "missing required parameter: 'body'")
+		return id, "", lineErr(CodeMissingParameter, "body", "missing required parameter: 'body'")
+	case l.Body.Model == nil || *l.Body.Model == "":
+		return id, "", lineErr(CodeInvalidRequest, "body.model", "body.model is required: the id of the model the request is for")
+	case l.Body.Stream != nil && *l.Body.Stream:
+		return id, "", lineErr(CodeStreamingUnsupport, "body.stream", "streaming is not supported in a batch: each answer is written whole to the output file")
 	}
-	var body struct {
-		Model  *string `json:"model"`
-		Stream bool    `json:"stream"`
+	return id, *l.Body.Model, nil
+}
+
+// typeError names the field of a line whose JSON type is wrong.
+func typeError(te *json.UnmarshalTypeError, endpoint string) *lineError {
+	switch te.Field {
+	case "method":
+		return lineErr(CodeInvalidMethod, "method", "method must be the string POST, got a JSON %s", te.Value)
+	case "url":
+		return lineErr(CodeInvalidURL, "url", "url must be the string %s, got a JSON %s", endpoint, te.Value)
+	case "body":
+		return lineErr(CodeInvalidRequest, "body", "body must be a JSON object, the request for %s; got a JSON %s", endpoint, te.Value)
 	}
-	if l.Body[0] != '{' || json.Unmarshal(l.Body, &body) != nil {
-		return id, poolLine{}, lineErr(CodeInvalidRequest, "body", "body must be a JSON object: the request for %s", endpoint)
-	}
-	switch {
-	case body.Model == nil || *body.Model == "":
-		return id, poolLine{}, lineErr(CodeInvalidRequest, "body.model", "body.model is required; this deployment serves %q", model)
-	case model != "" && *body.Model != model:
-		return id, poolLine{}, lineErr(CodeModelNotFound, "body.model", "the model %q is not served here; this deployment serves %q", router.Excerpt(*body.Model), model)
-	case body.Stream:
-		return id, poolLine{}, lineErr(CodeStreamingUnsupport, "body.stream", "streaming is not supported in a batch: each answer is written whole to the output file")
-	}
-	return id, poolLine{CustomID: id, Method: http.MethodPost, URL: endpoint, Body: l.Body}, nil
+	return lineErr(CodeInvalidRequest, te.Field, "%s has the wrong type: a JSON %s", te.Field, te.Value)
 }
 
 // customIDOf finds a top-level "custom_id" string at the start of a line too

@@ -92,7 +92,14 @@ type BatchAPI struct {
 	MaxFileBytes int64
 	MaxLines     int
 	Poll         time.Duration
+	// ChunkLines is the most lines per chunk: one micro-batch, one Batch
+	// task. Storage calls go per chunk, so chunks far smaller than that
+	// make validation and runs pay a round trip per few lines.
+	ChunkLines int
 }
+
+// MaxBatchAPIChunkLines bounds BATCH_API_CHUNK_LINES.
+const MaxBatchAPIChunkLines = 10_000
 
 // Dispatch tunes the dispatcher.
 type Dispatch struct {
@@ -148,7 +155,7 @@ func Default() Config {
 		// OpenAI's own limits per batch: 50,000 requests (files up to 200 MB;
 		// 100 MiB here, as the router holds a file in memory while storing it).
 		InferenceAPI: router.FormatReference,
-		BatchAPI:     BatchAPI{MaxFileBytes: 100 << 20, MaxLines: 50_000, Poll: 2 * time.Second},
+		BatchAPI:     BatchAPI{MaxFileBytes: 100 << 20, MaxLines: 50_000, Poll: 2 * time.Second, ChunkLines: 256},
 	}
 }
 
@@ -186,6 +193,7 @@ func Load(getenv func(string) string) (Config, error) {
 	ba.MaxFileBytes = e.int(EnvBatchAPIMaxFileBytes, ba.MaxFileBytes)
 	ba.MaxLines = int(e.int(EnvBatchAPIMaxLines, int64(ba.MaxLines)))
 	ba.Poll = e.dur(EnvBatchAPIPoll, ba.Poll)
+	ba.ChunkLines = int(e.int(EnvBatchAPIChunkLines, int64(ba.ChunkLines)))
 	c.MaxBodyBytes = e.int(EnvMaxBodyBytes, c.MaxBodyBytes)
 	c.RealtimeTimeout = e.dur(EnvRealtimeTimeout, c.RealtimeTimeout)
 	c.ShutdownTimeout = e.dur(EnvShutdownTimeout, c.ShutdownTimeout)
@@ -285,6 +293,9 @@ func (c Config) validate() error {
 	}
 	if c.BatchAPI.MaxFileBytes <= 0 || c.BatchAPI.MaxLines <= 0 || c.BatchAPI.Poll <= 0 {
 		return fmt.Errorf("%s, %s and %s must be positive", EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll)
+	}
+	if n := c.BatchAPI.ChunkLines; n < 1 || n > MaxBatchAPIChunkLines {
+		return fmt.Errorf("%s=%d: want 1 to %d lines per chunk", EnvBatchAPIChunkLines, n, MaxBatchAPIChunkLines)
 	}
 	if d := c.Dispatch; d.BatchSize < 1 || d.BatchSize > router.MaxMicroBatch {
 		return fmt.Errorf("%s=%d: want 1 to %d messages", EnvDispatchBatchSize, d.BatchSize, router.MaxMicroBatch)

@@ -30,5 +30,11 @@ var LogFields = []string{
 
 // LogRollback is the message of the line a router writes when it takes a
 // canary revision out of its model's split (fields model, revision,
-// reason): the stack's rollback alert queries it.
-const LogRollback = "canary rolled back"
+// reason): the stack's rollback alert queries it. The replica that decided
+// the rollback writes it without LogFieldFrom; a replica that learns of it
+// (from another replica, or from Key Vault at start) says whence in
+// LogFieldFrom, so that the alert counts each rollback once.
+const (
+	LogRollback  = "canary rolled back"
+	LogFieldFrom = "from"
+)

@@ -91,8 +91,8 @@ type Revision struct {
 // Rollback are a canary's thresholds against stable, over a sliding
 // window: it is rolled back (weight 0, on every replica) when, with at
 // least MinRequests of its own in the window, its error ratio exceeds
-// MaxErrorRatio or its LatencyPercentile answer time exceeds stable's by
-// more than MaxLatencyRatio.
+// stable's by more than MaxErrorRatio or its LatencyPercentile answer time
+// exceeds stable's by more than MaxLatencyRatio.
 type Rollback struct {
 	MaxErrorRatio     float64 `json:"max_error_ratio"`
 	LatencyPercentile float64 `json:"latency_percentile"`

@@ -82,6 +82,7 @@ const (
 	EnvBatchAPIMaxFileBytes = "BATCH_API_MAX_FILE_BYTES"
 	EnvBatchAPIMaxLines     = "BATCH_API_MAX_LINES"
 	EnvBatchAPIPoll         = "BATCH_API_POLL_INTERVAL"
+	EnvBatchAPIChunkLines   = "BATCH_API_CHUNK_LINES"
 )
 
 // Names is every variable the router reads, in router/README.md's order.
@@ -89,7 +90,7 @@ var Names = []string{
 	EnvAddr, EnvAPIKey, EnvAPIKeySHA256, EnvKeyVaultURI, EnvSettingsRefresh, EnvAzureClientID,
 	EnvQueueEndpoint, EnvBlobEndpoint, EnvConnectionString, EnvStorageEnsure,
 	EnvWorkQueue, EnvPoisonQueue, EnvRequestContainer, EnvResultContainer,
-	EnvModels, EnvInferenceURL, EnvInferenceOpenAIURL, EnvInferenceAPI, EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIPoll,
+	EnvModels, EnvInferenceURL, EnvInferenceOpenAIURL, EnvInferenceAPI, EnvBatchAPIMaxFileBytes, EnvBatchAPIMaxLines, EnvBatchAPIChunkLines, EnvBatchAPIPoll,
 	EnvExecutor, EnvLocalBatchCommand,
 	EnvBatchAccountEndpoint, EnvBatchPoolID, EnvBatchJobID, EnvInferenceImage, EnvBatchCommand, EnvBatchNodeIdentity,
 	EnvMaxBodyBytes, EnvRealtimeTimeout, EnvShutdownTimeout,

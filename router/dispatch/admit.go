@@ -71,8 +71,11 @@ func (d *Dispatcher) admit(ctx context.Context, m router.Message) *work {
 		d.delete(ctx, m)
 		return nil
 	case router.ErrorCode(err) == router.ENotFound:
-		// The router stopped between enqueueing and storing the job.
+		// Not taken before: the message carries the job's record.
 		job = d.rebuild(item)
+		if item.KeyHash != "" && !d.boundToKey(ctx, m, item) {
+			return nil
+		}
 	case err != nil:
 		d.cfg.Log.Warn("job record unreadable; message left to reappear", "job", item.JobID, "err", err)
 		return nil
@@ -100,14 +103,32 @@ func (d *Dispatcher) admit(ctx context.Context, m router.Message) *work {
 	return w
 }
 
-// rebuild makes the record of a job whose message exists but whose record
-// was never stored.
+// boundToKey reports whether the Idempotency-Key of a job not taken before
+// is bound to it, binding it if no attempt did (the router that accepted
+// the job stopped before): the message of an attempt whose key another
+// job holds (a concurrent retry, another body) is deleted, unrun.
+func (d *Dispatcher) boundToKey(ctx context.Context, m router.Message, item router.WorkItem) bool {
+	c, err := d.cfg.Jobs.Claim(ctx, item.KeyHash, item.BodyHash, item.JobID)
+	switch {
+	case err == nil && c.JobID == item.JobID:
+		return true
+	case err == nil || router.ErrorCode(err) == router.EIdempotencyConflict:
+		d.delete(ctx, m)
+		return false
+	}
+	d.cfg.Log.Warn("idempotency key unreadable; message left to reappear", "job", item.JobID, "err", err)
+	return false
+}
+
+// rebuild makes the record of a job from its message, for a job not taken
+// before.
 func (d *Dispatcher) rebuild(item router.WorkItem) router.Job {
 	created := item.Enqueued
 	if created.IsZero() {
 		created = d.now()
 	}
-	return router.Job{ID: item.JobID, State: router.JobQueued, ModelVersion: item.ModelVersion, Created: created, Updated: created}
+	return router.Job{ID: item.JobID, State: router.JobQueued, Model: item.ModelName, ModelVersion: item.ModelVersion,
+		Revision: item.Revision, Created: created, Updated: created}
 }
 
 // admitChunk takes a chunk's message into the micro-batches, or, received

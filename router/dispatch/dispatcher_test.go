@@ -142,9 +142,10 @@ func (r *rig) submit(t *testing.T, body string) string {
 	return job.ID
 }
 
+// job is the job as GET /v1/jobs/{id} shows it.
 func (r *rig) job(t *testing.T, id string) router.Job {
 	t.Helper()
-	job, err := r.store.Get(t.Context(), id)
+	job, err := r.svc.Get(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,4 +431,50 @@ func (f *fakeModel) started() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.runs)
+}
+
+// Attempts with one Idempotency-Key each store a message; the one job the
+// key is bound to runs, once, and the other messages are dropped unrun.
+func TestOnlyTheJobAKeyIsBoundToRuns(t *testing.T) {
+	r := newRig()
+	sub := router.Submission{Body: []byte(`{"text":"once"}`), IdempotencyKey: "k"}
+	var ids []string
+	for range 3 {
+		job, _, err := r.svc.Submit(t.Context(), sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, job.ID)
+	}
+	if r.depth(t, r.queue) != 3 || ids[1] != ids[0] || ids[2] != ids[0] {
+		t.Fatalf("%d messages, jobs %v; want 3 messages for one job", r.depth(t, r.queue), ids)
+	}
+	if _, err := r.dispatcher().Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if r.model.timesRun(ids[0]) != 1 || len(r.model.runs) != 1 || len(r.model.runs[0]) != 1 || r.depth(t, r.queue) != 0 {
+		t.Fatalf("runs %v, %d messages left; want the bound job run once and the rest dropped", r.model.runs, r.depth(t, r.queue))
+	}
+}
+
+// A router that stopped after storing a keyed job's message but before
+// binding the key: the dispatcher binds it and runs the job, and a retry
+// with the key is answered that job.
+func TestAKeyedJobWhoseBindingWasLostStillRunsOnce(t *testing.T) {
+	r := newRig()
+	body := []byte(`{"text":"x"}`)
+	item := router.WorkItem{JobID: jobs.NewID(r.clock.Now()), Body: body, KeyHash: "kh", BodyHash: "bh", Enqueued: r.clock.Now()}
+	msg, _ := json.Marshal(item)
+	if err := r.queue.Enqueue(t.Context(), msg); err != nil { // the message, and then nothing
+		t.Fatal(err)
+	}
+	if _, err := r.dispatcher().Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if r.job(t, item.JobID).State != router.JobSucceeded || r.model.timesRun(item.JobID) != 1 {
+		t.Fatalf("job %+v run %d times", r.job(t, item.JobID), r.model.timesRun(item.JobID))
+	}
+	if c, err := r.store.Claim(t.Context(), "kh", "bh", "another"); err != nil || c.JobID != item.JobID {
+		t.Fatalf("binding %+v %v; want the key bound to the job that ran", c, err)
+	}
 }

@@ -26,7 +26,7 @@ func TestMicroBatchesNeverMixModels(t *testing.T) {
 	byModel := map[string][]string{}
 	for i := range 6 {
 		key := []string{"chat", "small"}[i%2]
-		job, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{}`), ModelKey: key})
+		job, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{}`), ModelKey: key, Model: key + "-alias", Revision: "v2"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,8 +49,10 @@ func TestMicroBatchesNeverMixModels(t *testing.T) {
 	}
 	for _, ids := range byModel {
 		for _, id := range ids {
-			if j := r.job(t, id); j.State != router.JobSucceeded {
-				t.Errorf("job %s: %s", id, j.State)
+			// The record is first written from the message: it keeps the
+			// model the caller named and the revision the job is pinned to.
+			if j := r.job(t, id); j.State != router.JobSucceeded || j.Model == "" || j.Revision != "v2" {
+				t.Errorf("job %s: %s, model %q, revision %q; want succeeded with its model and revision v2", id, j.State, j.Model, j.Revision)
 			}
 		}
 	}

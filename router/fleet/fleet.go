@@ -226,7 +226,7 @@ func (f *Fleet) applyRollBacks(out map[string]map[string]string) {
 		}
 		for rev, why := range revs {
 			if m.RollBack(rev, why) {
-				f.cfg.Log.Warn(config.LogRollback, "model", m.Name, "revision", rev, "reason", why, "from", "another replica")
+				f.cfg.Log.Warn(config.LogRollback, "model", m.Name, "revision", rev, "reason", why, config.LogFieldFrom, "another replica")
 			}
 		}
 	}

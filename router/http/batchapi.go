@@ -87,7 +87,15 @@ func (s *Server) serveBatchAPI(w http.ResponseWriter, r *http.Request) {
 // the caller so that a store is never left half-written, and answers its
 // object or error.
 func (s *Server) batchCall(w http.ResponseWriter, r *http.Request, f func(context.Context) (any, error)) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.SubmitTimeout)
+	s.batchCallWithin(w, r, s.cfg.SubmitTimeout, f)
+}
+
+// listTimeout bounds GET /v1/files, which reads the object of every file
+// it lists (up to 10,000, OpenAI's default page).
+const listTimeout = time.Minute
+
+func (s *Server) batchCallWithin(w http.ResponseWriter, r *http.Request, timeout time.Duration, f func(context.Context) (any, error)) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
 	defer cancel()
 	v, err := f(ctx)
 	if err != nil {
@@ -302,7 +310,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 		writeParamError(w, router.EBadRequest, "order", "order must be asc or desc, got "+strconv.Quote(router.Excerpt(q.Get("order"))), 0)
 		return
 	}
-	s.batchCall(w, r, func(ctx context.Context) (any, error) { return s.cfg.Batches.ListFiles(ctx, fq) })
+	s.batchCallWithin(w, r, max(s.cfg.SubmitTimeout, listTimeout), func(ctx context.Context) (any, error) { return s.cfg.Batches.ListFiles(ctx, fq) })
 }
 
 // pageLimit reads a limit query parameter, answering 400 when it is not a

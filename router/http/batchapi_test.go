@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -115,10 +116,22 @@ func TestUploadsAtOnceAreBounded(t *testing.T) {
 	for range 4 {
 		rawUpload(t, addr, 100_000, head)
 	}
+	// Let the four reach their handlers first: an upload of this test that
+	// took a slot before one of them would leave that one refused instead.
+	time.Sleep(300 * time.Millisecond)
 	deadline := time.Now().Add(5 * time.Second)
+	client := &http.Client{Timeout: 5 * time.Second} // an upload left waiting for a slot fails the test, not hangs it
 	for {
 		ct, body := form(t, "purpose", "batch", "file", "{}\n")
-		resp, b := f.do(t, "POST", "/v1/files", body.String(), "Content-Type", ct)
+		req, _ := http.NewRequest("POST", f.srv.URL+"/v1/files", body)
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		req.Header.Set("Content-Type", ct)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("a fifth upload while four stall: %v; want 429 at once", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		if resp.StatusCode == 429 {
 			wantError(t, resp, b, 429, router.EOverloaded)
 			return

@@ -8,12 +8,13 @@ import (
 	"net/http"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
 
 // A request names its model as OpenAI's API does, in the body's "model"
 // field, or, on /v1/infer, in the X-Model header (which wins). With one
-// model and no header, /v1/infer's body is not read before it streams to
-// the app: a request that names no model gets the first.
+// model without aliases and no header, /v1/infer's body is not read before
+// it streams to the app: a request that names no model gets the first.
 
 // Fallback is what X-Model-Fallback asks: a request for a model that cannot
 // meet its deadline now (cold, saturated, too slow) may be answered by one
@@ -56,7 +57,7 @@ func (f Fallback) allowedFor(byDefault bool) bool {
 // reading the body (bad_request, payload_too_large).
 func (s *Server) resolveModel(r *http.Request, in *inference) error {
 	named := in.hdr.Model
-	if named == "" && (in.door.openAIPath != "" || len(s.cfg.Models.All()) > 1) {
+	if named == "" && (in.door.openAIPath != "" || len(s.cfg.Models.All()) > 1 || len(s.cfg.Models.Default().Aliases) > 0) {
 		if err := s.readPayload(r, in); err != nil {
 			return err
 		}
@@ -67,6 +68,9 @@ func (s *Server) resolveModel(r *http.Request, in *inference) error {
 		return err
 	}
 	in.asked = m
+	if err := in.nameModel(r, m); err != nil {
+		return err
+	}
 	// Held to be sent again: to stable after a failed canary call, to a
 	// peer region after a failed call here.
 	if (len(m.Revisions) > 1 || s.spillable(r, in)) && in.payload == nil {
@@ -150,16 +154,29 @@ func (s *Server) fallBack(r *http.Request, in *inference) {
 		if in.dec.Route != router.RouteRealtime {
 			continue
 		}
-		if in.payload != nil {
-			body, err := withModel(in.payload, m.Name)
-			if err != nil {
-				break
-			}
-			in.setBody(r, body)
+		if in.nameModel(r, m) != nil {
+			break
 		}
 		return
 	}
 	*in = refused
+}
+
+// nameModel puts m's id in a read body's "model" when the body names
+// another (an alias, or the model a fallback replaces): the app serves its
+// model under that id alone (vLLM's --served-model-name), and refuses
+// others.
+func (in *inference) nameModel(r *http.Request, m *models.Deployment) error {
+	if in.payload == nil || in.fields.Model == "" || in.fields.Model == m.ID() {
+		return nil
+	}
+	body, err := withModel(in.payload, m.ID())
+	if err != nil {
+		return router.WrapError(router.EBadRequest, "body is not a JSON object", err)
+	}
+	in.payload, in.fields.Model = body, m.ID()
+	in.setBody(r, body)
+	return nil
 }
 
 // withModel is a JSON object body with its "model" field set to name.

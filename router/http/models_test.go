@@ -113,26 +113,29 @@ func TestModelsListsTheFleet(t *testing.T) {
 
 // Each request goes to the app of the model it names — by the body's
 // "model", an alias, or X-Model on /v1/infer — and the answer says which.
+// A body that names the model by an alias reaches the app with the model's
+// own name, the only one the app serves it under.
 func TestRequestsGoToTheirModelsApp(t *testing.T) {
 	f := newFleetFixture(t, false)
 	f.warmModel("chat")
 	f.warmModel("small")
 	for _, c := range []struct {
-		path, body, header, wantApp, wantPath string
+		path, body, header, wantApp, wantPath, wantBodyModel string
 	}{
-		{"/v1/chat/completions", `{"model":"chat-1","messages":[]}`, "", "chat", "/v1/chat/completions"},
-		{"/v1/chat/completions", `{"model":"chat","messages":[]}`, "", "chat", "/v1/chat/completions"},
-		{"/v1/embeddings", `{"model":"small-1","input":"x"}`, "", "small", "/v1/embeddings"},
-		{"/v1/infer", `{"text":"x"}`, "small-1", "small", "/infer"},
-		{"/v1/infer", `{"model":"small-1","text":"x"}`, "", "small", "/infer"},
-		{"/v1/infer", `{"text":"x"}`, "", "chat", "/infer"}, // none named: the first model
+		{"/v1/chat/completions", `{"model":"chat-1","messages":[]}`, "", "chat", "/v1/chat/completions", "chat-1"},
+		{"/v1/chat/completions", `{"model":"chat","messages":[]}`, "", "chat", "/v1/chat/completions", "chat-1"},
+		{"/v1/embeddings", `{"model":"small-1","input":"x"}`, "", "small", "/v1/embeddings", "small-1"},
+		{"/v1/infer", `{"text":"x"}`, "small-1", "small", "/infer", ""},
+		{"/v1/infer", `{"model":"small-1","text":"x"}`, "", "small", "/infer", "small-1"},
+		{"/v1/infer", `{"model":"chat","text":"x"}`, "", "chat", "/infer", "chat-1"},
+		{"/v1/infer", `{"text":"x"}`, "", "chat", "/infer", ""}, // none named: the first model
 	} {
 		resp, body := f.do(t, "POST", c.path, c.body, "X-Model", c.header, "X-Route", "realtime")
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s %s: %d %s", c.path, c.body, resp.StatusCode, body)
 		}
-		if app, path, _ := appAnswer(t, body); app != c.wantApp || path != c.wantPath {
-			t.Errorf("%s %s (X-Model %q): answered by %s at %s, want %s at %s", c.path, c.body, c.header, app, path, c.wantApp, c.wantPath)
+		if app, path, model := appAnswer(t, body); app != c.wantApp || path != c.wantPath || model != c.wantBodyModel {
+			t.Errorf("%s %s (X-Model %q): answered by %s at %s for model %q, want %s at %s for %q", c.path, c.body, c.header, app, path, model, c.wantApp, c.wantPath, c.wantBodyModel)
 		}
 		if got := resp.Header.Get("X-Model"); got != map[string]string{"chat": "chat-1", "small": "small-1"}[c.wantApp] {
 			t.Errorf("%s %s: X-Model %q", c.path, c.body, got)

@@ -63,9 +63,10 @@ type call struct {
 	in    *inference
 	rec   *recorder
 	plain nonClosing
-	// ok: the app answered (below 500). cancelled: the caller hung up.
-	// retry: a canary failed before answering; stable may (realtime).
-	ok, cancelled, retry bool
+	// ok: the app answered (below 500). cancelled: the caller hung up;
+	// timedOut: the call was cut at its deadline. retry: a canary failed
+	// before answering; stable may (realtime).
+	ok, cancelled, timedOut, retry bool
 	// failure: the call failed and nothing was answered yet; a peer
 	// region may take the request (realtime).
 	failure *failure
@@ -203,7 +204,9 @@ func (s *Server) realtimeOnce(w http.ResponseWriter, r *http.Request, in *infere
 			tr.EndUrgent(now)
 		}
 		tr.End(now, now.Sub(start), in.hdr.Request.Size, live.AnswerOf(c.ok, replicaUp))
-		if !c.cancelled {
+		// A call the caller hung up on, or one cut at its deadline while
+		// the app was still starting, says nothing about the revision.
+		if !c.cancelled && (replicaUp || !c.timedOut) {
 			rev.Stats.Record(now, now.Sub(start), !c.ok)
 		}
 		if m := s.cfg.Metrics; m != nil {
@@ -260,7 +263,7 @@ func (p *proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	code, msg := router.EUnavailable, "the inference app did not answer"
-	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+	if c.timedOut = errors.Is(r.Context().Err(), context.DeadlineExceeded); c.timedOut {
 		code, msg = router.EBackendTimeout, "the inference app did not answer within the deadline"
 	} else if refused := (errBackendRefused{}); errors.As(err, &refused) {
 		msg = "the inference app is unavailable (" + strconv.Itoa(refused.status) + ")"

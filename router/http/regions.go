@@ -152,12 +152,8 @@ func (s *Server) spillOver(w http.ResponseWriter, r *http.Request, in *inference
 	if !s.spillable(r, in) {
 		return false
 	}
-	switch in.dec.Reason {
-	case router.ReasonColdStartTooSlow, router.ReasonRealtimeSaturated, router.ReasonDeadlineTooShort:
-	default:
-		if !failed {
-			return false
-		}
+	if !failed && !router.SpillsOver(in.dec.Reason) {
+		return false
 	}
 	if in.payload == nil {
 		if err := s.readPayload(r, in); err != nil {

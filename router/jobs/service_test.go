@@ -2,9 +2,9 @@ package jobs_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,105 +13,116 @@ import (
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
 )
 
-// A request that claimed its Idempotency-Key but could not enqueue (503) is
-// finished by its retry under the same job id, and only then accepted.
-func TestRetryAfterFailedEnqueueFinishesTheSameJob(t *testing.T) {
+// counting counts the storage calls acceptance makes.
+type counting struct {
+	*mem.Queue
+	enqueues atomic.Int64
+}
+
+func (q *counting) Enqueue(ctx context.Context, body []byte) error {
+	q.enqueues.Add(1)
+	return q.Queue.Enqueue(ctx, body)
+}
+
+type countingStore struct {
+	*mem.Store
+	calls atomic.Int64
+}
+
+func (s *countingStore) Put(ctx context.Context, j router.Job) error {
+	s.calls.Add(1)
+	return s.Store.Put(ctx, j)
+}
+
+func (s *countingStore) Get(ctx context.Context, id string) (router.Job, error) {
+	s.calls.Add(1)
+	return s.Store.Get(ctx, id)
+}
+
+func (s *countingStore) Claim(ctx context.Context, k, b, id string) (router.IdempotencyClaim, error) {
+	s.calls.Add(1)
+	return s.Store.Claim(ctx, k, b, id)
+}
+
+// A job is accepted in one storage call (its message, which carries its
+// record), two with an Idempotency-Key (the key's binding after the
+// message); until the dispatcher takes it, GET answers it queued.
+func TestAcceptanceCostsOneCallAndTwoWithAKey(t *testing.T) {
+	q, store := &counting{Queue: &mem.Queue{}}, &countingStore{Store: mem.NewStore()}
+	svc := &jobs.Service{Queue: q, Store: store, Payloads: &mem.Blobs{}, RequestContainer: "requests"}
+	job, _, err := svc.Submit(t.Context(), router.Submission{Body: []byte(`{"text":"x"}`), ModelVersion: "m1"})
+	if err != nil || q.enqueues.Load() != 1 || store.calls.Load() != 0 {
+		t.Fatalf("submit: %v; %d enqueues and %d job-store calls, want 1 and 0", err, q.enqueues.Load(), store.calls.Load())
+	}
+	msgs, _ := q.Receive(t.Context(), 1, time.Minute)
+	var item router.WorkItem
+	if len(msgs) != 1 || json.Unmarshal(msgs[0].Body, &item) != nil || item.JobID != job.ID || item.ModelVersion != "m1" {
+		t.Fatalf("message %+v, want the job", msgs)
+	}
+	got, err := svc.Get(t.Context(), job.ID)
+	if err != nil || got.State != router.JobQueued || got.Created.IsZero() || got.Created.Sub(job.Created).Abs() > time.Millisecond {
+		t.Fatalf("get before the dispatcher: %+v %v; want it queued, created when accepted", got, err)
+	}
+	store.calls.Store(0)
+	if _, _, err := svc.Submit(t.Context(), router.Submission{Body: []byte(`{"text":"x"}`), IdempotencyKey: "k"}); err != nil ||
+		q.enqueues.Load() != 2 || store.calls.Load() != 1 {
+		t.Fatalf("submit with a key: %v; %d job-store calls, want 1 (the binding)", err, store.calls.Load())
+	}
+}
+
+// An id the router did not issue is unknown, whatever its form; the ids it
+// issues pass their check.
+func TestGetKnowsTheIDsItIssued(t *testing.T) {
+	svc := &jobs.Service{Queue: &mem.Queue{}, Store: mem.NewStore(), Payloads: &mem.Blobs{}}
+	id := jobs.NewID(time.Now())
+	flipped := []byte(id)
+	flipped[31] ^= 1
+	for _, bad := range []string{"", "../jobs/x", "0123456789ABCDEF0123456789ABCDEF", "0123", "0123456789abcdef0123456789abcdef", string(flipped)} {
+		if _, err := svc.Get(t.Context(), bad); router.ErrorCode(err) != router.ENotFound {
+			t.Errorf("Get(%q) = %v, want not_found", bad, err)
+		}
+	}
+	if at, ok := jobs.Issued(id); !ok || time.Since(at) > time.Minute || !jobs.ValidID(id) {
+		t.Fatalf("NewID %q: issued %v at %s", id, ok, at)
+	}
+}
+
+// Retries with one Idempotency-Key, at once or after a failure, are all
+// answered the one job the key was bound to; the other messages are
+// dropped when the dispatcher takes them (dispatch tests).
+func TestRetriesWithOneKeyGetOneJob(t *testing.T) {
 	q, store := &mem.Queue{Fail: true}, mem.NewStore()
 	svc := &jobs.Service{Queue: q, Store: store, Payloads: &mem.Blobs{}, RequestContainer: "requests"}
-	sub := router.Submission{Body: []byte(`{"text":"x"}`), IdempotencyKey: "k"}
+	sub := router.Submission{Body: []byte(`{"text":"x"}`), IdempotencyKey: "same-key"}
 	if _, _, err := svc.Submit(t.Context(), sub); router.ErrorCode(err) != router.EUnavailable {
 		t.Fatalf("submit with the queue down: %v, want unavailable", err)
 	}
 	q.Fail = false
-	job, replay, err := svc.Submit(t.Context(), sub)
-	if err != nil || replay {
-		t.Fatalf("retry: %v (replay %v)", err, replay)
-	}
-	again, replay, err := svc.Submit(t.Context(), sub)
-	if err != nil || !replay || again.ID != job.ID {
-		t.Fatalf("second retry: %+v %v %v, want a replay of %s", again, replay, err, job.ID)
-	}
-	if n, _ := q.Depth(t.Context()); n != 1 {
-		t.Fatalf("queue holds %d messages, want 1", n)
-	}
-}
-
-func TestGetRejectsMalformedIDs(t *testing.T) {
-	svc := &jobs.Service{Queue: &mem.Queue{}, Store: mem.NewStore(), Payloads: &mem.Blobs{}}
-	for _, id := range []string{"", "../jobs/x", "0123456789ABCDEF0123456789ABCDEF", "0123"} {
-		if _, err := svc.Get(t.Context(), id); router.ErrorCode(err) != router.ENotFound {
-			t.Errorf("Get(%q) = %v, want not_found", id, err)
-		}
-	}
-	if id := jobs.NewID(); !jobs.ValidID(id) {
-		t.Fatalf("NewID %q is not valid", id)
-	}
-}
-
-// slowQueue makes every enqueue take a while, so that concurrent retries
-// overlap with the first attempt.
-type slowQueue struct {
-	*mem.Queue
-	delay time.Duration
-}
-
-func (q slowQueue) Enqueue(ctx context.Context, body []byte) error {
-	time.Sleep(q.delay)
-	return q.Queue.Enqueue(ctx, body)
-}
-
-// Concurrent retries with one Idempotency-Key store one message: the
-// attempts that find the key bound wait for the first one's job.
-func TestConcurrentRetriesStoreOneMessage(t *testing.T) {
-	q, store := &mem.Queue{}, mem.NewStore()
-	svc := &jobs.Service{Queue: slowQueue{q, 20 * time.Millisecond}, Store: store, Payloads: &mem.Blobs{}, RequestContainer: "requests"}
-	sub := router.Submission{Body: []byte(`{"text":"x"}`), IdempotencyKey: "same-key"}
 	const n = 50
 	ids := make([]string, n)
+	replays := make([]bool, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			job, _, err := svc.Submit(t.Context(), sub)
-			ids[i], errs[i] = job.ID, err
+			job, replay, err := svc.Submit(t.Context(), sub)
+			ids[i], replays[i], errs[i] = job.ID, replay, err
 		})
 	}
 	wg.Wait()
+	fresh := 0
 	for i := range n {
 		if errs[i] != nil || ids[i] != ids[0] {
 			t.Fatalf("attempt %d: job %q, %v; want job %q", i, ids[i], errs[i], ids[0])
 		}
+		if !replays[i] {
+			fresh++
+		}
 	}
-	if depth, _ := q.Depth(t.Context()); depth != 1 {
-		t.Fatalf("%d concurrent attempts stored %d messages, want 1", n, depth)
+	if fresh != 1 {
+		t.Fatalf("%d attempts were told their job is new; want 1, the others replays", fresh)
 	}
-}
-
-// An attempt that bound the key and then vanished (the router was killed)
-// blocks retries only until its lease ends; then one retry finishes the job.
-func TestRetryTakesOverAfterTheLease(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	q, store := &mem.Queue{}, mem.NewStore()
-	svc := &jobs.Service{Queue: q, Store: store, Payloads: &mem.Blobs{}, RequestContainer: "requests",
-		Now: func() time.Time { return now }, Lease: time.Minute}
-	sub := router.Submission{Body: []byte(`{"text":"x"}`), IdempotencyKey: "k"}
-	keyHash := sha256.Sum256([]byte("k"))
-	bodyHash := sha256.Sum256(sub.Body)
-	lost := jobs.NewID()
-	if _, err := store.Claim(t.Context(), hex.EncodeToString(keyHash[:]), hex.EncodeToString(bodyHash[:]), lost, now.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	defer cancel()
-	if _, _, err := svc.Submit(ctx, sub); router.ErrorCode(err) != router.EOverloaded {
-		t.Fatalf("retry within the lease: %v, want overloaded (retry later)", err)
-	}
-	now = now.Add(time.Minute)
-	job, replay, err := svc.Submit(t.Context(), sub)
-	if err != nil || replay || job.ID != lost {
-		t.Fatalf("retry after the lease: %+v %v %v, want job %s stored now", job, replay, err, lost)
-	}
-	if depth, _ := q.Depth(t.Context()); depth != 1 {
-		t.Fatalf("%d messages, want 1", depth)
+	if _, _, err := svc.Submit(t.Context(), router.Submission{Body: []byte(`{"text":"other"}`), IdempotencyKey: "same-key"}); router.ErrorCode(err) != router.EIdempotencyConflict {
+		t.Fatalf("the key with another body: %v, want idempotency_conflict", err)
 	}
 }

@@ -119,15 +119,33 @@ func merge(st *stateParts, peers []Share, now time.Time) {
 // pooledFit averages replicas' model-time fits and slow tails of warm
 // answers weighted by their answers (each counting at most as many as a
 // fit's memory holds): the fleet's estimate of one warm answer.
-type pooledFit struct{ w, base, perKiB, fast, slow float64 }
+//
+// The fast margin is pooled apart: a replica with fewer than
+// fastTailSamples answers has the margin of its fastest answer so far,
+// which with a tenth of the answers is a smaller margin than the fleet's
+// fastest — averaged, ten replicas would refuse short requests one router
+// tries. So replicas that have a quantile of their own are averaged, and
+// while none has, the fleet's margin is its fastest answer's, as one
+// router's would be.
+type pooledFit struct {
+	w, base, perKiB, slow float64
+	// fast and fastW average the margins of replicas with a quantile;
+	// fastest is the largest margin of the others.
+	fast, fastW, fastest float64
+}
 
 func (p *pooledFit) add(base, perKiB, fast, slow time.Duration, answers int) {
 	w := float64(min(answers, int(1/sizeModelWeight)))
 	p.w += w
 	p.base += w * float64(base)
 	p.perKiB += w * float64(perKiB)
-	p.fast += w * float64(fast)
 	p.slow += w * float64(slow)
+	if answers >= fastTailSamples {
+		p.fastW += w
+		p.fast += w * float64(fast)
+	} else if answers > 0 {
+		p.fastest = max(p.fastest, float64(fast))
+	}
 }
 
 // estimate is the pooled fit and slow tail, zeros when no replica has one.
@@ -135,5 +153,9 @@ func (p *pooledFit) estimate() (base, perKiB, fast, slow time.Duration) {
 	if p.w == 0 {
 		return 0, 0, 0, 0
 	}
-	return time.Duration(p.base / p.w), time.Duration(p.perKiB / p.w), time.Duration(p.fast / p.w), time.Duration(p.slow / p.w)
+	fast = time.Duration(p.fastest)
+	if p.fastW > 0 {
+		fast = time.Duration(p.fast / p.fastW)
+	}
+	return time.Duration(p.base / p.w), time.Duration(p.perKiB / p.w), fast, time.Duration(p.slow / p.w)
 }

@@ -87,3 +87,33 @@ func TestShareOfAnIdleTrackerIsEmpty(t *testing.T) {
 		t.Fatalf("idle %s", st.Idle)
 	}
 }
+
+// Before any replica has a quantile of its fast answers (100 answers), the
+// fleet's fast margin is its fastest answer's, as one router's would be —
+// not the average of what each replica's few answers show, which is less
+// extreme and refuses short requests one router would try.
+func TestFleetFastMarginBeforeQuantilesIsTheFastestAnswer(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	var replicas [10]Tracker
+	for i := range replicas {
+		for j := range 5 {
+			// Answers of 2 s, and one replica's last one much faster.
+			took := 2 * time.Second
+			if i == 3 && j == 4 {
+				took = 400 * time.Millisecond
+			}
+			replicas[i].model.observe(1024, took)
+		}
+	}
+	var shares []Share
+	fastest := time.Duration(0)
+	for i := 1; i < len(replicas); i++ {
+		shares = append(shares, replicas[i].Share(now, time.Second))
+		_, _, fast, _ := replicas[i].model.fit()
+		fastest = max(fastest, fast)
+	}
+	replicas[0].SetPeers(shares)
+	if got := replicas[0].Snapshot(now).RealtimeFastBy; got != fastest || fastest == 0 {
+		t.Fatalf("fleet fast margin %s, want the fastest answer's %s", got, fastest)
+	}
+}

@@ -185,7 +185,6 @@ type Store struct {
 
 type claim struct {
 	jobID, bodyHash string
-	until           time.Time
 }
 
 var _ router.JobStore = (*Store)(nil)
@@ -193,16 +192,6 @@ var _ router.JobStore = (*Store)(nil)
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{jobs: map[string]router.Job{}, claim: map[string]claim{}}
-}
-
-// Create implements router.JobStore.
-func (s *Store) Create(_ context.Context, job router.Job) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.jobs[job.ID]; !ok {
-		s.jobs[job.ID] = job
-	}
-	return nil
 }
 
 // Put implements router.JobStore.
@@ -225,31 +214,15 @@ func (s *Store) Get(_ context.Context, id string) (router.Job, error) {
 }
 
 // Claim implements router.JobStore.
-func (s *Store) Claim(_ context.Context, keyHash, bodyHash, jobID string, until time.Time) (router.IdempotencyClaim, error) {
+func (s *Store) Claim(_ context.Context, keyHash, bodyHash, jobID string) (router.IdempotencyClaim, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.claim[keyHash]; ok {
 		if c.bodyHash != bodyHash {
 			return router.IdempotencyClaim{}, router.Errorf(router.EIdempotencyConflict, "Idempotency-Key was used with a different body")
 		}
-		return router.IdempotencyClaim{JobID: c.jobID, Existing: true, Until: c.until}, nil
+		return router.IdempotencyClaim{JobID: c.jobID, Existing: true}, nil
 	}
-	s.claim[keyHash] = claim{jobID: jobID, bodyHash: bodyHash, until: until}
-	return router.IdempotencyClaim{JobID: jobID, Until: until}, nil
-}
-
-// TakeOver implements router.JobStore.
-func (s *Store) TakeOver(_ context.Context, keyHash string, held, until time.Time) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.claim[keyHash]
-	if !ok {
-		return false, router.Errorf(router.ENotFound, "no claim of this Idempotency-Key")
-	}
-	if !c.until.Equal(held) {
-		return false, nil
-	}
-	c.until = until
-	s.claim[keyHash] = c
-	return true, nil
+	s.claim[keyHash] = claim{jobID: jobID, bodyHash: bodyHash}
+	return router.IdempotencyClaim{JobID: jobID}, nil
 }

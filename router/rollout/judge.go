@@ -30,18 +30,20 @@ type Verdict struct {
 	Reason   string
 }
 
-// Judge compares a canary's window with stable's under rb. Latency is
-// compared only when stable has answers of its own in the window: a ratio
-// to nothing says nothing.
+// Judge compares a canary's window with stable's under rb: its error
+// ratio above stable's (what the canary adds: a failure both have is not
+// the canary's), its latency percentile over stable's. Latency is compared
+// only when stable has answers of its own in the window: a ratio to nothing
+// says nothing.
 func Judge(revision string, canary, stable models.Window, rb config.Rollback) Verdict {
 	v := Verdict{Revision: revision, Requests: canary.Requests, Errors: canary.Errors, ErrorRatio: canary.ErrorRatio(),
 		Latency: canary.Percentile(rb.LatencyPercentile), StableLatency: stable.Percentile(rb.LatencyPercentile)}
 	v.Enough = canary.Requests >= rb.MinRequests
 	switch {
 	case !v.Enough:
-	case v.ErrorRatio > rb.MaxErrorRatio:
+	case v.ErrorRatio-stable.ErrorRatio() > rb.MaxErrorRatio:
 		v.RollBack = true
-		v.Reason = fmt.Sprintf("error ratio %.3f over %d requests above %.3f", v.ErrorRatio, v.Requests, rb.MaxErrorRatio)
+		v.Reason = fmt.Sprintf("error ratio %.3f over %d requests, stable's %.3f: more than %.3f above it", v.ErrorRatio, v.Requests, stable.ErrorRatio(), rb.MaxErrorRatio)
 	case v.StableLatency > 0 && v.Latency > 0 && float64(v.Latency) > rb.MaxLatencyRatio*float64(v.StableLatency):
 		v.RollBack = true
 		v.Reason = fmt.Sprintf("p%g latency %s above %.2f× stable's %s", rb.LatencyPercentile, v.Latency, rb.MaxLatencyRatio, v.StableLatency)

@@ -40,6 +40,14 @@ func TestJudgeRollsBackOnlyWithEnoughEvidence(t *testing.T) {
 			t.Errorf("%s: %+v; want roll back %v, enough %v", c.name, v, c.back, c.enough)
 		}
 	}
+	// A failure stable has too is not the canary's: only what it adds.
+	failingStable := window(200, 20, 100*time.Millisecond)
+	if v := Judge("v2", window(40, 4, 100*time.Millisecond), failingStable, thresholds); v.RollBack {
+		t.Errorf("rolled back a canary failing as often as stable: %+v", v)
+	}
+	if v := Judge("v2", window(40, 8, 100*time.Millisecond), failingStable, thresholds); !v.RollBack {
+		t.Errorf("kept a canary failing 0.2 against stable's 0.1: %+v", v)
+	}
 	// Latency against a stable without answers says nothing.
 	if v := Judge("v2", window(40, 0, time.Second), models.Window{}, thresholds); v.RollBack {
 		t.Errorf("rolled back for latency against a stable with no answers: %+v", v)

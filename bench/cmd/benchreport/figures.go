@@ -23,6 +23,9 @@ const (
 	targetRawQueue    = "raw-azqueue"
 	targetRouterKey   = "router-idempotent"
 	targetRouterNoKey = "router-no-key"
+	// The same against a baseline commit's router (BENCH_BASELINE).
+	targetRouterKeyBase   = "router-idempotent-base"
+	targetRouterNoKeyBase = "router-no-key-base"
 )
 
 // figure is one measurement of one target.

@@ -7,8 +7,13 @@ import (
 	"text/tabwriter"
 )
 
-// Targets of issue 9.
-const maxP50OverheadUs = 150.0
+// Targets of issue 9 (realtime) and issue 29 (batch accept against raw
+// azqueue puts).
+const (
+	maxP50OverheadUs = 150.0
+	minNoKeyRatio    = 0.8
+	minKeyRatio      = 0.6
+)
 
 func writeTable(out io.Writer, s summary, conns, batchConns int) {
 	rows := func(title, phase string, targets ...string) {
@@ -26,7 +31,8 @@ func writeTable(out io.Writer, s summary, conns, batchConns int) {
 	ratios(out, s, phaseLoad)
 	rows("realtime, latency (1 connection)", phaseLatency, targetDirect, targetNginx, targetGoProxy, targetRouter)
 	ratios(out, s, phaseLatency)
-	rows(fmt.Sprintf("batch accept (%d clients; req/s = accepted jobs/s)", batchConns), phaseBatch, targetRawQueue, targetRouterNoKey, targetRouterKey)
+	rows(fmt.Sprintf("batch accept (%d clients; req/s = accepted jobs/s)", batchConns), phaseBatch, targetRawQueue, targetRouterNoKey, targetRouterKey,
+		targetRouterNoKeyBase, targetRouterKeyBase)
 	batchRatios(out, s)
 	verdict(out, s)
 }
@@ -68,7 +74,7 @@ func batchRatios(out io.Writer, s summary) {
 		return
 	}
 	var parts []string
-	for _, t := range []string{targetRouterNoKey, targetRouterKey} {
+	for _, t := range []string{targetRouterNoKey, targetRouterKey, targetRouterNoKeyBase, targetRouterKeyBase} {
 		if f, ok := s.get(phaseBatch, t); ok {
 			parts = append(parts, t+"/raw-azqueue jobs/s "+ratio(f.OpsPerSec, raw.OpsPerSec))
 		}
@@ -83,6 +89,17 @@ func verdict(out io.Writer, s summary) {
 	n, okN := s.get(phaseLoad, targetNginx)
 	if okR && okN {
 		fmt.Fprintf(out, "  router throughput >= nginx's: %s (router/nginx %s)\n", met(r.OpsPerSec >= n.OpsPerSec), ratio(r.OpsPerSec, n.OpsPerSec))
+	}
+	if raw, ok := s.get(phaseBatch, targetRawQueue); ok {
+		for _, t := range []struct {
+			name string
+			min  float64
+		}{{targetRouterNoKey, minNoKeyRatio}, {targetRouterKey, minKeyRatio}} {
+			if f, ok := s.get(phaseBatch, t.name); ok && raw.OpsPerSec > 0 {
+				r := f.OpsPerSec / raw.OpsPerSec
+				fmt.Fprintf(out, "  %s >= %.1fx raw azqueue puts: %s (%.2f)\n", t.name, t.min, met(r >= t.min), r)
+			}
+		}
 	}
 	for _, phase := range []string{phaseLatency, phaseLoad} {
 		r, okR := s.get(phase, targetRouter)

@@ -65,6 +65,7 @@ var Rules = map[string]Rule{
 	"operationalinsights:Workspace":        {4, 63, workspace, "4-63 alphanumerics and hyphens, start and end alphanumeric", false},
 	"insights:ActionGroup":                 {1, 260, monitorName, "1-260 characters without :<>+/&%\\?|, not ending in a space or period", false},
 	"insights:MetricAlert":                 {1, 260, monitorName, "1-260 characters without *#&+:<>?@%{}\\/, not ending in a space or period", false},
+	"insights:ScheduledQueryRule":          {1, 260, monitorName, "1-260 characters without *#&+:<>?@%{}\\/, not ending in a space or period", false},
 	"insights:DiagnosticSetting":           {1, 260, monitorName, "1-260 characters without */%&:\\?+, not ending in a space or period", false},
 	"insights:Workbook":                    {36, 36, guid, "a GUID", false},
 	"authorization:RoleAssignment":         {36, 36, guid, "a GUID, unique within the Microsoft Entra tenant (azure-docs role-based-access-control/role-assignments.md)", false},

@@ -140,6 +140,19 @@ func (e *Engine) Preview(ctx context.Context, st auto.Stack, targets ...string) 
 	return rec.finish(start, out), err
 }
 
+// PreviewRefresh runs `pulumi preview --refresh --diff --policy-pack <built
+// pack>`: the state is read back from the cloud first, so the output shows
+// what changed there outside Pulumi, then the plan against it.
+func (e *Engine) PreviewRefresh(ctx context.Context, st auto.Stack) (Run, error) {
+	rec, start := record(), time.Now()
+	res, err := st.Preview(ctx, optpreview.Refresh(), optpreview.PolicyPacks(e.PolicyPack), optpreview.Diff(), optpreview.EventStreams(rec.ch))
+	out := res.StdOut
+	if err != nil {
+		out = errorOutput(err)
+	}
+	return rec.finish(start, out), err
+}
+
 // Up is `pulumi up` as an operator runs it: a preview with the policy pack
 // first, and the update only when the preview passed. (The Automation API's
 // Up alone runs `up --skip-preview`, where a resource's mandatory violation

@@ -23,12 +23,14 @@ type Provider struct {
 
 	mu     sync.Mutex
 	builds map[string]int // dockerfile → build generation (docker only)
+	// secrets are the Key Vault secrets' current versions, by vault/name.
+	secrets map[string]secretVersion
 	// deleted are the URNs the engine asked to delete, in order.
 	deleted []string
 }
 
 func newProvider(name, version string) *Provider {
-	return &Provider{name: name, version: version, builds: map[string]int{}}
+	return &Provider{name: name, version: version, builds: map[string]int{}, secrets: map[string]secretVersion{}}
 }
 
 // The engine sends and accepts secrets, unknowns and resource references.
@@ -169,9 +171,31 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
 
-// Read returns what the engine holds: the fake cloud never drifts.
+// Read returns what the engine holds — the fake cloud never drifts — but
+// for a Key Vault secret, whose state is what Azure Resource Manager
+// reports of its current version (WriteSecret).
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+	if resource.URN(req.GetUrn()).Type() != keyVaultSecret {
+		return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+	}
+	state, err := unmarshal(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := unmarshal(req.GetInputs())
+	if err != nil {
+		return nil, err
+	}
+	state, inputs = p.readSecret(state, inputs)
+	props, err := marshal(state)
+	if err != nil {
+		return nil, err
+	}
+	in, err := marshal(inputs)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: props, Inputs: in}, nil
 }
 
 // Delete records what the engine deletes: a resource it retains

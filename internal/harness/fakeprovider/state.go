@@ -14,10 +14,13 @@ const dockerImage = "docker:index/image:Image"
 // image's digest following its build context.
 func (p *Provider) provision(typ, name string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
 	id, state := mockstack.Provision(typ, name, inputs, "")
-	if typ == dockerImage {
+	switch typ {
+	case dockerImage:
 		// pulumi-docker's id of a pushed image is its digest reference.
 		id = p.repoDigest(inputs)
 		state["repoDigest"] = resource.NewProperty(id)
+	case keyVaultSecret:
+		state = p.putSecret(state)
 	}
 	return id, state
 }

@@ -192,6 +192,7 @@ var nameKeys = map[string]string{
 	"azure-native:batch:BatchAccount":                   "accountName",
 	"azure-native:app:ManagedEnvironment":               "environmentName",
 	"azure-native:insights:MetricAlert":                 "ruleName",
+	"azure-native:insights:ScheduledQueryRule":          "ruleName",
 	"azure-native:insights:Workbook":                    "resourceName",
 	"azure-native:insights:DiagnosticSetting":           "name",
 	"azure-native:managedidentity:UserAssignedIdentity": "resourceName",

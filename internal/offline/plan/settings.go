@@ -11,6 +11,7 @@ import (
 // reviewer reads "AcrPull" rather than a GUID.
 var roleNames = map[string]string{
 	"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+	"b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
 	"974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
 	"c6a89b2d-59bc-44d0-9896-0f6e12d7b80a": "Storage Queue Data Message Sender",
 	"8a0f0c08-91a1-4084-bc3d-661d67233fed": "Storage Queue Data Message Processor",
@@ -44,6 +45,7 @@ var keySettings = map[string][]setting{
 	"azure-native:network:VirtualNetwork":               {{"space", "addressSpace.addressPrefixes"}},
 	"azure-native:network:PrivateZone":                  {{"zone", "privateZoneName"}},
 	"azure-native:insights:MetricAlert":                 {{"severity", "severity"}, {"every", "evaluationFrequency"}, {"window", "windowSize"}},
+	"azure-native:insights:ScheduledQueryRule":          {{"severity", "severity"}, {"every", "evaluationFrequency"}, {"window", "windowSize"}},
 	"azure-native:authorization:RoleAssignment":         {{"principalType", "principalType"}},
 	"azure-native:managedidentity:UserAssignedIdentity": {{"name", "resourceName"}},
 }

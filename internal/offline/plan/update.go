@@ -181,7 +181,7 @@ func nameInput(token string) string {
 		return "resourceName"
 	case "insights:DiagnosticSetting":
 		return "name"
-	case "insights:MetricAlert":
+	case "insights:MetricAlert", "insights:ScheduledQueryRule":
 		return "ruleName"
 	}
 	parts := strings.Split(token, ":")

@@ -191,49 +191,31 @@ func jobStore(t *testing.T, s router.JobStore) {
 	if _, err := s.Get(ctx, job.ID); router.ErrorCode(err) != router.ENotFound {
 		t.Fatalf("get of a missing job: %v, want not_found", err)
 	}
-	if err := s.Create(ctx, job); err != nil {
-		t.Fatal(err)
+	for _, state := range []router.JobState{router.JobRunning, router.JobSucceeded} {
+		job.State = state
+		if err := s.Put(ctx, job); err != nil {
+			t.Fatal(err)
+		}
 	}
-	done := job
-	done.State, done.Result = router.JobSucceeded, []byte(`{"y":1}`)
-	if err := s.Put(ctx, done); err != nil {
+	job.Result = []byte(`{"y":1}`)
+	if err := s.Put(ctx, job); err != nil {
 		t.Fatal(err)
-	}
-	if err := s.Create(ctx, job); err != nil {
-		t.Fatalf("create of an existing job: %v, want nil", err)
 	}
 	got, err := s.Get(ctx, job.ID)
 	if err != nil || got.State != router.JobSucceeded || string(got.Result) != `{"y":1}` || !got.Created.Equal(t0) {
-		t.Fatalf("get: %+v %v; want the stored succeeded job, untouched by a later Create", got, err)
+		t.Fatalf("get: %+v %v; want the last record put", got, err)
 	}
 
-	until := t0.Add(time.Minute)
-	c, err := s.Claim(ctx, "key", "body", "job-1", until)
-	if err != nil || c.Existing || c.JobID != "job-1" || !c.Until.Equal(until) {
+	c, err := s.Claim(ctx, "key", "body", "job-1")
+	if err != nil || c.Existing || c.JobID != "job-1" {
 		t.Fatalf("first claim: %+v %v", c, err)
 	}
-	c, err = s.Claim(ctx, "key", "body", "job-2", until.Add(time.Hour))
-	if err != nil || !c.Existing || c.JobID != "job-1" || !c.Until.Equal(until) {
-		t.Fatalf("second claim: %+v %v, want job-1's binding with its deadline", c, err)
+	c, err = s.Claim(ctx, "key", "body", "job-2")
+	if err != nil || !c.Existing || c.JobID != "job-1" {
+		t.Fatalf("second claim: %+v %v, want job-1's binding", c, err)
 	}
-	if _, err := s.Claim(ctx, "key", "other body", "job-3", until); router.ErrorCode(err) != router.EIdempotencyConflict {
+	if _, err := s.Claim(ctx, "key", "other body", "job-3"); router.ErrorCode(err) != router.EIdempotencyConflict {
 		t.Fatalf("claim with another body: %v, want idempotency_conflict", err)
-	}
-	later := until.Add(time.Minute)
-	if took, err := s.TakeOver(ctx, "key", until, later); err != nil || !took {
-		t.Fatalf("take-over of the held deadline: %v %v", took, err)
-	}
-	if took, err := s.TakeOver(ctx, "key", until, later.Add(time.Hour)); err != nil || took {
-		t.Fatalf("second take-over from the same deadline: %v %v, want refused (someone took it first)", took, err)
-	}
-	if took, err := s.TakeOver(ctx, "key", later, time.Time{}); err != nil || !took {
-		t.Fatalf("giving the claim up: %v %v", took, err)
-	}
-	if c, _ := s.Claim(ctx, "key", "body", "job-4", later); !c.Existing || c.JobID != "job-1" || !c.Until.IsZero() {
-		t.Fatalf("claim after giving it up: %+v, want job-1's binding with no deadline", c)
-	}
-	if _, err := s.TakeOver(ctx, "no such key", time.Time{}, later); router.ErrorCode(err) != router.ENotFound {
-		t.Fatalf("take-over of an unbound key: %v, want not_found", err)
 	}
 }
 
