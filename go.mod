@@ -14,6 +14,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/pulumi/pulumi-azure-native-sdk/app/v2 v2.90.0
 	github.com/pulumi/pulumi-azure-native-sdk/authorization/v2 v2.90.0
+	github.com/pulumi/pulumi-azure-native-sdk/cdn/v2 v2.90.0
 	github.com/pulumi/pulumi-azure-native-sdk/consumption/v2 v2.90.0
 	github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2 v2.90.0
 	github.com/pulumi/pulumi-azure-native-sdk/insights/v2 v2.90.0
@@ -116,7 +117,6 @@ require (
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
-	github.com/pulumi/pulumi-azure-native-sdk/cdn/v2 v2.90.0 // indirect
 	github.com/pulumi/pulumi-azure-native-sdk/v2 v2.90.0 // indirect
 	github.com/pulumi/pulumi-cloud-sdk/go v1.20261104.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
