@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -139,28 +137,12 @@ func TestGlobalStackBeforeTwoRegions(t *testing.T) {
 	}
 }
 
-// readmeOutputsOf are the README's `pulumi stack output -s <stack> NAME`
-// commands, anywhere in it, for one stack.
+// readmeOutputsOf are the README's reads of one stack's outputs.
 func readmeOutputsOf(t *testing.T, stack string) []PulumiCommand {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(RepoRoot(), "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmds, err := Commands(string(b), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []PulumiCommand
-	for _, c := range cmds {
-		if len(c.Words) < 4 || c.Words[0] != "pulumi" || c.Words[1] != "stack" || c.Words[2] != "output" {
-			continue
-		}
-		p, err := ParsePulumi(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Stack == stack && outputName.MatchString(p.Output) {
+	for _, p := range readmeOutputReads(t) {
+		if p.Stack == stack {
 			out = append(out, p)
 		}
 	}
