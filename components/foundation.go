@@ -27,30 +27,14 @@ type foundation struct {
 // an existing one), the names' random suffix and the network.
 func newFoundation(ctx *pulumi.Context, name string, args *PlatformArgs, parent pulumi.ResourceOption) (*foundation, error) {
 	tags := StackTags(args.Project, args.Stack, args.ExtraTags)
-	create := args.ResourceGroupName == config.ResourceGroupCreate
-	rgName := args.ResourceGroupName
-	if create {
-		rgName = "rg-gpuorch-" + config.StackPart(args.Stack)
-	}
-	naming := NewNaming(args.Stack, args.SubscriptionID, rgName)
 	location := pulumi.String(args.Location)
-
-	f := &foundation{}
-	if create {
-		rg, err := resources.NewResourceGroup(ctx, name+"-rg", &resources.ResourceGroupArgs{
-			ResourceGroupName: pulumi.String(rgName),
-			Location:          location,
-			Tags:              tags,
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("resource group: %w", err)
-		}
-		f.resourceGroupName, f.resourceGroupID = rg.Name, rg.ID().ToStringOutput()
-	} else {
-		// An existing group: its id follows from subscription and name.
-		f.resourceGroupName = pulumi.String(rgName).ToStringOutput()
-		f.resourceGroupID = pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.SubscriptionID, rgName)
+	group, err := newResourceGroup(ctx, name, args.Stack, args.ResourceGroupName, args.SubscriptionID, location, tags, parent)
+	if err != nil {
+		return nil, err
 	}
+	naming := NewNaming(args.Stack, args.SubscriptionID, group.azureName)
+
+	f := &foundation{resourceGroupName: group.name, resourceGroupID: group.id}
 
 	// Key Vault and storage names carry a random suffix per deployment:
 	// after `pulumi destroy`, purge protection holds a vault's name for its
@@ -63,7 +47,7 @@ func newFoundation(ctx *pulumi.Context, name string, args *PlatformArgs, parent 
 		Special: pulumi.Bool(false),
 		Keepers: pulumi.StringMap{
 			"subscription":  pulumi.String(args.SubscriptionID),
-			"resourceGroup": pulumi.String(rgName),
+			"resourceGroup": pulumi.String(group.azureName),
 			"stack":         pulumi.String(args.Stack),
 		},
 	}, parent)
@@ -79,4 +63,32 @@ func newFoundation(ctx *pulumi.Context, name string, args *PlatformArgs, parent 
 		return nil, err
 	}
 	return f, nil
+}
+
+// resourceGroup is where a stack's resources go.
+type resourceGroup struct {
+	// azureName is the group's name, known before deployment.
+	azureName string
+	name, id  pulumi.StringOutput
+}
+
+// newResourceGroup declares the stack's resource group, rg-gpuorch-<stack>,
+// unless the stack deploys into an existing one (configured is not
+// config.ResourceGroupCreate), which it only names.
+func newResourceGroup(ctx *pulumi.Context, name, stack, configured, subscriptionID string, location pulumi.StringInput, tags pulumi.StringMap, parent pulumi.ResourceOption) (*resourceGroup, error) {
+	if configured != config.ResourceGroupCreate {
+		// An existing group: its id follows from subscription and name.
+		return &resourceGroup{azureName: configured, name: pulumi.String(configured).ToStringOutput(),
+			id: pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", subscriptionID, configured)}, nil
+	}
+	azureName := "rg-gpuorch-" + config.StackPart(stack)
+	rg, err := resources.NewResourceGroup(ctx, name+"-rg", &resources.ResourceGroupArgs{
+		ResourceGroupName: pulumi.String(azureName),
+		Location:          location,
+		Tags:              tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("resource group: %w", err)
+	}
+	return &resourceGroup{azureName: azureName, name: rg.Name, id: rg.ID().ToStringOutput()}, nil
 }

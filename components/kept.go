@@ -38,7 +38,7 @@ func newKeptTiers(ctx *pulumi.Context, name string, args *PlatformArgs, base *fo
 		return nil, err
 	}
 
-	key, err := newAPIKey(ctx, name, parent)
+	key, err := routerKey(ctx, name, args, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +62,7 @@ func newKeptTiers(ctx *pulumi.Context, name string, args *PlatformArgs, base *fo
 		Placement:            base.lasting,
 		Retain:               args.RetainData,
 		PayloadRetentionDays: args.PayloadRetentionDays,
+		Redundancy:           args.StorageRedundancy,
 		PrivateLink:          base.network.link(),
 	}, parent)
 	if err != nil {
@@ -78,6 +79,16 @@ func newKeptTiers(ctx *pulumi.Context, name string, args *PlatformArgs, base *fo
 		return nil, err
 	}
 	return &keptTiers{observability: obs, apiKey: key, vault: vault, storage: store, registry: registry}, nil
+}
+
+// routerKey is the key the router accepts: the region's own, generated
+// here, or, behind a global stack, the deployment's, which every region
+// accepts.
+func routerKey(ctx *pulumi.Context, name string, args *PlatformArgs, parent pulumi.ResourceOption) (*apiKey, error) {
+	if m := args.Membership; m != nil {
+		return &apiKey{key: m.APIKey, hash: m.APIKeyHash}, nil
+	}
+	return newAPIKey(ctx, name, parent)
 }
 
 // images are what the stack builds or takes as given: the reference model

@@ -17,6 +17,9 @@ type PlatformArgs struct {
 	Project string
 	// SubscriptionID and TenantID come from the deploying identity.
 	SubscriptionID, TenantID string
+	// Membership, when the stack sits behind a global stack, is what the
+	// global stack tells it; nil for a region on its own.
+	Membership *Membership
 }
 
 // Platform composes the tiers in the order data flows through them:

@@ -3,6 +3,7 @@ package components
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -90,6 +91,9 @@ func routerEnv(args *PlatformArgs, ids *identities, vault *Vault, store *Storage
 		routerconfig.EnvScaleDownDelay:       pulumi.String(fmt.Sprintf("%ds", first.App.CooldownSeconds)),
 		routerconfig.EnvMaxBodyBytes:         pulumi.String(strconv.Itoa(args.Routing.MaxBodyBytes)),
 		routerconfig.EnvModels:               routerModels(args, models, bat, pricing.Default()),
+	}
+	if m := args.Membership; m != nil {
+		maps.Copy(env, m.regionEnv())
 	}
 	if len(args.Router.AllowedOrigins) > 0 {
 		env[routerconfig.EnvCORSOrigins] = pulumi.String(strings.Join(args.Router.AllowedOrigins, ","))

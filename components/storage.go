@@ -23,6 +23,11 @@ type StorageArgs struct {
 	Placement
 	// PayloadRetentionDays is how long request payloads and results are kept.
 	PayloadRetentionDays int
+	// Redundancy is the account's replication, LRS, ZRS, GRS, RAGRS, GZRS
+	// or RAGZRS (config.StorageRedundancies): what of the accepted jobs
+	// and results survives the loss of a datacenter, a zone or the region
+	// (README, Disaster recovery).
+	Redundancy string
 	// PrivateLink, when set, turns public network access off and gives the
 	// blob and queue services private endpoints there.
 	PrivateLink *PrivateLink
@@ -82,7 +87,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 		ResourceGroupName:            args.ResourceGroupName,
 		Location:                     args.Location,
 		Kind:                         pulumi.String("StorageV2"),
-		Sku:                          &storage.SkuArgs{Name: pulumi.String("Standard_LRS")},
+		Sku:                          &storage.SkuArgs{Name: pulumi.String("Standard_" + args.Redundancy)},
 		EnableHttpsTrafficOnly:       pulumi.Bool(true),
 		MinimumTlsVersion:            pulumi.String("TLS1_2"),
 		AllowBlobPublicAccess:        pulumi.Bool(false),

@@ -12,10 +12,11 @@ import (
 
 // The storage tier alone: the names it outputs are the ones the router looks
 // for without configuration, shared keys are off, and the lifecycle rule
-// covers exactly the two containers for the days asked.
+// covers exactly the two containers for the days asked, and the account is
+// replicated as asked.
 func TestStorageOutputsTheRoutersNamesAndExpiresPayloads(t *testing.T) {
 	res := declare(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
-		s, err := components.NewStorage(ctx, "st", &components.StorageArgs{Placement: place(), PayloadRetentionDays: 3})
+		s, err := components.NewStorage(ctx, "st", &components.StorageArgs{Placement: place(), PayloadRetentionDays: 3, Redundancy: "RAGRS"})
 		if err != nil {
 			return nil, err
 		}
@@ -37,6 +38,9 @@ func TestStorageOutputsTheRoutersNamesAndExpiresPayloads(t *testing.T) {
 	}
 	if shared, set := acct[0].Bool("allowSharedKeyAccess"); !set || shared {
 		t.Error("shared key access is not turned off")
+	}
+	if sku := acct[0].String("sku.name"); sku != "Standard_RAGRS" {
+		t.Errorf("account SKU %q, want Standard_RAGRS for Redundancy RAGRS", sku)
 	}
 	if acct[0].String("tags.team") != "ml" {
 		t.Error("the placement's tags are not on the account")

@@ -124,6 +124,42 @@ func TestEveryNameSatisfiesItsRuleForAnyStackName(t *testing.T) {
 	t.Logf("%d stack names, %d globally unique names checked", len(stackNames()), len(owner))
 }
 
+// The global stack's names, too, satisfy their rules for any stack name,
+// and its endpoint's name (unique across Azure) differs between stacks.
+func TestGlobalStackNamesSatisfyTheirRulesForAnyStackName(t *testing.T) {
+	regions := mockedRegions(t)
+	cfg, err := mockstack.LoadStackConfig("..", "global")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts []mockstack.Option
+	for name, res := range regions {
+		opts = append(opts, mockstack.WithStackOutputs(name, res.Outputs))
+	}
+	owner := map[string]string{}
+	for _, sn := range stackNames() {
+		if regions[sn] != nil {
+			continue // a global stack cannot be one of its own regions
+		}
+		c := cfg.With(nil)
+		c.Stack = sn
+		res, err := mockstack.RunConfig(c, stack.Program, opts...)
+		if err != nil {
+			t.Fatalf("global stack %q: %v", sn, err)
+		}
+		all := names(t, res)
+		if len(all) < 8 {
+			t.Fatalf("global stack %q: %d named resources", sn, len(all))
+		}
+		for k, v := range globalNames(all) {
+			if other, dup := owner[v]; dup && other != sn {
+				t.Errorf("%s is %q for both stack %q and stack %q", k, v, other, sn)
+			}
+			owner[v] = sn
+		}
+	}
+}
+
 // scopedToParent are types whose names need only be unique within the
 // resource they belong to (a vault's secrets, an account's queues, the
 // diagnostic settings of one resource), which differs between stacks.

@@ -24,8 +24,9 @@ func Run(ctx *pulumi.Context) error {
 	return nil
 }
 
-// Program declares the platform and returns the stack outputs by name.
-// Config errors return before any resource is declared.
+// Program declares the platform, or for the global stack the front door
+// before the regions' platforms (global.go), and returns the stack outputs
+// by name. Config errors return before any resource is declared.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	cfg, err := config.Load(ctx)
 	if err != nil {
@@ -35,11 +36,19 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the deploying identity's subscription and tenant: %w", err)
 	}
+	if cfg.Deployment.Global() {
+		return globalProgram(ctx, cfg, client.SubscriptionId)
+	}
+	membership, err := joinGlobal(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	platform, err := components.NewPlatform(ctx, "gpuorch", &components.PlatformArgs{
 		Config:         *cfg,
 		Project:        ctx.Project(),
 		SubscriptionID: client.SubscriptionId,
 		TenantID:       client.TenantId,
+		Membership:     membership,
 	})
 	if err != nil {
 		return nil, err
@@ -58,6 +67,8 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	// in a single-model stack; models has every model's.
 	def := platform.Models[0]
 	return pulumi.Map{
+		// location is the region the global stack knows this stack by.
+		"location":             pulumi.String(cfg.Location),
 		"resourceGroupName":    platform.ResourceGroupName,
 		"workspaceId":          platform.Observability.WorkspaceID,
 		"actionGroupId":        platform.Observability.ActionGroupID,

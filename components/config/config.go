@@ -43,6 +43,14 @@ type Config struct {
 
 	PayloadRetentionDays int
 	RetainData           bool
+	// StorageRedundancy is the storage account's replication (LRS, ZRS,
+	// GRS, RAGRS, GZRS or RAGZRS): the SKU is Standard_<StorageRedundancy>.
+	StorageRedundancy string
+
+	// Deployment is the stack's place in a multi-region deployment
+	// (multiregion.go): a region's platform, alone or behind a global
+	// stack, or the global stack itself.
+	Deployment Deployment
 
 	ExtraTags map[string]string
 
@@ -203,10 +211,13 @@ func Parse(stack string, raw map[string]string) (*Config, error) {
 		},
 		PayloadRetentionDays: p.integer("payloadRetentionDays"),
 		RetainData:           p.boolean("retainData"),
+		StorageRedundancy:    p.str("storageRedundancy"),
+		Deployment:           p.deployment(),
 		ExtraTags:            p.stringMap("tags"),
 	}
 	c.Models, c.listed = p.models()
 	errs := append(p.errs, c.validate()...)
+	errs = append(errs, c.validateDeployment(raw)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid stack configuration for %q:\n  %w", stack, errors.Join(errs...))
 	}

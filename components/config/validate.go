@@ -38,7 +38,11 @@ func (c *Config) validate() []error {
 	default:
 		add("gpuRegionCheck", c.GPURegionCheck, "allowed: strict, off")
 	}
-	errs = append(errs, c.validateModels()...)
+	// The global stack runs no model: its location places only its
+	// resource group, which needs no GPU.
+	if !c.Deployment.Global() {
+		errs = append(errs, c.validateModels()...)
+	}
 
 	r := c.Routing
 	positive("realtimeThresholdMs", r.RealtimeThresholdMs)

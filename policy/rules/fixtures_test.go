@@ -212,7 +212,59 @@ func baseline() fixtures {
 		"component": {typ: "gpu-orchestration:storage:Storage", name: "gpuorch-storage", inputs: map[string]any{}},
 	}
 	addNetwork(fs)
+	addFrontDoor(fs)
 	return fs
+}
+
+// addFrontDoor adds a global stack's front door: profile, endpoint, one
+// origin group probing two regions' routers, the route, and the firewall
+// with its security policy. (The pack judges whatever one run holds; the
+// rules for a front door and for a region's platform do not meet.)
+func addFrontDoor(fs fixtures) {
+	rg := "rg-gpuorch-global"
+	fs["afd"] = &fixture{typ: "azure-native:cdn:Profile", name: "gpuorch-frontdoor-profile", inputs: map[string]any{
+		"profileName": "afd-gpuorch-global", "resourceGroupName": rg, "location": "global",
+		"sku": map[string]any{"name": "Standard_AzureFrontDoor"}, "originResponseTimeoutSeconds": 240, "tags": tags("prod"),
+	}}
+	fs["fde"] = &fixture{typ: "azure-native:cdn:AFDEndpoint", name: "gpuorch-frontdoor-endpoint", inputs: map[string]any{
+		"endpointName": "fde-gpuorch-global", "profileName": "afd-gpuorch-global", "resourceGroupName": rg, "location": "global",
+		"enabledState": "Enabled", "tags": tags("prod"),
+	}, deps: []string{"afd"}}
+	fs["og"] = &fixture{typ: "azure-native:cdn:AFDOriginGroup", name: "gpuorch-frontdoor-routers", inputs: map[string]any{
+		"originGroupName": "routers", "profileName": "afd-gpuorch-global", "resourceGroupName": rg,
+		"healthProbeSettings":   map[string]any{"probePath": "/readyz", "probeProtocol": "Https", "probeRequestType": "HEAD", "probeIntervalInSeconds": 30},
+		"loadBalancingSettings": map[string]any{"sampleSize": 4, "successfulSamplesRequired": 3, "additionalLatencyInMilliseconds": 0},
+	}, deps: []string{"afd"}}
+	for _, region := range []string{"swedencentral", "westus3"} {
+		host := "ca-gpuorch-prod-router.kindstone." + region + ".azurecontainerapps.io"
+		fs["origin "+region] = &fixture{typ: "azure-native:cdn:AFDOrigin", name: "gpuorch-frontdoor-origin-" + region, inputs: map[string]any{
+			"originName": "origin-" + region, "originGroupName": "routers", "profileName": "afd-gpuorch-global", "resourceGroupName": rg,
+			"hostName": host, "originHostHeader": host, "httpsPort": 443, "enforceCertificateNameCheck": true,
+			"priority": 1, "weight": 1000, "enabledState": "Enabled",
+		}, deps: []string{"og", "afd"}}
+	}
+	fs["route"] = &fixture{typ: "azure-native:cdn:Route", name: "gpuorch-frontdoor-route", inputs: map[string]any{
+		"routeName": "api", "endpointName": "fde-gpuorch-global", "profileName": "afd-gpuorch-global", "resourceGroupName": rg,
+		"originGroup": map[string]any{"id": rgID + "/providers/x/routers"}, "patternsToMatch": []any{"/*"},
+		"supportedProtocols": []any{"Https"}, "httpsRedirect": "Disabled", "forwardingProtocol": "HttpsOnly",
+		"linkToDefaultDomain": "Enabled", "enabledState": "Enabled",
+	}, deps: []string{"fde", "og", "origin swedencentral", "origin westus3"}}
+	fs["waf"] = &fixture{typ: "azure-native:network:Policy", name: "gpuorch-frontdoor-waf", inputs: map[string]any{
+		"policyName": "wafgpuorchglobal123abc", "resourceGroupName": rg, "location": "Global",
+		"sku":            map[string]any{"name": "Standard_AzureFrontDoor"},
+		"policySettings": map[string]any{"enabledState": "Enabled", "mode": "Prevention", "customBlockResponseStatusCode": 429},
+		"customRules": map[string]any{"rules": []any{map[string]any{
+			"name": "ratePerClientAddress", "priority": 100, "ruleType": "RateLimitRule", "rateLimitDurationInMinutes": 1,
+			"rateLimitThreshold": 3000, "action": "Block",
+			"matchConditions": []any{map[string]any{"matchVariable": "SocketAddr", "operator": "IPMatch", "matchValue": []any{"0.0.0.0/0", "::/0"}}},
+		}}},
+		"tags": tags("prod"),
+	}}
+	fs["security"] = &fixture{typ: "azure-native:cdn:SecurityPolicy", name: "gpuorch-frontdoor-security", inputs: map[string]any{
+		"securityPolicyName": "waf", "profileName": "afd-gpuorch-global", "resourceGroupName": rg,
+		"parameters": map[string]any{"type": "WebApplicationFirewall", "wafPolicy": map[string]any{"id": rgID + "/providers/x/waf"},
+			"associations": []any{map[string]any{"domains": []any{map[string]any{"id": rgID + "/providers/x/fde"}}, "patternsToMatch": []any{"/*"}}}},
+	}, deps: []string{"afd", "waf", "fde"}}
 }
 
 const vnetID = rgID + "/providers/Microsoft.Network/virtualNetworks/vnet-gpuorch-prod"

@@ -81,6 +81,7 @@ func Policies(s Settings) []policyx.Policy {
 		batchPolicies(s),
 		registryPolicies(),
 		networkPolicies(s),
+		frontDoorPolicies(),
 		accessPolicies(),
 		grantsPolicies(),
 		monitoringPolicies(),

@@ -38,6 +38,32 @@ var ruleCases = []ruleCase{
 		[]string{`blob container "gpuorch-results": set publicAccess to "None" (it is "Container")`}, check.Options{}},
 	{"shared keys on", "storage-shared-key-off", func(f fixtures) { f["st"].set("allowSharedKeyAccess", true) },
 		[]string{"set allowSharedKeyAccess to false", "managed identity"}, check.Options{}},
+	// Front Door (the global stack)
+	{"route forwards over HTTP", "frontdoor-https-only", func(f fixtures) { f["route"].set("forwardingProtocol", "MatchRequest") },
+		[]string{`front door route "gpuorch-frontdoor-route": set forwardingProtocol to HttpsOnly (it is MatchRequest)`}, check.Options{}},
+	{"route accepts HTTP", "frontdoor-https-only", func(f fixtures) { f["route"].set("supportedProtocols", []any{"Http", "Https"}) },
+		[]string{`front door route "gpuorch-frontdoor-route" accepts HTTP: set supportedProtocols to [Https], or httpsRedirect to Enabled`}, check.Options{}},
+	{"route takes Azure's default protocols", "frontdoor-https-only", func(f fixtures) { f["route"].del("supportedProtocols") },
+		[]string{"accepts HTTP"}, check.Options{}},
+	{"HTTP redirected to HTTPS is fine", "", func(f fixtures) {
+		f["route"].set("supportedProtocols", []any{"Http", "Https"}).set("httpsRedirect", "Enabled")
+	}, nil, check.Options{}},
+	{"origin certificate unchecked", "frontdoor-https-only", func(f fixtures) { f["origin westus3"].set("enforceCertificateNameCheck", false) },
+		[]string{`front door origin "gpuorch-frontdoor-origin-westus3": set enforceCertificateNameCheck to true`}, check.Options{}},
+	{"probes on /healthz", "frontdoor-probes-readyz", func(f fixtures) { f["og"].set("healthProbeSettings.probePath", "/healthz") },
+		[]string{`front door origin group "gpuorch-frontdoor-routers" probes /healthz: set healthProbeSettings.probePath to /readyz`}, check.Options{}},
+	{"probes over HTTP", "frontdoor-probes-readyz", func(f fixtures) { f["og"].set("healthProbeSettings.probeProtocol", "Http") },
+		[]string{"probes over Http: set healthProbeSettings.probeProtocol to Https"}, check.Options{}},
+	{"no probes at all", "frontdoor-probes-readyz", func(f fixtures) { f["og"].del("healthProbeSettings") },
+		[]string{`front door origin group "gpuorch-frontdoor-routers" has no health probe`}, check.Options{}},
+	{"origin outside any group", "frontdoor-origins-probed", func(f fixtures) { f["origin westus3"].deps = []string{"afd"} },
+		[]string{`front door origin "gpuorch-frontdoor-origin-westus3" belongs to no origin group of this stack`}, check.Options{}},
+	{"firewall only detects", "frontdoor-waf-prevention", func(f fixtures) { f["waf"].set("policySettings.mode", "Detection") },
+		[]string{`front door endpoint "gpuorch-frontdoor-endpoint" has no firewall in Prevention mode`}, check.Options{}},
+	{"endpoint without security policy", "frontdoor-waf-prevention", func(f fixtures) { delete(f, "security") },
+		[]string{`front door endpoint "gpuorch-frontdoor-endpoint" has no firewall in Prevention mode`}, check.Options{}},
+	{"untagged profile", "required-tags", func(f fixtures) { f["afd"].del("tags") },
+		[]string{`add tags project, stack, managed-by`}, check.Options{}},
 	// Key Vault
 	{"vault access policies", "keyvault-rbac", func(f fixtures) {
 		f["kv"].set("properties.enableRbacAuthorization", false)

@@ -13,13 +13,15 @@ var requiredTags = []string{"project", "stack", "managed-by"}
 
 // taggableTypes have a `tags` input in @pulumi/azure-native 2.90.0 (checked
 // in each resource's .d.ts). Budget, Queue, BlobContainer, ManagementPolicy,
-// RoleAssignment and Batch Pool (API 2023-05-01) have none. Any other
+// RoleAssignment, Batch Pool (API 2023-05-01) and Front Door's origin
+// groups, origins, routes and security policies have none. Any other
 // azure-native resource that sends tags is held to the same rule.
 var taggableTypes = []string{
 	"resources:ResourceGroup", "operationalinsights:Workspace", "insights:ActionGroup",
 	"insights:MetricAlert", "insights:Workbook", "keyvault:Vault", "keyvault:Secret",
 	"storage:StorageAccount", "app:ManagedEnvironment", "app:ContainerApp",
 	"batch:BatchAccount", "managedidentity:UserAssignedIdentity", "containerregistry:Registry",
+	"cdn:Profile", "cdn:AFDEndpoint", "network:Policy",
 }
 
 func tagPolicies() []policyx.Policy {

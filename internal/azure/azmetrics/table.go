@@ -23,6 +23,7 @@ const (
 	ContainerApps = "Microsoft.App/containerApps"
 	QueueServices = "Microsoft.Storage/storageAccounts/queueServices"
 	BatchAccounts = "Microsoft.Batch/batchAccounts"
+	CdnProfiles   = "Microsoft.Cdn/profiles"
 )
 
 // Metric is one platform metric: where it lives, what may aggregate it, and
@@ -43,6 +44,7 @@ type Metric struct {
 const (
 	srcContainerApps = "learn.microsoft.com azure/azure-monitor/reference/supported-metrics/microsoft-app-containerapps-metrics (generated 2025-04-16; MicrosoftDocs/azure-reference-other azure-monitor-ref/supported-metrics/includes/microsoft-app-containerapps-metrics-include.md)"
 	srcQueue         = "learn.microsoft.com azure/azure-monitor/reference/supported-metrics/microsoft-storage-storageaccounts-queueservices-metrics (MicrosoftDocs/azure-reference-other azure-monitor-ref/supported-metrics/includes/microsoft-storage-storageaccounts-queueservices-metrics-include.md)"
+	srcCdn           = "learn.microsoft.com azure/azure-monitor/reference/supported-metrics/microsoft-cdn-profiles-metrics (OriginHealthPercentage: Percent, Average, dimensions Origin and OriginGroup; MicrosoftDocs/azure-reference-other azure-monitor-ref/supported-metrics/includes/microsoft-cdn-profiles-metrics-include.md)"
 	srcBatch         = "learn.microsoft.com azure/azure-monitor/reference/supported-metrics/microsoft-batch-batchaccounts-metrics (generated 2025-04-16: every Batch metric is Total (Sum) only; MicrosoftDocs/azure-reference-other azure-monitor-ref/supported-metrics/includes/microsoft-batch-batchaccounts-metrics-include.md)"
 )
 
@@ -55,6 +57,7 @@ var Table = []Metric{
 	{ContainerApps, "RestartCount", []string{Average, Total, Maximum, Minimum}, false, srcContainerApps},
 	{ContainerApps, "GpuUtilizationPercentage", []string{Average, Maximum, Minimum}, true, srcContainerApps},
 	{QueueServices, "QueueMessageCount", []string{Average}, false, srcQueue},
+	{CdnProfiles, "OriginHealthPercentage", []string{Average}, false, srcCdn},
 	{BatchAccounts, "PreemptedNodeCount", []string{Total}, false, srcBatch},
 	{BatchAccounts, "StartTaskFailedNodeCount", []string{Total}, false, srcBatch},
 	{BatchAccounts, "UnusableNodeCount", []string{Total}, false, srcBatch},

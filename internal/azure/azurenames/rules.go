@@ -44,6 +44,8 @@ var (
 	secretName  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 	poolName    = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	networkName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
+	cdnName     = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	wafPolicy   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
 )
 
 // Rules by azure-native type ("module:Type", any API version).
@@ -72,6 +74,13 @@ var Rules = map[string]Rule{
 	"network:NetworkSecurityGroup":         {1, 80, networkName, "1-80 alphanumerics, underscores, periods and hyphens, start alphanumeric, end alphanumeric or underscore", false},
 	"network:PrivateEndpoint":              {2, 64, networkName, "2-64 alphanumerics, underscores, periods and hyphens, start alphanumeric, end alphanumeric or underscore", false},
 	"network:VirtualNetworkLink":           {1, 80, networkName, "1-80 alphanumerics, underscores, periods and hyphens, start alphanumeric, end alphanumeric or underscore", false},
+	"cdn:Profile":                          {1, 260, cdnName, "1-260 alphanumerics and hyphens, start and end alphanumeric", false},
+	"cdn:AFDEndpoint":                      {1, 50, cdnName, "1-50 alphanumerics and hyphens, start and end alphanumeric (unique across Azure; Front Door adds a hash to the host name)", true},
+	"cdn:AFDOriginGroup":                   {1, 50, cdnName, "1-50 alphanumerics and hyphens, start and end alphanumeric", false},
+	"cdn:AFDOrigin":                        {1, 50, cdnName, "1-50 alphanumerics and hyphens, start and end alphanumeric", false},
+	"cdn:Route":                            {1, 50, cdnName, "1-50 alphanumerics and hyphens, start and end alphanumeric", false},
+	// FrontDoorWebApplicationFirewallPolicies.
+	"network:Policy": {1, 128, wafPolicy, "1-128 alphanumerics, start with a letter", false},
 }
 
 // Check reports whether name satisfies the rule, with the reason if not.

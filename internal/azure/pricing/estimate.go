@@ -2,6 +2,8 @@ package pricing
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -176,6 +178,9 @@ func Compute(fp Footprint, t Table, a Assumptions) Estimate {
 		e.Fixed = append(e.Fixed,
 			line("storage capacity (Hot LRS)", st, a.StorageGB, "GB-months", t.BlobHotLRSGBMon.USD, []string{t.BlobHotLRSGBMon.ID}, "stated"),
 			line("storage operations", st, a.StorageOpsPerMonth/10000, "10k operations", t.StorageOps10k.USD, []string{t.StorageOps10k.ID}, "stated, priced as writes"))
+	}
+	for _, st := range slices.Sorted(maps.Keys(fp.StorageNotLRS)) {
+		e.Unpriced = append(e.Unpriced, fmt.Sprintf("%s: %s replication, priced above at Hot LRS rates; zone and geo-redundancy cost more per GB, and geo-redundancy adds a charge per GB replicated (README, Disaster recovery)", st, fp.StorageNotLRS[st]))
 	}
 	for _, p := range fp.Pools {
 		e.Fixed = append(e.Fixed, line("Batch account and pool (nodes are variable)", p.Name, 1, "month", t.BatchAccount.USD, []string{t.BatchAccount.ID}, "scales to zero nodes"))

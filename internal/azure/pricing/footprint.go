@@ -10,6 +10,9 @@ type Footprint struct {
 	Registries      []Registry  `json:"registries"`
 	Workspaces      []Workspace `json:"workspaces"`
 	StorageAccounts []string    `json:"storageAccounts"`
+	// StorageNotLRS are the storage accounts replicated other than LRS, by
+	// their SKU (storageRedundancy): the table prices capacity at LRS only.
+	StorageNotLRS map[string]string `json:"storageNotLRS,omitempty"`
 	KeyVaults       []string    `json:"keyVaults"`
 	// KeyVaultSecrets is how many settings the router re-reads from Key Vault.
 	KeyVaultSecrets int `json:"keyVaultSecrets"`

@@ -3,11 +3,12 @@ package enginetest
 import (
 	"context"
 	"encoding/json"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"

@@ -115,6 +115,17 @@ type Option func(*recorder)
 // an image rebuild.
 func WithImageBuild(build string) Option { return func(r *recorder) { r.build = build } }
 
+// WithStackOutputs gives the outputs of another stack, which a
+// StackReference named stack reads: e.g. a mocked run's Result.Outputs.
+func WithStackOutputs(stack string, outputs map[string]Output) Option {
+	return func(r *recorder) {
+		if r.stacks == nil {
+			r.stacks = map[string]map[string]Output{}
+		}
+		r.stacks[stack] = outputs
+	}
+}
+
 // RunConfig runs program with the given stack configuration.
 func RunConfig(cfg *StackConfig, program Program, opts ...Option) (*Result, error) {
 	runMu.Lock()

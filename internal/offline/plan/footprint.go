@@ -70,6 +70,12 @@ func Footprint(doc Document, cfg *config.Config) pricing.Footprint {
 			}
 		case typeStorage:
 			fp.StorageAccounts = append(fp.StorageAccounts, r.Name)
+			if sku := r.Str("sku.name"); sku != "Standard_LRS" {
+				if fp.StorageNotLRS == nil {
+					fp.StorageNotLRS = map[string]string{}
+				}
+				fp.StorageNotLRS[r.Name] = sku
+			}
 		case typeVault:
 			fp.KeyVaults = append(fp.KeyVaults, r.Name)
 		case typeSecret:

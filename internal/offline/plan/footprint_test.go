@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gpu-orchestration/gpu-orchestration/components/config"
@@ -52,5 +53,28 @@ func TestFootprintReadsSizesFromInputs(t *testing.T) {
 		len(fp.PrivateDNSZones) != 1 || fp.PrivateDNSZones[0] != "privatelink.blob.core.windows.net" ||
 		len(fp.EnvironmentsInNetwork) != 1 || fp.EnvironmentsInNetwork[0] != "cae-in-network" {
 		t.Errorf("network footprint: endpoints %v, zones %v, environments in a network %v", fp.PrivateEndpoints, fp.PrivateDNSZones, fp.EnvironmentsInNetwork)
+	}
+}
+
+// A storage account replicated other than LRS is priced at LRS rates, and
+// the estimate says so rather than under-count silently.
+func TestStorageRedundancyOtherThanLRSIsNamedUnpriced(t *testing.T) {
+	d := Document{Resources: []Resource{
+		{Type: typeStorage, Name: "st-lrs", Inputs: map[string]any{"sku": map[string]any{"name": "Standard_LRS"}}},
+		{Type: typeStorage, Name: "st-gzrs", Inputs: map[string]any{"sku": map[string]any{"name": "Standard_GZRS"}}},
+	}}
+	fp := Footprint(d, nil)
+	if len(fp.StorageNotLRS) != 1 || fp.StorageNotLRS["st-gzrs"] != "Standard_GZRS" {
+		t.Fatalf("accounts not LRS %v", fp.StorageNotLRS)
+	}
+	e := pricing.Compute(fp, pricing.Default(), pricing.DefaultAssumptions())
+	var named []string
+	for _, u := range e.Unpriced {
+		if strings.Contains(u, "st-") {
+			named = append(named, u)
+		}
+	}
+	if len(named) != 1 || !strings.Contains(named[0], "st-gzrs: Standard_GZRS replication, priced above at Hot LRS rates") {
+		t.Errorf("unpriced %v", named)
 	}
 }
