@@ -13,7 +13,7 @@ type Footprint struct {
 	// StorageNotLRS are the storage accounts replicated other than LRS, by
 	// their SKU (storageRedundancy): the table prices capacity at LRS only.
 	StorageNotLRS map[string]string `json:"storageNotLRS,omitempty"`
-	KeyVaults       []string    `json:"keyVaults"`
+	KeyVaults     []string          `json:"keyVaults"`
 	// KeyVaultSecrets is how many settings the router re-reads from Key Vault.
 	KeyVaultSecrets int `json:"keyVaultSecrets"`
 	// PrivateEndpoints and PrivateDNSZones are the network tier's billable
