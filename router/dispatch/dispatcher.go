@@ -346,12 +346,13 @@ func (d *Dispatcher) model(w *work) *models.Deployment {
 	return d.cfg.Models.For(w.item.Model)
 }
 
-// revision is the revision of its model a unit's work is pinned to.
+// revision is the revision of its model that runs a unit's work: the one
+// it is pinned to, or stable once that one is rolled back.
 func (d *Dispatcher) revision(w *work) *models.Revision {
 	if w.item.Chunk != nil {
 		return d.model(w).Stable()
 	}
-	return d.model(w).Revision(w.item.Revision)
+	return d.model(w).RunsOn(w.item.Revision)
 }
 
 // Once gathers one micro-batch and runs it to the end (its jobs, then its

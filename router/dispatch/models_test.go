@@ -57,3 +57,40 @@ func TestMicroBatchesNeverMixModels(t *testing.T) {
 		}
 	}
 }
+
+// Jobs pinned to a canary that is rolled back before they run are run by
+// stable, on its image, and their records say so: a canary judged worse
+// runs nothing more.
+func TestARolledBackCanarysQueuedJobsRunOnStable(t *testing.T) {
+	r := newRig()
+	cat, err := models.New([]config.Model{{Name: "chat-1", Key: "chat", InferenceURL: "http://chat/infer", API: router.FormatReference,
+		Image: "cr/chat@sha256:1", BatchCommand: "/bin/chat batch", PoolID: "pool-a100",
+		Revisions: []config.Revision{{Name: "v1", InferenceURL: "http://v1/infer", Weight: 90}, {Name: "v2", InferenceURL: "http://v2/infer", Image: "cr/chat@sha256:2", Weight: 10}}}},
+		live.NewSettings(router.DefaultSettings(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cfg.Models = cat
+	var ids []string
+	for range 3 {
+		job, _, err := r.svc.Submit(t.Context(), router.Submission{Body: []byte(`{}`), ModelKey: "chat", Model: "chat-1", Revision: "v2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, job.ID)
+	}
+	if !cat.For("chat").RollBack("v2", "errors") {
+		t.Fatal("v2 not rolled back")
+	}
+	if _, err := dispatch.New(r.cfg).Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.model.targets) != 1 || r.model.targets[0].Image != "cr/chat@sha256:1" {
+		t.Fatalf("runs on %+v; want one run on stable's image cr/chat@sha256:1", r.model.targets)
+	}
+	for _, id := range ids {
+		if j := r.job(t, id); j.State != router.JobSucceeded || j.Revision != "v1" {
+			t.Errorf("job %s: %s, revision %q; want succeeded by v1", id, j.State, j.Revision)
+		}
+	}
+}

@@ -144,6 +144,9 @@ func (d *Dispatcher) setState(ctx context.Context, w *work, s router.JobState, n
 	}
 	job := w.job
 	job.State, job.Updated, job.Attempts = s, now, int(w.msg.DequeueCount)
+	if _, out := d.model(w).RolledBack()[job.Revision]; out && s == router.JobRunning {
+		job.Revision = d.revision(w).Name // the record says which revision answers
+	}
 	if err := d.cfg.Jobs.Put(ctx, job); err != nil {
 		d.cfg.Log.Warn("job state not stored", "job", job.ID, "state", s, "err", err)
 		return

@@ -94,6 +94,17 @@ func (d *Deployment) isCanary(name string) bool {
 	return false
 }
 
+// RunsOn is the revision that runs batch work pinned to name: that
+// revision while it is in the split, stable once it is rolled back (work
+// queued for a canary judged worse must not run its image) or when the
+// model has no revision of that name.
+func (d *Deployment) RunsOn(name string) *Revision {
+	if _, out := d.split.Load().rolledBack[name]; out {
+		return d.Stable()
+	}
+	return d.Revision(name)
+}
+
 // Revision returns the revision of this name, or stable for "" or a name
 // it has not (a batch job pinned by a router of other revisions).
 func (d *Deployment) Revision(name string) *Revision {
