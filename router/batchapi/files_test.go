@@ -3,6 +3,7 @@ package batchapi
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +120,32 @@ func TestListAndDeleteFiles(t *testing.T) {
 		t.Fatalf("second delete: %v; want not_found", err)
 	}
 	want(list(router.FileQuery{Limit: 100}), out, ids[2], ids[0])
+}
+
+// A batch that ends within the second its input was uploaded lists its
+// output file first, newest first, as it does a second later.
+func TestAnOutputWrittenInTheInputsSecondListsFirst(t *testing.T) {
+	f := newFixture(t, Config{ChunkLines: 10})
+	f.now = f.now.Add(100 * time.Millisecond)
+	in := f.upload(t, chat("a"))
+	b := f.create(t, in)
+	f.step(t, b.ID)
+	f.answer(t, f.queued(t)[0])
+	f.now = f.now.Add(500 * time.Millisecond)
+	f.step(t, b.ID)
+	out := f.batch(t, b.ID).OutputFileID
+	if out == nil {
+		t.Fatal("no output file")
+	}
+	page, err := f.svc.ListFiles(t.Context(), router.FileQuery{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range page.Data {
+		got = append(got, d.ID)
+	}
+	if !slices.Equal(got, []string{*out, in}) {
+		t.Fatalf("listed %v; want the output %s, then the input %s", got, *out, in)
+	}
 }

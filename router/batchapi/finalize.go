@@ -16,7 +16,8 @@ import (
 // files under the same ids.
 func (s *Service) finalize(ctx context.Context, l *lease, rec *record, ending router.BatchStatus) error {
 	if rec.Status != router.BatchFinalizing {
-		rec.Ending, rec.Status, rec.FinalizingAt = ending, router.BatchFinalizing, unix(s.cfg.Now())
+		now := s.cfg.Now()
+		rec.Ending, rec.Status, rec.FinalizingAt, rec.FinalizingNanos = ending, router.BatchFinalizing, unix(now), now.UnixNano()
 		if err := s.save(ctx, l, *rec); err != nil {
 			return err
 		}
@@ -32,7 +33,7 @@ func (s *Service) finalize(ctx context.Context, l *lease, rec *record, ending ro
 	}
 	var counts router.RequestCounts
 	for _, kind := range []string{"output", "error"} {
-		id := derivedFileID(rec.ID, kind, *rec.FinalizingAt)
+		id := derivedFileID(rec.ID, kind, rec.finalizingAt())
 		file, lines := s.assemble(ctx, rec, res, kind == "output", unrun)
 		n, err := s.cfg.Blobs.Upload(ctx, s.cfg.Container, fileDataName(id), file)
 		file.Close() // ends the assembly if the upload stopped first

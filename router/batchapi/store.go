@@ -49,6 +49,10 @@ type record struct {
 	// Ending is the status finalizing leads to: completed, cancelled or
 	// expired.
 	Ending router.BatchStatus `json:"gpuorch_ending,omitempty"`
+	// FinalizingNanos is FinalizingAt to the nanosecond: the files a batch
+	// writes are named from it, so that they list before its input file,
+	// which may have been uploaded in the same second.
+	FinalizingNanos int64 `json:"gpuorch_finalizing_ns,omitempty"`
 }
 
 func fileObjectName(id string) string { return filesPrefix + id + ".json" }
@@ -75,9 +79,18 @@ func newFileID(now time.Time) string { return "file-" + inverted(now) + router.R
 // derivedFileID names a file a batch writes, the same on every attempt (at
 // is when the batch began finalizing, stored), so a finalisation redone
 // after a restart, or by another replica, overwrites instead of duplicating.
-func derivedFileID(batchID, kind string, at int64) string {
+func derivedFileID(batchID, kind string, at time.Time) string {
 	h := sha256.Sum256([]byte(batchID + "/" + kind))
-	return "file-" + inverted(time.Unix(at, 0)) + hex.EncodeToString(h[:4])
+	return "file-" + inverted(at) + hex.EncodeToString(h[:4])
+}
+
+// finalizingAt is when rec began finalizing, as stored: to the second in a
+// record an earlier version wrote.
+func (rec *record) finalizingAt() time.Time {
+	if rec.FinalizingNanos != 0 {
+		return time.Unix(0, rec.FinalizingNanos)
+	}
+	return time.Unix(*rec.FinalizingAt, 0)
 }
 
 // newBatchID returns an id that sorts before every earlier one.
