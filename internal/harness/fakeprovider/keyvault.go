@@ -11,9 +11,10 @@ import (
 const keyVaultSecret = "azure-native:keyvault:Secret"
 
 // WriteSecret writes a new version of secret name in vault through Key
-// Vault's data plane, as the router writes a model's rollout secret when
-// it rolls a canary back (router.SecretWriter): Pulumi is not told, and
-// sees it at its next refresh.
+// Vault's data plane without the stack's tags, the worst a rollback's write
+// can do (router/azure.KeyVault copies the current version's tags; `az
+// keyvault secret set` does not): Pulumi is not told, and sees it at its
+// next refresh.
 func (c *Cloud) WriteSecret(vault, name string) {
 	c.providers["azure-native"].writeSecret(vault + "/" + name)
 }
