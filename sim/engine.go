@@ -182,10 +182,10 @@ func (e *engine) handle(ev event) {
 		ev.rep.app.replicaReady(ev.rep)
 	case evStreamDone:
 		ev.rep.app.streamDone(ev.rep, ev.gen)
-	case evWoken:
-		ev.app.woken(ev.router)
 	case evCallTimeout:
 		ev.call.app.callTimeout(ev.call)
+	case evWakeTimeout:
+		ev.app.wakeTimeout(ev.gen)
 	case evScaleEval:
 		ev.app.scaleEval()
 		e.again(ev, ev.app.p.ScaleEvalInterval)

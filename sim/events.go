@@ -12,6 +12,7 @@ const (
 	evReplicaReady
 	evStreamDone
 	evCallTimeout
+	evWakeTimeout
 	evScaleEval
 	evDispatch
 	evNodeReady
@@ -21,7 +22,6 @@ const (
 	evEvaluate
 	evDepthPoll
 	evKeepWarm
-	evWoken
 	evSync
 	evAnalyse
 	evOffered

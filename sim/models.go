@@ -51,9 +51,7 @@ type replay struct {
 // each of its simulated router replicas is built from (its models as the
 // router's MODELS would list them).
 type replayRegion struct {
-	name string
-	// start is when its traffic starts, after the replay's first instant.
-	start  time.Duration
+	name   string
 	models []int
 	specs  []config.Model
 	// ids are the IDs of the requests the region received.
@@ -86,7 +84,7 @@ func newRegionsReplay(regions []regionSpec, rule Rule, routers Routers) (*replay
 	}
 	rp := &replay{seed: rule.Seed, routers: routers}
 	for _, reg := range regions {
-		rr := replayRegion{name: reg.name, start: reg.shift}
+		rr := replayRegion{name: reg.name}
 		names := map[string]bool{}
 		for _, m := range reg.models {
 			if len(m.Rows) == 0 {

@@ -60,7 +60,9 @@ type rtCall struct {
 // each request to the ready replica with the fewest streams (a FIFO holds
 // requests while none is ready or all run MaxStreams); scale-in follows the
 // platform's stabilization window, and the cooldown takes an app without
-// requests to its minimum.
+// requests in flight to its minimum. The router's wake request is in flight
+// too, from when it reaches the app until the replica it waits for answers
+// it.
 type app struct {
 	e *engine
 	p Params
@@ -81,7 +83,18 @@ type app struct {
 	// lastActive is the last time a request was in flight.
 	lastActive time.Duration
 	seconds    float64 // replica-seconds billed
-	waking     bool    // the router's wake request is under way
+	// waking is the router's wake request waiting at the ingress for a
+	// replica, or nil; wakes counts those sent.
+	waking *wakeCall
+	wakes  uint64
+}
+
+// wakeCall is the router's wake request to an app: sent at sent by router
+// replica via; gen tells its timeout from a later wake's.
+type wakeCall struct {
+	via  int
+	sent time.Duration
+	gen  uint64
 }
 
 type needSample struct {
@@ -89,7 +102,16 @@ type needSample struct {
 	need int
 }
 
-func (a *app) inFlight() int { return a.serving + a.nWaiting }
+// inFlight counts the requests at the app's ingress, as the HTTP rule
+// does: calls waiting or served, and the router's wake request while it
+// waits through the cold start (a GET like any other to the platform).
+func (a *app) inFlight() int {
+	n := a.serving + a.nWaiting
+	if a.waking != nil {
+		n++
+	}
+	return n
+}
 
 // startMinReplicas brings up the app's minimum replicas, warm, at the start.
 func (a *app) startMinReplicas() {
@@ -225,25 +247,35 @@ func (a *app) scaleOut() {
 }
 
 // wake models the router's wake request after a cold refusal by router
-// replica via: like any request reaching a cold app it starts a replica (a
-// cold start), and its answer tells via's tracker the app is up. At most
-// one is under way per app (the fleet's wake lease, and each replica's
-// own flag).
+// replica via (router/http/wake.go): a request in flight like any other,
+// it makes the HTTP rule start a replica (a cold start) and waits at the
+// ingress until a replica is ready to answer it, which tells via's tracker
+// the app is up. Being in flight, it holds the replica against the
+// cooldown, which counts from its answer. At most one is under way per app
+// (the fleet's wake lease, and each replica's own flag). Like any request
+// it is cut at the ingress timeout (the router's own limit, its
+// REALTIME_TIMEOUT, is the same 240 s) if the cold start takes longer.
 func (a *app) wake(via int) {
-	if a.waking || a.active() > 0 {
+	if a.waking != nil || a.active() > 0 {
 		return
 	}
-	a.waking = true
-	a.peak = max(a.peak, 1)
-	a.startReplica()
+	a.wakes++
+	a.waking = &wakeCall{via: via, sent: a.e.now, gen: a.wakes}
+	a.e.schedule(event{at: a.e.now + a.p.IngressTimeout, kind: evWakeTimeout, app: a, gen: a.wakes})
+	a.scaleOut()
 	a.prod().wakeSent(a, via)
-	a.e.schedule(event{at: a.e.now + a.p.ColdStart, kind: evWoken, app: a, router: via})
 }
 
-// woken is the wake request's answer: never a model-time sample.
-func (a *app) woken(via int) {
-	a.waking = false
-	a.prod().wakeAnswered(a, via)
+// wakeTimeout cuts wake number gen if it still waits: it was in flight
+// until now, and its router learns nothing of a replica.
+func (a *app) wakeTimeout(gen uint64) {
+	w := a.waking
+	if w == nil || w.gen != gen {
+		return
+	}
+	a.waking = nil
+	a.lastActive = a.e.now
+	a.prod().wakeEnded(a, w.via, a.e.now-w.sent, live.Failed)
 }
 
 func (a *app) replicaReady(r *replica) {
@@ -253,6 +285,12 @@ func (a *app) replicaReady(r *replica) {
 	r.ready = true
 	r.last = a.e.now
 	a.fill(r)
+	if w := a.waking; w != nil {
+		// The wake request's answer: GET models needs no model time.
+		a.waking = nil
+		a.lastActive = a.e.now
+		a.prod().wakeEnded(a, w.via, a.e.now-w.sent, live.AnsweredCold)
+	}
 }
 
 // streamDone ends the streams of r whose work is done.

@@ -45,12 +45,12 @@ func (e *engine) build(routed bool) error {
 			if err := m.Params.Validate(); err != nil {
 				return fmt.Errorf("model %s: %w", m.Name, err)
 			}
-			// An app starts when its region's traffic does, as a replay of one
-			// region starts at its first instant: just active (its past is
-			// unknown). A region's figures do not depend on when it starts.
-			m.apps = append(m.apps, &app{e: e, p: m.Params, model: i, slower: 1, lastActive: rr.start})
+			// An app keeps replicas only for requests in flight (the router's
+			// wake among them) and the cooldown after them, so how long it
+			// idled before its region's traffic starts does not matter.
+			m.apps = append(m.apps, &app{e: e, p: m.Params, model: i, slower: 1})
 			if c := m.Canary; c != nil && routed {
-				m.apps = append(m.apps, &app{e: e, p: m.Params, model: i, rev: 1, slower: c.Slower, failShare: c.FailShare, lastActive: rr.start})
+				m.apps = append(m.apps, &app{e: e, p: m.Params, model: i, rev: 1, slower: c.Slower, failShare: c.FailShare})
 			}
 			e.apps = append(e.apps, m.apps...)
 			b := byVM[m.Params.NodeVMSize]

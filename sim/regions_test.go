@@ -140,7 +140,9 @@ func TestPeersAreOfferedARefusalInTurn(t *testing.T) {
 // starts later starts as a replay does, at its own first instant: the
 // second region's figures are the same whether its traffic starts with the
 // first's or ten minutes later (a multiple of every periodic duty's
-// interval), its start-up being its own first five minutes.
+// interval), its start-up being its own first five minutes. Its app idles
+// those ten minutes, far beyond its cooldown: the wake its first cold
+// refusal sends holds the replica it starts, as at once.
 func TestAnIsolatedRegionReplaysAsItsTraceAlone(t *testing.T) {
 	m := oneModel(firstMinutes(shippedTrace(t), 10*time.Minute), DefaultParams())[0]
 	isolated := func(cfg Config) []PolicyResult {

@@ -216,10 +216,10 @@ func (p *production) wakeSent(a *app, via int) {
 	tr.BeginCold(now, fresh)
 }
 
-// wakeAnswered records the wake request's answer: never a model-time
-// sample.
-func (p *production) wakeAnswered(a *app, via int) {
-	p.fleet.revision(via, a.model, a.rev).Tracker.End(p.e.wall(), a.p.ColdStart, -1, live.AnsweredCold)
+// wakeEnded records how the wake request replica via sent a ended, after
+// took: never a model-time sample.
+func (p *production) wakeEnded(a *app, via int, took time.Duration, end live.Answer) {
+	p.fleet.revision(via, a.model, a.rev).Tracker.End(p.e.wall(), took, -1, end)
 }
 
 // sync is replica i's sync, as router/fleet's: it publishes its share and
