@@ -126,6 +126,9 @@ func (q *mbQueue) dispatch(all bool) {
 	for len(q.jobs) >= b.p.MicroBatchMax || (all && len(q.jobs) > 0) {
 		n := min(len(q.jobs), b.p.MicroBatchMax)
 		t := &task{queueKey: q.key, jobs: append([]*job(nil), q.jobs[:n]...)}
+		if p := b.reg.prod; p != nil {
+			t.rev = p.runsOn(t.queueKey)
+		}
 		q.jobs = q.jobs[n:]
 		b.active = append(b.active, t)
 	}

@@ -1,8 +1,11 @@
 package sim
 
 import (
+	"container/heap"
 	"testing"
 	"time"
+
+	"github.com/gpu-orchestration/gpu-orchestration/router"
 )
 
 // firstMinutes are the rows of the trace's first d.
@@ -75,6 +78,51 @@ func TestCanaryVerdicts(t *testing.T) {
 		}
 		if tc.back && tc.routers.shared() && c.AllReplicasS-c.RolledBackS > tc.routers.Sync.Seconds() {
 			t.Errorf("%s: rolled back at %gs, out of every replica's split at %gs: more than a sync later", tc.name, c.RolledBackS, c.AllReplicasS)
+		}
+	}
+}
+
+// Jobs pinned to a canary that is rolled back before their micro-batch is
+// cut run on stable, as the router's dispatcher runs them
+// (models.Deployment.RunsOn): a canary failing every batch line fails none
+// of them.
+func TestARolledBackCanarysQueuedJobsRunOnStable(t *testing.T) {
+	p := handParams()
+	s := p.StackSettings()
+	reqs := []Request{req(0, 0, Deferrable, router.ModeBatch, time.Hour), req(1, 0, Deferrable, router.ModeBatch, time.Hour)}
+	rp := handReplay(t, reqs, p, s)
+	rp.models[0].Canary = &Canary{Weight: 50, Slower: 1, FailShare: 1, Rollback: DefaultRollback()}
+	specs, err := catalogSpecs(rp.models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp.regions[0].specs = specs
+	e, err := newEngine(rp, Production)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The jobs are queued by hand, pinned to the canary, not by their
+	// arrival.
+	kept := e.q[:0]
+	for _, ev := range e.q {
+		if ev.kind != evArrival {
+			kept = append(kept, ev)
+		}
+	}
+	e.q = kept
+	heap.Init(&e.q)
+	b := e.pools[0]
+	for i := range reqs {
+		b.submit(&e.reqs[i], 1)
+	}
+	prod := e.regions[0].prod
+	if !prod.fleet.replicas[0].cat.All()[0].RollBack(CanaryRevision, "test") {
+		t.Fatal("canary not rolled back")
+	}
+	e.loop()
+	for i, o := range e.out {
+		if !o.Answered {
+			t.Errorf("job %d pinned to the rolled-back canary: %+v; want answered by stable", i, o)
 		}
 	}
 }

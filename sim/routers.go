@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -164,6 +165,15 @@ func (f *fleet) receive(r *Request) *models.Revision {
 // revision is revision rev of model m on replica i.
 func (f *fleet) revision(i, m, rev int) *models.Revision {
 	return f.replicas[i].cat.All()[f.e.models[m].local].Revisions[rev]
+}
+
+// runsOn is the revision that runs a micro-batch of queue k, as the
+// dispatcher of replica k.gatherer picks it when it cuts the micro-batch
+// (models.Deployment.RunsOn): the one its jobs are pinned to, or stable
+// once that one is rolled back there.
+func (p *production) runsOn(k queueKey) int {
+	m := p.fleet.replicas[k.gatherer].cat.All()[p.e.models[k.model].local]
+	return slices.Index(m.Revisions, m.RunsOn(m.Revisions[k.rev].Name))
 }
 
 // gatherer is the replica whose dispatcher receives the next message of
