@@ -64,6 +64,9 @@ cat <<MSG
 
   realtime:  curl -si -H "Authorization: Bearer $ROUTER_API_KEY" -H "X-Route: realtime" -H "X-Deadline-Ms: 10000" \\
                -d '{"text":"hello"}' http://127.0.0.1:8080/v1/infer | grep -i -e x-region -e model
+             (port 8090 for westus3). Each region's app starts cold: the first request to a region is
+             refused 503 cold_start_too_slow and wakes it. Only a warm peer takes spill-over, so send
+             one request to each region before killing a model.
   a job of swedencentral read through westus3:
              id=\$(curl -s -H "Authorization: Bearer $ROUTER_API_KEY" -H "X-Route: batch" -d '{"text":"later"}' \\
                http://127.0.0.1:8080/v1/infer | sed 's/.*"id":"\\([^"]*\\)".*/\\1/')
