@@ -445,6 +445,26 @@ func TestReadTraceErrors(t *testing.T) {
 	}
 }
 
+// Azure's 2024 week-long traces write an offset, and no fraction on a whole
+// second; the times are read as the same instants in UTC.
+func TestReadTraceOfAzure2024(t *testing.T) {
+	rows, err := ReadTrace(strings.NewReader("TIMESTAMP,ContextTokens,GeneratedTokens\n" +
+		"2024-05-10 00:00:00+00:00,4808,10\n2024-05-10 00:00:00.009930+00:00,3180,8\n2024-05-10 02:00:01.5+02:00,110,27\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Time{
+		time.Date(2024, 5, 10, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 5, 10, 0, 0, 0, 9930000, time.UTC),
+		time.Date(2024, 5, 10, 0, 0, 1, 500000000, time.UTC),
+	}
+	for i, r := range rows {
+		if !r.Time.Equal(want[i]) || r.Time.Location() != time.UTC {
+			t.Errorf("row %d at %v; want %v", i, r.Time, want[i])
+		}
+	}
+}
+
 // The slowdown rule sets an interactive deadline from the request's own
 // work: between 1.25× and 5× its warm service time, plus the allowance;
 // short requests get sub-2 s deadlines, so the recipe's threshold has

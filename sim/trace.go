@@ -17,10 +17,12 @@ type TraceRow struct {
 	GeneratedTokens int
 }
 
-// traceTimeLayouts are the timestamp forms accepted: the Azure trace writes
-// "2023-11-16 18:15:46.6805900" (seven fractional digits); RFC 3339 is
-// accepted for hand-written fixtures.
-var traceTimeLayouts = []string{"2006-01-02 15:04:05.999999999", time.RFC3339Nano}
+// traceTimeLayouts are the timestamp forms accepted: Azure's 2023 traces
+// write "2023-11-16 18:15:46.6805900" (seven fractional digits, UTC without
+// an offset), its 2024 week-long traces "2024-05-10 00:00:00.009930+00:00"
+// (six, with an offset, and none on a whole second); RFC 3339 is accepted
+// for hand-written fixtures.
+var traceTimeLayouts = []string{"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", time.RFC3339Nano}
 
 // azureTimeLayout is how the Azure trace writes a timestamp (WriteTrace).
 const azureTimeLayout = "2006-01-02 15:04:05.0000000"
@@ -92,5 +94,5 @@ func parseTraceTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("timestamp %q is neither \"2006-01-02 15:04:05.0000000\" nor RFC 3339", s)
+	return time.Time{}, fmt.Errorf("timestamp %q is none of \"2006-01-02 15:04:05.0000000\", \"2006-01-02 15:04:05.000000+00:00\" (the Azure traces) or RFC 3339", s)
 }
