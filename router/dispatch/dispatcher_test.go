@@ -12,27 +12,10 @@ import (
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
 	"github.com/gpu-orchestration/gpu-orchestration/router/dispatch"
+	"github.com/gpu-orchestration/gpu-orchestration/router/internal/testclock"
 	"github.com/gpu-orchestration/gpu-orchestration/router/jobs"
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
 )
-
-// clock is a settable clock shared by the dispatcher and the queue.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // fakeModel is an executor that answers each input line as the model would
 // ("ok" with the body echoed), unless told otherwise per job: crash makes
@@ -109,7 +92,7 @@ func (f *fakeModel) timesRun(id string) int {
 
 // rig is a dispatcher on the in-memory stores with a fake clock.
 type rig struct {
-	clock         *clock
+	clock         *testclock.Clock
 	queue, poison *mem.Queue
 	store         *mem.Store
 	blobs         *mem.Blobs
@@ -119,7 +102,7 @@ type rig struct {
 }
 
 func newRig() *rig {
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testclock.At(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	r := &rig{clock: c, queue: &mem.Queue{Now: c.Now}, poison: &mem.Queue{Now: c.Now}, store: mem.NewStore(), blobs: &mem.Blobs{}}
 	r.model = &fakeModel{blobs: r.blobs}
 	r.svc = &jobs.Service{Queue: r.queue, Store: r.store, Payloads: r.blobs, RequestContainer: "requests", Now: c.Now}

@@ -8,28 +8,11 @@ import (
 	"time"
 
 	"github.com/gpu-orchestration/gpu-orchestration/router"
+	"github.com/gpu-orchestration/gpu-orchestration/router/internal/testclock"
 	"github.com/gpu-orchestration/gpu-orchestration/router/live"
 	"github.com/gpu-orchestration/gpu-orchestration/router/mem"
 	"github.com/gpu-orchestration/gpu-orchestration/router/models"
 )
-
-// clock is a test clock that both the store's leases and the fleets follow.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // duty counts how many replicas run it at once, and at most.
 type duty struct{ now, most atomic.Int64 }
@@ -42,7 +25,7 @@ func (d *duty) run(ctx context.Context) {
 	d.now.Add(-1)
 }
 
-func replicas(n int, store *mem.Fleet, c *clock) []*Fleet {
+func replicas(n int, store *mem.Fleet, c *testclock.Clock) []*Fleet {
 	var fs []*Fleet
 	for range n {
 		cat, err := models.One("http://127.0.0.1:1/infer", live.NewSettings(router.DefaultSettings(), nil), nil)
@@ -79,7 +62,7 @@ func eventually(t *testing.T, what string, ok func() bool) {
 // Of three replicas one leads; when it stops, another takes over, and
 // never do two run the duty at once.
 func TestOneReplicaLeadsAndAnotherTakesOver(t *testing.T) {
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := testclock.At(time.Unix(1_700_000_000, 0))
 	store := &mem.Fleet{Now: c.Now}
 	fs := replicas(3, store, c)
 	var d duty
@@ -113,7 +96,7 @@ func TestOneReplicaLeadsAndAnotherTakesOver(t *testing.T) {
 // A leader whose lease was taken over (it could not renew in time) stops
 // its duty at its next renewal.
 func TestALeaderThatLostItsLeaseStepsDown(t *testing.T) {
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := testclock.At(time.Unix(1_700_000_000, 0))
 	store := &mem.Fleet{Now: c.Now}
 	fs := replicas(1, store, c)
 	var d duty
@@ -127,7 +110,7 @@ func TestALeaderThatLostItsLeaseStepsDown(t *testing.T) {
 	if !fs[0].Leading() {
 		t.Fatal("stepped down on a failed renewal well within the lease")
 	}
-	c.Add(LeaseTTL) // past the step-down margin: the lease may expire any moment
+	c.Advance(LeaseTTL) // past the step-down margin: the lease may expire any moment
 	eventually(t, "stepped down", func() bool { return !fs[0].Leading() && d.now.Load() == 0 })
 	cancel()
 	<-done
@@ -135,7 +118,7 @@ func TestALeaderThatLostItsLeaseStepsDown(t *testing.T) {
 
 // One wake-up per lease period, whichever replica asks.
 func TestOneReplicaWakesTheApp(t *testing.T) {
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := testclock.At(time.Unix(1_700_000_000, 0))
 	store := &mem.Fleet{Now: c.Now}
 	fs := replicas(3, store, c)
 	woke := 0
@@ -147,7 +130,7 @@ func TestOneReplicaWakesTheApp(t *testing.T) {
 	if woke != 1 {
 		t.Fatalf("%d replicas may wake the app, want 1", woke)
 	}
-	c.Add(LeaseTTL + time.Second)
+	c.Advance(LeaseTTL + time.Second)
 	if !fs[2].TakeWake(t.Context(), "default") {
 		t.Fatal("no wake-up allowed after the lease expired")
 	}
@@ -159,7 +142,7 @@ func TestOneReplicaWakesTheApp(t *testing.T) {
 // Replicas read each other's shares: each one's state counts the others'
 // requests, and a replica that stopped publishing stops counting.
 func TestReplicasShareTheirLoad(t *testing.T) {
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := testclock.At(time.Unix(1_700_000_000, 0))
 	store := &mem.Fleet{Now: c.Now}
 	fs := replicas(2, store, c)
 	fs[1].tracker().Begin(c.Now())
@@ -169,7 +152,7 @@ func TestReplicasShareTheirLoad(t *testing.T) {
 	if st := fs[0].tracker().Snapshot(c.Now()); st.InFlight != 2 || fs[0].replicas.Load() != 2 {
 		t.Fatalf("in flight %d with %d replicas seen; want the peer's 2, and 2", st.InFlight, fs[0].replicas.Load())
 	}
-	c.Add(live.Stale(time.Second) + time.Millisecond)
+	c.Advance(live.Stale(time.Second) + time.Millisecond)
 	fs[0].sync(t.Context(), time.Second)
 	if st := fs[0].tracker().Snapshot(c.Now()); st.InFlight != 0 || fs[0].replicas.Load() != 1 {
 		t.Fatalf("a silent peer still counts: in flight %d, %d replicas", st.InFlight, fs[0].replicas.Load())
