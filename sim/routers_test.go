@@ -2,7 +2,6 @@ package sim
 
 import (
 	"math"
-	"os"
 	"testing"
 	"time"
 
@@ -11,17 +10,7 @@ import (
 
 // shippedTrace is the repository's conversation trace, whole.
 func shippedTrace(t *testing.T) []TraceRow {
-	t.Helper()
-	f, err := os.Open("../testdata/traces/AzureLLMInferenceTrace_conv.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := ReadTrace(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return traceFile(t, "../testdata/traces/AzureLLMInferenceTrace_conv.csv")
 }
 
 // production replays rows under the production router as routers.

@@ -21,14 +21,12 @@ type modelFlags []modelFlag
 
 func (m *modelFlags) String() string { return fmt.Sprint(*m) }
 func (m *modelFlags) Set(v string) error {
-	name, rest, ok := strings.Cut(v, "=")
-	if !ok || name == "" || rest == "" {
-		return fmt.Errorf("want NAME=TRACE[,gpu=T4|A100], got %q", v)
+	name, trace, opts, err := cutSpec(v, "NAME=TRACE[,gpu=T4|A100]")
+	if err != nil {
+		return err
 	}
-	f := modelFlag{name: name, gpu: "T4"}
-	parts := strings.Split(rest, ",")
-	f.trace = parts[0]
-	for _, kv := range parts[1:] {
+	f := modelFlag{name: name, trace: trace, gpu: "T4"}
+	for _, kv := range opts {
 		k, val, _ := strings.Cut(kv, "=")
 		if k != "gpu" {
 			return fmt.Errorf("%s: unknown option %q; want gpu=T4|A100", name, kv)
@@ -41,6 +39,17 @@ func (m *modelFlags) Set(v string) error {
 	}
 	*m = append(*m, f)
 	return nil
+}
+
+// cutSpec splits a NAME=TRACE[,OPTION...] flag value; usage is its form,
+// for the error.
+func cutSpec(v, usage string) (name, trace string, opts []string, err error) {
+	name, rest, ok := strings.Cut(v, "=")
+	if !ok || name == "" || rest == "" {
+		return "", "", nil, fmt.Errorf("want %s, got %q", usage, v)
+	}
+	parts := strings.Split(rest, ",")
+	return name, parts[0], parts[1:], nil
 }
 
 // regionFlag is one -region NAME=TRACE[,shift=D][,gpu=T4|A100][,max-replicas=N]:
@@ -59,14 +68,12 @@ type regionFlags []regionFlag
 
 func (r *regionFlags) String() string { return fmt.Sprint(*r) }
 func (r *regionFlags) Set(v string) error {
-	name, rest, ok := strings.Cut(v, "=")
-	if !ok || name == "" || rest == "" {
-		return fmt.Errorf("want NAME=TRACE[,shift=D][,gpu=T4|A100][,max-replicas=N], got %q", v)
+	name, trace, opts, err := cutSpec(v, "NAME=TRACE[,shift=D][,gpu=T4|A100][,max-replicas=N]")
+	if err != nil {
+		return err
 	}
-	f := regionFlag{name: name, gpu: "T4"}
-	parts := strings.Split(rest, ",")
-	f.trace = parts[0]
-	for _, kv := range parts[1:] {
+	f := regionFlag{name: name, trace: trace, gpu: "T4"}
+	for _, kv := range opts {
 		k, val, _ := strings.Cut(kv, "=")
 		switch k {
 		case "shift":
