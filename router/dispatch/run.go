@@ -144,7 +144,7 @@ func (d *Dispatcher) setState(ctx context.Context, w *work, s router.JobState, n
 	}
 	job := w.job
 	job.State, job.Updated, job.Attempts = s, now, int(w.msg.DequeueCount)
-	if _, out := d.model(w).RolledBack()[job.Revision]; out && s == router.JobRunning {
+	if s == router.JobRunning && d.model(w).IsRolledBack(job.Revision) {
 		job.Revision = d.revision(w).Name // the record says which revision answers
 	}
 	if err := d.cfg.Jobs.Put(ctx, job); err != nil {

@@ -99,10 +99,16 @@ func (d *Deployment) isCanary(name string) bool {
 // queued for a canary judged worse must not run its image) or when the
 // model has no revision of that name.
 func (d *Deployment) RunsOn(name string) *Revision {
-	if _, out := d.split.Load().rolledBack[name]; out {
+	if d.IsRolledBack(name) {
 		return d.Stable()
 	}
 	return d.Revision(name)
+}
+
+// IsRolledBack reports whether canary name is out of the split.
+func (d *Deployment) IsRolledBack(name string) bool {
+	_, out := d.split.Load().rolledBack[name]
+	return out
 }
 
 // Revision returns the revision of this name, or stable for "" or a name
