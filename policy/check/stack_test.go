@@ -45,14 +45,7 @@ func TestProdWithoutPurgeProtectionIsStopped(t *testing.T) {
 	if err != nil {
 		t.Fatalf("running prod without purge protection: %v", err)
 	}
-	settings, err := check.SettingsFor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vs, err := check.Run(res, settings)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs := runPack(t, res, cfg)
 	for _, v := range check.MandatoryOf(vs) {
 		if v.Policy == "keyvault-purge-protection-prod" && strings.Contains(v.URN, "keyvault:Vault") &&
 			strings.Contains(v.Message, "set properties.enablePurgeProtection to true") {
